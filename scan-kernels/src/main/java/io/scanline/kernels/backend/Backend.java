@@ -1,0 +1,154 @@
+package io.scanline.kernels.backend;
+
+import io.scanline.kernels.tensor.Tensor;
+
+/**
+ * The ops every model family is built from. One implementation per compute target (reference Java,
+ * DJL/libtorch, CUDA); {@code reference} is the executable spec that every other backend is compared
+ * with by the conformance suite.
+ *
+ * <p>Glossary of dimensions (spec ops §1): B batch (= images), L tokens of this call (a chunk),
+ * C/E channels, N SSM state size, K conv width, H/P/G Mamba-2 heads/head dim/groups, NH/DH mLSTM
+ * heads/head dim, D model width.
+ *
+ * <p>Conventions: all tensors are F32, contiguous, token-major ({@code (B, L, ...)}). A recurrent op
+ * takes its carried state as a tensor that it <b>reads as the initial state and overwrites with the
+ * final state</b>; calling it on consecutive chunks with the same state tensors equals one call on
+ * the whole sequence (spec streaming §2). Optional inputs are {@code null}. Inputs other than state
+ * are never modified.
+ */
+public interface Backend extends AutoCloseable {
+
+    String name();
+
+    // ------------------------------------------------------------------ recurrent ops (carried state)
+
+    /**
+     * Causal depthwise conv1d with a carried tail (ops §7.1).
+     *
+     * @param x    (B, L, C) inputs of this chunk
+     * @param w    (C, K) taps; w[c, K-1] multiplies the current token
+     * @param bias (C) or null
+     * @param tail (B, K-1, C) the K-1 inputs before x (oldest first); overwritten with the new tail
+     * @param silu apply silu to the output (Mamba mixers)
+     * @return (B, L, C)
+     */
+    Tensor causalConv1d(Tensor x, Tensor w, Tensor bias, Tensor tail, boolean silu);
+
+    /**
+     * Mamba-1 selective scan with initial state (ops §8.1).
+     *
+     * @param u         (B, L, E)
+     * @param delta     (B, L, E) raw Δ
+     * @param a         (E, N) A (negative)
+     * @param bm        (B, L, N)
+     * @param cm        (B, L, N)
+     * @param d         (E) or null
+     * @param z         (B, L, E) or null: gate, out = y·silu(z)
+     * @param deltaBias (E) or null
+     * @param softplus  apply softplus to Δ + bias
+     * @param h         (B, E, N) state in, final state out
+     * @return out (B, L, E)
+     */
+    Tensor selectiveScan(Tensor u, Tensor delta, Tensor a, Tensor bm, Tensor cm, Tensor d, Tensor z,
+                         Tensor deltaBias, boolean softplus, Tensor h);
+
+    /**
+     * Mamba-2 SSD with initial state (ops §9).
+     *
+     * @param x      (B, L, H, P)
+     * @param dt     (B, L, H) raw dt
+     * @param a      (H) A (negative)
+     * @param bm     (B, L, G, N)
+     * @param cm     (B, L, G, N)
+     * @param d      (H) or null
+     * @param dtBias (H) or null
+     * @param softplus apply softplus to dt + bias
+     * @param state  (B, H, P, N) state in, final state out
+     * @param chunk  chunk length of the CHUNKED form (ignored by RECURRENT)
+     * @return y (B, L, H, P)
+     */
+    Tensor ssd(SsdForm form, int chunk, Tensor x, Tensor dt, Tensor a, Tensor bm, Tensor cm, Tensor d,
+               Tensor dtBias, boolean softplus, Tensor state);
+
+    /**
+     * mLSTM cell in the project state convention D1 (ops §10): keys enter the state scaled by 1/√DH.
+     * A fresh sequence starts from (C, n, m) = (0, 0, −∞).
+     *
+     * @param q,k,v (B, L, NH, DH)
+     * @param ig    (B, L, NH) input-gate pre-activation
+     * @param fg    (B, L, NH) forget-gate pre-activation
+     * @param c     (B, NH, DH, DH) state C (rows = key channel); in/out
+     * @param n     (B, NH, DH) state n; in/out
+     * @param m     (B, NH) stabilizer m; in/out (−∞ allowed)
+     * @param chunk chunk length of the CHUNKWISE form (ignored otherwise)
+     * @return h (B, L, NH, DH)
+     */
+    Tensor mlstm(MlstmForm form, int chunk, Tensor q, Tensor k, Tensor v, Tensor ig, Tensor fg,
+                 Tensor c, Tensor n, Tensor m, double eps);
+
+    // ------------------------------------------------------------------ dense ops (per token)
+
+    /** x (..., in) · wᵀ + b; w (out, in), b (out) or null. */
+    Tensor linear(Tensor x, Tensor w, Tensor b);
+
+    /**
+     * ViL LinearHeadwiseExpand (ops §4.2): block-diagonal map, blocks of 4.
+     * x (..., E), w (E/4, 4, 4), b (E) or null.
+     */
+    Tensor headwiseLinear(Tensor x, Tensor w, Tensor b);
+
+    /** LayerNorm over the last axis: (x−μ)/√(σ²+eps)·gamma + beta; beta may be null. */
+    Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps);
+
+    /**
+     * LayerNorm per group of {@code groupSize} channels, then per-channel affine (ViL MultiHeadLayerNorm,
+     * ops §5); gamma/beta (C) or null.
+     */
+    Tensor groupLayerNorm(Tensor x, int groupSize, Tensor gamma, Tensor beta, double eps);
+
+    /** RMSNorm over the last axis: x·(mean(x²)+eps)^−½·w; w null means no weight. */
+    Tensor rmsNorm(Tensor x, Tensor w, double eps);
+
+    /** RMS normalization per group of {@code groupSize} channels, optional weight (De-focus group RMS). */
+    Tensor groupRmsNorm(Tensor x, int groupSize, Tensor w, double eps);
+
+    /** Gated RMSNorm, norm_before_gate = false (ops §5): g = y·silu(z), then group RMS with weight. */
+    Tensor gatedRmsNorm(Tensor y, Tensor z, Tensor w, int groupSize, double eps);
+
+    Tensor silu(Tensor x);
+
+    Tensor add(Tensor a, Tensor b);
+
+    Tensor mul(Tensor a, Tensor b);
+
+    /** a·s + b·t elementwise (b may be null): averages and weighted sums of directions. */
+    Tensor axpby(Tensor a, double s, Tensor b, double t);
+
+    /** a ⊙ v, where v (C) is broadcast over all leading axes of a (..., C). */
+    Tensor mulChannels(Tensor a, Tensor v);
+
+    /**
+     * De-focus RoPE on B or C rows (ops §11). x (B, L, N), freq (N), pos0[b] = global position of
+     * the first token of this chunk for batch element b, rho = rope_scale_factor.
+     */
+    Tensor rope(Tensor x, Tensor freq, long[] pos0, double rho);
+
+    /**
+     * Patch embedding conv (ops §4.1): img (B, 3, H, W), w (D, 3, ps, ps), b (D), stride st;
+     * returns (B, Hp·Wp, D) tokens row-major.
+     */
+    Tensor patchEmbed(Tensor img, Tensor w, Tensor b, int stride);
+
+    /**
+     * ViL 3×3 depthwise conv over a patch grid, zero padding 1 (ops §7.2).
+     * x (B, Hp, Wp, E) → (B, Hp, Wp, E); w (E, 3, 3), b (E) or null.
+     */
+    Tensor depthwiseConv2d3x3(Tensor x, Tensor w, Tensor b);
+
+    /** Bicubic resize identical to PyTorch (ops §12): t (C, H, W) → (C, outH, outW), computed in fp64. */
+    Tensor bicubicResize(Tensor t, int outH, int outW);
+
+    @Override
+    default void close() {}
+}

@@ -1,0 +1,35 @@
+package io.scanline.kernels.backend;
+
+import io.scanline.kernels.tensor.Tensor;
+
+import java.util.Arrays;
+
+/** Shape checks shared by backends: a wrong call fails with the argument name and both shapes. */
+public final class Shapes {
+    private Shapes() {}
+
+    public static void require(Tensor t, String name, int... expected) {
+        if (t == null) throw new IllegalArgumentException(name + " is required");
+        int[] s = t.shape();
+        boolean ok = s.length == expected.length;
+        for (int i = 0; ok && i < s.length; i++) ok = expected[i] < 0 || expected[i] == s[i];
+        if (!ok) {
+            throw new IllegalArgumentException(name + " has shape " + Arrays.toString(s) + ", expected "
+                    + Arrays.toString(expected).replace("-1", "*"));
+        }
+    }
+
+    public static void requireOptional(Tensor t, String name, int... expected) {
+        if (t != null) require(t, name, expected);
+    }
+
+    public static void requireRank(Tensor t, String name, int rank) {
+        if (t.rank() != rank) throw new IllegalArgumentException(name + " must have rank " + rank + ", has shape "
+                + Arrays.toString(t.shape()));
+    }
+
+    /** Product of all dims except the last: the number of "rows" of a (..., C) tensor. */
+    public static int rows(Tensor t) {
+        return t.numel() / Math.max(1, t.dim(-1));
+    }
+}

@@ -1,0 +1,231 @@
+package io.scanline.kernels.tensor;
+
+import java.util.Arrays;
+
+/**
+ * A dense, row-major (C order) host tensor of F32 or F64 elements.
+ *
+ * <p>F16 and BF16 data are widened to F32 when read, so only the two compute types exist in memory.
+ * A tensor is a plain value holder: shape plus one primitive array; views are not supported, which
+ * keeps every backend's contract simple (contiguous in, contiguous out).
+ */
+public final class Tensor {
+    private final DType dtype;
+    private final int[] shape;
+    private final float[] f32;   // non-null iff dtype == F32
+    private final double[] f64;  // non-null iff dtype == F64
+
+    private Tensor(DType dtype, int[] shape, float[] f32, double[] f64) {
+        this.dtype = dtype;
+        this.shape = shape.clone();
+        this.f32 = f32;
+        this.f64 = f64;
+        long n = numel(shape);
+        long have = f32 != null ? f32.length : f64.length;
+        if (n != have) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " needs " + n
+                    + " elements, data has " + have);
+        }
+    }
+
+    public static Tensor of(float[] data, int... shape) {
+        return new Tensor(DType.F32, shape, data, null);
+    }
+
+    public static Tensor of(double[] data, int... shape) {
+        return new Tensor(DType.F64, shape, null, data);
+    }
+
+    public static Tensor zeros(int... shape) {
+        return of(new float[checkedNumel(shape)], shape);
+    }
+
+    public static Tensor full(float value, int... shape) {
+        float[] d = new float[checkedNumel(shape)];
+        Arrays.fill(d, value);
+        return of(d, shape);
+    }
+
+    public static Tensor zerosF64(int... shape) {
+        return of(new double[checkedNumel(shape)], shape);
+    }
+
+    /** Number of elements of a shape, as a long so callers can reject absurd shapes before allocating. */
+    public static long numel(int[] shape) {
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
+            n *= d;
+            if (n > Integer.MAX_VALUE) return Long.MAX_VALUE;
+        }
+        return n;
+    }
+
+    public static int checkedNumel(int[] shape) {
+        long n = numel(shape);
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape)
+                    + " exceeds the 2^31 elements of one host array");
+        }
+        return (int) n;
+    }
+
+    public DType dtype() { return dtype; }
+
+    public int[] shape() { return shape.clone(); }
+
+    public int rank() { return shape.length; }
+
+    public int dim(int i) { return shape[i < 0 ? shape.length + i : i]; }
+
+    public int numel() { return f32 != null ? f32.length : f64.length; }
+
+    public long bytes() { return (long) numel() * dtype.bytes; }
+
+    /** The backing F32 array (no copy). Fails for F64 tensors: convert with {@link #toF32()}. */
+    public float[] f32() {
+        if (f32 == null) throw new IllegalStateException("tensor is " + dtype + ", not F32");
+        return f32;
+    }
+
+    /** The backing F64 array (no copy). Fails for F32 tensors: convert with {@link #toF64()}. */
+    public double[] f64() {
+        if (f64 == null) throw new IllegalStateException("tensor is " + dtype + ", not F64");
+        return f64;
+    }
+
+    /** Element i (flat index) widened to double, whatever the dtype. */
+    public double getDouble(int i) {
+        return f32 != null ? f32[i] : f64[i];
+    }
+
+    public Tensor toF32() {
+        if (f32 != null) return this;
+        float[] d = new float[f64.length];
+        for (int i = 0; i < d.length; i++) d[i] = (float) f64[i];
+        return of(d, shape);
+    }
+
+    public Tensor toF64() {
+        if (f64 != null) return this;
+        double[] d = new double[f32.length];
+        for (int i = 0; i < d.length; i++) d[i] = f32[i];
+        return of(d, shape);
+    }
+
+    public Tensor copy() {
+        return f32 != null ? of(f32.clone(), shape) : of(f64.clone(), shape);
+    }
+
+    /** Same data, new shape (no copy). */
+    public Tensor reshape(int... newShape) {
+        return f32 != null ? of(f32, newShape) : of(f64, newShape);
+    }
+
+    /**
+     * Swaps two axes, copying. Used to move between the channel-major layout of the official op code,
+     * (b, E, L), and the token-major layout of the engine, (b, L, E).
+     */
+    public Tensor transpose(int a, int b) {
+        int r = shape.length;
+        int[] ns = shape.clone();
+        ns[a] = shape[b];
+        ns[b] = shape[a];
+        int[] srcStride = strides(shape);
+        int[] perm = new int[r];
+        for (int i = 0; i < r; i++) perm[i] = i;
+        perm[a] = b;
+        perm[b] = a;
+        int n = numel();
+        int[] idx = new int[r];
+        float[] o32 = f32 != null ? new float[n] : null;
+        double[] o64 = f64 != null ? new double[n] : null;
+        for (int out = 0; out < n; out++) {
+            int src = 0;
+            for (int i = 0; i < r; i++) src += idx[i] * srcStride[perm[i]];
+            if (o32 != null) o32[out] = f32[src]; else o64[out] = f64[src];
+            for (int i = r - 1; i >= 0; i--) {
+                if (++idx[i] < ns[i]) break;
+                idx[i] = 0;
+            }
+        }
+        return o32 != null ? of(o32, ns) : of(o64, ns);
+    }
+
+    /**
+     * Rows [from, to) along axis 1 of a tensor of rank >= 2, copied: the chunk of a (B, L, ...) sequence.
+     */
+    public Tensor sliceAxis1(int from, int to) {
+        if (from < 0 || to < from || to > shape[1]) {
+            throw new IndexOutOfBoundsException("slice [" + from + ", " + to + ") of axis of size " + shape[1]);
+        }
+        int inner = 1;
+        for (int i = 2; i < shape.length; i++) inner *= shape[i];
+        int[] ns = shape.clone();
+        ns[1] = to - from;
+        int b = shape[0];
+        int rowsIn = shape[1] * inner, rowsOut = ns[1] * inner;
+        if (f32 != null) {
+            float[] o = new float[b * rowsOut];
+            for (int i = 0; i < b; i++) System.arraycopy(f32, i * rowsIn + from * inner, o, i * rowsOut, rowsOut);
+            return of(o, ns);
+        }
+        double[] o = new double[b * rowsOut];
+        for (int i = 0; i < b; i++) System.arraycopy(f64, i * rowsIn + from * inner, o, i * rowsOut, rowsOut);
+        return of(o, ns);
+    }
+
+    /** Concatenates tensors along axis 1 (the token axis of (B, L, ...)); all must share dtype and other dims. */
+    public static Tensor concatAxis1(java.util.List<Tensor> parts) {
+        Tensor first = parts.get(0);
+        int[] ns = first.shape.clone();
+        int total = 0;
+        for (Tensor p : parts) {
+            if (p.rank() != ns.length || p.dtype != first.dtype) throw new IllegalArgumentException("concat: rank/dtype mismatch");
+            total += p.shape[1];
+        }
+        ns[1] = total;
+        Tensor out = first.dtype == DType.F32 ? zeros(ns) : zerosF64(ns);
+        int inner = 1;
+        for (int i = 2; i < ns.length; i++) inner *= ns[i];
+        int offset = 0;
+        for (Tensor p : parts) {
+            int rows = p.shape[1] * inner;
+            for (int b = 0; b < ns[0]; b++) {
+                Object src = p.f32 != null ? p.f32 : p.f64;
+                Object dst = out.f32 != null ? out.f32 : out.f64;
+                System.arraycopy(src, b * rows, dst, b * total * inner + offset * inner, rows);
+            }
+            offset += p.shape[1];
+        }
+        return out;
+    }
+
+    /** Batch element b of a tensor with a leading batch axis, copied, keeping a batch axis of 1. */
+    public Tensor batch(int b) {
+        int inner = numel() / shape[0];
+        int[] ns = shape.clone();
+        ns[0] = 1;
+        return f32 != null ? of(Arrays.copyOfRange(f32, b * inner, (b + 1) * inner), ns)
+                : of(Arrays.copyOfRange(f64, b * inner, (b + 1) * inner), ns);
+    }
+
+    public static int[] strides(int[] shape) {
+        int[] s = new int[shape.length];
+        int acc = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            s[i] = acc;
+            acc *= shape[i];
+        }
+        return s;
+    }
+
+    public boolean sameShape(Tensor o) {
+        return Arrays.equals(shape, o.shape);
+    }
+
+    @Override
+    public String toString() {
+        return "Tensor(" + dtype + ", " + Arrays.toString(shape) + ")";
+    }
+}
