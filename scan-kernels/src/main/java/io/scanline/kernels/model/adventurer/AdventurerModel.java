@@ -1,6 +1,7 @@
 package io.scanline.kernels.model.adventurer;
 
 import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.golden.Chunks;
 import io.scanline.kernels.model.ImageSource;
 import io.scanline.kernels.model.MemoryLedger;
 import io.scanline.kernels.model.MeteredBackend;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * Adventurer streamed in depth + 1 passes (spec streaming §4.5): an embedding pre-pass that writes the
@@ -72,6 +74,14 @@ final class AdventurerModel implements StreamingModel {
 
     @Override
     public ModelOutput forward(Backend backend, ImageSource image, StreamOptions o) {
+        return forward(backend, image, o, len -> Chunks.fixed(len, o.chunk()));
+    }
+
+    /**
+     * As {@link #forward}, with every pass cut by {@code partition} (pass length → chunks; the embedding
+     * pass has L positions, layer passes L + 1 with the heading average first): tests use odd cuts.
+     */
+    ModelOutput forward(Backend backend, ImageSource image, StreamOptions o, IntFunction<List<int[]>> partition) {
         int batch = image.batch(), d = dims.d();
         MemoryLedger ledger = new MemoryLedger(o.maxImageBytes(), batch);
         Backend be = new MeteredBackend(backend, ledger);
@@ -82,7 +92,7 @@ final class AdventurerModel implements StreamingModel {
         Tensor features = Tensor.zeros(batch, l, d);
 
         try (SpillStore store = new SpillStore(batch, l, d, o.spillMemoryBytes(), o.spillDir(), ledger)) {
-            double[] sum = embedPass(be, embedder, store, hp, wp, batch, chunkOf(o, l), keep ? out : null, layers.get(0).norm());
+            double[] sum = embedPass(be, embedder, store, hp, wp, batch, partition.apply(l), keep ? out : null, layers.get(0).norm());
             for (int n = 0; n < layers.size(); n++) {
                 boolean last = n == layers.size() - 1;
                 Tensor avg = mean(sum, batch, l);
@@ -95,8 +105,7 @@ final class AdventurerModel implements StreamingModel {
                 ledger.addState(st.bytes());
                 AdventurerPass pass = new AdventurerPass(be, layers.get(n), dims, flip[n], m, batch, o.ssdForm(), store, !last,
                         avg, last ? null : layers.get(n + 1).norm(), sink, st);
-                int chunk = chunkOf(o, l + 1);
-                for (int a = 0; a < l + 1; a += chunk) pass.step(a, Math.min(l + 1, a + chunk));
+                for (int[] c : partition.apply(l + 1)) pass.step(c[0], c[1]);
                 ledger.releaseState(st.bytes());
                 sum = st.sum;
                 if (keep) out.put("layer." + n + ".output", layerFull);
@@ -109,18 +118,15 @@ final class AdventurerModel implements StreamingModel {
         return new ModelOutput(out, ledger);
     }
 
-    private static int chunkOf(StreamOptions o, int length) {
-        return o.chunk() <= 0 ? length : o.chunk();
-    }
-
     /** Pre-pass: patch embedding + table, class token last; writes the store, sums RMSNorm_0 in fp64. */
-    private double[] embedPass(Backend be, PatchEmbedder embedder, SpillStore store, int hp, int wp, int batch, int chunk,
+    private double[] embedPass(Backend be, PatchEmbedder embedder, SpillStore store, int hp, int wp, int batch, List<int[]> chunks,
                                Map<String, Tensor> keep, Tensor norm0) {
         int m = hp * wp, l = m + 1, d = dims.d();
         double[] sum = new double[batch * d];
         Tensor full = keep != null ? Tensor.zeros(batch, l, d) : null;
-        for (int t0 = 0; t0 < l; t0 += chunk) {
-            int t1 = Math.min(l, t0 + chunk), pe = Math.min(t1, m);
+        for (int[] ch : chunks) {
+            int t0 = ch[0], t1 = ch[1], pe = Math.min(t1, m);
+            if (t1 == t0) continue;
             List<Tensor> parts = new ArrayList<>();
             if (pe > t0) parts.add(be.add(embedder.tokens(be, t0, pe), TokenLayout.repeatBatch(posTokens(be, hp, wp, t0, pe), batch)));
             if (t1 > m) {

@@ -1,6 +1,7 @@
 package io.scanline.kernels.model.vil;
 
 import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.golden.Chunks;
 import io.scanline.kernels.model.ImageSource;
 import io.scanline.kernels.model.MemoryLedger;
 import io.scanline.kernels.model.MeteredBackend;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * Vision-LSTM v1 and v2 streamed one block per pass (spec streaming §4.2, §4.3): every block
@@ -98,6 +100,11 @@ final class ViLModel implements StreamingModel {
 
     @Override
     public ModelOutput forward(Backend backend, ImageSource image, StreamOptions o) {
+        return forward(backend, image, o, len -> Chunks.fixed(len, o.chunk()));
+    }
+
+    /** As {@link #forward}, with every pass cut by {@code partition} (pass length → chunks): tests use odd cuts. */
+    ModelOutput forward(Backend backend, ImageSource image, StreamOptions o, IntFunction<List<int[]>> partition) {
         int batch = image.batch(), d = dim();
         MemoryLedger ledger = new MemoryLedger(o.maxImageBytes(), batch);
         Backend be = new MeteredBackend(backend, ledger);
@@ -113,7 +120,6 @@ final class ViLModel implements StreamingModel {
             return x;
         };
         Tensor features = Tensor.zeros(batch, s, d);
-        int chunk = o.chunk() <= 0 ? s : o.chunk();
         int e = 2 * d;
         try (SpillStore store = new SpillStore(batch, s, d, o.spillMemoryBytes(), o.spillDir(), ledger)) {
             for (int k = 0; k < blocks.size(); k++) {
@@ -128,7 +134,7 @@ final class ViLModel implements StreamingModel {
                 ledger.addState(st.bytes());
                 ViLPass pass = new ViLPass(be, blocks.get(k), reverse[k], hp, wp, batch, o.mlstmForm(), MLSTM_CHUNK,
                         in, last ? null : store, sink, st);
-                for (int a = 0; a < s; a += chunk) pass.step(a, Math.min(s, a + chunk));
+                for (int[] c : partition.apply(s)) pass.step(c[0], c[1]);
                 ledger.releaseState(st.bytes());
                 if (keep) {
                     if (k == 0) out.put("embed.output", embedFull);
