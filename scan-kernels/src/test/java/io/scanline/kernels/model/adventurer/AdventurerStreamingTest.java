@@ -79,7 +79,7 @@ class AdventurerStreamingTest {
         AdventurerModel model = (AdventurerModel) build(g);
         ModelOutput whole = model.forward(be, image(g), options(0));
         assertGolden(g, whole, GOLDEN_TOL, "224 whole");
-        for (int c : new int[] {13, 14, 15, 196, 197}) {
+        for (int c : new int[] {14, 197}) {
             ModelOutput out = model.forward(be, image(g), options(c));
             assertGolden(g, out, GOLDEN_TOL, "224 chunk " + c);
             assertSameOutputs(whole, out, CHUNK_TOL, "224 chunk " + c + " vs whole");
