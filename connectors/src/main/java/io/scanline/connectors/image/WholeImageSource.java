@@ -1,6 +1,5 @@
 package io.scanline.connectors.image;
 
-import com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi;
 import io.scanline.connectors.ingest.IngestException;
 import io.scanline.connectors.ingest.IngestLimits;
 import io.scanline.connectors.ingest.RejectReason;
@@ -65,21 +64,32 @@ public final class WholeImageSource implements ImageSource {
                 throw new IngestException(RejectReason.MALFORMED, file.toString(), "unreadable " + format + " header: " + e.detail(), e);
             }
             throw e;
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             close();
             throw new IngestException(RejectReason.MALFORMED, file.toString(), "unreadable " + format + " header: " + e, e);
         }
     }
 
-    private static ImageReader createReader(String format) throws IOException, IngestException {
-        if (format.equals("JPEG")) {
-            return new JPEGImageReaderSpi().createReaderInstance(null);
+    /**
+     * The registered reader for the format, TwelveMonkeys' first for JPEG (it handles CMYK, Adobe
+     * and broken-marker files the JDK reader rejects). Its SPI must come from the registry: it
+     * delegates to the JDK reader that registration wires in.
+     */
+    private static ImageReader createReader(String format) throws IngestException {
+        ImageReader fallback = null;
+        for (Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName(format.toLowerCase(java.util.Locale.ROOT)); it.hasNext(); ) {
+            ImageReader r = it.next();
+            if (r.getClass().getName().startsWith("com.twelvemonkeys.")) {
+                return r;
+            }
+            if (fallback == null) {
+                fallback = r;
+            }
         }
-        Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName("png");
-        if (!it.hasNext()) {
-            throw new IngestException(RejectReason.UNSUPPORTED_FORMAT, format, "no PNG reader on this JVM");
+        if (fallback == null) {
+            throw new IngestException(RejectReason.UNSUPPORTED_FORMAT, format, "no " + format + " reader on this JVM");
         }
-        return it.next();
+        return fallback;
     }
 
     static WholeImageSource open(Path file, String format, IngestLimits limits) throws IngestException {

@@ -166,6 +166,10 @@ public final class TiffScanner {
                 valueOffset = valueField;
             } else {
                 valueOffset = big ? t.getLong(p + 12) : Integer.toUnsignedLong(t.getInt(p + 8));
+                if (valueOffset < headerSize) {
+                    throw err(RejectReason.MALFORMED, where + " tag " + tag + ": values at offset " + Long.toUnsignedString(valueOffset)
+                            + " point into the file header");
+                }
                 if (ts != 0 && (valueOffset < 0 || valueOffset > size || bytes > size - valueOffset)) {
                     throw err(RejectReason.OFFSET_OUT_OF_FILE, where + " tag " + tag + ": " + count + " values at offset "
                             + Long.toUnsignedString(valueOffset) + " run past the end of the file (" + size + " bytes)");
