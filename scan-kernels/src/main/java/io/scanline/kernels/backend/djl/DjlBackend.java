@@ -26,9 +26,9 @@ public final class DjlBackend implements Backend {
     private final NDManager root;
     private boolean closed;
 
-    /** @param threads libtorch intra-op threads, or ≤ 0 to keep libtorch's default (one per core) */
+    /** @param threads libtorch intra-op threads (a process-wide libtorch setting) */
     DjlBackend(int threads) {
-        if (threads > 0) JniUtils.setNumThreads(threads);
+        JniUtils.setNumThreads(threads);
         this.root = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE);
     }
 
