@@ -19,10 +19,32 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "also print the results as JSON lines")
     boolean json;
 
+    @Option(names = "--compare", description = "also run this backend (e.g. reference) and print the speed-up of --backend over it")
+    String compare;
+
+    @Option(names = "--lengths", split = ",", description = "sequence lengths to run (default 1024,4096; 197,4096 = 224x224 and 1024x1024 images)")
+    int[] lengths;
+
     @Override
     public Integer call() {
+        int[] ls = lengths == null ? new int[] {1024, 4096} : lengths;
+        java.util.List<OpBench.Result> mine;
         try (Backend be = Backends.open(backend)) {
-            OpBench.run(be, seconds, json, System.out);
+            System.out.println("backend " + be.name());
+            mine = OpBench.run(be, seconds, json, System.out, ls);
+        }
+        if (compare != null) {
+            java.util.List<OpBench.Result> base;
+            try (Backend be = Backends.open(compare)) {
+                System.out.println("backend " + be.name());
+                base = OpBench.run(be, seconds, json, System.out, ls);
+            }
+            System.out.printf("%-16s %-30s %12s %12s %9s%n", "op", "shape", backend + " tok/s", compare + " tok/s", "speed-up");
+            for (int i = 0; i < mine.size(); i++) {
+                OpBench.Result a = mine.get(i), b = base.get(i);
+                System.out.printf(java.util.Locale.ROOT, "%-16s %-30s %12.0f %12.0f %8.1fx%n", a.op(), a.shape(),
+                        a.tokensPerSecond(), b.tokensPerSecond(), a.tokensPerSecond() / b.tokensPerSecond());
+            }
         }
         return 0;
     }

@@ -16,44 +16,58 @@ import java.util.function.IntSupplier;
 public final class OpBench {
     private OpBench() {}
 
-    public static void run(Backend be, double seconds, boolean json, PrintStream out) {
+    /** One measured case: median time of one call and the token rate it gives. */
+    public record Result(String op, String shape, double tokensPerSecond, double ms) {}
+
+    /** The default sizes: 1024 and 4096 tokens (4096 = the patch tokens of a 1024x1024 image). */
+    public static java.util.List<Result> run(Backend be, double seconds, boolean json, PrintStream out) {
+        return run(be, seconds, json, out, new int[] {1024, 4096});
+    }
+
+    /**
+     * Same cases at the given sequence lengths (e.g. 197 and 4096: the tokens of a 224x224 and a
+     * 1024x1024 image at patch 16, with a class token for the former).
+     */
+    public static java.util.List<Result> run(Backend be, double seconds, boolean json, PrintStream out, int[] lengths) {
+        java.util.List<Result> results = new java.util.ArrayList<>();
         RandomTensors r = new RandomTensors(7);
         out.printf(Locale.ROOT, "%-16s %-30s %14s %10s%n", "op", "shape", "tokens/s", "ms/call");
         for (int e : new int[] {384, 768}) {
-            for (int l : new int[] {1024, 4096}) {
+            for (int l : lengths) {
                 int n = 16, b = 1;
                 Tensor u = r.normal(0, 1, b, l, e), dl = r.normal(0, 1, b, l, e), z = r.normal(0, 1, b, l, e);
                 Tensor a = r.uniform(-2, -0.1, e, n), bm = r.normal(0, 1, b, l, n), cm = r.normal(0, 1, b, l, n);
                 Tensor d = r.normal(0, 1, e), db = r.normal(0, 1, e), h = Tensor.zeros(b, e, n);
-                report(out, json, "selective_scan", "B1 E" + e + " N16 L" + l, l * b, seconds,
+                report(results, out, json, "selective_scan", "B1 E" + e + " N16 L" + l, l * b, seconds,
                         () -> be.selectiveScan(u, dl, a, bm, cm, d, z, db, true, h).numel());
                 Tensor w = r.normal(0, 0.5, e, 4), bias = r.normal(0, 1, e), tail = Tensor.zeros(b, 3, e);
-                report(out, json, "causal_conv1d", "B1 C" + e + " K4 L" + l, l * b, seconds,
+                report(results, out, json, "causal_conv1d", "B1 C" + e + " K4 L" + l, l * b, seconds,
                         () -> be.causalConv1d(u, w, bias, tail, true).numel());
             }
         }
-        for (int l : new int[] {1024, 4096}) {
+        for (int l : lengths) {
             int hh = 8, p = 64, n = 64, b = 1;
             Tensor x = r.normal(0, 1, b, l, hh, p), dt = r.normal(-1, 1, b, l, hh), a = r.uniform(-2, -0.5, hh);
             Tensor bm = r.normal(0, 1, b, l, 1, n), cm = r.normal(0, 1, b, l, 1, n), d = r.normal(0, 1, hh), s = Tensor.zeros(b, hh, p, n);
             for (SsdForm f : SsdForm.values()) {
-                report(out, json, "ssd_" + f.name().toLowerCase(Locale.ROOT), "B1 H8 P64 N64 L" + l, l * b, seconds,
+                report(results, out, json, "ssd_" + f.name().toLowerCase(Locale.ROOT), "B1 H8 P64 N64 L" + l, l * b, seconds,
                         () -> be.ssd(f, 256, x, dt, a, bm, cm, d, null, true, s).numel());
             }
         }
-        for (int l : new int[] {1024}) {
+        for (int l : lengths) {
             int nh = 4, dh = 96, b = 1;
             Tensor q = r.normal(0, 1, b, l, nh, dh), k = r.normal(0, 1, b, l, nh, dh), v = r.normal(0, 1, b, l, nh, dh);
             Tensor ig = r.normal(0, 1, b, l, nh), fg = r.normal(3, 1, b, l, nh);
             for (MlstmForm f : new MlstmForm[] {MlstmForm.RECURRENT, MlstmForm.CHUNKWISE}) {
                 Tensor c = Tensor.zeros(b, nh, dh, dh), n = Tensor.zeros(b, nh, dh), m = Tensor.full(Float.NEGATIVE_INFINITY, b, nh);
-                report(out, json, "mlstm_" + f.name().toLowerCase(Locale.ROOT), "B1 NH4 DH96 L" + l, l * b, seconds,
+                report(results, out, json, "mlstm_" + f.name().toLowerCase(Locale.ROOT), "B1 NH4 DH96 L" + l, l * b, seconds,
                         () -> be.mlstm(f, 64, q, k, v, ig, fg, c, n, m, 1e-6).numel());
             }
         }
+        return results;
     }
 
-    private static void report(PrintStream out, boolean json, String op, String shape, long tokens, double seconds,
+    private static void report(java.util.List<Result> results, PrintStream out, boolean json, String op, String shape, long tokens, double seconds,
                                IntSupplier call) {
         call.getAsInt(); // warm-up
         java.util.List<Double> times = new java.util.ArrayList<>();
@@ -66,6 +80,7 @@ public final class OpBench {
         times.sort(null);
         double med = times.get(times.size() / 2);
         out.printf(Locale.ROOT, "%-16s %-30s %14.0f %10.2f%n", op, shape, tokens / med, med * 1e3);
+        results.add(new Result(op, shape, tokens / med, med * 1e3));
         if (json) {
             out.printf(Locale.ROOT, "{\"op\":\"%s\",\"shape\":\"%s\",\"tokens_per_s\":%.1f,\"ms\":%.3f}%n", op, shape, tokens / med, med * 1e3);
         }

@@ -1,0 +1,151 @@
+package io.scanline.kernels.backend.djl;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.MlstmForm;
+import io.scanline.kernels.backend.Shapes;
+import io.scanline.kernels.backend.SsdForm;
+import io.scanline.kernels.tensor.Tensor;
+
+import java.util.function.Function;
+
+/**
+ * The {@code djl} backend: libtorch (DJL PyTorch engine, CPU) for dense ops and chunked recurrences.
+ *
+ * <p>Not thread-safe (DJL NDManagers are not): one instance per task thread. Every op works inside a
+ * sub-manager that is closed when the op returns, so no native memory outlives a call; results and
+ * states come back as host tensors.
+ *
+ * <p>SSD: both forms are evaluated with the chunked algorithm (equal by spec ops §9.2); RECURRENT uses
+ * the given chunk length too, because a one-token chunk would only add call overhead.
+ */
+public final class DjlBackend implements Backend {
+    private final NDManager root;
+    private boolean closed;
+
+    /** @param threads libtorch intra-op threads (a process-wide libtorch setting) */
+    DjlBackend(int threads) {
+        JniUtils.setNumThreads(threads);
+        this.root = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE);
+    }
+
+    @Override
+    public String name() { return DjlProvider.NAME; }
+
+    private <T> T op(Function<NDManager, T> body) {
+        if (closed) throw new IllegalStateException("djl backend is closed");
+        try (NDManager m = root.newSubManager()) {
+            return body.apply(m);
+        }
+    }
+
+    @Override
+    public Tensor causalConv1d(Tensor x, Tensor w, Tensor bias, Tensor tail, boolean silu) {
+        return op(m -> DjlConv1d.run(m, x, w, bias, tail, silu));
+    }
+
+    @Override
+    public Tensor selectiveScan(Tensor u, Tensor delta, Tensor a, Tensor bm, Tensor cm, Tensor d, Tensor z,
+                                Tensor deltaBias, boolean softplus, Tensor h) {
+        return op(m -> DjlSelectiveScan.run(m, u, delta, a, bm, cm, d, z, deltaBias, softplus, h));
+    }
+
+    @Override
+    public Tensor ssd(SsdForm form, int chunk, Tensor x, Tensor dt, Tensor a, Tensor bm, Tensor cm, Tensor d,
+                      Tensor dtBias, boolean softplus, Tensor state) {
+        return op(m -> DjlSsd.run(m, chunk, x, dt, a, bm, cm, d, dtBias, softplus, state));
+    }
+
+    @Override
+    public Tensor mlstm(MlstmForm form, int chunk, Tensor q, Tensor k, Tensor v, Tensor ig, Tensor fg,
+                        Tensor c, Tensor n, Tensor m, double eps) {
+        return op(mg -> DjlMlstm.run(mg, form, chunk, q, k, v, ig, fg, c, n, m, eps));
+    }
+
+    @Override
+    public Tensor linear(Tensor x, Tensor w, Tensor b) { return op(m -> DjlDense.linear(m, x, w, b)); }
+
+    @Override
+    public Tensor headwiseLinear(Tensor x, Tensor w, Tensor b) { return op(m -> DjlDense.headwiseLinear(m, x, w, b)); }
+
+    @Override
+    public Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        return op(m -> DjlDense.groupLayerNorm(m, x, x.dim(-1), gamma, beta, eps));
+    }
+
+    @Override
+    public Tensor groupLayerNorm(Tensor x, int groupSize, Tensor gamma, Tensor beta, double eps) {
+        return op(m -> DjlDense.groupLayerNorm(m, x, groupSize, gamma, beta, eps));
+    }
+
+    @Override
+    public Tensor rmsNorm(Tensor x, Tensor w, double eps) {
+        return op(m -> DjlDense.groupRms(m, x, x.dim(-1), w, eps));
+    }
+
+    @Override
+    public Tensor groupRmsNorm(Tensor x, int groupSize, Tensor w, double eps) {
+        return op(m -> DjlDense.groupRms(m, x, groupSize, w, eps));
+    }
+
+    @Override
+    public Tensor gatedRmsNorm(Tensor y, Tensor z, Tensor w, int groupSize, double eps) {
+        return op(m -> DjlDense.gatedRms(m, y, z, w, groupSize, eps));
+    }
+
+    @Override
+    public Tensor silu(Tensor x) { return op(m -> Nd.toF32(Nd.silu(Nd.of(m, x)), x.shape())); }
+
+    @Override
+    public Tensor add(Tensor a, Tensor b) { return axpby(a, 1.0, b, 1.0); }
+
+    @Override
+    public Tensor mul(Tensor a, Tensor b) {
+        requireSame(a, b);
+        return op(m -> Nd.toF32(Nd.of(m, a).mul(Nd.of(m, b)), a.shape()));
+    }
+
+    /** In fp64 so that a·s + b·t is rounded once, as the reference does. */
+    @Override
+    public Tensor axpby(Tensor a, double s, Tensor b, double t) {
+        if (b != null) requireSame(a, b);
+        return op(m -> {
+            NDArray y = Nd.f64(m, a).mul(s);
+            if (b != null) y = y.add(Nd.f64(m, b).mul(t));
+            return Nd.toF32(y, a.shape());
+        });
+    }
+
+    @Override
+    public Tensor mulChannels(Tensor a, Tensor v) {
+        Shapes.require(v, "channel vector", a.dim(-1));
+        return op(m -> Nd.toF32(Nd.of(m, a).mul(Nd.of(m, v)), a.shape()));
+    }
+
+    @Override
+    public Tensor rope(Tensor x, Tensor freq, long[] pos0, double rho) { return op(m -> DjlDense.rope(m, x, freq, pos0, rho)); }
+
+    @Override
+    public Tensor patchEmbed(Tensor img, Tensor w, Tensor b, int stride) { return op(m -> DjlDense.patchEmbed(m, img, w, b, stride)); }
+
+    @Override
+    public Tensor depthwiseConv2d3x3(Tensor x, Tensor w, Tensor b) { return op(m -> DjlDense.depthwise3x3(m, x, w, b)); }
+
+    @Override
+    public Tensor bicubicResize(Tensor t, int outH, int outW) { return op(m -> DjlDense.bicubic(m, t, outH, outW)); }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            root.close();
+        }
+    }
+
+    private static void requireSame(Tensor a, Tensor b) {
+        if (!a.sameShape(b)) throw new IllegalArgumentException("shapes differ: " + a + " vs " + b);
+    }
+}

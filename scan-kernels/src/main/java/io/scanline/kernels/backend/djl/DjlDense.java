@@ -1,0 +1,182 @@
+package io.scanline.kernels.backend.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import io.scanline.kernels.backend.Shapes;
+import io.scanline.kernels.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * Per-token ops through libtorch (spec ops §4, §5, §7.2, §11, §12).
+ *
+ * <p>Glossary: rows = product of all leading axes of a (..., C) tensor; C channels; B batch;
+ * L tokens; N RoPE width; Hp, Wp patch grid; D model width; ps patch size.
+ */
+final class DjlDense {
+    private DjlDense() {}
+
+    static int[] withLast(int[] shape, int last) {
+        int[] s = shape.clone();
+        s[s.length - 1] = last;
+        return s;
+    }
+
+    static Tensor linear(NDManager m, Tensor x, Tensor w, Tensor b) {
+        int in = x.dim(-1);
+        Shapes.require(w, "weight", -1, in);
+        int out = w.dim(0);
+        Shapes.requireOptional(b, "bias", out);
+        int rows = Shapes.rows(x);
+        NDArray xs = Nd.of(m, x).reshape(rows, in);
+        NDArray y = xs.getNDArrayInternal().linear(xs, Nd.of(m, w), Nd.ofOptional(m, b)).singletonOrThrow();
+        return Nd.toF32(y, withLast(x.shape(), out));
+    }
+
+    /** Block-diagonal map as a broadcast product and a 4-term sum: 96 tiny GEMMs would be slower. */
+    static Tensor headwiseLinear(NDManager m, Tensor x, Tensor w, Tensor b) {
+        int e = x.dim(-1);
+        if (e % 4 != 0) throw new IllegalArgumentException("headwise linear needs width divisible by 4, got " + e);
+        Shapes.require(w, "weight", e / 4, 4, 4);
+        Shapes.requireOptional(b, "bias", e);
+        int rows = Shapes.rows(x);
+        NDArray xs = Nd.of(m, x).reshape(rows, e / 4, 1, 4);
+        NDArray y = xs.mul(Nd.of(m, w)).sum(new int[] {3}).reshape(rows, e);
+        if (b != null) y = y.add(Nd.of(m, b));
+        return Nd.toF32(y, x.shape());
+    }
+
+    static Tensor groupLayerNorm(NDManager m, Tensor x, int groupSize, Tensor gamma, Tensor beta, double eps) {
+        int c = x.dim(-1);
+        checkGroups(c, groupSize);
+        Shapes.requireOptional(gamma, "weight", c);
+        Shapes.requireOptional(beta, "bias", c);
+        int rows = Shapes.rows(x);
+        NDArray xs = Nd.of(m, x).reshape(rows, c / groupSize, groupSize);
+        // libtorch's layer_norm needs an affine pair; the per-channel affine is applied after the groups
+        NDArray one = m.ones(new Shape(groupSize)), zero = m.zeros(new Shape(groupSize));
+        NDArray y = xs.getNDArrayInternal().layerNorm(xs, new Shape(groupSize), one, zero, (float) eps).singletonOrThrow();
+        y = y.reshape(rows, c);
+        if (gamma != null) y = y.mul(Nd.of(m, gamma));
+        if (beta != null) y = y.add(Nd.of(m, beta));
+        return Nd.toF32(y, x.shape());
+    }
+
+    /** RMS normalization per group of channels, optional weight; g is the already gated input. */
+    static NDArray groupRms(NDArray g, int rows, int c, int groupSize, NDArray w, double eps) {
+        checkGroups(c, groupSize);
+        NDArray gs = g.reshape(rows, c / groupSize, groupSize);
+        NDArray inv = gs.square().mean(new int[] {2}, true).add(eps).sqrt();
+        NDArray y = gs.div(inv).reshape(rows, c);
+        return w == null ? y : y.mul(w);
+    }
+
+    static Tensor groupRms(NDManager m, Tensor x, int groupSize, Tensor w, double eps) {
+        int c = x.dim(-1);
+        Shapes.requireOptional(w, "weight", c);
+        checkGroups(c, groupSize);
+        int rows = Shapes.rows(x);
+        return Nd.toF32(groupRms(Nd.of(m, x), rows, c, groupSize, Nd.ofOptional(m, w), eps), x.shape());
+    }
+
+    static Tensor gatedRms(NDManager m, Tensor y, Tensor z, Tensor w, int groupSize, double eps) {
+        if (!y.sameShape(z)) throw new IllegalArgumentException("gated RMSNorm: y " + y + " and z " + z + " differ");
+        int c = y.dim(-1);
+        checkGroups(c, groupSize);
+        Shapes.requireOptional(w, "weight", c);
+        NDArray g = Nd.of(m, y).mul(Nd.silu(Nd.of(m, z)));
+        return Nd.toF32(groupRms(g, Shapes.rows(y), c, groupSize, Nd.ofOptional(m, w), eps), y.shape());
+    }
+
+    static void checkGroups(int c, int groupSize) {
+        if (groupSize < 1 || c % groupSize != 0) {
+            throw new IllegalArgumentException("group size " + groupSize + " does not divide width " + c);
+        }
+    }
+
+    /** Angles, cos and sin in fp64 from exact integer positions (ops §11); one rounding to fp32. */
+    static Tensor rope(NDManager m, Tensor x, Tensor freq, long[] pos0, double rho) {
+        Shapes.requireRank(x, "x", 3);
+        int b = x.dim(0), l = x.dim(1), n = x.dim(2);
+        if (n % 2 != 0) throw new IllegalArgumentException("RoPE width must be even, got " + n);
+        Shapes.require(freq, "freq", n);
+        if (pos0.length != b) throw new IllegalArgumentException("pos0 has " + pos0.length + " entries for batch " + b);
+        double[] pos = new double[b * l];
+        for (int bi = 0; bi < b; bi++)
+            for (int t = 0; t < l; t++) pos[bi * l + t] = (double) (pos0[bi] + t) / rho;
+        NDArray theta = m.create(pos, Nd.shape(b, l, 1)).mul(Nd.f64(m, freq)).reshape(b, l, n / 2, 2);
+        NDArray v = Nd.f64(m, x).reshape(b, l, n / 2, 2);
+        NDArray v0 = v.get(new NDIndex("..., 0")), v1 = v.get(new NDIndex("..., 1"));
+        NDArray t0 = theta.get(new NDIndex("..., 0")), t1 = theta.get(new NDIndex("..., 1"));
+        NDArray y0 = v0.mul(t0.cos()).sub(v1.mul(t0.sin()));
+        NDArray y1 = v1.mul(t1.cos()).add(v0.mul(t1.sin()));
+        return Nd.toF32(y0.stack(y1, 3), x.shape());
+    }
+
+    static Tensor patchEmbed(NDManager m, Tensor img, Tensor w, Tensor b, int stride) {
+        Shapes.requireRank(img, "image", 4);
+        int bsz = img.dim(0), ch = img.dim(1), hh = img.dim(2), ww = img.dim(3);
+        Shapes.requireRank(w, "patch weight", 4);
+        int d = w.dim(0), ps = w.dim(2);
+        Shapes.require(w, "patch weight", d, ch, ps, ps);
+        Shapes.requireOptional(b, "patch bias", d);
+        if (stride < 1) throw new IllegalArgumentException("patch stride must be >= 1, got " + stride);
+        if (hh < ps || ww < ps) throw new IllegalArgumentException("image " + hh + "x" + ww + " smaller than patch " + ps);
+        int hp = (hh - ps) / stride + 1, wp = (ww - ps) / stride + 1;
+        NDArray in = Nd.of(m, img);
+        NDArray y = in.getNDArrayInternal().convolution(in, Nd.of(m, w), Nd.ofOptional(m, b), new Shape(stride, stride),
+                new Shape(0, 0), new Shape(1, 1), 1).singletonOrThrow();           // (B, D, Hp, Wp)
+        return Nd.toF32(y.reshape(bsz, d, hp * wp).transpose(0, 2, 1), bsz, hp * wp, d);
+    }
+
+    static Tensor depthwise3x3(NDManager m, Tensor x, Tensor w, Tensor b) {
+        Shapes.requireRank(x, "x", 4);
+        int e = x.dim(3);
+        Shapes.require(w, "conv weight", e, 3, 3);
+        Shapes.requireOptional(b, "conv bias", e);
+        if (x.numel() == 0) return Tensor.zeros(x.shape());
+        NDArray in = Nd.of(m, x).transpose(0, 3, 1, 2);                             // (B, E, Hp, Wp)
+        NDArray y = in.getNDArrayInternal().convolution(in, Nd.of(m, w).reshape(e, 1, 3, 3), Nd.ofOptional(m, b),
+                new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), e).singletonOrThrow();
+        return Nd.toF32(y.transpose(0, 2, 3, 1), x.shape());
+    }
+
+    /**
+     * Bicubic resize (ops §12) as two fp64 GEMMs, out[c] = Wy · t[c] · Wxᵀ, with the interpolation
+     * matrices built from the spec's per-axis taps (clamped indices accumulate their weights).
+     * libtorch's own interpolate is not used: through this DJL build (mode 3) it does not keep the
+     * corners fixed with align_corners = true, so it is not the PyTorch bicubic the spec defines.
+     */
+    static Tensor bicubic(NDManager m, Tensor t, int outH, int outW) {
+        Shapes.requireRank(t, "table", 3);
+        if (outH < 1 || outW < 1) throw new IllegalArgumentException("resize target " + outH + "x" + outW);
+        int c = t.dim(0), h = t.dim(1), w = t.dim(2);
+        if (t.numel() == 0) throw new IllegalArgumentException("cannot resize an empty table " + Arrays.toString(t.shape()));
+        NDArray wy = m.create(bicubicMatrix(h, outH), Nd.shape(outH, h));
+        NDArray wx = m.create(bicubicMatrix(w, outW), Nd.shape(outW, w));
+        NDArray y = wy.matMul(Nd.f64(m, t)).matMul(wx.transpose(1, 0));            // (C, outH, outW)
+        return Nd.toF32(y, c, outH, outW);
+    }
+
+    private static final double A = -0.75;
+
+    /** (nOut, n) row-major: row o holds the four cubic-convolution weights of output o (ops §12). */
+    static double[] bicubicMatrix(int n, int nOut) {
+        double[] mat = new double[nOut * n];
+        double scale = (double) n / nOut;
+        for (int o = 0; o < nOut; o++) {
+            double r = scale * (o + 0.5) - 0.5;      // not clamped at 0
+            int i0 = (int) Math.floor(r);
+            double t = r - i0;
+            double[] wt = {
+                    ((A * (t + 1) - 5 * A) * (t + 1) + 8 * A) * (t + 1) - 4 * A,
+                    ((A + 2) * t - (A + 3)) * t * t + 1,
+                    ((A + 2) * (1 - t) - (A + 3)) * (1 - t) * (1 - t) + 1,
+                    ((A * (2 - t) - 5 * A) * (2 - t) + 8 * A) * (2 - t) - 4 * A};
+            for (int k = 0; k < 4; k++) mat[o * n + Math.min(Math.max(i0 - 1 + k, 0), n - 1)] += wt[k];
+        }
+        return mat;
+    }
+}

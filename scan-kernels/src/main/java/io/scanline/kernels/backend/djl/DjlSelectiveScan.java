@@ -1,0 +1,95 @@
+package io.scanline.kernels.backend.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import io.scanline.kernels.backend.Shapes;
+import io.scanline.kernels.tensor.Tensor;
+
+/**
+ * Mamba-1 selective scan with initial state (spec ops §8.1).
+ *
+ * <p>Glossary: B batch, L tokens of this call, E channels, N state size, Tb tokens per block.
+ *
+ * <p>Why not a chunked matmul form: A is a full (E, N) matrix, so the intra-chunk decay
+ * exp(A[e,n]·(Δ_t − Δ_s)) is a (t, s, e, n) tensor and costs T times the sequential work, and the
+ * product form exp(A·Δ_t)·exp(−A·Δ_s) overflows for the large Δ that real inputs contain. So libtorch
+ * does the transcendental work (softplus, exp(δ·A) for a block of tokens, the silu gate) vectorised,
+ * and the only sequential part, h ← dA ⊙ h + δu·B and y = h·C, is a Java loop over the channel axis
+ * that the JIT turns into SIMD code (contiguous, no reduction inside the inner loop). The state is
+ * kept as (N, E) inside the call for that reason and as fp32 throughout (D2).
+ */
+final class DjlSelectiveScan {
+    private DjlSelectiveScan() {}
+
+    /** Elements of one block of exp(δ·A): about 1 MiB of floats, so a block stays in cache. */
+    private static final int BLOCK_ELEMS = 1 << 18;
+
+    static Tensor run(NDManager m, Tensor u, Tensor delta, Tensor a, Tensor bm, Tensor cm, Tensor d, Tensor z,
+                      Tensor deltaBias, boolean softplus, Tensor h) {
+        Shapes.requireRank(u, "u", 3);
+        int b = u.dim(0), l = u.dim(1), e = u.dim(2);
+        Shapes.require(delta, "delta", b, l, e);
+        Shapes.require(a, "A", e, -1);
+        int n = a.dim(1);
+        Shapes.require(bm, "B", b, l, n);
+        Shapes.require(cm, "C", b, l, n);
+        Shapes.requireOptional(d, "D", e);
+        Shapes.requireOptional(z, "z", b, l, e);
+        Shapes.requireOptional(deltaBias, "delta_bias", e);
+        Shapes.require(h, "h", b, e, n);
+        if (l == 0 || b == 0 || e == 0) return Tensor.zeros(b, l, e);
+
+        NDArray uu = Nd.of(m, u);
+        NDArray dl = Nd.of(m, delta);
+        if (deltaBias != null) dl = dl.add(Nd.of(m, deltaBias));
+        if (softplus) dl = Nd.softplus(dl);                                    // (B, L, E)
+        float[] du = dl.mul(uu).toFloatArray();                                // δ·u
+        NDArray at = Nd.of(m, a).transpose(1, 0);                              // (N, E)
+        float[] bs = bm.f32(), cs = cm.f32();
+
+        // state (B, E, N) -> (B, N, E) for the SIMD-friendly inner loop
+        float[] hs = h.f32(), st = new float[hs.length];
+        for (int bi = 0; bi < b; bi++)
+            for (int ei = 0; ei < e; ei++)
+                for (int ni = 0; ni < n; ni++) st[(bi * n + ni) * e + ei] = hs[(bi * e + ei) * n + ni];
+
+        float[] y = new float[b * l * e];
+        int tb = Math.max(1, Math.min(l, BLOCK_ELEMS / Math.max(1, n * e)));
+        for (int bi = 0; bi < b; bi++) {
+            NDArray dlb = dl.get(new NDIndex("{}", bi));                         // (L, E)
+            for (int t0 = 0; t0 < l; t0 += tb) {
+                int t1 = Math.min(l, t0 + tb);
+                // exp(δ[t, e]·A[e, n]) laid out (t, n, e)
+                float[] da = dlb.get(new NDIndex("{}:{}", t0, t1)).expandDims(1).mul(at).exp().toFloatArray();
+                scanBlock(da, du, bs, cs, st, y, bi, l, t0, t1, n, e);
+            }
+        }
+        for (int bi = 0; bi < b; bi++)
+            for (int ei = 0; ei < e; ei++)
+                for (int ni = 0; ni < n; ni++) hs[(bi * e + ei) * n + ni] = st[(bi * n + ni) * e + ei];
+
+        NDArray out = m.create(y, Nd.shape(b, l, e));
+        if (d != null) out = out.add(uu.mul(Nd.of(m, d)));
+        if (z != null) out = out.mul(Nd.silu(Nd.of(m, z)));
+        return Nd.toF32(out, b, l, e);
+    }
+
+    /** Tokens [t0, t1) of batch element bi; da holds exp(δA) for these tokens as (t − t0, n, e). */
+    private static void scanBlock(float[] da, float[] du, float[] bs, float[] cs, float[] st, float[] y,
+                                  int bi, int l, int t0, int t1, int n, int e) {
+        for (int t = t0; t < t1; t++) {
+            int tok = bi * l + t;
+            int yo = tok * e, uo = tok * e;
+            for (int ni = 0; ni < n; ni++) {
+                float bn = bs[tok * n + ni], cn = cs[tok * n + ni];
+                int ao = ((t - t0) * n + ni) * e, so = (bi * n + ni) * e;
+                for (int ei = 0; ei < e; ei++) {
+                    float hv = da[ao + ei] * st[so + ei] + du[uo + ei] * bn;
+                    st[so + ei] = hv;
+                    y[yo + ei] += hv * cn;
+                }
+            }
+        }
+    }
+}
