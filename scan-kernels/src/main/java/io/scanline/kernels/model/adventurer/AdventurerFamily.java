@@ -3,6 +3,7 @@ package io.scanline.kernels.model.adventurer;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.scanline.kernels.model.ConfigValues;
 import io.scanline.kernels.model.ModelFamily;
+import io.scanline.kernels.model.RandomModels;
 import io.scanline.kernels.model.PositionTable;
 import io.scanline.kernels.model.StreamingModel;
 import io.scanline.kernels.model.Weights;
@@ -22,7 +23,7 @@ import java.util.Set;
  * <p>Glossary: D = embed_dim, E = expand·D, N = d_state, P = headdim, H = E/P, K = d_conv,
  * F = int(2.5·D), ps patch size, C classes.
  */
-public final class AdventurerFamily implements ModelFamily {
+public final class AdventurerFamily implements ModelFamily, RandomModels {
 
     /** Derived sizes of one model. */
     record Dims(int d, int e, int n, int p, int h, int k, int f, int patch, double eps) {}
@@ -32,6 +33,15 @@ public final class AdventurerFamily implements ModelFamily {
 
     @Override
     public String name() { return "adventurer"; }
+
+    /** The golden cases' size: embed 128, depth 4, d_state 64, headdim 64, 224×224, 16 classes. */
+    @Override
+    public JsonNode benchConfig() { return AdventurerRandom.config(128, 4, 64, 64, 16, 224); }
+
+    @Override
+    public Weights randomWeights(JsonNode config, long seed) {
+        return AdventurerRandom.weights(config, config.path("img_size").asInt(224) / config.path("patch_size").asInt(16), seed);
+    }
 
     @Override
     public StreamingModel build(JsonNode config, Weights w) {

@@ -89,7 +89,9 @@ final class AdventurerModel implements StreamingModel {
         int hp = embedder.hp(), wp = embedder.wp(), m = hp * wp, l = m + 1;
         boolean keep = o.keepLayerOutputs();
         Map<String, Tensor> out = new LinkedHashMap<>();
-        Tensor features = Tensor.zeros(batch, l, d);
+        // with a token sink, features go out chunk by chunk; only the class token (last) is kept
+        Tensor features = o.tokenSink() == null ? Tensor.zeros(batch, l, d) : null;
+        Tensor[] clsFeature = new Tensor[1];
 
         try (SpillStore store = new SpillStore(batch, l, d, o.spillMemoryBytes(), o.spillDir(), ledger)) {
             double[] sum = embedPass(be, embedder, store, hp, wp, batch, partition.apply(l), keep ? out : null, layers.get(0).norm());
@@ -99,7 +101,12 @@ final class AdventurerModel implements StreamingModel {
                 Tensor layerFull = keep ? Tensor.zeros(batch, l, d) : null;
                 AdventurerPass.Sink sink = (t0, rows) -> {
                     if (layerFull != null) TokenLayout.place(layerFull, t0, rows);
-                    if (last) TokenLayout.place(features, t0, be.rmsNorm(rows, normF, dims.eps()));
+                    if (last) {
+                        Tensor f = be.rmsNorm(rows, normF, dims.eps());
+                        if (features != null) TokenLayout.place(features, t0, f);
+                        else o.tokenSink().accept("output.features", t0, f);
+                        if (t0 + f.dim(1) == l) clsFeature[0] = f.sliceAxis1(f.dim(1) - 1, f.dim(1)).reshape(batch, d);
+                    }
                 };
                 AdventurerPassState st = AdventurerPassState.fresh(batch, dims.k(), dims.e() + 2 * dims.n(), dims.h(), dims.p(), dims.n(), d);
                 ledger.addState(st.bytes());
@@ -111,8 +118,8 @@ final class AdventurerModel implements StreamingModel {
                 if (keep) out.put("layer." + n + ".output", layerFull);
             }
         }
-        out.put("output.features", features);
-        Tensor pre = features.sliceAxis1(m, l).reshape(batch, d);
+        if (features != null) out.put("output.features", features);
+        Tensor pre = clsFeature[0];
         out.put("output.pre_logits", pre);
         out.put("output.logits", be.linear(pre, headW, headB));
         return new ModelOutput(out, ledger);

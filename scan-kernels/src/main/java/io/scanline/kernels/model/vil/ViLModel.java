@@ -119,7 +119,9 @@ final class ViLModel implements StreamingModel {
             if (embedFull != null) TokenLayout.place(embedFull, r * wp, x);
             return x;
         };
-        Tensor features = Tensor.zeros(batch, s, d);
+        // with a token sink, features go out chunk by chunk; only the pooled tokens (first, last) are kept
+        Tensor features = o.tokenSink() == null ? Tensor.zeros(batch, s, d) : null;
+        Tensor[] ends = new Tensor[2];
         int e = 2 * d;
         try (SpillStore store = new SpillStore(batch, s, d, o.spillMemoryBytes(), o.spillDir(), ledger)) {
             for (int k = 0; k < blocks.size(); k++) {
@@ -128,7 +130,13 @@ final class ViLModel implements StreamingModel {
                 Tensor layerFull = keep ? Tensor.zeros(batch, s, d) : null;
                 ViLPass.Sink sink = (t0, rows) -> {
                     if (layerFull != null) TokenLayout.place(layerFull, t0, rows);
-                    if (last) TokenLayout.place(features, t0, featureNorm == null ? rows : featureNorm.apply(be, rows));
+                    if (last) {
+                        Tensor f = featureNorm == null ? rows : featureNorm.apply(be, rows);
+                        if (features != null) TokenLayout.place(features, t0, f);
+                        else o.tokenSink().accept("output.features", t0, f);
+                        if (t0 == 0) ends[0] = f.sliceAxis1(0, 1).reshape(batch, d);
+                        if (t0 + f.dim(1) == s) ends[1] = f.sliceAxis1(f.dim(1) - 1, f.dim(1)).reshape(batch, d);
+                    }
                 };
                 ViLPassState st = ViLPassState.fresh(batch, ViLBlockWeights.HEADS, e / ViLBlockWeights.HEADS, convK(), e);
                 ledger.addState(st.bytes());
@@ -142,10 +150,9 @@ final class ViLModel implements StreamingModel {
                 }
             }
         }
-        out.put("output.features", features);
+        if (features != null) out.put("output.features", features);
         if (pooling != Pooling.NONE) {
-            Tensor first = features.sliceAxis1(0, 1).reshape(batch, d);
-            Tensor lastTok = features.sliceAxis1(s - 1, s).reshape(batch, d);
+            Tensor first = ends[0], lastTok = ends[1];
             Tensor p = pooling == Pooling.BILATERAL_FLATTEN ? TokenLayout.concatColumns(List.of(first, lastTok))
                     : be.axpby(first, 0.5, lastTok, 0.5);
             if (poolNorm != null) p = poolNorm.apply(be, p);

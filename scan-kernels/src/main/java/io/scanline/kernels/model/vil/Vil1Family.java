@@ -3,6 +3,7 @@ package io.scanline.kernels.model.vil;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.scanline.kernels.model.ConfigValues;
 import io.scanline.kernels.model.ModelFamily;
+import io.scanline.kernels.model.RandomModels;
 import io.scanline.kernels.model.StreamingModel;
 import io.scanline.kernels.model.TokenLayout;
 import io.scanline.kernels.model.Weights;
@@ -19,11 +20,20 @@ import java.util.List;
  *
  * <p>Glossary: D = dim, E = 2D, ps patch size, st stride, C classes.
  */
-public final class Vil1Family implements ModelFamily {
+public final class Vil1Family implements ModelFamily, RandomModels {
     static final int CONV_K = 4;
 
     @Override
     public String name() { return "vil1"; }
+
+    /** The golden case's size: dim 192, 4 blocks, 224×224 (table 14×14), 16 classes. */
+    @Override
+    public JsonNode benchConfig() { return ViLRandom.vil1Config(192, 4, 16, 224, 224); }
+
+    @Override
+    public Weights randomWeights(JsonNode config, long seed) {
+        return ViLRandom.weights(config, Vil2Family.gridOf(config, 1), Vil2Family.gridOf(config, 2), seed);
+    }
 
     @Override
     public StreamingModel build(JsonNode config, Weights w) {

@@ -3,6 +3,7 @@ package io.scanline.kernels.model.vil;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.scanline.kernels.model.ConfigValues;
 import io.scanline.kernels.model.ModelFamily;
+import io.scanline.kernels.model.RandomModels;
 import io.scanline.kernels.model.StreamingModel;
 import io.scanline.kernels.model.TokenLayout;
 import io.scanline.kernels.model.Weights;
@@ -18,11 +19,22 @@ import java.util.List;
  *
  * <p>Glossary: D = dim, E = 2D, ps patch size, C classes.
  */
-public final class Vil2Family implements ModelFamily {
+public final class Vil2Family implements ModelFamily, RandomModels {
     static final String[] DIRS = {"rowwise_from_top_left", "rowwise_from_bot_right"};
 
     @Override
     public String name() { return "vil2"; }
+
+    /** The golden cases' size: dim 192, 2 block pairs, 224×224 (table 14×14), 16 classes. */
+    @Override
+    public JsonNode benchConfig() { return ViLRandom.vil2Config(192, 2, 16, 224, 224); }
+
+    @Override
+    public Weights randomWeights(JsonNode config, long seed) { return ViLRandom.weights(config, gridOf(config, 1), gridOf(config, 2), seed); }
+
+    static int gridOf(JsonNode config, int axis) {
+        return config.path("input_shape").path(axis).asInt(224) / config.path("patch_size").asInt(16);
+    }
 
     @Override
     public StreamingModel build(JsonNode config, Weights w) {
