@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "scanline", mixinStandardHelpOptions = true, version = "scanline 0.1.0",
         description = "Streaming long-sequence vision models over gigapixel images.",
-        subcommands = {VerifyCommand.class, BenchCommand.class, BackendsCommand.class})
+        subcommands = {VerifyCommand.class, BenchCommand.class, BackendsCommand.class, InspectCommand.class})
 public final class ScanlineCli implements Runnable {
 
     @CommandLine.Spec
@@ -21,7 +21,14 @@ public final class ScanlineCli implements Runnable {
     }
 
     public static int execute(String... args) {
-        return new CommandLine(new ScanlineCli()).execute(args);
+        CommandLine cl = new CommandLine(new ScanlineCli());
+        // Users get one line naming the problem, not a stack trace (set SCANLINE_DEBUG=1 for traces).
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("error: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+            if (System.getenv("SCANLINE_DEBUG") != null) ex.printStackTrace(cmd.getErr());
+            return 1;
+        });
+        return cl.execute(args);
     }
 
     public static void main(String[] args) {

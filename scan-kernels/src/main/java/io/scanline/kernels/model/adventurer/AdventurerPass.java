@@ -1,0 +1,139 @@
+package io.scanline.kernels.model.adventurer;
+
+import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.SsdForm;
+import io.scanline.kernels.model.SpillStore;
+import io.scanline.kernels.model.TokenLayout;
+import io.scanline.kernels.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One Adventurer layer as one sweep (spec models §5.2, streaming §4.5). The scan sequence has L + 1
+ * positions: position 0 is the heading-average token (its output is dropped), positions 1 … L are the
+ * patches in raster order — reversed on flipped layers — and then the class token, always last.
+ * Each finished token's new residual is written back in place, and RMSNorm of it under the next
+ * layer's norm is summed in fp64 for the next layer's heading average.
+ *
+ * <p>Glossary: B images, M patches, L = M + 1 tokens (class last, index M), D width, E inner width,
+ * N state size, H heads, P head dim, C = E + 2N conv channels.
+ */
+final class AdventurerPass {
+    /** Receives each finished chunk: tokens of the store in token order; chunks arrive in scan order. */
+    interface Sink {
+        void accept(int t0, Tensor rows);
+    }
+
+    private final Backend be;
+    private final AdventurerLayerWeights w;
+    private final AdventurerFamily.Dims dims;
+    private final boolean flip;
+    private final int m, batch;
+    private final SsdForm form;
+    private final SpillStore store;
+    private final Tensor average;        // (B, 1, D) heading average of this layer's normalized input
+    private final Tensor nextNorm;       // (D) weight of the next layer's norm, or null for the last layer
+    private final Sink sink;             // may be null
+    private final AdventurerPassState state;
+    private final boolean write;
+    private int next = 0;
+
+    AdventurerPass(Backend be, AdventurerLayerWeights w, AdventurerFamily.Dims dims, boolean flip, int m, int batch,
+                   SsdForm form, SpillStore store, boolean write, Tensor average, Tensor nextNorm, Sink sink,
+                   AdventurerPassState state) {
+        this.be = be;
+        this.w = w;
+        this.dims = dims;
+        this.flip = flip;
+        this.m = m;
+        this.batch = batch;
+        this.form = form;
+        this.store = store;
+        this.write = write;
+        this.average = average;
+        this.nextNorm = nextNorm;
+        this.sink = sink;
+        this.state = state;
+    }
+
+    /** Scan positions [a, b) of [0, L + 1); calls must cover the sequence in order. */
+    void step(int a, int b) {
+        int positions = m + 2;
+        if (a != next || b < a || b > positions) {
+            throw new IllegalArgumentException("Adventurer pass chunk [" + a + ", " + b + ") out of order (expected start "
+                    + next + ", L + 1 = " + positions + ")");
+        }
+        if (a == b) return;
+        next = b;
+        int j0 = Math.max(a, 1) - 1, j1 = b - 1;     // scan token indices of this chunk
+        Tensor sIn = j1 > j0 ? readScan(j0, j1) : null;
+        Tensor u = sIn == null ? null : be.rmsNorm(sIn, w.norm(), dims.eps());
+        Tensor x = a == 0 ? (u == null ? average : Tensor.concatAxis1(List.of(average, u))) : u;
+        Tensor y = mixer(x);
+        if (sIn == null) return;
+        if (a == 0) y = y.sliceAxis1(1, y.dim(1));
+        Tensor s1 = be.add(sIn, y);
+        Tensor s2 = be.add(s1, swiglu(be.rmsNorm(s1, w.normMlp(), dims.eps())));
+        writeScan(j0, j1, s2);
+        if (nextNorm != null) accumulate(be.rmsNorm(s2, nextNorm, dims.eps()));
+    }
+
+    private Tensor mixer(Tensor x) {
+        int e = dims.e(), n = dims.n(), h = dims.h(), len = x.dim(1);
+        Tensor zx = be.linear(x, w.inProj(), null);
+        Tensor z = TokenLayout.columns(zx, 0, e);
+        Tensor xbc = be.causalConv1d(TokenLayout.columns(zx, e, 2 * e + 2 * n), w.convW(), w.convB(), state.tail, true);
+        Tensor dt = TokenLayout.columns(zx, 2 * e + 2 * n, 2 * e + 2 * n + h);
+        Tensor xs = TokenLayout.columns(xbc, 0, e).reshape(batch, len, h, dims.p());
+        Tensor bm = TokenLayout.columns(xbc, e, e + n).reshape(batch, len, 1, n);
+        Tensor cm = TokenLayout.columns(xbc, e + n, e + 2 * n).reshape(batch, len, 1, n);
+        Tensor y = be.ssd(form, AdventurerModel.SSD_CHUNK, xs, dt, w.a(), bm, cm, w.d(), w.dtBias(), true, state.ssm)
+                .reshape(batch, len, e);
+        y = be.gatedRmsNorm(y, z, w.gateNorm(), e, AdventurerModel.GATED_NORM_EPS);
+        return be.linear(y, w.outProj(), null);
+    }
+
+    private Tensor swiglu(Tensor x) {
+        Tensor g = be.mul(be.silu(be.linear(x, w.w1(), w.b1())), be.linear(x, w.w2(), w.b2()));
+        return be.linear(g, w.w3(), w.b3());
+    }
+
+    /** Store rows of scan tokens [j0, j1) in scan order. */
+    private Tensor readScan(int j0, int j1) {
+        List<Tensor> parts = new ArrayList<>();
+        int pe = Math.min(j1, m);
+        if (pe > j0) {
+            parts.add(flip ? TokenLayout.flipTokens(store.read(m - pe, pe - j0)) : store.read(j0, pe - j0));
+        }
+        if (j1 > m) parts.add(store.read(m, 1));
+        return parts.size() == 1 ? parts.get(0) : Tensor.concatAxis1(parts);
+    }
+
+    private void writeScan(int j0, int j1, Tensor rows) {
+        int pe = Math.min(j1, m);
+        if (pe > j0) {
+            Tensor patches = rows.sliceAxis1(0, pe - j0);
+            Tensor ordered = flip ? TokenLayout.flipTokens(patches) : patches;
+            int t0 = flip ? m - pe : j0;
+            if (write) store.write(t0, ordered);
+            if (sink != null) sink.accept(t0, ordered);
+        }
+        if (j1 > m) {
+            Tensor cls = rows.sliceAxis1(rows.dim(1) - 1, rows.dim(1));
+            if (write) store.write(m, cls);
+            if (sink != null) sink.accept(m, cls);
+        }
+    }
+
+    private void accumulate(Tensor normed) {
+        int n = normed.dim(1), d = dims.d();
+        float[] src = normed.f32();
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < n; t++) {
+                int o = (b * n + t) * d;
+                for (int c = 0; c < d; c++) state.sum[b * d + c] += src[o + c];
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.scanline.kernels.model.vil;
+
+import io.scanline.kernels.model.TokenLayout;
+import io.scanline.kernels.model.Weights;
+import io.scanline.kernels.tensor.Tensor;
+
+/**
+ * Weights of one ViL block (v2: one sub-block), spec models §2.3 / §3.2, with the residual-weight
+ * norms already turned into γ = 1 + w. Absent biases are null.
+ *
+ * <p>Glossary: D model width, E = 2D inner width, NH = 4 mLSTM heads, K causal conv width.
+ */
+public record ViLBlockWeights(
+        Tensor normGamma, Tensor normBeta,        // (D), (D) or null
+        Tensor upW, Tensor upB,                   // (2E, D), (2E) or null: split [x_m | z]
+        Tensor qW, Tensor qB, Tensor kW, Tensor kB, Tensor vW, Tensor vB,   // (E/4, 4, 4), (E)
+        Tensor conv2d,                            // (E, 3, 3) for the grid conv, else null
+        Tensor conv1d,                            // (E, K) for the causal conv, else null
+        Tensor convB,                             // (E)
+        Tensor igW, Tensor igB, Tensor fgW, Tensor fgB,   // (NH, 3E), (NH)
+        Tensor outGamma, Tensor outBeta,          // (E), (E) or null
+        Tensor skip,                              // (E)
+        Tensor downW, Tensor downB) {             // (D, E), (D) or null
+
+    public static final int HEADS = 4;
+
+    public int inner() { return upW.dim(0) / 2; }
+
+    /** How the block's x_m is convolved: the v2 grid conv, or a causal conv1d in the block's own order. */
+    public enum ConvKind { GRID_3X3, CAUSAL_1D }
+
+    /**
+     * @param block     prefix of the block's own norm, e.g. {@code blocks.0.rowwise_from_top_left.}
+     * @param convKey   key of the conv weight (without {@code .weight})
+     * @param convK     causal conv width (ignored for the grid conv)
+     */
+    static ViLBlockWeights load(Weights w, String block, int d, boolean projBias, boolean normBias,
+                                ConvKind kind, String convKey, int convK) {
+        int e = 2 * d;
+        String l = block + "layer.";
+        Tensor conv2d = null, conv1d = null;
+        if (kind == ConvKind.GRID_3X3) conv2d = w.get(convKey + ".weight", e, 1, 3, 3).reshape(e, 3, 3);
+        else conv1d = w.get(convKey + ".weight", e, 1, convK).reshape(e, convK);
+        return new ViLBlockWeights(
+                TokenLayout.plusOne(w.get(block + "norm.weight", d)),
+                normBias ? w.get(block + "norm.bias", d) : null,
+                w.get(l + "proj_up.weight", 2 * e, d), projBias ? w.get(l + "proj_up.bias", 2 * e) : null,
+                w.get(l + "q_proj.weight", e / 4, 4, 4), projBias ? w.get(l + "q_proj.bias", e) : null,
+                w.get(l + "k_proj.weight", e / 4, 4, 4), projBias ? w.get(l + "k_proj.bias", e) : null,
+                w.get(l + "v_proj.weight", e / 4, 4, 4), projBias ? w.get(l + "v_proj.bias", e) : null,
+                conv2d, conv1d, w.get(convKey + ".bias", e),
+                w.get(l + "mlstm_cell.igate.weight", HEADS, 3 * e), w.get(l + "mlstm_cell.igate.bias", HEADS),
+                w.get(l + "mlstm_cell.fgate.weight", HEADS, 3 * e), w.get(l + "mlstm_cell.fgate.bias", HEADS),
+                TokenLayout.plusOne(w.get(l + "mlstm_cell.outnorm.weight", e)),
+                normBias ? w.get(l + "mlstm_cell.outnorm.bias", e) : null,
+                w.get(l + "learnable_skip", e),
+                w.get(l + "proj_down.weight", d, e), projBias ? w.get(l + "proj_down.bias", d) : null);
+    }
+}

@@ -1,0 +1,171 @@
+package io.scanline.kernels.model.vil;
+
+import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.MlstmForm;
+import io.scanline.kernels.model.SpillStore;
+import io.scanline.kernels.model.TokenLayout;
+import io.scanline.kernels.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * One ViL block run as one sweep over the residual stream (spec streaming §4.2/§4.3), chunk by chunk
+ * in scan order: forward (top-left) or reverse (bottom-right, the whole sequence reversed, D6).
+ *
+ * <p>Everything here works in <em>scan coordinates</em>: scan position p is token p (forward) or
+ * token S−1−p (reverse), and scan row r is grid row r or Hp−1−r read right to left. The reversed
+ * sequence viewed as an Hp×Wp grid is the image rotated by 180°, so the grid conv uses the stored kernel
+ * unchanged in scan coordinates (ops §7.2).
+ *
+ * <p>The grid conv of scan row r needs x_m of rows r−1 … r+1: a window of scan rows is kept, each with
+ * its input residual, x_m and z computed once (LN, proj_up) when first needed. Output is written back
+ * in place once a chunk is done; no row is ever needed again after its tokens are overwritten because
+ * the window only moves forward and keeps the row behind the current one (checked, not assumed).
+ *
+ * <p>Glossary: B images, S = Hp·Wp tokens, D width, E = 2D inner width, NH = 4 heads, DH = E/NH.
+ */
+final class ViLPass {
+    /** The pass input: residual stream of grid row r in token order, (B, Wp, D). */
+    interface Rows {
+        Tensor row(int r);
+    }
+
+    /** Receives each finished chunk in token order: tokens [t0, t0 + n) as (B, n, D). */
+    interface Sink {
+        void accept(int t0, Tensor rows);
+    }
+
+    private static final double BLOCK_EPS = 1e-5, OUTNORM_EPS = 1e-5, MLSTM_EPS = 1e-6;
+
+    private final Backend be;
+    private final ViLBlockWeights w;
+    private final boolean reverse;
+    private final int hp, wp, batch, e, dh;
+    private final MlstmForm form;
+    private final int mlstmChunk;
+    private final Rows input;
+    private final SpillStore out;      // null: nothing written back (the last pass)
+    private final Sink sink;           // may be null
+    private final ViLPassState state;
+    private final TreeMap<Integer, ScanRow> window = new TreeMap<>();
+    private int evictedBelow = 0;      // scan rows < this were dropped and must never be reloaded
+    private int next = 0;              // next scan position expected
+
+    private static final class ScanRow {
+        Tensor in, xm, z;   // (B, Wp, D), (B, Wp, E), (B, Wp, E), scan order
+        Tensor act;          // silu(grid conv) of this row, computed when first needed
+    }
+
+    ViLPass(Backend be, ViLBlockWeights w, boolean reverse, int hp, int wp, int batch, MlstmForm form, int mlstmChunk,
+            Rows input, SpillStore out, Sink sink, ViLPassState state) {
+        this.be = be;
+        this.w = w;
+        this.reverse = reverse;
+        this.hp = hp;
+        this.wp = wp;
+        this.batch = batch;
+        this.e = w.inner();
+        this.dh = e / ViLBlockWeights.HEADS;
+        this.form = form;
+        this.mlstmChunk = mlstmChunk;
+        this.input = input;
+        this.out = out;
+        this.sink = sink;
+        this.state = state;
+    }
+
+    /** Processes scan positions [a, b); calls must cover the sequence in order, without gaps. */
+    void step(int a, int b) {
+        int s = hp * wp;
+        if (a != next || b < a || b > s) {
+            throw new IllegalArgumentException("ViL pass chunk [" + a + ", " + b + ") out of order (expected start " + next + ", S = " + s + ")");
+        }
+        if (a == b) return;
+        next = b;
+        int r0 = a / wp, r1 = (b - 1) / wp;
+        boolean grid = w.conv2d() != null;
+        evictBelow(grid ? r0 - 1 : r0);
+
+        Tensor in = gather(a, b, 0), xm = gather(a, b, 1), z = gather(a, b, 2);
+        Tensor act = grid ? gather(a, b, 3) : be.causalConv1d(xm, w.conv1d(), w.convB(), state.tail, true);
+
+        int n = b - a, nh = ViLBlockWeights.HEADS;
+        Tensor q = be.headwiseLinear(act, w.qW(), w.qB());
+        Tensor k = be.headwiseLinear(act, w.kW(), w.kB());
+        Tensor v = be.headwiseLinear(xm, w.vW(), w.vB());
+        Tensor gates = TokenLayout.concatColumns(List.of(q, k, v));
+        Tensor ig = be.linear(gates, w.igW(), w.igB());
+        Tensor fg = be.linear(gates, w.fgW(), w.fgB());
+        Tensor h = be.mlstm(form, mlstmChunk, q.reshape(batch, n, nh, dh), k.reshape(batch, n, nh, dh),
+                v.reshape(batch, n, nh, dh), ig, fg, state.c, state.n, state.m, MLSTM_EPS).reshape(batch, n, e);
+        h = be.groupLayerNorm(h, dh, w.outGamma(), w.outBeta(), OUTNORM_EPS);
+        Tensor o = be.mul(be.add(h, be.mulChannels(act, w.skip())), be.silu(z));
+        Tensor res = be.add(in, be.linear(o, w.downW(), w.downB()));
+
+        Tensor rows = reverse ? TokenLayout.flipTokens(res) : res;
+        int t0 = reverse ? s - b : a;
+        if (out != null) out.write(t0, rows);
+        if (sink != null) sink.accept(t0, rows);
+    }
+
+    /** Columns of field f (0 in, 1 x_m, 2 z, 3 conv activation) for scan positions [a, b). */
+    private Tensor gather(int a, int b, int f) {
+        List<Tensor> parts = new ArrayList<>();
+        for (int p = a; p < b; ) {
+            int r = p / wp, c0 = p % wp, c1 = Math.min(wp, c0 + (b - p));
+            Tensor t = field(r, f);
+            parts.add(c0 == 0 && c1 == wp ? t : t.sliceAxis1(c0, c1));
+            p += c1 - c0;
+        }
+        return parts.size() == 1 ? parts.get(0) : Tensor.concatAxis1(parts);
+    }
+
+    private Tensor field(int r, int f) {
+        ScanRow row = load(r);
+        return switch (f) {
+            case 0 -> row.in;
+            case 1 -> row.xm;
+            case 2 -> row.z;
+            default -> {
+                if (row.act == null) row.act = convRow(r);
+                yield row.act;
+            }
+        };
+    }
+
+    /** silu(3×3 conv) of scan row r from x_m of rows r−1 … r+1 (zeros outside the grid). */
+    private Tensor convRow(int r) {
+        int lo = Math.max(0, r - 1), hi = Math.min(hp - 1, r + 1);
+        List<Tensor> slab = new ArrayList<>();
+        for (int i = lo; i <= hi; i++) slab.add(load(i).xm);
+        int rows = hi - lo + 1;
+        Tensor x = (rows == 1 ? slab.get(0) : Tensor.concatAxis1(slab)).reshape(batch, rows, wp, e);
+        Tensor y = be.depthwiseConv2d3x3(x, w.conv2d(), w.convB()).reshape(batch, rows * wp, e);
+        return be.silu(y.sliceAxis1((r - lo) * wp, (r - lo + 1) * wp));
+    }
+
+    private ScanRow load(int r) {
+        ScanRow row = window.get(r);
+        if (row != null) return row;
+        if (r < evictedBelow) {
+            throw new IllegalStateException("ViL pass: scan row " + r + " was already overwritten in place (window starts at " + evictedBelow + ")");
+        }
+        Tensor in = input.row(reverse ? hp - 1 - r : r);
+        if (reverse) in = TokenLayout.flipTokens(in);
+        Tensor up = be.linear(be.layerNorm(in, w.normGamma(), w.normBeta(), BLOCK_EPS), w.upW(), w.upB());
+        row = new ScanRow();
+        row.in = in;
+        row.xm = TokenLayout.columns(up, 0, e);
+        row.z = TokenLayout.columns(up, e, 2 * e);
+        window.put(r, row);
+        return row;
+    }
+
+    private void evictBelow(int r) {
+        if (r <= evictedBelow) return;
+        window.headMap(r).clear();
+        evictedBelow = r;
+    }
+}

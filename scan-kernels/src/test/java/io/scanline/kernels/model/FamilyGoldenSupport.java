@@ -1,0 +1,86 @@
+package io.scanline.kernels.model;
+
+import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.reference.ReferenceBackend;
+import io.scanline.kernels.golden.Comparison;
+import io.scanline.kernels.golden.GoldenCase;
+import io.scanline.kernels.tensor.Tensor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Shared test plumbing for model families: loading golden cases from {@code scanline.shared},
+ * building their models, and comparing outputs with the spec's normwise metric (ops §2).
+ */
+public final class FamilyGoldenSupport {
+    /** Model cases vs fp64 goldens: fp32 engine over several blocks (golden README, ops §2). */
+    public static final double GOLDEN_TOL = 1e-4;
+
+    private FamilyGoldenSupport() {}
+
+    public static Backend reference() {
+        return new ReferenceBackend();
+    }
+
+    /** The golden case folder; a missing data folder fails the test instead of skipping it. */
+    public static GoldenCase golden(String name) {
+        String shared = System.getProperty("scanline.shared", "../shared");
+        Path dir = Path.of(shared, "golden", name);
+        assertTrue(Files.isDirectory(dir), "golden case missing: " + dir.toAbsolutePath() + " (set -Dscanline.shared)");
+        try {
+            return GoldenCase.load(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static StreamingModel build(GoldenCase g) {
+        try {
+            return ModelFamilies.get(g.family()).build(g.config(), Weights.load(g.dir(), g.config()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static ImageSource image(GoldenCase g) {
+        return ImageSource.of(g.tensor("input.image").toF32());
+    }
+
+    public static StreamOptions options(int chunk) {
+        return StreamOptions.defaults().withChunk(chunk).withLayerOutputs(true);
+    }
+
+    /** Every stored output of the case is produced and within tol. */
+    public static void assertGolden(GoldenCase g, ModelOutput out, double tol, String what) {
+        for (Map.Entry<String, Tensor> e : g.io().entrySet()) {
+            if (e.getKey().equals("input.image")) continue;
+            Tensor mine = out.get(e.getKey());
+            assertNotNull(mine, what + ": output " + e.getKey() + " not produced");
+            Comparison c = Comparison.relative(e.getKey(), mine, e.getValue(), tol);
+            assertTrue(c.pass(), what + ": " + c.format());
+        }
+    }
+
+    /** Every output of {@code ref} is also in {@code out} and agrees within tol. */
+    public static void assertSameOutputs(ModelOutput ref, ModelOutput out, double tol, String what) {
+        assertTrue(ref.tensors().size() >= 3, what + ": too few outputs to compare: " + ref.tensors().keySet());
+        for (Map.Entry<String, Tensor> e : ref.tensors().entrySet()) {
+            Tensor mine = out.get(e.getKey());
+            assertNotNull(mine, what + ": output " + e.getKey() + " missing");
+            Comparison c = Comparison.relative(e.getKey(), mine, e.getValue(), tol);
+            assertTrue(c.pass(), what + ": " + c.format());
+        }
+    }
+
+    /** max|a − b| / max|b| over one tensor. */
+    public static double relErr(Tensor a, Tensor b) {
+        return Comparison.relative("x", a, b, 1).relErr();
+    }
+}
