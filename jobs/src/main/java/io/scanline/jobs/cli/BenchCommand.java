@@ -39,11 +39,13 @@ final class BenchCommand implements Callable<Integer> {
                 System.out.println("backend " + be.name());
                 base = OpBench.run(be, seconds, json, System.out, ls);
             }
-            System.out.printf("%-16s %-30s %12s %12s %9s%n", "op", "shape", backend + " tok/s", compare + " tok/s", "speed-up");
+            System.out.printf("%-16s %-30s %12s %12s %9s %9s%n", "op", "shape", backend + " tok/s", compare + " tok/s",
+                    "speed-up", "cpu sp-up");
             for (int i = 0; i < mine.size(); i++) {
                 OpBench.Result a = mine.get(i), b = base.get(i);
-                System.out.printf(java.util.Locale.ROOT, "%-16s %-30s %12.0f %12.0f %8.1fx%n", a.op(), a.shape(),
-                        a.tokensPerSecond(), b.tokensPerSecond(), a.tokensPerSecond() / b.tokensPerSecond());
+                System.out.printf(java.util.Locale.ROOT, "%-16s %-30s %12.0f %12.0f %8.1fx %8.1fx%n", a.op(), a.shape(),
+                        a.tokensPerSecond(), b.tokensPerSecond(), a.tokensPerSecond() / b.tokensPerSecond(),
+                        a.tokensPerCpuSecond() / b.tokensPerCpuSecond());
             }
         }
         return 0;

@@ -19,8 +19,10 @@ import java.util.function.Function;
  * sub-manager that is closed when the op returns, so no native memory outlives a call; results and
  * states come back as host tensors.
  *
- * <p>SSD: both forms are evaluated with the chunked algorithm (equal by spec ops §9.2); RECURRENT uses
- * the given chunk length too, because a one-token chunk would only add call overhead.
+ * <p>Forms: SSD RECURRENT and CHUNKED both run the chunked algorithm with the given chunk (equal by
+ * spec ops §9.2), and mLSTM RECURRENT runs the chunkwise one (§10.3): on libtorch a one-token step
+ * costs a few dozen native calls, so the definitions are not worth a separate slow path here; the
+ * reference backend keeps them.
  */
 public final class DjlBackend implements Backend {
     private final NDManager root;

@@ -18,9 +18,9 @@ import io.scanline.kernels.tensor.Tensor;
  * <p>Glossary: B batch, L tokens, NH heads, DH head dim, Q tokens of the current chunk (τ rows,
  * σ columns of the intra-chunk matrices).
  *
- * <p>Forms: CHUNKWISE uses the given chunk; PARALLEL is the same formula with the whole call as one
- * chunk (§10.2 with an incoming state); RECURRENT is the same formula with chunks of one token,
- * which is step for step the recurrence of §10.1.
+ * <p>Forms: CHUNKWISE and RECURRENT use the given chunk (equal in exact arithmetic, §10.3; chunk 1
+ * is step for step the recurrence of §10.1, but pays libtorch call overhead per token); PARALLEL is
+ * the same formula with the whole call as one chunk (§10.2 with an incoming state).
  *
  * <p>Precision: gate arithmetic (log-sigmoids, their prefix sums, the stabilizers m, the
  * exponentials) and the final division are fp64 because prefix sums over a chunk reach hundreds and
@@ -41,14 +41,8 @@ final class DjlMlstm {
         Shapes.require(c, "C", b, nh, dh, dh);
         Shapes.require(n, "n", b, nh, dh);
         Shapes.require(mm, "m", b, nh);
-        int qlen = switch (form) {
-            case CHUNKWISE -> {
-                if (chunk < 1) throw new IllegalArgumentException("chunk must be >= 1, got " + chunk);
-                yield chunk;
-            }
-            case PARALLEL -> Math.max(1, l);
-            case RECURRENT -> 1;
-        };
+        if (form != MlstmForm.PARALLEL && chunk < 1) throw new IllegalArgumentException("chunk must be >= 1, got " + chunk);
+        int qlen = form == MlstmForm.PARALLEL ? Math.max(1, l) : chunk;
         if (l == 0 || b == 0 || nh == 0) return Tensor.zeros(b, l, nh, dh);
 
         NDArray qs = Nd.of(m, q).transpose(0, 2, 1, 3);                          // (B, NH, L, DH)

@@ -6,6 +6,8 @@ import ai.djl.ndarray.index.NDIndex;
 import io.scanline.kernels.backend.Shapes;
 import io.scanline.kernels.tensor.Tensor;
 
+import java.nio.ByteOrder;
+
 /**
  * Mamba-1 selective scan with initial state (spec ops §8.1).
  *
@@ -56,12 +58,16 @@ final class DjlSelectiveScan {
 
         float[] y = new float[b * l * e];
         int tb = Math.max(1, Math.min(l, BLOCK_ELEMS / Math.max(1, n * e)));
+        float[] da = new float[tb * n * e];
         for (int bi = 0; bi < b; bi++) {
             NDArray dlb = dl.get(new NDIndex("{}", bi));                         // (L, E)
             for (int t0 = 0; t0 < l; t0 += tb) {
                 int t1 = Math.min(l, t0 + tb);
-                // exp(δ[t, e]·A[e, n]) laid out (t, n, e)
-                float[] da = dlb.get(new NDIndex("{}:{}", t0, t1)).expandDims(1).mul(at).exp().toFloatArray();
+                // exp(δ[t, e]·A[e, n]) laid out (t, n, e), read through a direct view of the native
+                // buffer (one copy instead of three); block temporaries are freed at once
+                try (NDArray p = dlb.get(new NDIndex("{}:{}", t0, t1)).expandDims(1).mul(at); NDArray x = p.exp()) {
+                    x.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().get(da, 0, (t1 - t0) * n * e);
+                }
                 scanBlock(da, du, bs, cs, st, y, bi, l, t0, t1, n, e);
             }
         }
