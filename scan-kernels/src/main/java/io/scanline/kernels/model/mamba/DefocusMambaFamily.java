@@ -6,6 +6,9 @@ import io.scanline.kernels.model.ModelFamily;
 import io.scanline.kernels.model.RandomModels;
 import io.scanline.kernels.model.StreamingModel;
 import io.scanline.kernels.model.Weights;
+import io.scanline.kernels.tensor.Tensor;
+
+import java.util.Map;
 
 /** {@code defocus_mamba}: De-focus Mamba classification backbone (spec models §6). */
 public final class DefocusMambaFamily implements ModelFamily, RandomModels {
@@ -39,6 +42,11 @@ public final class DefocusMambaFamily implements ModelFamily, RandomModels {
 
     @Override
     public Weights randomWeights(JsonNode config, long seed) {
+        return new Weights("random " + NAME, randomTensors(config, seed));
+    }
+
+    /** Every key this family reads, at its shape for {@code config}, with random values. */
+    Map<String, Tensor> randomTensors(JsonNode config, long seed) {
         DefocusConfig c = DefocusConfig.parse(config);
         RandomWeights w = new RandomWeights(seed);
         int d = c.d(), e = c.e();
@@ -54,6 +62,6 @@ public final class DefocusMambaFamily implements ModelFamily, RandomModels {
         w.put("norm.weight", w.around1(d)).put("norm.bias", w.normal(0.02, d));
         w.linear("head.weight", c.classes(), d).put("head.bias", w.normal(0.02, c.classes()));
         w.linear("head2.weight", c.classes(), d).put("head2.bias", w.normal(0.02, c.classes()));
-        return w.build("random " + NAME);
+        return w.map();
     }
 }

@@ -1,0 +1,83 @@
+package io.scanline.kernels.model.mamba;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.scanline.kernels.backend.reference.ReferenceBackend;
+import io.scanline.kernels.bench.SyntheticImage;
+import io.scanline.kernels.golden.GoldenCase;
+import io.scanline.kernels.model.ModelFamily;
+import io.scanline.kernels.model.ModelOutput;
+import io.scanline.kernels.model.RandomModels;
+import io.scanline.kernels.model.StreamOptions;
+import io.scanline.kernels.model.StreamingModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Vim and ARM barriers: spilling to disk, and chunk invariance on grids the goldens do not cover. */
+class BarrierModelsTest {
+
+    @Test
+    void vimAndArmSpillToDiskAndStillMatchTheGolden(@TempDir Path spill) throws Exception {
+        for (String name : new String[] {"vim_d2_64x64", "arm_d2_64x64"}) {
+            GoldenCase g = GoldenFixture.load(name);
+            StreamingModel m = GoldenFixture.model(g);
+            // 2 KB budget = 1 KB per store, less than one token row (B·D·4 = 1536 B): every row goes to disk
+            StreamOptions o = GoldenFixture.opts(5).withSpill(2048, spill);
+            ModelOutput out = GoldenFixture.run(m, g, o);
+            assertTrue(out.memory().peakStoreDiskBytes() > 0, name + ": expected a spill, ledger " + out.memory());
+            assertTrue(out.memory().peakStoreMemoryBytes() <= 2048, name + ": memory part over budget: " + out.memory());
+            assertEquals(2L * 2 * 17 * 192 * 4, out.memory().peakStoreMemoryBytes() + out.memory().peakStoreDiskBytes(),
+                    name + ": store = s + accumulator, (B, L, D) fp32 each");
+            GoldenFixture.assertMatchesGolden(g, out, name + " spilled");
+        }
+    }
+
+    /**
+     * Random Vim on a 3×5 grid (non-square, odd M = 15: class slot 7, table resized from 14×14 with
+     * D4) and random ARM on a 3×3 grid (odd M = 9: the coded column order moves the class token into
+     * the grid): every chunking agrees with the whole run.
+     */
+    @Test
+    void oddAndNonSquareGridsAreChunkInvariant() {
+        check(new VimFamily(), 48, 80, new int[] {1, 4, 5, 6, 7, 8, 13});
+        check(new ArmFamily(), 48, 48, new int[] {1, 2, 3, 4, 5, 9});
+    }
+
+    private static void check(ModelFamily fam, int h, int w, int[] chunks) {
+        RandomModels rm = (RandomModels) fam;
+        JsonNode cfg = rm.benchConfig();
+        StreamingModel m = fam.build(cfg, rm.randomWeights(cfg, 21));
+        SyntheticImage img = new SyntheticImage(2, h, w, 4);
+        StreamOptions o = StreamOptions.defaults().withLayerOutputs(true);
+        ModelOutput whole = m.forward(new ReferenceBackend(), img, o.withChunk(0));
+        int l = (h / 16) * (w / 16) + 1;
+        assertArrayEquals(new int[] {2, l, 192}, whole.get("output.features").shape());
+        for (float v : whole.get("output.logits").f32()) assertTrue(Float.isFinite(v));
+        for (int c : chunks) {
+            ModelOutput out = m.forward(new ReferenceBackend(), img, o.withChunk(c));
+            GoldenFixture.assertSame(whole.tensors(), out, GoldenFixture.CHUNK_TOL, fam.name() + " " + h + "x" + w + " chunk " + c);
+        }
+        Map<String, ?> keys = whole.tensors();
+        assertTrue(keys.containsKey("layer.1.output") && keys.containsKey("embed.output"), "layer outputs kept: " + keys.keySet());
+    }
+
+    @Test
+    void columnOrderIsTheCodedTranspose() {
+        // 4×4 grid, L = 17: q = 8 = class slot, the grid is transposed around it
+        int[] p = ColumnOrder.permutation(17);
+        assertEquals(8, p[8]);
+        assertArrayEquals(new int[] {0, 4, 9, 13, 1, 5, 10, 14, 8, 2, 6, 11, 15, 3, 7, 12, 16}, p);
+        // 3×3 grid, L = 10: q = 5 = c + 1; the class token (index 4) moves into the grid (spec models §7.2)
+        assertArrayEquals(new int[] {0, 3, 7, 1, 4, 5, 8, 2, 6, 9}, ColumnOrder.permutation(10));
+        for (int len : new int[] {2, 5, 10, 17, 197}) {
+            int[] q = ColumnOrder.permutation(len);
+            for (int j = 0; j < len; j++) assertEquals(j, q[q[j]], "involution at L = " + len);
+        }
+    }
+}
