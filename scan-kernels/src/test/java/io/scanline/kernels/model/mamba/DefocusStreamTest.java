@@ -106,4 +106,29 @@ class DefocusStreamTest {
         }
         assertArrayEquals(fr.sliceAxis1(36, 37).f32(), ft.sliceAxis1(30, 31).f32(), 1e-6f, "class token");
     }
+
+    /** De-focus Large heads (head_type IN22kto1k_cls): logits = head.2(tanh(head.0(pre_logits))). */
+    @Test
+    void mlpHeadsOfTheLargeModel() {
+        DefocusMambaFamily fam = new DefocusMambaFamily();
+        ObjectNode cfg = DefocusMambaFamily.config(16, 32, 4, 2, 1, 16, 3);
+        cfg.put("head_type", "IN22kto1k_cls");
+        java.util.Map<String, Tensor> w = fam.randomTensors(cfg, 8);
+        ModelOutput out = fam.build(cfg, new Weights("t", w)).forward(new ReferenceBackend(), new SyntheticImage(1, 32, 48, 2),
+                StreamOptions.defaults().withChunk(2));
+        float[] pre = out.get("output.pre_logits").f32(), logits = out.get("output.logits").f32();
+        float[] w0 = w.get("head.0.weight").f32(), b0 = w.get("head.0.bias").f32(), w2 = w.get("head.2.weight").f32(), b2 = w.get("head.2.bias").f32();
+        double[] hid = new double[48];
+        for (int j = 0; j < 48; j++) {
+            double a = b0[j];
+            for (int i = 0; i < 16; i++) a += w0[j * 16 + i] * pre[i];
+            hid[j] = Math.tanh(a);
+        }
+        for (int k = 0; k < 3; k++) {
+            double a = b2[k];
+            for (int j = 0; j < 48; j++) a += w2[k * 48 + j] * hid[j];
+            assertEquals(a, logits[k], 1e-5, "logit " + k);
+        }
+        assertArrayEquals(new int[] {1, 7, 3}, out.get("output.logits_all_tokens").shape(), "2×3 patches + class token");
+    }
 }
