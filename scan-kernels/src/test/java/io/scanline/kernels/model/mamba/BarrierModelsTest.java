@@ -80,4 +80,43 @@ class BarrierModelsTest {
             for (int j = 0; j < len; j++) assertEquals(j, q[q[j]], "involution at L = " + len);
         }
     }
+
+    /** Plans state what the streams do: De-focus one fused pass; Vim 2 and ARM 4 barrier sweeps per layer plus an output sweep. */
+    @Test
+    void plansDescribePassesAndBarriers() throws Exception {
+        io.scanline.kernels.model.Plan df = GoldenFixture.model(GoldenFixture.load("defocus_mamba_d3_64x64")).plan(4, 4);
+        assertEquals(1, df.passes().size());
+        assertEquals(0, df.barriers());
+        assertEquals(3L * (3 * 384 + 384 * 16), df.carriedStateFloatsPerImage());
+        assertEquals(0, df.storeFloatsPerToken());
+
+        GoldenCase vg = GoldenFixture.load("vim_d2_64x64");
+        io.scanline.kernels.model.Plan vim = GoldenFixture.model(vg).plan(4, 4);
+        assertEquals(5, vim.passes().size());
+        assertEquals(4, vim.barriers());
+        assertEquals(2 * 192, vim.storeFloatsPerToken());
+        ModelOutput vo = GoldenFixture.run(GoldenFixture.model(vg), vg, GoldenFixture.opts(4));
+        assertEquals(4L * vim.carriedStateFloatsPerImage() * 2, vo.memory().peakStateBytes(), "one direction live at a time, B = 2");
+        assertEquals(4L * vim.storeFloatsPerToken() * 17 * 2, vo.memory().peakStoreMemoryBytes() + vo.memory().peakStoreDiskBytes());
+
+        io.scanline.kernels.model.Plan arm = GoldenFixture.model(GoldenFixture.load("arm_d2_64x64")).plan(4, 4);
+        assertEquals(9, arm.passes().size());
+        assertEquals(8, arm.barriers());
+        assertEquals(io.scanline.kernels.model.Plan.Order.COLUMN_REVERSE, arm.passes().get(3).order());
+        assertTrue(arm.describe().contains("barrier"), arm.describe());
+    }
+
+    /** Store + carried state beyond the per-image limit is a clear per-image error; exactly at the limit runs. */
+    @Test
+    void perImageLimitIsAClearError() throws Exception {
+        GoldenCase g = GoldenFixture.load("vim_d2_64x64");
+        StreamingModel m = GoldenFixture.model(g);
+        // per image: store 2 × 17 tokens × 192 floats × 4 B = 26,112 B + one direction's state 7,296 × 4 B = 55,296 B
+        io.scanline.kernels.model.MemoryLedger.ImageTooLargeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.scanline.kernels.model.MemoryLedger.ImageTooLargeException.class,
+                () -> GoldenFixture.run(m, g, GoldenFixture.opts(4).withMaxImageBytes(50_000)));
+        assertTrue(e.getMessage().contains("55296") && e.getMessage().contains("50000"), e.getMessage());
+        ModelOutput ok = GoldenFixture.run(m, g, GoldenFixture.opts(4).withMaxImageBytes(55_296));
+        GoldenFixture.assertMatchesGolden(g, ok, "within the limit");
+    }
 }
