@@ -6,6 +6,9 @@ import io.scanline.kernels.model.ModelFamily;
 import io.scanline.kernels.model.RandomModels;
 import io.scanline.kernels.model.StreamingModel;
 import io.scanline.kernels.model.Weights;
+import io.scanline.kernels.tensor.Tensor;
+
+import java.util.Map;
 
 /** {@code arm}: ARM fine-tuned classifier, four Mamba-1 scans per layer (spec models §7). */
 public final class ArmFamily implements ModelFamily, RandomModels {
@@ -35,6 +38,11 @@ public final class ArmFamily implements ModelFamily, RandomModels {
 
     @Override
     public Weights randomWeights(JsonNode config, long seed) {
+        return new Weights("random " + NAME, randomTensors(config, seed));
+    }
+
+    /** Every key this family reads, at its shape for {@code config}, with random values. */
+    Map<String, Tensor> randomTensors(JsonNode config, long seed) {
         ArmConfig c = ArmConfig.parse(config);
         RandomWeights w = new RandomWeights(seed);
         int d = c.d(), f = c.mlpWidth(), g = MiddleClsEmbedding.grid(c.imgSize(), c.patch(), c.stride());
@@ -52,6 +60,6 @@ public final class ArmFamily implements ModelFamily, RandomModels {
         }
         w.put("norm_f.weight", w.around1(d)).put("norm_f.bias", w.normal(0.02, d));
         w.linear("head.weight", c.classes(), d).put("head.bias", w.normal(0.02, c.classes()));
-        return w.build("random " + NAME);
+        return w.map();
     }
 }

@@ -17,7 +17,7 @@ import java.util.List;
  */
 final class ChunkEmbedder {
     /** Patches per patch-embedding call; a bound on its working set, not a semantic choice. */
-    static final int MAX_PIECE = 32;
+    static final int MAX_PIECE = 16;
 
     private final ImageSource image;
     private final Tensor weight, bias;

@@ -6,6 +6,9 @@ import io.scanline.kernels.model.ModelFamily;
 import io.scanline.kernels.model.RandomModels;
 import io.scanline.kernels.model.StreamingModel;
 import io.scanline.kernels.model.Weights;
+import io.scanline.kernels.tensor.Tensor;
+
+import java.util.Map;
 
 /** {@code defocus_mamba}: De-focus Mamba classification backbone (spec models §6). */
 public final class DefocusMambaFamily implements ModelFamily, RandomModels {
@@ -39,6 +42,11 @@ public final class DefocusMambaFamily implements ModelFamily, RandomModels {
 
     @Override
     public Weights randomWeights(JsonNode config, long seed) {
+        return new Weights("random " + NAME, randomTensors(config, seed));
+    }
+
+    /** Every key this family reads, at its shape for {@code config}, with random values. */
+    Map<String, Tensor> randomTensors(JsonNode config, long seed) {
         DefocusConfig c = DefocusConfig.parse(config);
         RandomWeights w = new RandomWeights(seed);
         int d = c.d(), e = c.e();
@@ -52,8 +60,14 @@ public final class DefocusMambaFamily implements ModelFamily, RandomModels {
             w.linear(p + "mixer.out_proj.weight", d, e);
         }
         w.put("norm.weight", w.around1(d)).put("norm.bias", w.normal(0.02, d));
-        w.linear("head.weight", c.classes(), d).put("head.bias", w.normal(0.02, c.classes()));
-        w.linear("head2.weight", c.classes(), d).put("head2.bias", w.normal(0.02, c.classes()));
-        return w.build("random " + NAME);
+        for (String h : new String[] {"head", "head2"}) {
+            if (c.mlpHeads()) {   // Large: Linear(D, 3D) → tanh → Linear(3D, classes)
+                w.linear(h + ".0.weight", 3 * d, d).put(h + ".0.bias", w.normal(0.02, 3 * d));
+                w.linear(h + ".2.weight", c.classes(), 3 * d).put(h + ".2.bias", w.normal(0.02, c.classes()));
+            } else {
+                w.linear(h + ".weight", c.classes(), d).put(h + ".bias", w.normal(0.02, c.classes()));
+            }
+        }
+        return w.map();
     }
 }

@@ -2,7 +2,6 @@ package io.scanline.kernels.model.mamba;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.scanline.kernels.bench.RandomTensors;
-import io.scanline.kernels.model.Weights;
 import io.scanline.kernels.tensor.Tensor;
 
 import java.util.LinkedHashMap;
@@ -75,7 +74,7 @@ final class RandomWeights {
         return Tensor.of(f, n);
     }
 
-    Weights build(String source) {
-        return new Weights(source, map);
+    Map<String, Tensor> map() {
+        return map;
     }
 }

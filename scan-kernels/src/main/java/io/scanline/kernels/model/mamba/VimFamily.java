@@ -6,6 +6,9 @@ import io.scanline.kernels.model.ModelFamily;
 import io.scanline.kernels.model.RandomModels;
 import io.scanline.kernels.model.StreamingModel;
 import io.scanline.kernels.model.Weights;
+import io.scanline.kernels.tensor.Tensor;
+
+import java.util.Map;
 
 /** {@code vim}: Vision Mamba, bimamba v2 with the middle class token (spec models §4). */
 public final class VimFamily implements ModelFamily, RandomModels {
@@ -36,6 +39,11 @@ public final class VimFamily implements ModelFamily, RandomModels {
 
     @Override
     public Weights randomWeights(JsonNode config, long seed) {
+        return new Weights("random " + NAME, randomTensors(config, seed));
+    }
+
+    /** Every key this family reads, at its shape for {@code config}, with random values. */
+    Map<String, Tensor> randomTensors(JsonNode config, long seed) {
         VimConfig c = VimConfig.parse(config);
         RandomWeights w = new RandomWeights(seed);
         int d = c.d(), e = c.e(), g = MiddleClsEmbedding.grid(c.imgSize(), c.patch(), c.stride());
@@ -50,6 +58,6 @@ public final class VimFamily implements ModelFamily, RandomModels {
         }
         w.put("norm_f.weight", w.around1(d));
         w.linear("head.weight", c.classes(), d).put("head.bias", w.normal(0.02, c.classes()));
-        return w.build("random " + NAME);
+        return w.map();
     }
 }

@@ -18,15 +18,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Vim (spec models §4) streamed with two sweeps per layer (spec streaming §4.4): every layer is a
- * barrier. Sweep 1 (forward) runs the forward direction and stores its projected half
- * W·y_f·s (out_proj has no bias, so the halves can be projected separately; s = 1/2 when
- * if_divide_out); sweep 2 (reverse, chunks from the end) recomputes in_proj, runs the backward
- * direction and writes s_{l+1} = s_l + W·y_f·s + W·y_b·s in place. A last forward sweep applies
- * norm_f per token and picks the class token. Embedding is fused into layer 0's first sweep.
+ * Vim (spec models §4) streamed with the zig-zag schedule of spec streaming §4.4: every layer is a
+ * barrier, and sweeps alternate direction. out_proj has no bias, so a layer's two directions can be
+ * projected separately: sweep k (k ≥ 1) completes layer k−1 with the direction that runs its way
+ * (s_k = s_{k−1} + W·y_first·h + W·y_second·h, h = 1/2 when if_divide_out) and, since s_k(t) is final
+ * as soon as the sweep reaches t, runs layer k's scan in the same direction and stores its projected
+ * half. Sweep 0 (forward) embeds and runs layer 0's forward scan; the last sweep applies norm_f per
+ * token and picks the class token. depth + 1 sweeps, depth barriers.
  *
- * <p>Store per token: s (D) + projected forward half (D). Glossary: B images, M patches,
- * L = M + 1 tokens, c = M//2 class slot, D width, E inner width.
+ * <p>Store per token: s (D) + one projected direction (D). Two directions' states are live per sweep.
+ * Glossary: B images, M patches, L = M + 1 tokens, c = M//2 class slot, D width, E inner width.
  */
 public final class VimModel implements StreamingModel {
     private final VimConfig cfg;
@@ -62,17 +63,19 @@ public final class VimModel implements StreamingModel {
     @Override
     public Plan plan(int hp, int wp) {
         List<Plan.Pass> passes = new ArrayList<>();
-        for (int l = 0; l < cfg.depth(); l++) {
-            List<String> first = new ArrayList<>();
-            if (l == 0) first.add("patch_embed + pos_embed (class token at M//2)");
-            first.add("layers." + l + " forward direction → store W·y_f/2");
-            passes.add(new Plan.Pass("layer " + l + " sweep 1", Plan.Order.FORWARD, first, true));
-            passes.add(new Plan.Pass("layer " + l + " sweep 2", Plan.Order.REVERSE,
-                    List.of("layers." + l + " backward direction + residual → store s_" + (l + 1)), true));
+        int depth = cfg.depth();
+        for (int k = 0; k <= depth; k++) {
+            boolean reverse = k % 2 == 1;
+            String dir = reverse ? "backward" : "forward";
+            List<String> ls = new ArrayList<>();
+            if (k == 0) ls.add("patch_embed + pos_embed (class token at M//2)");
+            else ls.add("layers." + (k - 1) + " " + dir + " direction + residual → s_" + k);
+            if (k < depth) ls.add("layers." + k + " " + dir + " direction → store W·y/2");
+            else ls.addAll(List.of("norm_f", "head (class token)"));
+            passes.add(new Plan.Pass("sweep " + k, reverse ? Plan.Order.REVERSE : Plan.Order.FORWARD, ls, k < depth));
         }
-        passes.add(new Plan.Pass("output", Plan.Order.FORWARD, List.of("norm_f", "head (class token)"), false));
-        // live carried state: one direction at a time, conv tail (K−1)·E + h E·N
-        long state = (long) (cfg.k() - 1) * cfg.e() + (long) cfg.e() * cfg.n();
+        // live carried state: two directions per sweep, each conv tail (K−1)·E + h E·N
+        long state = 2L * ((long) (cfg.k() - 1) * cfg.e() + (long) cfg.e() * cfg.n());
         return new Plan(family(), passes, state, 2L * cfg.d());
     }
 
@@ -81,56 +84,59 @@ public final class VimModel implements StreamingModel {
         MemoryLedger ledger = new MemoryLedger(o.maxImageBytes(), image.batch());
         Backend be = new MeteredBackend(backend, ledger);
         MiddleClsEmbedding.Bound emb = embedding.bind(image);
-        int bsz = emb.batch, len = emb.length, d = cfg.d();
-        double half = cfg.divideOut() ? 0.5 : 1.0;
+        int bsz = emb.batch, len = emb.length, d = cfg.d(), depth = layers.length;
         TokenOutputs outs = new TokenOutputs(bsz, len, o.tokenSink());
         Map<String, Tensor> result = new LinkedHashMap<>();
+        Tensor pre = null;
         try (SpillStore s = new SpillStore(bsz, len, d, o.spillMemoryBytes() / 2, o.spillDir(), ledger);
              SpillStore acc = new SpillStore(bsz, len, d, o.spillMemoryBytes() / 2, o.spillDir(), ledger)) {
-            for (int l = 0; l < layers.length; l++) {
-                Layer ly = layers[l];
-                DirectionState fs = DirectionState.fresh(bsz, ly.fwd());
-                ledger.addState(fs.bytes());
-                for (int[] ch : Sweep.forward(len, o.chunk())) {
+            for (int k = 0; k <= depth; k++) {
+                boolean reverse = k % 2 == 1;
+                Layer done = k > 0 ? layers[k - 1] : null, next = k < depth ? layers[k] : null;
+                DirectionState doneState = done == null ? null : DirectionState.fresh(bsz, params(done, reverse));
+                DirectionState nextState = next == null ? null : DirectionState.fresh(bsz, params(next, reverse));
+                long stateBytes = (doneState == null ? 0 : doneState.bytes()) + (nextState == null ? 0 : nextState.bytes());
+                ledger.addState(stateBytes);
+                for (int[] ch : reverse ? Sweep.reverse(len, o.chunk()) : Sweep.forward(len, o.chunk())) {
                     int a = ch[0], n = ch[1] - ch[0];
                     Tensor x;
-                    if (l == 0) {
+                    if (done == null) {
                         x = emb.tokens(be, a, a + n);
-                        s.write(a, x);
                         if (o.keepLayerOutputs()) outs.collect("embed.output", x, Seq.identity(n), a);
                     } else {
-                        x = s.read(a, n);
+                        Tensor prev = s.read(a, n);
+                        Tensor mix = be.add(projectedHalf(be, done, params(done, reverse), prev, doneState, reverse), acc.read(a, n));
+                        x = be.add(prev, mix);
+                        if (o.keepLayerOutputs()) outs.collect("layer." + (k - 1) + ".output", x, Seq.identity(n), a);
                     }
-                    Tensor hn = be.rmsNorm(x, ly.norm(), cfg.eps());
-                    Tensor y = Mamba1Direction.run(be, ly.fwd(), be.linear(hn, ly.wx(), null), be.linear(hn, ly.wz(), null), fs);
-                    acc.write(a, be.axpby(be.linear(y, ly.outW(), null), half, null, 0.0));
+                    if (next != null) {
+                        s.write(a, x);
+                        acc.write(a, projectedHalf(be, next, params(next, reverse), x, nextState, reverse));
+                    } else {
+                        Tensor f = be.rmsNorm(x, normF, cfg.eps());
+                        outs.emit("output.features", a, f);
+                        if (a <= emb.c && emb.c < a + n) pre = f.sliceAxis1(emb.c - a, emb.c - a + 1).reshape(bsz, d);
+                    }
                 }
-                ledger.releaseState(fs.bytes());
-                DirectionState bs = DirectionState.fresh(bsz, ly.bwd());
-                ledger.addState(bs.bytes());
-                for (int[] ch : Sweep.reverse(len, o.chunk())) {
-                    int a = ch[0], n = ch[1] - ch[0];
-                    Tensor x = s.read(a, n);
-                    Tensor hr = Seq.reverse(be.rmsNorm(x, ly.norm(), cfg.eps()));
-                    Tensor yr = Mamba1Direction.run(be, ly.bwd(), be.linear(hr, ly.wx(), null), be.linear(hr, ly.wz(), null), bs);
-                    Tensor mix = be.axpby(be.linear(Seq.reverse(yr), ly.outW(), null), half, acc.read(a, n), 1.0);
-                    Tensor next = be.add(x, mix);
-                    s.write(a, next);
-                    if (o.keepLayerOutputs()) outs.collect("layer." + l + ".output", next, Seq.identity(n), a);
-                }
-                ledger.releaseState(bs.bytes());
+                ledger.releaseState(stateBytes);
             }
-            Tensor pre = null;
-            for (int[] ch : Sweep.forward(len, o.chunk())) {
-                int a = ch[0], n = ch[1] - ch[0];
-                Tensor f = be.rmsNorm(s.read(a, n), normF, cfg.eps());
-                outs.emit("output.features", a, f);
-                if (a <= emb.c && emb.c < a + n) pre = f.sliceAxis1(emb.c - a, emb.c - a + 1).reshape(bsz, d);
-            }
-            outs.into(result);
-            result.put("output.pre_logits", pre);
-            result.put("output.logits", be.linear(pre, headW, headB));
         }
+        outs.into(result);
+        result.put("output.pre_logits", pre);
+        result.put("output.logits", be.linear(pre, headW, headB));
         return new ModelOutput(result, ledger);
+    }
+
+    private static Mamba1Params params(Layer ly, boolean reverse) {
+        return reverse ? ly.bwd() : ly.fwd();
+    }
+
+    /** W·y·h of one direction over a chunk of the layer input x (B, n, D); a reverse sweep scans the chunk reversed. */
+    private Tensor projectedHalf(Backend be, Layer ly, Mamba1Params p, Tensor x, DirectionState st, boolean reverse) {
+        Tensor hn = be.rmsNorm(x, ly.norm(), cfg.eps());
+        if (reverse) hn = Seq.reverse(hn);
+        Tensor y = Mamba1Direction.run(be, p, be.linear(hn, ly.wx(), null), be.linear(hn, ly.wz(), null), st);
+        if (reverse) y = Seq.reverse(y);
+        return be.axpby(be.linear(y, ly.outW(), null), cfg.divideOut() ? 0.5 : 1.0, null, 0.0);
     }
 }
