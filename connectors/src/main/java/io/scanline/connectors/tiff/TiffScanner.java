@@ -155,9 +155,11 @@ public final class TiffScanner {
             int type = Short.toUnsignedInt(t.getShort(p + 2));
             long count = big ? t.getLong(p + 4) : Integer.toUnsignedLong(t.getInt(p + 4));
             int ts = TiffEntry.typeSize(type);
-            if (count < 0 || count > limits.maxTagValues()) {
-                throw err(RejectReason.HEADER_LIMIT, where + " tag " + tag + " has " + Long.toUnsignedString(count)
-                        + " values (limit " + limits.maxTagValues() + ")");
+            // Every value takes at least one byte, so a count above the file size cannot be real; this
+            // also keeps count * size below overflow. maxTagValues applies when values are read.
+            if (count < 0 || count > size) {
+                throw err(RejectReason.OFFSET_OUT_OF_FILE, where + " tag " + tag + " declares " + Long.toUnsignedString(count)
+                        + " values, more than the file's " + size + " bytes can hold");
             }
             long valueField = tableStart + p + (big ? 12 : 8);
             long bytes = count * Math.max(ts, 1);
@@ -216,8 +218,10 @@ public final class TiffScanner {
             if (tw <= 0 || th <= 0 || tw > limits.maxDimension() || th > limits.maxDimension()) {
                 throw err(RejectReason.MALFORMED, where + " tile size " + tw + "x" + th);
             }
-            offsets = requiredInts(e, TiffTags.TILE_OFFSETS, where, "TileOffsets");
-            counts = requiredInts(e, TiffTags.TILE_BYTE_COUNTS, where, "TileByteCounts");
+            // Some early tiled writers stored tile offsets under the strip tags; decoders accept that.
+            boolean legacy = !e.containsKey(TiffTags.TILE_OFFSETS) && e.containsKey(TiffTags.STRIP_OFFSETS);
+            offsets = requiredInts(e, legacy ? TiffTags.STRIP_OFFSETS : TiffTags.TILE_OFFSETS, where, "TileOffsets");
+            counts = requiredInts(e, legacy ? TiffTags.STRIP_BYTE_COUNTS : TiffTags.TILE_BYTE_COUNTS, where, "TileByteCounts");
             blocks = ceilDiv(width, tw) * ceilDiv(height, th);
         } else {
             tw = width;
@@ -315,6 +319,7 @@ public final class TiffScanner {
 
     /** Integer values of an entry; the count was bounded when the entry was read. */
     long[] longs(TiffEntry en) throws IOException, IngestException {
+        checkReadable(en);
         int n = (int) en.count();
         int ts = TiffEntry.typeSize(en.type());
         ByteBuffer b = read(en.valueOffset(), n * ts, "tag " + en.tag() + " values");
@@ -333,7 +338,14 @@ public final class TiffScanner {
         return out;
     }
 
+    private void checkReadable(TiffEntry en) throws IngestException {
+        if (en.count() > limits.maxTagValues()) {
+            throw err(RejectReason.HEADER_LIMIT, "tag " + en.tag() + " has " + en.count() + " values (limit " + limits.maxTagValues() + ")");
+        }
+    }
+
     String ascii(TiffEntry en) throws IOException, IngestException {
+        checkReadable(en);
         ByteBuffer b = read(en.valueOffset(), (int) en.count() * Math.max(1, TiffEntry.typeSize(en.type())), "tag " + en.tag());
         byte[] a = new byte[b.remaining()];
         b.get(a);
@@ -388,6 +400,7 @@ public final class TiffScanner {
     }
 
     double[] doubles(TiffEntry en) throws IOException, IngestException {
+        checkReadable(en);
         int n = (int) en.count();
         int ts = TiffEntry.typeSize(en.type());
         if (ts == 0) {

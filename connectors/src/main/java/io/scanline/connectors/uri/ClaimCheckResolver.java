@@ -64,6 +64,9 @@ public final class ClaimCheckResolver {
                 throw new IngestException(RejectReason.URI_NOT_ALLOWED, uri, "not a valid URI: " + e.getReason());
             }
             String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+            if (scheme.isEmpty()) {
+                throw new IngestException(RejectReason.URI_NOT_ALLOWED, uri, "relative path: give an absolute path or a file: URI");
+            }
             if (!scheme.equals("file")) {
                 SchemeHandler h = handlers.get(scheme);
                 if (h == null) {
