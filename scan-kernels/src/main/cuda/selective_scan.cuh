@@ -30,8 +30,10 @@ __device__ __forceinline__ void scan_body(
     float* __restrict__ hState, float* __restrict__ hloc, float* __restrict__ sdelta, float* __restrict__ out,
     int L, int E, int N, int H, int G, int nch, int chunkLen)
 {
-    __shared__ float sB[SCAN_TS * NMAX];
-    __shared__ float sC[OUT ? SCAN_TS * NMAX : 1];
+    // B/C rows zero-padded to NMAX and read as float4: shared-memory loads share the issue queue
+    // with the exp2 unit, so one 16-byte load per 4 states instead of one per state.
+    __shared__ __align__(16) float sB[SCAN_TS * NMAX];
+    __shared__ __align__(16) float sC[OUT ? SCAN_TS * NMAX : 4];
     const int P = E / H;                  // channels per head (1 for the Mamba-1 scan)
     const int EG = E / G;                 // channels per B/C group
     const int blocksPerGroup = (EG + blockDim.x - 1) / blockDim.x;
@@ -65,11 +67,11 @@ __device__ __forceinline__ void scan_body(
     for (int t0 = t0c; t0 < t1c; t0 += SCAN_TS) {
         const int nt = min(SCAN_TS, t1c - t0);
         __syncthreads();
-        for (int i = threadIdx.x; i < nt * N; i += blockDim.x) {
-            const int tt = i / N, n = i - tt * N;
+        for (int i = threadIdx.x; i < nt * NMAX; i += blockDim.x) {
+            const int tt = i / NMAX, n = i - tt * NMAX;
             const size_t src = (((size_t)b * L + t0 + tt) * G + g) * N + n;
-            sB[tt * NMAX + n] = Bm[src];
-            if (OUT) sC[tt * NMAX + n] = Cm[src];
+            sB[i] = n < N ? Bm[src] : 0.f;
+            if (OUT) sC[i] = n < N ? Cm[src] : 0.f;
         }
         __syncthreads();
         if (!act) continue;
@@ -91,18 +93,27 @@ __device__ __forceinline__ void scan_body(
                     float dl = rd[k] + db;
                     if (softplus) dl = sl_softplus(dl);
                     const float du = dl * ru[k];
-                    const float* bt = sB + (s + k) * NMAX;
-                    const float* ct = sC + (OUT ? (s + k) * NMAX : 0);
+                    const float4* bt = reinterpret_cast<const float4*>(sB + (s + k) * NMAX);
+                    const float4* ct = reinterpret_cast<const float4*>(sC + (OUT ? (s + k) * NMAX : 0));
                     const float dAs = SSD ? exp2f(dl * a2s) : 0.f;
-                    float y = 0.f;
+                    float y = 0.f, y2 = 0.f;   // two partial sums: shorter FMA dependency chain
 #pragma unroll
-                    for (int n = 0; n < NMAX; ++n) {
-                        if (n < N) {
-                            const float dA = SSD ? dAs : exp2f(dl * a2[n]);
-                            hs[n] = fmaf(dA, hs[n], du * bt[n]);
-                            if (OUT) y = fmaf(hs[n], ct[n], y);
+                    for (int n4 = 0; n4 < NMAX / 4; ++n4) {
+                        if (4 * n4 < N) {      // padded states (N..) have B = C = 0 and stay 0
+                            const float4 bv = bt[n4];
+                            const float bb[4] = {bv.x, bv.y, bv.z, bv.w};
+                            float cc[4] = {0.f, 0.f, 0.f, 0.f};
+                            if (OUT) { const float4 cv = ct[n4]; cc[0] = cv.x; cc[1] = cv.y; cc[2] = cv.z; cc[3] = cv.w; }
+#pragma unroll
+                            for (int j = 0; j < 4; ++j) {
+                                const int n = 4 * n4 + j;
+                                const float dA = SSD ? dAs : exp2f(dl * a2[n]);
+                                hs[n] = fmaf(dA, hs[n], du * bb[j]);
+                                if (OUT) { if (j & 1) y2 = fmaf(hs[n], cc[j], y2); else y = fmaf(hs[n], cc[j], y); }
+                            }
                         }
                     }
+                    y += y2;
                     if (!OUT) {
                         sumd += dl;
                     } else {
@@ -147,7 +158,8 @@ SL_SCAN_INSTANCE(64)
 
 // Pass 2: per (b, n, e), walk the chunks in order. hloc[c] is replaced by chunk c's incoming state;
 // the state after the last chunk goes to hState. aPerHead: A is (H) (SSD) instead of (E, N).
-extern "C" __global__ void ss_combine(const float* A, int aPerHead, float* hState, float* hloc, const float* sdelta,
+extern "C" __global__ void ss_combine(const float* __restrict__ A, int aPerHead, float* __restrict__ hState,
+                                      float* __restrict__ hloc, const float* __restrict__ sdelta,
                                       int Bsz, int E, int N, int H, int nch)
 {
     const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
@@ -159,13 +171,23 @@ extern "C" __global__ void ss_combine(const float* A, int aPerHead, float* hStat
     const float a2 = (aPerHead ? A[e / (E / H)] : A[(size_t)e * N + n]) * SL_LOG2E;
     const size_t so = ((size_t)b * E + e) * N + n;
     float hin = hState[so];
-#pragma unroll 8
-    for (int c = 0; c < nch; ++c) {
-        const size_t o = (((size_t)b * nch + c) * N + n) * E + e;
-        const float hl = hloc[o];
-        const float sd = sdelta[((size_t)b * nch + c) * E + e];
-        hloc[o] = hin;
-        hin = fmaf(exp2f(a2 * sd), hin, hl);
+    // Loads run 8 chunks ahead of the stores (different chunks): not one memory latency per chunk.
+    for (int c0 = 0; c0 < nch; c0 += 8) {
+        float hl[8], dec[8];
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+            if (c0 + j < nch) {
+                hl[j] = hloc[(((size_t)b * nch + c0 + j) * N + n) * E + e];
+                dec[j] = exp2f(a2 * sdelta[((size_t)b * nch + c0 + j) * E + e]);
+            }
+        }
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+            if (c0 + j < nch) {
+                hloc[(((size_t)b * nch + c0 + j) * N + n) * E + e] = hin;
+                hin = fmaf(dec[j], hin, hl[j]);
+            }
+        }
     }
     hState[so] = hin;
 }

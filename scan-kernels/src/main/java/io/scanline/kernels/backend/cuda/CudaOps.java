@@ -118,9 +118,9 @@ public final class CudaOps implements AutoCloseable {
         return q;
     }
 
-    static int mlstmStateSmem(int q, int dh) { return 4 * (2 * q * dh + 3 * q); }
+    static int mlstmStateSmem(int q, int dh) { return 8 * q + 4 * (2 * q * dh + 2 * q); }
 
-    static int mlstmOutSmem(int q, int dh) { return 4 * (2 * q * (dh + 1) + q * dh + q * (q + 1) + 5 * q); }
+    static int mlstmOutSmem(int q, int dh) { return 16 * q + 4 * (2 * q * (dh + 1) + q * dh + q * (q + 1) + 3 * q); }
 
     /** mLSTM chunkwise; c (B, NH, DH, DH), n (B, NH, DH), m (B, NH) in/out; h (B, L, NH, DH). */
     public void mlstm(int chunk, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer ig, DeviceBuffer fg,
@@ -132,13 +132,15 @@ public final class CudaOps implements AutoCloseable {
         long bhc = (long) b * nh * nch;
         DeviceBuffer cl = scratch("mlstm.C", 4L * bhc * dh * dh);
         DeviceBuffer nl = scratch("mlstm.n", 4L * bhc * dh);
-        DeviceBuffer ml = scratch("mlstm.m", 4L * bhc);
-        DeviceBuffer gl = scratch("mlstm.g", 4L * bhc);
-        DeviceBuffer mi = scratch("mlstm.mIn", 4L * bhc);
+        DeviceBuffer ml = scratch("mlstm.m", 8L * bhc);    // fp64: log-domain sums (see mlstm.cuh)
+        DeviceBuffer gl = scratch("mlstm.g", 8L * bhc);
+        DeviceBuffer mi = scratch("mlstm.mIn", 8L * bhc);
+        DeviceBuffer fd = scratch("mlstm.fdec", 4L * bhc);
+        DeviceBuffer lw = scratch("mlstm.lw", 4L * bhc);
         ctx.launch("mlstm_chunk_state", nch, nh, b, 256, mlstmStateSmem(qc, dh), k, v, ig, fg, cl, nl, ml, gl, l, nh, dh, qc);
+        ctx.launch("mlstm_chunk_decay", (b * nh + 127) / 128, 1, 1, 128, 0, m, ml, gl, mi, fd, lw, b * nh, nch);
         long total = (long) b * nh * (dh * dh + dh);
-        ctx.launch("mlstm_combine", (int) ((total + 255) / 256), 1, 1, 256, 0, c, n, m, cl, nl, ml, gl, mi, b, nh, dh, nch);
-        ctx.launch("mlstm_final_m", (b * nh + 127) / 128, 1, 1, 128, 0, m, ml, gl, b * nh, nch);
+        ctx.launch("mlstm_combine", (int) ((total + 255) / 256), 1, 1, 256, 0, c, n, cl, nl, fd, lw, b, nh, dh, nch);
         ctx.launch("mlstm_chunk_out", nch, nh, b, 256, mlstmOutSmem(qc, dh),
                 q, k, v, ig, fg, cl, nl, mi, h, l, nh, dh, qc, (float) eps);
     }
@@ -216,7 +218,8 @@ public final class CudaOps implements AutoCloseable {
     /** Copies n floats (n divisible by 4) with 16-byte accesses. */
     public void copy(DeviceBuffer src, DeviceBuffer dst, long n) {
         if (n % 4 != 0) throw new IllegalArgumentException("copy needs a multiple of 4 floats");
-        ctx.launch1d("copy_f4", n / 4, 256, src, dst, n / 4);
+        long n4 = n / 4;
+        if (n4 > 0) ctx.launch("copy_f4", (int) ((n4 + 255) / 256), 1, 1, 256, 0, src, dst, n4);
     }
 
     /** Frees the scratch buffers (they are allocated again when needed). */

@@ -52,11 +52,19 @@ public final class CudaBench {
             if (args[i].equals("--json")) jsonOut = Path.of(args[++i]);
             if (args[i].equals("--max-gib")) maxGiB = Double.parseDouble(args[++i]);
         }
+        run(quick, jsonOut, maxGiB, System.out);
+    }
+
+    /** Runs every case on device 0; writes the JSON array to jsonOut when given. */
+    public static void run(boolean quick, Path jsonOut, double maxGiB, PrintStream out) throws IOException {
         try (CudaContext ctx = new CudaContext(0)) {
-            CudaBench b = new CudaBench(ctx, quick ? 3 : 10, (long) (maxGiB * (1L << 30)), System.out);
-            b.runAll(quick);
+            CudaBench b = new CudaBench(ctx, quick ? 3 : 10, (long) (maxGiB * (1L << 30)), out);
+            try {
+                b.runAll(quick);
+            } finally {
+                b.ops.close();
+            }
             if (jsonOut != null) Files.writeString(jsonOut, "[\n" + String.join(",\n", b.json) + "\n]\n");
-            b.ops.close();
         }
     }
 
