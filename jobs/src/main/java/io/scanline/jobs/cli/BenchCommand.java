@@ -25,8 +25,29 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--lengths", split = ",", description = "sequence lengths to run (default 1024,4096; 197,4096 = 224x224 and 1024x1024 images)")
     int[] lengths;
 
+    @Option(names = "--device-resident", description = {
+            "cuda only: benchmark the kernels on device-resident data (vision shapes, L up to 1M tokens,",
+            "batch up to 64): tokens/s, GB/s and % of the measured copy bandwidth, TFLOP/s, peak GPU memory"})
+    boolean deviceResident;
+
+    @Option(names = "--json-file", description = "with --device-resident: write the results as a JSON array to this file")
+    java.nio.file.Path jsonFile;
+
+    @Option(names = "--quick", description = "with --device-resident: a few small cases only")
+    boolean quick;
+
+    @Option(names = "--max-gib", defaultValue = "40", description = "with --device-resident: skip cases needing more GPU memory (GiB)")
+    double maxGib;
+
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
+        if (deviceResident) {
+            if (!backend.equals("cuda")) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--device-resident needs --backend cuda");
+            Backends.open("cuda").close(); // fails fast, with the reason, where cuda is unavailable
+            io.scanline.kernels.bench.cuda.CudaBench.run(quick, jsonFile, maxGib, System.out);
+            return 0;
+        }
         int[] ls = lengths == null ? new int[] {1024, 4096} : lengths;
         java.util.List<OpBench.Result> mine;
         try (Backend be = Backends.open(backend)) {

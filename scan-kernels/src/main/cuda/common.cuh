@@ -1,0 +1,20 @@
+// Shared device helpers of the Scanline kernels.
+// Glossary: B batch (images), L tokens of this call, E channels, N SSM state size, K conv width,
+// H/P/G Mamba-2 heads/head dim/groups, NH/DH mLSTM heads/head dim. All tensors fp32, token-major
+// (B, L, ...), contiguous. Every kernel is extern "C" so the Java side finds it by its plain name.
+#pragma once
+#include <cstdint>
+#include <cmath>
+
+#define SL_LOG2E 1.4426950408889634f
+
+// PyTorch softplus: linear above 20 (spec ops §3).
+__device__ __forceinline__ float sl_softplus(float x) { return x > 20.f ? x : log1pf(__expf(x)); }
+__device__ __forceinline__ float sl_silu(float x) { return x / (1.f + __expf(-x)); }
+__device__ __forceinline__ float sl_logsigmoid(float x) { return fminf(x, 0.f) - log1pf(__expf(-fabsf(x))); }
+
+__device__ __forceinline__ float sl_warp_sum(float v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}

@@ -1,0 +1,1 @@
+// see selective_scan.cuh: SSD shares the scan body (SSD = true instances)

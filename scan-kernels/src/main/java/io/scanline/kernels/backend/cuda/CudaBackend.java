@@ -1,0 +1,376 @@
+package io.scanline.kernels.backend.cuda;
+
+import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.MlstmForm;
+import io.scanline.kernels.backend.Shapes;
+import io.scanline.kernels.backend.SsdForm;
+import io.scanline.kernels.tensor.Tensor;
+
+/**
+ * The {@link Backend} ops on a CUDA GPU, fp32 throughout (states fp32, reductions fp32).
+ *
+ * <p>Glossary as in {@link Backend}: B batch (images), L tokens, E/C channels, N state size, K conv
+ * width, H/P/G Mamba-2 heads/head dim/groups, NH/DH mLSTM heads/head dim.
+ *
+ * <p>Current limitation: each call uploads its activations and state, runs the kernels and downloads
+ * the output and the new state (one host round trip per op). Weights (w, biases, A, D, gains, RoPE
+ * frequencies) are uploaded once per backend instance ({@link WeightCache}). Keeping a whole model
+ * pass on the GPU needs device-resident activations across ops: the kernels in {@link CudaOps}
+ * already work on device buffers, the model code does not use them yet.
+ *
+ * <p>Forms: every {@link SsdForm} runs the chunk-parallel recurrence of {@link CudaOps#ssd}, and
+ * every {@link MlstmForm} the chunkwise kernels (with {@code chunk} as the inner chunk for
+ * CHUNKWISE, 64 otherwise): the forms are equal in exact arithmetic (spec ops §9.2, §10.3/10.4) and
+ * the results agree with the reference forms to fp32 rounding.
+ */
+public final class CudaBackend implements Backend {
+    public static final String NAME = "cuda";
+    private static final int DEFAULT_MLSTM_CHUNK = 64;
+
+    private final CudaContext ctx;
+    private final CudaOps ops;
+    private final WeightCache weights;
+
+    public CudaBackend(CudaContext ctx, long weightCacheBytes) {
+        this.ctx = ctx;
+        this.ops = new CudaOps(ctx);
+        this.weights = new WeightCache(ctx, weightCacheBytes);
+    }
+
+    @Override
+    public String name() { return NAME; }
+
+    public CudaContext context() { return ctx; }
+
+    /** Device-level ops (for tests that force kernel parameters, and for benchmarks). */
+    public CudaOps ops() { return ops; }
+
+    int cachedWeights() { return weights.size(); }
+
+    long weightUploads() { return weights.uploads(); }
+
+    private DeviceBuffer w(Tensor t) { return weights.get(t); }
+
+    private static void copyBack(DeviceBuffer src, Tensor dst) { src.download(dst.f32()); }
+
+    // ------------------------------------------------------------------ recurrent ops
+
+    @Override
+    public synchronized Tensor causalConv1d(Tensor x, Tensor wt, Tensor bias, Tensor tail, boolean silu) {
+        Shapes.requireRank(x, "x", 3);
+        int b = x.dim(0), l = x.dim(1), c = x.dim(2);
+        Shapes.require(wt, "w", c, -1);
+        int k = wt.dim(1);
+        if (k < 1) throw new IllegalArgumentException("conv width must be >= 1");
+        Shapes.requireOptional(bias, "bias", c);
+        Shapes.require(tail, "tail", b, k - 1, c);
+        weights.beginCall();
+        float[] out = new float[b * l * c];
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer dx = s.upload(x), dt = s.upload(tail), nt = s.floats(tail.numel()), dy = s.floats(out.length);
+            ops.causalConv1d(dx, w(wt), w(bias), dt, nt, dy, b, l, c, k, silu);
+            dy.download(out);
+            copyBack(nt, tail);
+        }
+        return Tensor.of(out, b, l, c);
+    }
+
+    @Override
+    public synchronized Tensor selectiveScan(Tensor u, Tensor delta, Tensor a, Tensor bm, Tensor cm, Tensor d, Tensor z,
+                                             Tensor deltaBias, boolean softplus, Tensor h) {
+        Shapes.requireRank(u, "u", 3);
+        int b = u.dim(0), l = u.dim(1), e = u.dim(2);
+        Shapes.require(delta, "delta", b, l, e);
+        Shapes.require(a, "A", e, -1);
+        int n = a.dim(1);
+        Shapes.require(bm, "B", b, l, n);
+        Shapes.require(cm, "C", b, l, n);
+        Shapes.requireOptional(d, "D", e);
+        Shapes.requireOptional(z, "z", b, l, e);
+        Shapes.requireOptional(deltaBias, "delta_bias", e);
+        Shapes.require(h, "h", b, e, n);
+        weights.beginCall();
+        float[] out = new float[u.numel()];
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer dh = s.upload(h), dy = s.floats(out.length);
+            ops.selectiveScan(s.upload(u), s.upload(delta), w(a), s.upload(bm), s.upload(cm), w(d), s.upload(z),
+                    w(deltaBias), softplus, dh, dy, b, l, e, n);
+            dy.download(out);
+            copyBack(dh, h);
+        }
+        return Tensor.of(out, b, l, e);
+    }
+
+    @Override
+    public synchronized Tensor ssd(SsdForm form, int chunk, Tensor x, Tensor dt, Tensor a, Tensor bm, Tensor cm, Tensor d,
+                                   Tensor dtBias, boolean softplus, Tensor state) {
+        if (form == SsdForm.CHUNKED && chunk < 1) throw new IllegalArgumentException("chunk must be >= 1, got " + chunk);
+        Shapes.requireRank(x, "x", 4);
+        int b = x.dim(0), l = x.dim(1), hh = x.dim(2), p = x.dim(3);
+        Shapes.require(dt, "dt", b, l, hh);
+        Shapes.require(a, "A", hh);
+        Shapes.requireRank(bm, "B", 4);
+        int g = bm.dim(2), n = bm.dim(3);
+        Shapes.require(bm, "B", b, l, g, n);
+        Shapes.require(cm, "C", b, l, g, n);
+        if (g < 1 || hh % g != 0) throw new IllegalArgumentException("heads " + hh + " not divisible by groups " + g);
+        Shapes.requireOptional(d, "D", hh);
+        Shapes.requireOptional(dtBias, "dt_bias", hh);
+        Shapes.require(state, "state", b, hh, p, n);
+        weights.beginCall();
+        float[] y = new float[x.numel()];
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer ds = s.upload(state), dy = s.floats(y.length);
+            ops.ssd(s.upload(x), s.upload(dt), w(a), s.upload(bm), s.upload(cm), w(d), w(dtBias), softplus, ds, dy,
+                    b, l, hh, p, g, n);
+            dy.download(y);
+            copyBack(ds, state);
+        }
+        return Tensor.of(y, x.shape());
+    }
+
+    @Override
+    public synchronized Tensor mlstm(MlstmForm form, int chunk, Tensor q, Tensor k, Tensor v, Tensor ig, Tensor fg,
+                                     Tensor c, Tensor n, Tensor m, double eps) {
+        if (form == MlstmForm.CHUNKWISE && chunk < 1) throw new IllegalArgumentException("chunk must be >= 1, got " + chunk);
+        Shapes.requireRank(q, "q", 4);
+        int b = q.dim(0), l = q.dim(1), nh = q.dim(2), dh = q.dim(3);
+        Shapes.require(k, "k", b, l, nh, dh);
+        Shapes.require(v, "v", b, l, nh, dh);
+        Shapes.require(ig, "igate", b, l, nh);
+        Shapes.require(fg, "fgate", b, l, nh);
+        Shapes.require(c, "C", b, nh, dh, dh);
+        Shapes.require(n, "n", b, nh, dh);
+        Shapes.require(m, "m", b, nh);
+        int qc = form == MlstmForm.CHUNKWISE ? chunk : DEFAULT_MLSTM_CHUNK;
+        float[] h = new float[q.numel()];
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer dc = s.upload(c), dn = s.upload(n), dm = s.upload(m), dhb = s.floats(h.length);
+            ops.mlstm(qc, s.upload(q), s.upload(k), s.upload(v), s.upload(ig), s.upload(fg), dc, dn, dm, dhb,
+                    b, l, nh, dh, eps);
+            dhb.download(h);
+            copyBack(dc, c);
+            copyBack(dn, n);
+            copyBack(dm, m);
+        }
+        return Tensor.of(h, b, l, nh, dh);
+    }
+
+    // ------------------------------------------------------------------ dense ops
+
+    @Override
+    public synchronized Tensor linear(Tensor x, Tensor wt, Tensor b) {
+        int in = x.dim(-1);
+        Shapes.require(wt, "weight", -1, in);
+        int out = wt.dim(0);
+        Shapes.requireOptional(b, "bias", out);
+        int rows = Shapes.rows(x);
+        weights.beginCall();
+        int[] shape = x.shape();
+        shape[shape.length - 1] = out;
+        float[] y = new float[Tensor.checkedNumel(shape)];
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer dy = s.floats(y.length);
+            ops.gemm(s.upload(x), w(wt), w(b), dy, rows, out, in);
+            dy.download(y);
+        }
+        return Tensor.of(y, shape);
+    }
+
+    @Override
+    public synchronized Tensor headwiseLinear(Tensor x, Tensor wt, Tensor b) {
+        int e = x.dim(-1);
+        if (e % 4 != 0) throw new IllegalArgumentException("headwise linear needs width divisible by 4, got " + e);
+        Shapes.require(wt, "weight", e / 4, 4, 4);
+        Shapes.requireOptional(b, "bias", e);
+        weights.beginCall();
+        return unary(x, (dx, dy) -> ops.headwiseLinear(dx, w(wt), w(b), dy, Shapes.rows(x), e));
+    }
+
+    @Override
+    public Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        return groupLayerNorm(x, x.dim(-1), gamma, beta, eps);
+    }
+
+    @Override
+    public synchronized Tensor groupLayerNorm(Tensor x, int groupSize, Tensor gamma, Tensor beta, double eps) {
+        int c = x.dim(-1);
+        checkGroups(c, groupSize);
+        Shapes.requireOptional(gamma, "weight", c);
+        Shapes.requireOptional(beta, "bias", c);
+        weights.beginCall();
+        return unary(x, (dx, dy) -> ops.groupLayerNorm(dx, dy, w(gamma), w(beta), Shapes.rows(x), c, groupSize, eps));
+    }
+
+    @Override
+    public Tensor rmsNorm(Tensor x, Tensor wt, double eps) {
+        return groupRmsNorm(x, x.dim(-1), wt, eps);
+    }
+
+    @Override
+    public synchronized Tensor groupRmsNorm(Tensor x, int groupSize, Tensor wt, double eps) {
+        int c = x.dim(-1);
+        checkGroups(c, groupSize);
+        Shapes.requireOptional(wt, "weight", c);
+        weights.beginCall();
+        return unary(x, (dx, dy) -> ops.groupRms(dx, null, dy, w(wt), Shapes.rows(x), c, groupSize, eps));
+    }
+
+    @Override
+    public synchronized Tensor gatedRmsNorm(Tensor y, Tensor z, Tensor wt, int groupSize, double eps) {
+        if (!y.sameShape(z)) throw new IllegalArgumentException("gated RMSNorm: y " + y + " and z " + z + " differ");
+        int c = y.dim(-1);
+        checkGroups(c, groupSize);
+        Shapes.requireOptional(wt, "weight", c);
+        weights.beginCall();
+        float[] out = new float[y.numel()];
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer dy = s.floats(out.length);
+            ops.groupRms(s.upload(y), s.upload(z), dy, w(wt), Shapes.rows(y), c, groupSize, eps);
+            dy.download(out);
+        }
+        return Tensor.of(out, y.shape());
+    }
+
+    @Override
+    public synchronized Tensor silu(Tensor x) {
+        return unary(x, (dx, dy) -> ops.silu(dx, dy, x.numel()));
+    }
+
+    @Override
+    public Tensor add(Tensor a, Tensor b) { return axpby(a, 1.0, b, 1.0); }
+
+    @Override
+    public synchronized Tensor mul(Tensor a, Tensor b) {
+        requireSame(a, b);
+        float[] out = new float[a.numel()];
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer dy = s.floats(out.length);
+            ops.mul(s.upload(a), s.upload(b), dy, out.length);
+            dy.download(out);
+        }
+        return Tensor.of(out, a.shape());
+    }
+
+    @Override
+    public synchronized Tensor axpby(Tensor a, double sa, Tensor b, double tb) {
+        if (b != null) requireSame(a, b);
+        float[] out = new float[a.numel()];
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer dy = s.floats(out.length);
+            ops.axpby(s.upload(a), sa, s.upload(b), tb, dy, out.length);
+            dy.download(out);
+        }
+        return Tensor.of(out, a.shape());
+    }
+
+    @Override
+    public synchronized Tensor mulChannels(Tensor a, Tensor v) {
+        int c = a.dim(-1);
+        Shapes.require(v, "channel vector", c);
+        weights.beginCall();
+        return unary(a, (dx, dy) -> ops.mulChannels(dx, w(v), dy, a.numel(), c));
+    }
+
+    @Override
+    public synchronized Tensor rope(Tensor x, Tensor freq, long[] pos0, double rho) {
+        Shapes.requireRank(x, "x", 3);
+        int b = x.dim(0), l = x.dim(1), n = x.dim(2);
+        if (n % 2 != 0) throw new IllegalArgumentException("RoPE width must be even, got " + n);
+        Shapes.require(freq, "freq", n);
+        if (pos0.length != b) throw new IllegalArgumentException("pos0 has " + pos0.length + " entries for batch " + b);
+        weights.beginCall();
+        float[] out = new float[x.numel()];
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer dp = s.alloc(8L * b).upload(pos0), dy = s.floats(out.length);
+            ops.rope(s.upload(x), w(freq), dp, dy, b, l, n, rho);
+            dy.download(out);
+        }
+        return Tensor.of(out, x.shape());
+    }
+
+    @Override
+    public synchronized Tensor patchEmbed(Tensor img, Tensor wt, Tensor b, int stride) {
+        Shapes.requireRank(img, "image", 4);
+        int bsz = img.dim(0), ch = img.dim(1), hh = img.dim(2), ww = img.dim(3);
+        Shapes.requireRank(wt, "patch weight", 4);
+        int d = wt.dim(0), ps = wt.dim(2);
+        Shapes.require(wt, "patch weight", d, ch, ps, ps);
+        Shapes.requireOptional(b, "patch bias", d);
+        if (stride < 1) throw new IllegalArgumentException("stride must be >= 1, got " + stride);
+        if (hh < ps || ww < ps) throw new IllegalArgumentException("image " + hh + "x" + ww + " smaller than patch " + ps);
+        int hp = (hh - ps) / stride + 1, wp = (ww - ps) / stride + 1;
+        int kk = ch * ps * ps;
+        weights.beginCall();
+        float[] out = new float[bsz * hp * wp * d];
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer cols = s.floats((long) bsz * hp * wp * kk), dy = s.floats(out.length);
+            ops.im2colPatch(s.upload(img), cols, bsz, ch, hh, ww, ps, stride, hp, wp);
+            ops.gemm(cols, w(wt), w(b), dy, bsz * hp * wp, d, kk);
+            dy.download(out);
+        }
+        return Tensor.of(out, bsz, hp * wp, d);
+    }
+
+    @Override
+    public synchronized Tensor depthwiseConv2d3x3(Tensor x, Tensor wt, Tensor b) {
+        Shapes.requireRank(x, "x", 4);
+        int bsz = x.dim(0), hp = x.dim(1), wp = x.dim(2), e = x.dim(3);
+        Shapes.require(wt, "conv weight", e, 3, 3);
+        Shapes.requireOptional(b, "conv bias", e);
+        weights.beginCall();
+        return unary(x, (dx, dy) -> ops.depthwise3x3(dx, w(wt), w(b), dy, bsz, hp, wp, e));
+    }
+
+    @Override
+    public synchronized Tensor bicubicResize(Tensor t, int outH, int outW) {
+        Shapes.requireRank(t, "table", 3);
+        int c = t.dim(0), h = t.dim(1), wd = t.dim(2);
+        if (outH < 1 || outW < 1) throw new IllegalArgumentException("resize target " + outH + "x" + outW);
+        double[] in = t.toF64().f64();
+        float[] out = new float[Tensor.checkedNumel(new int[] {c, outH, outW})];
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer di = s.alloc(8L * in.length).upload(in), dy = s.floats(out.length);
+            ops.bicubic(di, dy, c, h, wd, outH, outW);
+            dy.download(out);
+        }
+        return Tensor.of(out, c, outH, outW);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private interface DeviceFn {
+        void apply(DeviceBuffer x, DeviceBuffer y);
+    }
+
+    /** Output of x's shape from one device function of x. */
+    private Tensor unary(Tensor x, DeviceFn fn) {
+        float[] out = new float[x.numel()];
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer dy = s.floats(out.length);
+            fn.apply(s.upload(x), dy);
+            dy.download(out);
+        }
+        return Tensor.of(out, x.shape());
+    }
+
+    private static void checkGroups(int c, int groupSize) {
+        if (groupSize < 1 || c % groupSize != 0) {
+            throw new IllegalArgumentException("group size " + groupSize + " does not divide width " + c);
+        }
+    }
+
+    private static void requireSame(Tensor a, Tensor b) {
+        if (!a.sameShape(b)) throw new IllegalArgumentException("shapes differ: " + a + " vs " + b);
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            weights.close();
+            ops.close();
+        } finally {
+            ctx.close();
+        }
+    }
+}

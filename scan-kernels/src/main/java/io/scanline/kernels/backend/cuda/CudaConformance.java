@@ -1,0 +1,265 @@
+package io.scanline.kernels.backend.cuda;
+
+import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.MlstmForm;
+import io.scanline.kernels.backend.SsdForm;
+import io.scanline.kernels.bench.RandomTensors;
+import io.scanline.kernels.golden.Comparison;
+import io.scanline.kernels.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * Every op of the cuda backend against {@link io.scanline.kernels.backend.reference.ReferenceBackend}
+ * on seeded random inputs, including awkward shapes: L = 1 and L = 0, odd widths, lengths at ±1 of the
+ * kernels' tiles (scan: 32-token B/C tiles, 8-token prefetch; mLSTM: 64-token chunks; GEMM: 64×64×16),
+ * forced small scan chunks (so the chunk-state/combine path runs at small sizes), non-zero initial
+ * states, m = −∞; plus chunked-with-carried-state against whole on cuda itself.
+ *
+ * <p>Glossary: B batch, L tokens, E/C channels, N state size, H/P/G heads/head dim/groups,
+ * NH/DH mLSTM heads/head dim.
+ *
+ * <p>Tolerance (max|out − ref| / max|ref|, spec ops §2): 1e-5 for every output and state, the op
+ * cases' fp32 tolerance; the mLSTM stabilizer m at absolute 1e-5·max(1,|m|), −∞ exactly. The
+ * kernels use fp32 with the hardware exp2/div approximations (a few ulp), which stays far below.
+ * Runs in a few seconds on the reference side (sizes are kept small for that).
+ */
+public final class CudaConformance {
+    static final double TOL = 1e-5;
+
+    private final Backend cuda;
+    private final IntConsumer scanChunk;
+    private final Backend ref;
+    private final RandomTensors r;
+    private final List<Comparison> out = new ArrayList<>();
+
+    public CudaConformance(CudaBackend cuda, Backend ref, long seed) {
+        this(cuda, cuda.ops()::setScanChunkLen, ref, seed);
+    }
+
+    /**
+     * @param fast      the backend under test
+     * @param scanChunk forces its scan chunk length (0 = automatic); a no-op for backends without one
+     */
+    public CudaConformance(Backend fast, IntConsumer scanChunk, Backend ref, long seed) {
+        this.cuda = fast;
+        this.scanChunk = scanChunk;
+        this.ref = ref;
+        this.r = new RandomTensors(seed);
+    }
+
+    /** Runs every check; returns one comparison per compared tensor. */
+    public List<Comparison> runAll() {
+        conv();
+        scan();
+        ssd();
+        mlstm();
+        dense();
+        return out;
+    }
+
+    private void cmp(String name, Tensor got, Tensor want) {
+        out.add(Comparison.relative(name, got, want, TOL));
+    }
+
+    // ------------------------------------------------------------------ conv1d
+
+    private void conv() {
+        int[][] shapes = {{1, 1, 8, 4}, {2, 5, 33, 4}, {2, 2, 16, 4}, {3, 70, 40, 3}, {2, 0, 8, 4}, {1, 9, 6, 1}};
+        for (int[] s : shapes) {
+            int b = s[0], l = s[1], c = s[2], k = s[3];
+            Tensor x = r.normal(0, 1, b, l, c), w = r.normal(0, 0.5, c, k), bias = r.normal(0, 1, c);
+            Tensor tail = r.normal(0, 1, b, k - 1, c);
+            for (boolean silu : new boolean[] {false, true}) {
+                String tag = String.format("conv1d B%d L%d C%d K%d silu=%s", b, l, c, k, silu);
+                Tensor t1 = tail.copy(), t2 = tail.copy();
+                cmp(tag + " out", cuda.causalConv1d(x, w, silu ? bias : null, t1, silu), ref.causalConv1d(x, w, silu ? bias : null, t2, silu));
+                cmp(tag + " tail", t1, t2);
+            }
+            if (l >= 3) {
+                Tensor tw = tail.copy(), tc = tail.copy();
+                Tensor whole = cuda.causalConv1d(x, w, bias, tw, true);
+                int cut = l / 3;
+                Tensor y = Tensor.concatAxis1(List.of(cuda.causalConv1d(x.sliceAxis1(0, cut), w, bias, tc, true),
+                        cuda.causalConv1d(x.sliceAxis1(cut, cut + 1), w, bias, tc, true),
+                        cuda.causalConv1d(x.sliceAxis1(cut + 1, l), w, bias, tc, true)));
+                cmp(String.format("conv1d B%d L%d chunked==whole out", b, l), y, whole);
+                cmp(String.format("conv1d B%d L%d chunked==whole tail", b, l), tc, tw);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ selective scan
+
+    private void scan() {
+        // b, l, e, n, forced scan chunk (0 = automatic), withZ/D (1/0)
+        int[][] shapes = {
+                {1, 1, 8, 4, 0, 1}, {2, 7, 48, 16, 0, 1}, {3, 130, 33, 64, 0, 1}, {1, 300, 40, 5, 0, 0},
+                {2, 0, 8, 16, 0, 1}, {1, 31, 16, 16, 0, 1}, {1, 33, 16, 16, 0, 1}, {2, 65, 24, 16, 7, 1},
+                {1, 200, 130, 64, 32, 1}, {2, 97, 20, 16, 33, 0}, {1, 129, 8, 8, 1, 1}};
+        for (int[] s : shapes) {
+            int b = s[0], l = s[1], e = s[2], n = s[3], chunk = s[4];
+            boolean full = s[5] == 1;
+            Tensor u = r.normal(0, 1, b, l, e), dl = r.normal(-0.5, 1, b, l, e), z = full ? r.normal(0, 1, b, l, e) : null;
+            Tensor a = r.uniform(-2, -0.05, e, n), bm = r.normal(0, 1, b, l, n), cm = r.normal(0, 1, b, l, n);
+            Tensor d = full ? r.normal(0, 1, e) : null, db = r.normal(0, 0.5, e), h0 = r.normal(0, 1, b, e, n);
+            if (l > 2) dl.f32()[3] = 25f;  // a Δ past the softplus threshold
+            String tag = String.format("scan B%d L%d E%d N%d chunk%d%s", b, l, e, n, chunk, full ? "" : " noZ/D");
+            scanChunk.accept(chunk);
+            try {
+                Tensor h1 = h0.copy(), h2 = h0.copy();
+                cmp(tag + " out", cuda.selectiveScan(u, dl, a, bm, cm, d, z, db, true, h1),
+                        ref.selectiveScan(u, dl, a, bm, cm, d, z, db, true, h2));
+                cmp(tag + " state", h1, h2);
+                if (l >= 4) {
+                    Tensor hw = h0.copy(), hc = h0.copy();
+                    Tensor whole = cuda.selectiveScan(u, dl, a, bm, cm, d, z, db, true, hw);
+                    List<Tensor> parts = new ArrayList<>();
+                    int[] cuts = {0, 1, l / 2, l / 2, l};
+                    for (int i = 0; i + 1 < cuts.length; i++) {
+                        int p0 = cuts[i], p1 = cuts[i + 1];
+                        parts.add(cuda.selectiveScan(u.sliceAxis1(p0, p1), dl.sliceAxis1(p0, p1), a, bm.sliceAxis1(p0, p1),
+                                cm.sliceAxis1(p0, p1), d, z == null ? null : z.sliceAxis1(p0, p1), db, true, hc));
+                    }
+                    cmp(tag + " chunked==whole out", Tensor.concatAxis1(parts), whole);
+                    cmp(tag + " chunked==whole state", hc, hw);
+                }
+            } finally {
+                scanChunk.accept(0);
+            }
+        }
+        // no softplus, no delta bias
+        Tensor u = r.normal(0, 1, 2, 19, 12), dl = r.uniform(0.01, 1, 2, 19, 12), a = r.uniform(-1, -0.1, 12, 16);
+        Tensor bm = r.normal(0, 1, 2, 19, 16), cm = r.normal(0, 1, 2, 19, 16);
+        Tensor h1 = Tensor.zeros(2, 12, 16), h2 = Tensor.zeros(2, 12, 16);
+        cmp("scan no-softplus out", cuda.selectiveScan(u, dl, a, bm, cm, null, null, null, false, h1),
+                ref.selectiveScan(u, dl, a, bm, cm, null, null, null, false, h2));
+        cmp("scan no-softplus state", h1, h2);
+    }
+
+    // ------------------------------------------------------------------ SSD
+
+    private void ssd() {
+        // b, l, heads, p, g, n, forced chunk
+        int[][] shapes = {{1, 1, 2, 16, 1, 16, 0}, {2, 37, 4, 8, 2, 64, 0}, {1, 257, 3, 5, 1, 16, 0},
+                {2, 100, 8, 16, 1, 64, 16}, {1, 0, 2, 4, 1, 16, 0}, {1, 65, 2, 32, 1, 8, 33}};
+        for (int[] s : shapes) {
+            int b = s[0], l = s[1], hh = s[2], p = s[3], g = s[4], n = s[5], chunk = s[6];
+            Tensor x = r.normal(0, 1, b, l, hh, p), dt = r.normal(-1, 1, b, l, hh), a = r.uniform(-2, -0.2, hh);
+            Tensor bm = r.normal(0, 1, b, l, g, n), cm = r.normal(0, 1, b, l, g, n);
+            Tensor d = r.normal(0, 1, hh), dtb = r.normal(0, 0.5, hh), s0 = r.normal(0, 1, b, hh, p, n);
+            String tag = String.format("ssd B%d L%d H%d P%d G%d N%d chunk%d", b, l, hh, p, g, n, chunk);
+            scanChunk.accept(chunk);
+            try {
+                for (SsdForm f : SsdForm.values()) {
+                    Tensor st1 = s0.copy(), st2 = s0.copy();
+                    cmp(tag + " " + f + " y", cuda.ssd(f, 64, x, dt, a, bm, cm, d, dtb, true, st1),
+                            ref.ssd(f, 64, x, dt, a, bm, cm, d, dtb, true, st2));
+                    cmp(tag + " " + f + " state", st1, st2);
+                }
+                if (l >= 4) {
+                    Tensor sw = s0.copy(), sc = s0.copy();
+                    Tensor whole = cuda.ssd(SsdForm.CHUNKED, 64, x, dt, a, bm, cm, d, dtb, true, sw);
+                    int cut = l / 2 + 1;
+                    Tensor y = Tensor.concatAxis1(List.of(
+                            cuda.ssd(SsdForm.CHUNKED, 64, x.sliceAxis1(0, cut), dt.sliceAxis1(0, cut), a, bm.sliceAxis1(0, cut),
+                                    cm.sliceAxis1(0, cut), d, dtb, true, sc),
+                            cuda.ssd(SsdForm.CHUNKED, 64, x.sliceAxis1(cut, l), dt.sliceAxis1(cut, l), a, bm.sliceAxis1(cut, l),
+                                    cm.sliceAxis1(cut, l), d, dtb, true, sc)));
+                    cmp(tag + " chunked==whole y", y, whole);
+                    cmp(tag + " chunked==whole state", sc, sw);
+                }
+            } finally {
+                scanChunk.accept(0);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ mLSTM
+
+    private void mlstm() {
+        // b, l, nh, dh, chunk, init (0 = fresh (0, 0, −∞), 1 = random state with finite m)
+        int[][] shapes = {{1, 1, 1, 16, 64, 0}, {2, 9, 4, 16, 4, 1}, {1, 63, 2, 96, 64, 0}, {1, 65, 2, 96, 64, 1},
+                {2, 130, 1, 16, 64, 1}, {1, 0, 2, 16, 64, 1}, {1, 40, 3, 20, 7, 0}, {1, 300, 1, 64, 128, 1}};
+        for (int[] s : shapes) {
+            int b = s[0], l = s[1], nh = s[2], dh = s[3], chunk = s[4];
+            boolean init = s[5] == 1;
+            Tensor q = r.normal(0, 1, b, l, nh, dh), k = r.normal(0, 1, b, l, nh, dh), v = r.normal(0, 1, b, l, nh, dh);
+            Tensor ig = r.normal(0, 2, b, l, nh), fg = r.normal(2, 2, b, l, nh);
+            Tensor c0 = init ? r.normal(0, 0.3, b, nh, dh, dh) : Tensor.zeros(b, nh, dh, dh);
+            Tensor n0 = init ? r.normal(0, 0.3, b, nh, dh) : Tensor.zeros(b, nh, dh);
+            Tensor m0 = init ? r.normal(0, 2, b, nh) : Tensor.full(Float.NEGATIVE_INFINITY, b, nh);
+            String tag = String.format("mlstm B%d L%d NH%d DH%d chunk%d %s", b, l, nh, dh, chunk, init ? "init" : "fresh");
+            Tensor[] sc = {c0.copy(), n0.copy(), m0.copy()}, sr = {c0.copy(), n0.copy(), m0.copy()};
+            Tensor hc = cuda.mlstm(MlstmForm.CHUNKWISE, chunk, q, k, v, ig, fg, sc[0], sc[1], sc[2], 1e-6);
+            Tensor hr = ref.mlstm(MlstmForm.CHUNKWISE, chunk, q, k, v, ig, fg, sr[0], sr[1], sr[2], 1e-6);
+            cmp(tag + " h", hc, hr);
+            cmp(tag + " C", sc[0], sr[0]);
+            cmp(tag + " n", sc[1], sr[1]);
+            out.add(Comparison.stabilizer(tag + " m", sc[2], sr[2], TOL));
+            if (l >= 5) {
+                Tensor[] sw = {c0.copy(), n0.copy(), m0.copy()}, sp = {c0.copy(), n0.copy(), m0.copy()};
+                Tensor whole = cuda.mlstm(MlstmForm.RECURRENT, 0, q, k, v, ig, fg, sw[0], sw[1], sw[2], 1e-6);
+                int cut = l / 3 + 1;
+                Tensor y = Tensor.concatAxis1(List.of(
+                        cuda.mlstm(MlstmForm.CHUNKWISE, chunk, q.sliceAxis1(0, cut), k.sliceAxis1(0, cut), v.sliceAxis1(0, cut),
+                                ig.sliceAxis1(0, cut), fg.sliceAxis1(0, cut), sp[0], sp[1], sp[2], 1e-6),
+                        cuda.mlstm(MlstmForm.CHUNKWISE, chunk, q.sliceAxis1(cut, l), k.sliceAxis1(cut, l), v.sliceAxis1(cut, l),
+                                ig.sliceAxis1(cut, l), fg.sliceAxis1(cut, l), sp[0], sp[1], sp[2], 1e-6)));
+                cmp(tag + " chunked==whole h", y, whole);
+                cmp(tag + " chunked==whole C", sp[0], sw[0]);
+                out.add(Comparison.stabilizer(tag + " chunked==whole m", sp[2], sw[2], TOL));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ dense ops
+
+    private void dense() {
+        int[][] lin = {{1, 5, 1}, {67, 64, 63}, {130, 193, 65}, {64, 16, 64}, {3, 17, 130}};
+        for (int[] s : lin) {
+            Tensor x = r.normal(0, 1, 1, s[0], s[1]), w = r.normal(0, 0.2, s[2], s[1]), b = r.normal(0, 1, s[2]);
+            cmp(String.format("linear M%d K%d N%d", s[0], s[1], s[2]), cuda.linear(x, w, b), ref.linear(x, w, b));
+            cmp(String.format("linear M%d K%d N%d nobias", s[0], s[1], s[2]), cuda.linear(x, w, null), ref.linear(x, w, null));
+        }
+        for (int e : new int[] {4, 12, 384}) {
+            Tensor x = r.normal(0, 1, 2, 5, e), w = r.normal(0, 0.5, e / 4, 4, 4), b = r.normal(0, 1, e);
+            cmp("headwise E" + e, cuda.headwiseLinear(x, w, b), ref.headwiseLinear(x, w, b));
+        }
+        int[][] norms = {{7, 7}, {192, 48}, {384, 384}, {3072, 3072}, {40, 8}};
+        for (int[] s : norms) {
+            int c = s[0], gs = s[1];
+            Tensor x = r.normal(0.5, 2, 3, 11, c), z = r.normal(0, 1, 3, 11, c), g = r.normal(1, 0.3, c), bt = r.normal(0, 1, c);
+            String t = " C" + c + " G" + gs;
+            cmp("layerNorm" + t, cuda.layerNorm(x, g, bt, 1e-5), ref.layerNorm(x, g, bt, 1e-5));
+            cmp("groupLayerNorm" + t, cuda.groupLayerNorm(x, gs, g, null, 1e-5), ref.groupLayerNorm(x, gs, g, null, 1e-5));
+            cmp("rmsNorm" + t, cuda.rmsNorm(x, g, 1e-5), ref.rmsNorm(x, g, 1e-5));
+            cmp("groupRmsNorm noweight" + t, cuda.groupRmsNorm(x, gs, null, 1e-6), ref.groupRmsNorm(x, gs, null, 1e-6));
+            cmp("gatedRmsNorm" + t, cuda.gatedRmsNorm(x, z, g, gs, 1e-5), ref.gatedRmsNorm(x, z, g, gs, 1e-5));
+        }
+        Tensor a = r.normal(0, 3, 4, 33, 17), b = r.normal(0, 1, 4, 33, 17), v = r.normal(0, 1, 17);
+        cmp("silu", cuda.silu(a), ref.silu(a));
+        cmp("add", cuda.add(a, b), ref.add(a, b));
+        cmp("mul", cuda.mul(a, b), ref.mul(a, b));
+        cmp("axpby", cuda.axpby(a, 0.25, b, -1.5), ref.axpby(a, 0.25, b, -1.5));
+        cmp("axpby b=null", cuda.axpby(a, 0.5, null, 0), ref.axpby(a, 0.5, null, 0));
+        cmp("mulChannels", cuda.mulChannels(a, v), ref.mulChannels(a, v));
+        Tensor rx = r.normal(0, 1, 2, 9, 16), freq = r.uniform(0.001, 1, 16);
+        cmp("rope small positions", cuda.rope(rx, freq, new long[] {0, 5}, 20.0), ref.rope(rx, freq, new long[] {0, 5}, 20.0));
+        cmp("rope 2^33 positions", cuda.rope(rx, freq, new long[] {8_589_934_592L, 3_000_000_001L}, 4.57),
+                ref.rope(rx, freq, new long[] {8_589_934_592L, 3_000_000_001L}, 4.57));
+        Tensor img = r.normal(0, 1, 2, 3, 37, 45), pw = r.normal(0, 0.05, 24, 3, 16, 16), pb = r.normal(0, 1, 24);
+        cmp("patchEmbed stride16", cuda.patchEmbed(img, pw, pb, 16), ref.patchEmbed(img, pw, pb, 16));
+        cmp("patchEmbed stride8", cuda.patchEmbed(img, pw, pb, 8), ref.patchEmbed(img, pw, pb, 8));
+        Tensor grid = r.normal(0, 1, 2, 5, 7, 12), dw = r.normal(0, 0.3, 12, 3, 3), dwb = r.normal(0, 1, 12);
+        cmp("depthwise3x3", cuda.depthwiseConv2d3x3(grid, dw, dwb), ref.depthwiseConv2d3x3(grid, dw, dwb));
+        cmp("depthwise3x3 1x1 nobias", cuda.depthwiseConv2d3x3(grid.batch(0).reshape(1, 5, 7, 12).sliceAxis1(0, 1).reshape(1, 1, 7, 12), dw, null),
+                ref.depthwiseConv2d3x3(grid.batch(0).reshape(1, 5, 7, 12).sliceAxis1(0, 1).reshape(1, 1, 7, 12), dw, null));
+        Tensor tab = r.normal(0, 1, 3, 14, 14).toF64(), tab2 = r.normal(0, 1, 2, 5, 7);
+        cmp("bicubic 14->27 (F64 in)", cuda.bicubicResize(tab, 27, 27), ref.bicubicResize(tab, 27, 27));
+        cmp("bicubic 5x7->13x2", cuda.bicubicResize(tab2, 13, 2), ref.bicubicResize(tab2, 13, 2));
+        cmp("bicubic identity", cuda.bicubicResize(tab2, 5, 7), tab2);
+    }
+}

@@ -1,0 +1,233 @@
+package io.scanline.kernels.backend.cuda;
+
+import jcuda.driver.CUdevice_attribute;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The op kernels launched on device buffers, no host copies: what {@link CudaBackend} calls after
+ * uploading, and what the benchmarks call directly on device-resident data. Dimension names follow
+ * the Backend glossary (B, L, E, N, H, P, G, NH, DH, K, C). Scratch buffers of the chunk-parallel
+ * scans are kept and grown across calls so repeated calls do not allocate.
+ */
+public final class CudaOps implements AutoCloseable {
+    /** The largest SSM state size the scan kernels hold in registers. */
+    public static final int MAX_STATE = 64;
+    /** Cap of the mLSTM kernels' dynamic shared memory (below Hopper's 227 KiB opt-in limit). */
+    private static final int MLSTM_SMEM_CAP = 200 * 1024;
+
+    private final CudaContext ctx;
+    private final Map<String, DeviceBuffer> scratch = new HashMap<>();
+    private int scanChunkLen; // 0 = chosen for occupancy
+
+    public CudaOps(CudaContext ctx) {
+        this.ctx = ctx;
+        int optin = ctx.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+        ctx.allowSharedMemory("mlstm_chunk_state", Math.min(optin, MLSTM_SMEM_CAP));
+        ctx.allowSharedMemory("mlstm_chunk_out", Math.min(optin, MLSTM_SMEM_CAP));
+    }
+
+    public CudaContext context() { return ctx; }
+
+    /**
+     * Forces the chunk length of the chunk-parallel selective scan / SSD (tests use it to cross chunk
+     * boundaries at small sizes); 0 restores the automatic choice.
+     */
+    public void setScanChunkLen(int len) {
+        if (len < 0) throw new IllegalArgumentException("chunk length " + len);
+        scanChunkLen = len;
+    }
+
+    private DeviceBuffer scratch(String name, long bytes) {
+        DeviceBuffer b = scratch.get(name);
+        if (b == null || b.bytes() < bytes) {
+            if (b != null) b.close();
+            b = ctx.alloc(Math.max(bytes, 4));
+            scratch.put(name, b);
+        }
+        return b;
+    }
+
+    /** Chunk length of the parallel scan: enough (b, chunk, channel) threads to fill the GPU. */
+    int scanChunk(int b, int l, int e) {
+        if (scanChunkLen > 0) return scanChunkLen;
+        long threads = (long) b * e;
+        long want = (long) ctx.smCount() * 1024;
+        if (threads * 2 >= want || l <= 128) return Math.max(1, l);
+        long nch = Math.min((want + threads - 1) / threads, Math.max(1, l / 64));
+        nch = Math.min(nch, 65535);
+        return (int) ((l + nch - 1) / nch);
+    }
+
+    private static int stateWidth(int n) {
+        if (n < 1 || n > MAX_STATE) {
+            throw new IllegalArgumentException("state size N = " + n + " not supported by the cuda scan kernels (1.." + MAX_STATE + ")");
+        }
+        return n <= 8 ? 8 : n <= 16 ? 16 : 64;
+    }
+
+    // ------------------------------------------------------------------ recurrent ops
+
+    /** Mamba-1 selective scan; h (B, E, N) in/out; out (B, L, E). */
+    public void selectiveScan(DeviceBuffer u, DeviceBuffer delta, DeviceBuffer a, DeviceBuffer bm, DeviceBuffer cm,
+                              DeviceBuffer d, DeviceBuffer z, DeviceBuffer dbias, boolean softplus, DeviceBuffer h,
+                              DeviceBuffer out, int b, int l, int e, int n) {
+        scan("ss", u, delta, a, bm, cm, d, z, dbias, softplus, h, out, b, l, e, n, e, 1);
+    }
+
+    /** Mamba-2 SSD; x (B, L, H, P) viewed as E = H·P channels; state (B, H, P, N) in/out. */
+    public void ssd(DeviceBuffer x, DeviceBuffer dt, DeviceBuffer a, DeviceBuffer bm, DeviceBuffer cm, DeviceBuffer d,
+                    DeviceBuffer dtBias, boolean softplus, DeviceBuffer state, DeviceBuffer y,
+                    int b, int l, int heads, int p, int g, int n) {
+        if (g < 1 || heads % g != 0) throw new IllegalArgumentException("heads " + heads + " not divisible by groups " + g);
+        scan("ssd", x, dt, a, bm, cm, d, null, dtBias, softplus, state, y, b, l, heads * p, n, heads, g);
+    }
+
+    private void scan(String kind, DeviceBuffer u, DeviceBuffer delta, DeviceBuffer a, DeviceBuffer bm, DeviceBuffer cm,
+                      DeviceBuffer d, DeviceBuffer z, DeviceBuffer dbias, boolean softplus, DeviceBuffer h,
+                      DeviceBuffer out, int b, int l, int e, int n, int heads, int g) {
+        int nmax = stateWidth(n);
+        if (b == 0 || l == 0 || e == 0) return; // L = 0: the state passes through unchanged
+        int chunk = Math.min(scanChunk(b, l, e), l);
+        int nch = (l + chunk - 1) / chunk;
+        if (nch > 65535) throw new IllegalArgumentException("scan chunk " + chunk + " gives " + nch + " chunks (max 65535)");
+        int eg = e / g;
+        int block = Math.min(128, (eg + 31) / 32 * 32);
+        int gx = g * ((eg + block - 1) / block);
+        int sp = softplus ? 1 : 0;
+        DeviceBuffer hloc = null, sdelta = null;
+        if (nch > 1) {
+            hloc = scratch("scan.hloc", 4L * b * nch * n * e);
+            sdelta = scratch("scan.sdelta", 4L * b * nch * e);
+            ctx.launch(kind + "_state_n" + nmax, gx, nch, b, block, 0,
+                    u, delta, a, bm, cm, d, z, dbias, sp, h, hloc, sdelta, null, l, e, n, heads, g, nch, chunk);
+            long total = (long) b * n * e;
+            ctx.launch("ss_combine", (int) ((total + 255) / 256), 1, 1, 256, 0,
+                    a, kind.equals("ssd") ? 1 : 0, h, hloc, sdelta, b, e, n, heads, nch);
+        }
+        ctx.launch(kind + "_out_n" + nmax, gx, nch, b, block, 0,
+                u, delta, a, bm, cm, d, z, dbias, sp, h, hloc, sdelta, out, l, e, n, heads, g, nch, chunk);
+    }
+
+    /** Chunk length the mLSTM kernels use for a requested one: bounded by shared memory. */
+    public static int mlstmChunk(int requested, int l, int dh) {
+        int q = Math.max(1, Math.min(requested, Math.max(1, l)));
+        while (q > 1 && Math.max(mlstmOutSmem(q, dh), mlstmStateSmem(q, dh)) > MLSTM_SMEM_CAP) q = (q + 1) / 2;
+        if (mlstmOutSmem(q, dh) > MLSTM_SMEM_CAP) throw new IllegalArgumentException("mLSTM head dim " + dh + " too large for the cuda kernels");
+        return q;
+    }
+
+    static int mlstmStateSmem(int q, int dh) { return 8 * q + 4 * (2 * q * dh + 2 * q); }
+
+    static int mlstmOutSmem(int q, int dh) { return 16 * q + 4 * (2 * q * (dh + 1) + q * dh + q * (q + 1) + 3 * q); }
+
+    /** mLSTM chunkwise; c (B, NH, DH, DH), n (B, NH, DH), m (B, NH) in/out; h (B, L, NH, DH). */
+    public void mlstm(int chunk, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer ig, DeviceBuffer fg,
+                      DeviceBuffer c, DeviceBuffer n, DeviceBuffer m, DeviceBuffer h, int b, int l, int nh, int dh,
+                      double eps) {
+        if (b == 0 || l == 0 || nh == 0) return;
+        int qc = mlstmChunk(chunk, l, dh);
+        int nch = (l + qc - 1) / qc;
+        long bhc = (long) b * nh * nch;
+        DeviceBuffer cl = scratch("mlstm.C", 4L * bhc * dh * dh);
+        DeviceBuffer nl = scratch("mlstm.n", 4L * bhc * dh);
+        DeviceBuffer ml = scratch("mlstm.m", 8L * bhc);    // fp64: log-domain sums (see mlstm.cuh)
+        DeviceBuffer gl = scratch("mlstm.g", 8L * bhc);
+        DeviceBuffer mi = scratch("mlstm.mIn", 8L * bhc);
+        DeviceBuffer fd = scratch("mlstm.fdec", 4L * bhc);
+        DeviceBuffer lw = scratch("mlstm.lw", 4L * bhc);
+        ctx.launch("mlstm_chunk_state", nch, nh, b, 256, mlstmStateSmem(qc, dh), k, v, ig, fg, cl, nl, ml, gl, l, nh, dh, qc);
+        ctx.launch("mlstm_chunk_decay", (b * nh + 127) / 128, 1, 1, 128, 0, m, ml, gl, mi, fd, lw, b * nh, nch);
+        long total = (long) b * nh * (dh * dh + dh);
+        ctx.launch("mlstm_combine", (int) ((total + 255) / 256), 1, 1, 256, 0, c, n, cl, nl, fd, lw, b, nh, dh, nch);
+        ctx.launch("mlstm_chunk_out", nch, nh, b, 256, mlstmOutSmem(qc, dh),
+                q, k, v, ig, fg, cl, nl, mi, h, l, nh, dh, qc, (float) eps);
+    }
+
+    /** Causal depthwise conv1d; newTail (B, K-1, C) receives the tail after x (tail is read only). */
+    public void causalConv1d(DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer tail, DeviceBuffer newTail,
+                             DeviceBuffer out, int b, int l, int c, int k, boolean silu) {
+        ctx.launch1d("conv1d_causal", (long) b * l * c, 256, x, w, bias, tail, out, b, l, c, k, silu ? 1 : 0);
+        long nt = (long) b * (k - 1) * c;
+        if (nt > 0) ctx.launch("conv1d_tail", (int) ((nt + 255) / 256), 1, 1, 256, 0, x, tail, newTail, b, l, c, k);
+    }
+
+    // ------------------------------------------------------------------ dense ops
+
+    /** y (M, NO) = x (M, K) · w (NO, K)ᵀ + bias. */
+    public void gemm(DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer y, int m, int no, int k) {
+        if (m == 0 || no == 0) return;
+        ctx.launch("gemm_nt", (no + 63) / 64, (m + 63) / 64, 1, 256, 0, x, w, bias, y, m, no, k);
+    }
+
+    public void groupLayerNorm(DeviceBuffer x, DeviceBuffer y, DeviceBuffer gamma, DeviceBuffer beta, long rows, int c,
+                               int gs, double eps) {
+        long warps = rows * (c / gs);
+        if (warps == 0) return;
+        ctx.launch("group_layernorm", (int) ((warps * 32 + 255) / 256), 1, 1, 256, 0, x, y, gamma, beta, rows, c, gs, (float) eps);
+    }
+
+    /** RMS norm per group; zGate non-null gates first (y·silu(z)). */
+    public void groupRms(DeviceBuffer x, DeviceBuffer zGate, DeviceBuffer y, DeviceBuffer w, long rows, int c, int gs,
+                         double eps) {
+        long warps = rows * (c / gs);
+        if (warps == 0) return;
+        ctx.launch("group_rms", (int) ((warps * 32 + 255) / 256), 1, 1, 256, 0, x, zGate, y, w, rows, c, gs, (float) eps);
+    }
+
+    public void silu(DeviceBuffer x, DeviceBuffer y, long n) { ctx.launch1d("ew_silu", n, 256, x, y, n); }
+
+    public void mul(DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, long n) { ctx.launch1d("ew_mul", n, 256, a, b, y, n); }
+
+    public void axpby(DeviceBuffer a, double s, DeviceBuffer b, double t, DeviceBuffer y, long n) {
+        ctx.launch1d("ew_axpby", n, 256, a, (float) s, b, (float) t, y, n);
+    }
+
+    public void mulChannels(DeviceBuffer a, DeviceBuffer v, DeviceBuffer y, long n, int c) {
+        ctx.launch1d("ew_mulch", n, 256, a, v, y, n, c);
+    }
+
+    public void headwiseLinear(DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer y, long rows, int e) {
+        ctx.launch1d("headwise_linear", rows * e, 256, x, w, bias, y, rows, e);
+    }
+
+    public void rope(DeviceBuffer x, DeviceBuffer freq, DeviceBuffer pos0, DeviceBuffer y, int b, int l, int n, double rho) {
+        ctx.launch1d("rope_defocus", (long) b * l * (n / 2), 256, x, freq, pos0, y, b, l, n, rho);
+    }
+
+    public void im2colPatch(DeviceBuffer img, DeviceBuffer cols, int b, int ch, int hh, int ww, int ps, int st, int hp, int wp) {
+        ctx.launch1d("im2col_patch", (long) b * hp * wp * ch * ps * ps, 256, img, cols, b, ch, hh, ww, ps, st, hp, wp);
+    }
+
+    public void depthwise3x3(DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer y, int b, int hp, int wp, int e) {
+        ctx.launch1d("dwconv3x3", (long) b * hp * wp * e, 256, x, w, bias, y, b, hp, wp, e);
+    }
+
+    /** in: (C, H, W) fp64 on the device; out (C, oh, ow) fp32. */
+    public void bicubic(DeviceBuffer in, DeviceBuffer out, int c, int h, int w, int oh, int ow) {
+        ctx.launch1d("bicubic_resize", (long) c * oh * ow, 256, in, out, c, h, w, oh, ow);
+    }
+
+    // ------------------------------------------------------------------ benchmark helpers
+
+    public void fillUniform(DeviceBuffer p, long n, long seed, double lo, double hi) {
+        ctx.launch1d("fill_uniform", n, 256, p, n, seed, (float) lo, (float) hi);
+    }
+
+    /** Copies n floats (n divisible by 4) with 16-byte accesses. */
+    public void copy(DeviceBuffer src, DeviceBuffer dst, long n) {
+        if (n % 4 != 0) throw new IllegalArgumentException("copy needs a multiple of 4 floats");
+        long n4 = n / 4;
+        if (n4 > 0) ctx.launch("copy_f4", (int) ((n4 + 255) / 256), 1, 1, 256, 0, src, dst, n4);
+    }
+
+    /** Frees the scratch buffers (they are allocated again when needed). */
+    public void releaseScratch() {
+        for (DeviceBuffer b : scratch.values()) b.close();
+        scratch.clear();
+    }
+
+    @Override
+    public void close() { releaseScratch(); }
+}

@@ -1,0 +1,69 @@
+package io.scanline.kernels.backend.cuda;
+
+import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.BackendProvider;
+
+import java.util.Map;
+
+/**
+ * The {@code cuda} backend: our own kernels through the JCuda driver API. Unavailable, with the reason,
+ * when the build had no nvcc (no fatbin), when JCuda's native library cannot load, or when the CUDA
+ * driver finds no device. Options: {@code device=N} (default 0), {@code weightCacheMiB=M} (default 4096).
+ */
+public final class CudaProvider implements BackendProvider {
+    /** Reason computed once per JVM: probing the driver is not free, and its answer does not change. */
+    private static volatile String reason;
+    private static volatile boolean probed;
+
+    @Override
+    public String name() { return CudaBackend.NAME; }
+
+    @Override
+    public String unavailableReason() {
+        if (!probed) {
+            synchronized (CudaProvider.class) {
+                if (!probed) {
+                    reason = probe();
+                    probed = true;
+                }
+            }
+        }
+        return reason;
+    }
+
+    private static String probe() {
+        if (!CudaFatbin.present()) return "no fatbin in this build: nvcc was absent";
+        try {
+            return CudaContext.probeDriver();
+        } catch (LinkageError e) {
+            return "no CUDA driver: JCuda's native library did not load (" + rootCause(e.getMessage()) + ")";
+        } catch (RuntimeException e) {
+            return "no CUDA driver: " + e.getMessage();
+        }
+    }
+
+    /**
+     * JCuda's load error lists every attempt with stack traces; the useful part is the dynamic linker's
+     * complaint of the resource attempt (typically "libcuda.so.1: cannot open shared object file").
+     */
+    static String rootCause(String msg) {
+        if (msg == null) return "unknown error";
+        String found = null;
+        for (String line : msg.split("\\R")) {
+            int i = line.indexOf("UnsatisfiedLinkError: ");
+            if (i >= 0) found = line.substring(i + "UnsatisfiedLinkError: ".length()).trim();
+        }
+        if (found == null) return msg.lines().findFirst().orElse(msg).trim();
+        int so = found.indexOf(".so: ");
+        return so >= 0 ? found.substring(so + 5) : found;
+    }
+
+    @Override
+    public Backend create(Map<String, String> options) {
+        String why = unavailableReason();
+        if (why != null) throw new IllegalStateException("cuda backend unavailable: " + why);
+        int device = Integer.parseInt(options.getOrDefault("device", "0"));
+        long cacheBytes = Long.parseLong(options.getOrDefault("weightCacheMiB", "4096")) << 20;
+        return new CudaBackend(new CudaContext(device), cacheBytes);
+    }
+}

@@ -1,0 +1,79 @@
+package io.scanline.kernels.backend.cuda;
+
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * One allocation of device memory, owned by whoever holds it: closing frees it (once). Sizes are in
+ * bytes; the typed copies check that the host array fits.
+ */
+public final class DeviceBuffer implements AutoCloseable {
+    private final CudaContext ctx;
+    private final CUdeviceptr ptr;
+    private final long bytes;
+    private boolean closed;
+
+    DeviceBuffer(CudaContext ctx, CUdeviceptr ptr, long bytes) {
+        this.ctx = ctx;
+        this.ptr = ptr;
+        this.bytes = bytes;
+    }
+
+    public long bytes() { return bytes; }
+
+    /** Elements of 4 bytes (fp32). */
+    public long floats() { return bytes / 4; }
+
+    public CUdeviceptr ptr() {
+        if (closed) throw new IllegalStateException("device buffer already freed");
+        return ptr;
+    }
+
+    public DeviceBuffer upload(float[] host) {
+        check(4L * host.length);
+        ctx.makeCurrent();
+        if (host.length > 0) JCudaDriver.cuMemcpyHtoD(ptr(), Pointer.to(host), 4L * host.length);
+        return this;
+    }
+
+    public DeviceBuffer upload(double[] host) {
+        check(8L * host.length);
+        ctx.makeCurrent();
+        if (host.length > 0) JCudaDriver.cuMemcpyHtoD(ptr(), Pointer.to(host), 8L * host.length);
+        return this;
+    }
+
+    public DeviceBuffer upload(long[] host) {
+        check(8L * host.length);
+        ctx.makeCurrent();
+        if (host.length > 0) JCudaDriver.cuMemcpyHtoD(ptr(), Pointer.to(host), 8L * host.length);
+        return this;
+    }
+
+    /** Copies the first host.length floats of this buffer into host (waits for queued work first). */
+    public float[] download(float[] host) {
+        check(4L * host.length);
+        ctx.makeCurrent();
+        if (host.length > 0) JCudaDriver.cuMemcpyDtoH(Pointer.to(host), ptr(), 4L * host.length);
+        return host;
+    }
+
+    public void copyFrom(DeviceBuffer src, long nbytes) {
+        check(nbytes);
+        if (nbytes > src.bytes) throw new IllegalArgumentException("copy of " + nbytes + " bytes from a buffer of " + src.bytes);
+        ctx.makeCurrent();
+        if (nbytes > 0) JCudaDriver.cuMemcpyDtoD(ptr(), src.ptr(), nbytes);
+    }
+
+    private void check(long need) {
+        if (need > bytes) throw new IllegalArgumentException("host data of " + need + " bytes does not fit a device buffer of " + bytes);
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        ctx.free(ptr, bytes);
+    }
+}

@@ -1,0 +1,246 @@
+package io.scanline.kernels.bench.cuda;
+
+import io.scanline.kernels.backend.cuda.CudaContext;
+import io.scanline.kernels.backend.cuda.CudaOps;
+import io.scanline.kernels.backend.cuda.DeviceBuffer;
+import io.scanline.kernels.backend.cuda.DeviceScope;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Device-resident benchmark of the cuda kernels (a benchmark, not a test): inputs are generated on the
+ * GPU (host arrays cannot hold 10^9-element tensors), each case is timed with CUDA events after two
+ * warm-up calls, and the median of the timed calls is reported with tokens/s, the bytes an ideal
+ * kernel must move (each input read once, each output written once) over time as GB/s, that as a
+ * fraction of the device's measured copy bandwidth, FLOP/s where the op is compute-heavy, and the
+ * peak device memory of the case.
+ *
+ * <p>Glossary: B batch (images), L tokens per image, E channels, N state size, H/P heads/head dim
+ * (SSD, E = H·P), NH/DH mLSTM heads/head dim, M/K/NO GEMM rows/inner/outputs.
+ *
+ * <p>Usage: {@code CudaBench [--quick] [--json FILE] [--max-gib G]}
+ */
+public final class CudaBench {
+    private final CudaContext ctx;
+    private final CudaOps ops;
+    private final int reps;
+    private final long maxBytes;
+    private final List<String> json = new ArrayList<>();
+    private final PrintStream out;
+    private double peakGBs = Double.NaN;
+
+    CudaBench(CudaContext ctx, int reps, long maxBytes, PrintStream out) {
+        this.ctx = ctx;
+        this.ops = new CudaOps(ctx);
+        this.reps = reps;
+        this.maxBytes = maxBytes;
+        this.out = out;
+    }
+
+    public static void main(String[] args) throws IOException {
+        boolean quick = Arrays.asList(args).contains("--quick");
+        Path jsonOut = null;
+        double maxGiB = 40;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--json")) jsonOut = Path.of(args[++i]);
+            if (args[i].equals("--max-gib")) maxGiB = Double.parseDouble(args[++i]);
+        }
+        run(quick, jsonOut, maxGiB, System.out);
+    }
+
+    /** Runs every case on device 0; writes the JSON array to jsonOut when given. */
+    public static void run(boolean quick, Path jsonOut, double maxGiB, PrintStream out) throws IOException {
+        try (CudaContext ctx = new CudaContext(0)) {
+            CudaBench b = new CudaBench(ctx, quick ? 3 : 10, (long) (maxGiB * (1L << 30)), out);
+            try {
+                b.runAll(quick);
+            } finally {
+                b.ops.close();
+            }
+            if (jsonOut != null) Files.writeString(jsonOut, "[\n" + String.join(",\n", b.json) + "\n]\n");
+        }
+    }
+
+    void runAll(boolean quick) {
+        out.printf(Locale.ROOT, "device: %s, %d SMs, %d MiB%n", ctx.deviceName(), ctx.smCount(), ctx.totalMemory() >> 20);
+        peak();
+        out.printf(Locale.ROOT, "%-15s %-34s %9s %12s %9s %7s %9s %8s%n", "op", "shape", "ms(med)", "tokens/s", "GB/s",
+                "%peak", "TFLOP/s", "mem GiB");
+        int[] es = quick ? new int[] {384} : new int[] {384, 768, 1536};
+        int[] ns = {16, 64};
+        int[][] bl = quick ? new int[][] {{1, 4096}, {1, 65536}} :
+                new int[][] {{1, 4096}, {1, 65536}, {1, 1 << 20}, {8, 65536}, {64, 4096}, {64, 65536}, {8, 1 << 20}};
+        for (int e : es) for (int n : ns) for (int[] s : bl) scan(s[0], s[1], e, n);
+        for (int e : (quick ? new int[] {768} : new int[] {768, 1536})) {
+            for (int n : new int[] {16, 64}) for (int[] s : bl) ssd(s[0], s[1], e / 64, 64, n);
+        }
+        for (int[] s : (quick ? new int[][] {{1, 4096}} : new int[][] {{1, 4096}, {1, 65536}, {8, 65536}, {1, 1 << 20}, {64, 4096}})) {
+            conv(s[0], s[1], 1536, 4);
+        }
+        int[][] ml = quick ? new int[][] {{1, 4096, 4, 96}} :
+                new int[][] {{1, 4096, 4, 96}, {1, 65536, 4, 96}, {8, 65536, 4, 96}, {1, 1 << 20, 4, 96}, {64, 4096, 4, 96},
+                        {8, 65536, 4, 192}, {8, 65536, 8, 64}};
+        for (int[] s : ml) mlstm(s[0], s[1], s[2], s[3], 64);
+        for (int[] g : (quick ? new int[][] {{4096, 768, 768}} : new int[][] {{65536, 768, 3072}, {65536, 3072, 768}, {16384, 1536, 1536}})) {
+            gemm(g[0], g[1], g[2]);
+        }
+    }
+
+    /** Device bandwidth ceiling: a large device-to-device copy, bytes read plus written. */
+    private void peak() {
+        long n = Math.min(1L << 29, maxBytes / 8 / 4 * 4); // 2 GiB each way
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer a = s.floats(n), b = s.floats(n);
+            ops.fillUniform(a, n, 1, -1, 1);
+            double ms = median(() -> ops.copy(a, b, n));
+            peakGBs = 8.0 * n / (ms * 1e6);
+            out.printf(Locale.ROOT, "measured copy bandwidth: %.0f GB/s (%.1f GiB read + written in %.3f ms)%n", peakGBs,
+                    8.0 * n / (1L << 30), ms);
+            json.add(String.format(Locale.ROOT, "{\"op\":\"copy_peak\",\"device\":\"%s\",\"bytes\":%d,\"ms\":%.4f,\"gb_s\":%.1f}",
+                    ctx.deviceName(), 8 * n, ms, peakGBs));
+        }
+    }
+
+    private double median(Runnable call) {
+        call.run();
+        call.run();
+        double[] t = new double[reps];
+        for (int i = 0; i < reps; i++) t[i] = ctx.timeMs(call);
+        Arrays.sort(t);
+        return t[reps / 2];
+    }
+
+    private boolean fits(String op, String shape, long bytes) {
+        if (bytes <= maxBytes) return true;
+        out.printf(Locale.ROOT, "%-15s %-34s skipped: needs %.1f GiB (cap %.1f)%n", op, shape, bytes / (double) (1L << 30),
+                maxBytes / (double) (1L << 30));
+        return false;
+    }
+
+    private void report(String op, String shape, long tokens, double ms, double bytes, double flops) {
+        double gbs = bytes / (ms * 1e6);
+        double tflops = flops / (ms * 1e9);
+        double mem = ctx.peakBytes() / (double) (1L << 30);
+        out.printf(Locale.ROOT, "%-15s %-34s %9.3f %12.4g %9.0f %6.1f%% %9s %8.2f%n", op, shape, ms, tokens / (ms * 1e-3),
+                gbs, 100 * gbs / peakGBs, flops > 0 ? String.format(Locale.ROOT, "%.2f", tflops) : "-", mem);
+        json.add(String.format(Locale.ROOT,
+                "{\"op\":\"%s\",\"shape\":\"%s\",\"device\":\"%s\",\"dtype\":\"fp32\",\"ms_median\":%.4f,\"reps\":%d,"
+                        + "\"tokens_per_s\":%.1f,\"gb_s\":%.1f,\"pct_of_copy_peak\":%.1f,\"tflop_s\":%.3f,\"peak_mem_gib\":%.3f}",
+                op, shape, ctx.deviceName(), ms, reps, tokens / (ms * 1e-3), gbs, 100 * gbs / peakGBs, tflops, mem));
+    }
+
+    private void scan(int b, int l, int e, int n) {
+        String shape = String.format("B%d L%d E%d N%d", b, l, e, n);
+        long act = (long) b * l * e, bc = (long) b * l * n;
+        if (!fits("selective_scan", shape, 4 * (4 * act + 2 * bc))) return;
+        ops.releaseScratch();
+        ctx.resetPeak();
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer u = s.floats(act), dl = s.floats(act), z = s.floats(act), y = s.floats(act);
+            DeviceBuffer bm = s.floats(bc), cm = s.floats(bc), a = s.floats((long) e * n), d = s.floats(e), db = s.floats(e);
+            DeviceBuffer h = s.floats((long) b * e * n);
+            ops.fillUniform(u, act, 1, -1, 1);
+            ops.fillUniform(dl, act, 2, -4, -1);     // softplus(Δ + bias) ~ 0.02..0.3: decays stay informative
+            ops.fillUniform(z, act, 3, -2, 2);
+            ops.fillUniform(bm, bc, 4, -1, 1);
+            ops.fillUniform(cm, bc, 5, -1, 1);
+            ops.fillUniform(a, (long) e * n, 6, -2, -0.1);
+            ops.fillUniform(d, e, 7, 0, 1);
+            ops.fillUniform(db, e, 8, -0.5, 0.5);
+            ops.fillUniform(h, (long) b * e * n, 9, -0.1, 0.1);
+            double ms = median(() -> ops.selectiveScan(u, dl, a, bm, cm, d, z, db, true, h, y, b, l, e, n));
+            report("selective_scan", shape, (long) b * l, ms, 4.0 * (4 * act + 2 * bc), 0);
+        }
+    }
+
+    private void ssd(int b, int l, int heads, int p, int n) {
+        int e = heads * p;
+        String shape = String.format("B%d L%d H%d P%d N%d", b, l, heads, p, n);
+        long act = (long) b * l * e, bc = (long) b * l * n, dtn = (long) b * l * heads;
+        if (!fits("ssd", shape, 4 * (2 * act + 2 * bc + dtn))) return;
+        ops.releaseScratch();
+        ctx.resetPeak();
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer x = s.floats(act), y = s.floats(act), dt = s.floats(dtn), bm = s.floats(bc), cm = s.floats(bc);
+            DeviceBuffer a = s.floats(heads), d = s.floats(heads), dtb = s.floats(heads), st = s.floats((long) b * e * n);
+            ops.fillUniform(x, act, 11, -1, 1);
+            ops.fillUniform(dt, dtn, 12, -4, -1);
+            ops.fillUniform(bm, bc, 13, -1, 1);
+            ops.fillUniform(cm, bc, 14, -1, 1);
+            ops.fillUniform(a, heads, 15, -2, -0.1);
+            ops.fillUniform(d, heads, 16, 0, 1);
+            ops.fillUniform(dtb, heads, 17, -0.5, 0.5);
+            ops.fillUniform(st, (long) b * e * n, 18, -0.1, 0.1);
+            double ms = median(() -> ops.ssd(x, dt, a, bm, cm, d, dtb, true, st, y, b, l, heads, p, 1, n));
+            // 2 FMAs per state element per token (update + readout)
+            report("ssd", shape, (long) b * l, ms, 4.0 * (2 * act + 2 * bc + dtn), 4.0 * act * n);
+        }
+    }
+
+    private void conv(int b, int l, int c, int k) {
+        String shape = String.format("B%d L%d C%d K%d", b, l, c, k);
+        long act = (long) b * l * c;
+        if (!fits("causal_conv1d", shape, 8 * act)) return;
+        ops.releaseScratch();
+        ctx.resetPeak();
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer x = s.floats(act), y = s.floats(act), w = s.floats((long) c * k), bias = s.floats(c);
+            DeviceBuffer tail = s.floats((long) b * (k - 1) * c), nt = s.floats((long) b * (k - 1) * c);
+            ops.fillUniform(x, act, 21, -1, 1);
+            ops.fillUniform(w, (long) c * k, 22, -0.5, 0.5);
+            ops.fillUniform(bias, c, 23, -0.5, 0.5);
+            ops.fillUniform(tail, (long) b * (k - 1) * c, 24, -1, 1);
+            double ms = median(() -> ops.causalConv1d(x, w, bias, tail, nt, y, b, l, c, k, true));
+            report("causal_conv1d", shape, (long) b * l, ms, 8.0 * act, 0);
+        }
+    }
+
+    private void mlstm(int b, int l, int nh, int dh, int chunk) {
+        String shape = String.format("B%d L%d NH%d DH%d Q%d", b, l, nh, dh, chunk);
+        long act = (long) b * l * nh * dh, gates = (long) b * l * nh;
+        int q = CudaOps.mlstmChunk(chunk, l, dh);
+        long nch = (l + q - 1) / q;
+        long scratch = 4L * b * nh * nch * (dh * dh + dh + 3);
+        if (!fits("mlstm", shape, 4 * (4 * act + 2 * gates) + scratch)) return;
+        ops.releaseScratch();
+        ctx.resetPeak();
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer qq = s.floats(act), k = s.floats(act), v = s.floats(act), h = s.floats(act);
+            DeviceBuffer ig = s.floats(gates), fg = s.floats(gates);
+            DeviceBuffer c = s.floats((long) b * nh * dh * dh), n = s.floats((long) b * nh * dh), m = s.floats((long) b * nh);
+            ops.fillUniform(qq, act, 31, -1, 1);
+            ops.fillUniform(k, act, 32, -1, 1);
+            ops.fillUniform(v, act, 33, -1, 1);
+            ops.fillUniform(ig, gates, 34, -2, 2);
+            ops.fillUniform(fg, gates, 35, 1, 5);
+            ops.fillUniform(c, (long) b * nh * dh * dh, 36, -0.1, 0.1);
+            ops.fillUniform(n, (long) b * nh * dh, 37, -0.1, 0.1);
+            ops.fillUniform(m, (long) b * nh, 38, 0, 1);
+            double ms = median(() -> ops.mlstm(chunk, qq, k, v, ig, fg, c, n, m, h, b, l, nh, dh, 1e-6));
+            // per token and head: k̂vᵀ into the chunk state (2·DH²), qᵀC (2·DH²), causal q·k̂ and S·v (2·Q·DH)
+            double flops = (double) b * l * nh * (4.0 * dh * dh + 2.0 * q * dh);
+            report("mlstm_chunkwise", shape, (long) b * l, ms, 4.0 * (4 * act + 2 * gates), flops);
+        }
+    }
+
+    private void gemm(int m, int k, int no) {
+        String shape = String.format("M%d K%d N%d", m, k, no);
+        ops.releaseScratch();
+        ctx.resetPeak();
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer x = s.floats((long) m * k), w = s.floats((long) no * k), b = s.floats(no), y = s.floats((long) m * no);
+            ops.fillUniform(x, (long) m * k, 41, -1, 1);
+            ops.fillUniform(w, (long) no * k, 42, -1, 1);
+            ops.fillUniform(b, no, 43, -1, 1);
+            double ms = median(() -> ops.gemm(x, w, b, y, m, no, k));
+            report("linear_fp32", shape, m, ms, 4.0 * ((long) m * k + (long) no * k + (long) m * no), 2.0 * m * k * no);
+        }
+    }
+}

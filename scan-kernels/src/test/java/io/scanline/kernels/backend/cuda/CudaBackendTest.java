@@ -1,0 +1,89 @@
+package io.scanline.kernels.backend.cuda;
+
+import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.BackendProvider;
+import io.scanline.kernels.backend.Backends;
+import io.scanline.kernels.backend.reference.ReferenceBackend;
+import io.scanline.kernels.bench.RandomTensors;
+import io.scanline.kernels.golden.Comparison;
+import io.scanline.kernels.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The cuda backend against the reference backend. On a machine with a GPU and a fatbin this runs
+ * {@link CudaConformance} (every op, awkward shapes, chunked == whole; tolerance 1e-5 relative, the
+ * op cases' fp32 tolerance, see that class). Without one, every test instead asserts that the backend
+ * reports itself unavailable with a precise reason and that opening it fails fast: nothing passes
+ * silently.
+ */
+class CudaBackendTest {
+
+    private static String reason() {
+        return Backends.providers().get(CudaBackend.NAME).unavailableReason();
+    }
+
+    @Test
+    void providerIsRegistered() {
+        BackendProvider p = Backends.providers().get(CudaBackend.NAME);
+        assertNotNull(p, "cuda provider missing from META-INF/services");
+        assertNotNull(Backends.providers().get(ReferenceBackend.NAME), "reference provider must stay registered");
+    }
+
+    @Test
+    void everyOpMatchesReferenceOrUnavailabilityIsExplained() {
+        String why = reason();
+        if (why != null) {
+            boolean fatbin = CudaFatbin.present();
+            assertTrue(fatbin ? why.startsWith("no CUDA driver") || why.startsWith("no CUDA device")
+                            : why.equals("no fatbin in this build: nvcc was absent"),
+                    "unexpected unavailability reason (fatbin present: " + fatbin + "): " + why);
+            Backends.BackendUnavailableException e = assertThrows(Backends.BackendUnavailableException.class,
+                    () -> Backends.open(CudaBackend.NAME));
+            assertTrue(e.getMessage().contains(why), e.getMessage());
+            System.out.println("[cuda] unavailable here, as reported: " + why);
+            return;
+        }
+        try (Backend be = Backends.open(CudaBackend.NAME, Map.of())) {
+            List<Comparison> res = new CudaConformance((CudaBackend) be, new ReferenceBackend(), 11L).runAll();
+            String failures = res.stream().filter(c -> !c.pass()).map(Comparison::format).collect(Collectors.joining("\n"));
+            assertTrue(res.size() > 150, "too few comparisons: " + res.size());
+            assertTrue(failures.isEmpty(), failures);
+        }
+    }
+
+    @Test
+    void weightsAreUploadedOncePerBackend() {
+        String why = reason();
+        if (why != null) {
+            assertThrows(Backends.BackendUnavailableException.class, () -> Backends.open(CudaBackend.NAME));
+            return;
+        }
+        try (CudaBackend be = (CudaBackend) Backends.open(CudaBackend.NAME, Map.of())) {
+            RandomTensors r = new RandomTensors(3);
+            Tensor w = r.normal(0, 1, 8, 16), b = r.normal(0, 1, 8);
+            long before = be.weightUploads();
+            for (int i = 0; i < 3; i++) be.linear(r.normal(0, 1, 2, 16), w, b);
+            assertEquals(before + 2, be.weightUploads(), "w and b must be uploaded once, then found by identity");
+        }
+    }
+
+    @Test
+    void mlstmChunkIsBoundedBySharedMemory() {
+        // pure host arithmetic: holds with or without a GPU
+        assertEquals(64, CudaOps.mlstmChunk(64, 1000, 96));
+        assertEquals(7, CudaOps.mlstmChunk(64, 7, 96), "never longer than the call");
+        int q = CudaOps.mlstmChunk(256, 100000, 384);
+        assertTrue(q >= 1 && q < 256 && CudaOps.mlstmOutSmem(q, 384) <= 200 * 1024, "chunk " + q);
+        assertFalse(CudaOps.mlstmOutSmem(q * 2, 384) <= 200 * 1024 && q * 2 <= 256, "largest chunk that fits is chosen");
+    }
+}
