@@ -7,6 +7,7 @@ import io.scanline.kernels.stream.ImageHeader;
 import io.scanline.kernels.stream.ImageScan;
 import io.scanline.kernels.stream.ScanEngine;
 import io.scanline.kernels.tensor.Tensor;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -62,6 +63,11 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
     private transient Counter tokens, deadLetters, duplicates;
     private transient Histogram bundleSize, backendMs;
     private transient long inFlight, lastStateBytes;
+    private transient LongCounter engineNanosAcc, tokensAcc, resultsAcc, deadAcc;
+
+    /** Job accumulators: nanoseconds inside engine bundle calls, and patch tokens scanned. */
+    public static final String ACC_ENGINE_NANOS = "scanline.engineNanos", ACC_TOKENS = "scanline.tokens",
+            ACC_RESULTS = "scanline.results", ACC_DEAD_LETTERS = "scanline.scanDeadLetters";
 
     public RecurrentScanOperator(EngineSpec spec, int maxBundleChunks, long maxBundleBytes) {
         if (maxBundleChunks < 1 || maxBundleBytes < 1) throw new IllegalArgumentException("bundle limits must be positive");
@@ -89,6 +95,14 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
         backendMs = g.histogram("backendMsPerBundle", new DescriptiveStatisticsHistogram(512));
         g.gauge("imagesInFlight", () -> inFlight);
         g.gauge("stateBytesPerImage", () -> lastStateBytes);
+        engineNanosAcc = new LongCounter();
+        tokensAcc = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_ENGINE_NANOS, engineNanosAcc);
+        getRuntimeContext().addAccumulator(ACC_TOKENS, tokensAcc);
+        resultsAcc = new LongCounter();
+        deadAcc = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_RESULTS, resultsAcc);
+        getRuntimeContext().addAccumulator(ACC_DEAD_LETTERS, deadAcc);
     }
 
     /** GPU index: Flink external resource "gpu" in a cluster; the environment in a mini cluster. */
@@ -175,7 +189,9 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
             if (scans.isEmpty()) continue;
             long t0 = System.nanoTime();
             List<ChunkOutput> outs = engine.acceptBundle(scans, chunks);
-            backendMs.update((System.nanoTime() - t0) / 1_000_000);
+            long dt = System.nanoTime() - t0;
+            backendMs.update(dt / 1_000_000);
+            engineNanosAcc.add(dt);
             bundleSize.update(scans.size());
             for (int i = 0; i < ls.size(); i++) emitChunk(ls.get(i), rs.get(i), outs.get(i));
         }
@@ -245,6 +261,7 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
 
     private boolean reject(Live l, ChunkRecord r, String reason) {
         deadLetters.inc();
+        deadAcc.add(1);
         output.collect(new StreamRecord<>(ScanEvent.deadLetter(r.imageId, r.seq, reason)));
         if (l.scan != null || (l.st != null && l.st.carried() != null)) inFlight--;
         l.scan = null;
@@ -256,6 +273,7 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
 
     private void emitChunk(Live l, ChunkRecord r, ChunkOutput o) {
         tokens.inc(o.tokens());
+        tokensAcc.add(o.tokens());
         ScanEvent p = new ScanEvent();
         p.kind = ScanEvent.Kind.PATCHES;
         p.imageId = r.imageId;
@@ -269,7 +287,9 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
         output.collect(new StreamRecord<>(p));
         l.st = new ScanState(l.st.gridH(), l.st.gridW(), r.seq + 1, null, null);
         if (r.last) {
+            long t0 = System.nanoTime();
             FinalOutput f = l.scan.finish();
+            engineNanosAcc.add(System.nanoTime() - t0);
             ScanEvent res = new ScanEvent();
             res.kind = ScanEvent.Kind.RESULT;
             res.imageId = r.imageId;
@@ -280,6 +300,7 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
             res.gridW = r.gridW;
             res.logits = f.logits();
             res.classIndex = f.argmax();
+            resultsAcc.add(1);
             output.collect(new StreamRecord<>(res));
             l.done = true;
             l.scan = null;
