@@ -24,6 +24,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,90 +53,146 @@ class KafkaStreamingITCase {
     static final Path SHARED = Path.of(System.getProperty("scanline.shared", "../shared"));
     static final Path MODEL = SHARED.resolve("golden/defocus_mamba_d3_224x224");
     @TempDir
-    Path tmp;
+    static Path tmp;
+    static KafkaClusterTestKit kafka;
+    static String bootstrap;
 
-    @Test
-    void exactlyOnceThroughAFailureMidImage() throws Exception {
-        BufferedImage ihc = ImageIO.read(SHARED.resolve("testdata/pathology/ihc.png").toFile());
-        List<Path> images = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            BufferedImage crop = new BufferedImage(112, 80, BufferedImage.TYPE_INT_RGB);
-            crop.getGraphics().drawImage(ihc.getSubimage(40 + 200 * i, 60 + 150 * i, 112, 80), 0, 0, null);
-            Path p = tmp.resolve("ihc-" + i + ".png");
-            ImageIO.write(crop, "png", p.toFile());
-            images.add(p);
-        }
-        Path broken = Files.copy(SHARED.resolve("testdata/corrupt/broken-sos-before-sof.jpg"), tmp.resolve("broken.jpg"));
-        Map<String, float[]> want = direct(images);
-
-        try (KafkaClusterTestKit kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+    @BeforeAll
+    static void startBroker() throws Exception {
+        kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                 .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
                 .setConfigProp("offsets.topic.replication.factor", "1")
                 .setConfigProp("transaction.state.log.replication.factor", "1")
                 .setConfigProp("transaction.state.log.min.isr", "1")
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .build()) {
-            kafka.format();
-            kafka.startup();
-            kafka.waitForReadyBrokers();
-            String bootstrap = kafka.bootstrapServers();
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                admin.createTopics(List.of(new NewTopic("images", 2, (short) 1), new NewTopic("results", 1, (short) 1),
-                        new NewTopic("dead-letters", 1, (short) 1))).all().get();
-            }
-            try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", bootstrap),
-                    new StringSerializer(), new StringSerializer())) {
-                for (Path p : List.of(images.get(0), broken, images.get(1))) {
-                    producer.send(new ProducerRecord<>("images", p.getFileName().toString(), p.toString())).get();
-                }
-            }
+                .build();
+        kafka.format();
+        kafka.startup();
+        kafka.waitForReadyBrokers();
+        bootstrap = kafka.bootstrapServers();
+    }
 
-            Configuration conf = new Configuration();
-            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
-            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
-            JobSettings s = JobSettings.defaults(MODEL.toString(), 16).withBackend("failing-once").withChunk(4).withBundle(1)
-                    .withEmitPatches(false).withParallelism(2);
-            KafkaJobs.streaming(env, new KafkaJobs.Topics(bootstrap, "images", "results", "dead-letters", "it"), s, 300);
-            JobClient job = env.executeAsync("scanline-kafka-it");
-            try {
-                List<JsonNode> results = new ArrayList<>(), dead = new ArrayList<>();
-                Properties cp = new Properties();
-                cp.put("bootstrap.servers", bootstrap);
-                cp.put("group.id", "verifier");
-                cp.put("auto.offset.reset", "earliest");
-                cp.put("isolation.level", "read_committed");
-                ObjectMapper json = new ObjectMapper();
-                try (var consumer = new KafkaConsumer<>(cp, new StringDeserializer(), new StringDeserializer())) {
-                    consumer.subscribe(List.of("results", "dead-letters"));
-                    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-                    long quietUntil = Long.MAX_VALUE;
-                    // read until everything arrived, then two more seconds to catch any duplicate
-                    while (System.nanoTime() < Math.min(deadline, quietUntil)) {
-                        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                            (r.topic().equals("results") ? results : dead).add(json.readTree(r.value()));
-                        }
-                        if (results.size() >= 2 && dead.size() >= 1 && quietUntil == Long.MAX_VALUE) {
-                            quietUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-                        }
-                    }
+    @AfterAll
+    static void stopBroker() throws Exception {
+        if (kafka != null) kafka.close();
+    }
+
+    static void createTopics(String... names) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            List<NewTopic> t = new ArrayList<>();
+            for (String n : names) t.add(new NewTopic(n, 2, (short) 1));
+            admin.createTopics(t).all().get();
+        }
+    }
+
+    static Path crop(int i) throws Exception {
+        BufferedImage ihc = ImageIO.read(SHARED.resolve("testdata/pathology/ihc.png").toFile());
+        BufferedImage crop = new BufferedImage(112, 80, BufferedImage.TYPE_INT_RGB);
+        crop.getGraphics().drawImage(ihc.getSubimage(40 + 200 * i, 60 + 150 * i, 112, 80), 0, 0, null);
+        Path p = tmp.resolve("ihc-" + i + ".png");
+        if (!Files.exists(p)) ImageIO.write(crop, "png", p.toFile());
+        return p;
+    }
+
+    static Path broken() throws Exception {
+        Path p = tmp.resolve("broken.jpg");
+        if (!Files.exists(p)) Files.copy(SHARED.resolve("testdata/corrupt/broken-sos-before-sof.jpg"), p);
+        return p;
+    }
+
+    static float[] logits(JsonNode r) {
+        float[] got = new float[r.get("logits").size()];
+        for (int i = 0; i < got.length; i++) got[i] = r.get("logits").get(i).floatValue();
+        return got;
+    }
+
+    /** Everything on the topics for a read_committed consumer until {@code quietMs} pass without news. */
+    static Map<String, List<JsonNode>> consume(String group, long timeoutS, long quietMs, int expected, String... topics) throws Exception {
+        Properties cp = new Properties();
+        cp.put("bootstrap.servers", bootstrap);
+        cp.put("group.id", group);
+        cp.put("auto.offset.reset", "earliest");
+        cp.put("isolation.level", "read_committed");
+        ObjectMapper json = new ObjectMapper();
+        Map<String, List<JsonNode>> out = new HashMap<>();
+        for (String t : topics) out.put(t, new ArrayList<>());
+        try (var consumer = new KafkaConsumer<>(cp, new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(topics));
+            long deadline = System.nanoTime() + Duration.ofSeconds(timeoutS).toNanos(), quietUntil = Long.MAX_VALUE;
+            int n = 0;
+            while (System.nanoTime() < Math.min(deadline, quietUntil)) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    out.get(r.topic()).add(json.readTree(r.value()));
+                    n++;
                 }
-                assertTrue(FailingBackendProvider.FAILED.get(), "the failure was injected");
-                assertEquals(2, results.size(), "each result exactly once: " + results);
-                for (JsonNode r : results) {
-                    float[] got = new float[r.get("logits").size()];
-                    for (int i = 0; i < got.length; i++) got[i] = r.get("logits").get(i).floatValue();
-                    assertArrayEquals(want.get(r.get("image").asText()), got, r.get("image").asText());
-                }
-                assertEquals(want.keySet(), Set.copyOf(results.stream().map(r -> r.get("image").asText()).toList()));
-                assertEquals(1, dead.size(), "corrupt image once on the dead-letter topic: " + dead);
-                assertEquals("broken.jpg", dead.get(0).get("image").asText());
-                assertTrue(dead.get(0).get("reason").asText().startsWith("cannot decode"), dead.get(0).toString());
-                assertFalse(job.getJobStatus().get().isGloballyTerminalState(), "the job keeps running");
-            } finally {
-                job.cancel().get();
+                if (n >= expected && quietUntil == Long.MAX_VALUE) quietUntil = System.nanoTime() + quietMs * 1_000_000;
             }
+        }
+        return out;
+    }
+
+    @Test
+    void backfillProcessesABoundedRangeInBatchModeAndFinishes() throws Exception {
+        createTopics("bf-images", "bf-results", "bf-dead");
+        Path img = crop(0);
+        long until;
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", bootstrap),
+                new StringSerializer(), new StringSerializer())) {
+            long now = System.currentTimeMillis();
+            producer.send(new ProducerRecord<>("bf-images", 0, now, "ihc-0.png", img.toString())).get();
+            producer.send(new ProducerRecord<>("bf-images", 1, now, "broken.jpg", broken().toString())).get();
+            until = now + 1000;
+            // outside the range on both partitions: must not be processed
+            producer.send(new ProducerRecord<>("bf-images", 0, until + 5000, "late", crop(1).toString())).get();
+            producer.send(new ProducerRecord<>("bf-images", 1, until + 5000, "late", crop(1).toString())).get();
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, new Configuration());
+        KafkaJobs.backfill(env, new KafkaJobs.Topics(bootstrap, "bf-images", "bf-results", "bf-dead", "bf"),
+                JobSettings.defaults(MODEL.toString(), 16).withChunk(5).withEmitPatches(false), until);
+        env.execute("scanline-backfill-it");    // returns only because the range is bounded
+        Map<String, List<JsonNode>> got = consume("bf-verifier", 30, 1000, 2, "bf-results", "bf-dead");
+        assertEquals(1, got.get("bf-results").size(), got.toString());
+        assertEquals("ihc-0.png", got.get("bf-results").get(0).get("image").asText());
+        assertArrayEquals(direct(List.of(img)).get("ihc-0.png"), logits(got.get("bf-results").get(0)));
+        assertEquals(1, got.get("bf-dead").size(), got.toString());
+        assertEquals("broken.jpg", got.get("bf-dead").get(0).get("image").asText());
+    }
+
+    @Test
+    void exactlyOnceThroughAFailureMidImage() throws Exception {
+        List<Path> images = List.of(crop(0), crop(1));
+        Path broken = broken();
+        Map<String, float[]> want = direct(images);
+        createTopics("images", "results", "dead-letters");
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", bootstrap),
+                new StringSerializer(), new StringSerializer())) {
+            for (Path p : List.of(images.get(0), broken, images.get(1))) {
+                producer.send(new ProducerRecord<>("images", p.getFileName().toString(), p.toString())).get();
+            }
+        }
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
+        JobSettings s = JobSettings.defaults(MODEL.toString(), 16).withBackend("failing-once").withChunk(4).withBundle(1)
+                .withEmitPatches(false).withParallelism(2);
+        KafkaJobs.streaming(env, new KafkaJobs.Topics(bootstrap, "images", "results", "dead-letters", "it"), s, 300);
+        JobClient job = env.executeAsync("scanline-kafka-it");
+        try {
+            // read until everything arrived, then two more seconds to catch any duplicate
+            Map<String, List<JsonNode>> got = consume("verifier", 90, 2000, 3, "results", "dead-letters");
+            List<JsonNode> results = got.get("results"), dead = got.get("dead-letters");
+            assertTrue(FailingBackendProvider.FAILED.get(), "the failure was injected");
+            assertEquals(2, results.size(), "each result exactly once: " + results);
+            for (JsonNode r : results) assertArrayEquals(want.get(r.get("image").asText()), logits(r), r.get("image").asText());
+            assertEquals(want.keySet(), Set.copyOf(results.stream().map(r -> r.get("image").asText()).toList()));
+            assertEquals(1, dead.size(), "corrupt image once on the dead-letter topic: " + dead);
+            assertEquals("broken.jpg", dead.get(0).get("image").asText());
+            assertTrue(dead.get(0).get("reason").asText().startsWith("cannot decode"), dead.get(0).toString());
+            assertFalse(job.getJobStatus().get().isGloballyTerminalState(), "the job keeps running");
+        } finally {
+            job.cancel().get();
         }
     }
 
