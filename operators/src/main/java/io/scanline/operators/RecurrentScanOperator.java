@@ -67,7 +67,9 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
 
     /** Job accumulators: nanoseconds inside engine bundle calls, and patch tokens scanned. */
     public static final String ACC_ENGINE_NANOS = "scanline.engineNanos", ACC_TOKENS = "scanline.tokens",
-            ACC_RESULTS = "scanline.results", ACC_DEAD_LETTERS = "scanline.scanDeadLetters";
+            ACC_RESULTS = "scanline.results", ACC_DEAD_LETTERS = "scanline.scanDeadLetters",
+            ACC_OPERATOR_NANOS = "scanline.scanOperatorNanos";
+    private transient LongCounter operatorNanosAcc;
 
     public RecurrentScanOperator(EngineSpec spec, int maxBundleChunks, long maxBundleBytes) {
         if (maxBundleChunks < 1 || maxBundleBytes < 1) throw new IllegalArgumentException("bundle limits must be positive");
@@ -103,6 +105,8 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
         deadAcc = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_RESULTS, resultsAcc);
         getRuntimeContext().addAccumulator(ACC_DEAD_LETTERS, deadAcc);
+        operatorNanosAcc = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_OPERATOR_NANOS, operatorNanosAcc);
     }
 
     /** GPU index: Flink external resource "gpu" in a cluster; the environment in a mini cluster. */
@@ -162,6 +166,15 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
 
     private void flush() throws Exception {
         if (pending.isEmpty()) return;
+        long start = System.nanoTime();
+        try {
+            flushRounds();
+        } finally {
+            operatorNanosAcc.add(System.nanoTime() - start);
+        }
+    }
+
+    private void flushRounds() throws Exception {
         Map<String, ArrayDeque<ChunkRecord>> byKey = new LinkedHashMap<>();
         for (ChunkRecord r : pending) byKey.computeIfAbsent(r.imageId, k -> new ArrayDeque<>()).add(r);
         pending.clear();
