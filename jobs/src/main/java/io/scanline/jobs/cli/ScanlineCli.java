@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
                 BenchModelsCommand.class,
                 BackendsCommand.class,
                 InspectCommand.class,
+                RunLocalCommand.class,
+                RunKafkaCommand.class,
         })
 public final class ScanlineCli implements Runnable {
 
