@@ -2,11 +2,11 @@ package io.scanline.kernels.model.vil;
 
 import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.golden.Chunks;
+import io.scanline.kernels.model.ChunkEmbedder;
 import io.scanline.kernels.model.ImageSource;
 import io.scanline.kernels.model.MemoryLedger;
 import io.scanline.kernels.model.MeteredBackend;
 import io.scanline.kernels.model.ModelOutput;
-import io.scanline.kernels.model.PatchEmbedder;
 import io.scanline.kernels.model.Plan;
 import io.scanline.kernels.model.PositionTable;
 import io.scanline.kernels.model.SpillStore;
@@ -108,14 +108,15 @@ final class ViLModel implements StreamingModel {
         int batch = image.batch(), d = dim();
         MemoryLedger ledger = new MemoryLedger(o.maxImageBytes(), batch);
         Backend be = new MeteredBackend(backend, ledger);
-        PatchEmbedder embedder = new PatchEmbedder(image, patchW, patchB, stride);
-        int hp = embedder.hp(), wp = embedder.wp(), s = hp * wp;
+        ChunkEmbedder.Grid grid = ChunkEmbedder.Grid.of(image.height(), image.width(), patchW.dim(2), stride);
+        ChunkEmbedder embedder = ChunkEmbedder.raster(image, patchW, patchB, stride);
+        int hp = grid.hp(), wp = grid.wp(), s = hp * wp;
         boolean keep = o.keepLayerOutputs();
         Map<String, Tensor> out = new LinkedHashMap<>();
 
         Tensor embedFull = keep ? Tensor.zeros(batch, s, d) : null;
         ViLPass.Rows embedRows = r -> {
-            Tensor x = be.add(embedder.row(be, r), TokenLayout.repeatBatch(pos.rows(be, hp, wp, r, r + 1), batch));
+            Tensor x = be.add(embedder.embed(be, r * wp, (r + 1) * wp), TokenLayout.repeatBatch(pos.rows(hp, wp, r, r + 1), batch));
             if (embedFull != null) TokenLayout.place(embedFull, r * wp, x);
             return x;
         };
