@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 BenchModelsCommand.class,
                 BackendsCommand.class,
                 InspectCommand.class,
+                PlanCommand.class,
         })
 public final class ScanlineCli implements Runnable {
 

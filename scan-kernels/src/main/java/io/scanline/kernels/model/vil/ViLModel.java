@@ -98,6 +98,12 @@ final class ViLModel implements StreamingModel {
         return new Plan(family, passes, state, dim());
     }
 
+    /** ViL has no class token: the sequence is the patch grid. */
+    @Override
+    public long sequenceLength(int hp, int wp) {
+        return (long) hp * wp;
+    }
+
     @Override
     public ModelOutput forward(Backend backend, ImageSource image, StreamOptions o) {
         return forward(backend, image, o, len -> Chunks.fixed(len, o.chunk()));
