@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
+import java.util.function.UnaryOperator;
 
 /**
  * Adventurer streamed in depth + 1 passes (spec streaming §4.5): an embedding pre-pass that writes the
@@ -82,6 +83,16 @@ final class AdventurerModel implements StreamingModel {
      * pass has L positions, layer passes L + 1 with the heading average first): tests use odd cuts.
      */
     ModelOutput forward(Backend backend, ImageSource image, StreamOptions o, IntFunction<List<int[]>> partition) {
+        return forward(backend, image, o, partition, null);
+    }
+
+    /**
+     * As above; with {@code transit} set, every layer pass is stopped after each chunk, its carried state
+     * snapshotted, passed through {@code transit} (tests serialize it) and restored into a fresh pass
+     * object that continues (spec streaming §2, restore level).
+     */
+    ModelOutput forward(Backend backend, ImageSource image, StreamOptions o, IntFunction<List<int[]>> partition,
+                        UnaryOperator<Map<String, Tensor>> transit) {
         int batch = image.batch(), d = dims.d();
         MemoryLedger ledger = new MemoryLedger(o.maxImageBytes(), batch);
         Backend be = new MeteredBackend(backend, ledger);
@@ -111,11 +122,20 @@ final class AdventurerModel implements StreamingModel {
                 };
                 AdventurerPassState st = AdventurerPassState.fresh(batch, dims.k(), dims.e() + 2 * dims.n(), dims.h(), dims.p(), dims.n(), d);
                 ledger.addState(st.bytes());
-                AdventurerPass pass = new AdventurerPass(be, layers.get(n), dims, flip[n], m, batch, o.ssdForm(), store, !last,
-                        avg, last ? null : layers.get(n + 1).norm(), sink, st);
-                for (int[] c : partition.apply(l + 1)) pass.step(c[0], c[1]);
+                AdventurerLayerWeights lw = layers.get(n);
+                Tensor nextNorm = last ? null : layers.get(n + 1).norm();
+                boolean flipN = flip[n];
+                AdventurerPass pass = new AdventurerPass(be, lw, dims, flipN, m, batch, o.ssdForm(), store, !last, avg, nextNorm, sink, st);
+                for (int[] c : partition.apply(l + 1)) {
+                    pass.step(c[0], c[1]);
+                    if (transit != null) {
+                        AdventurerPassState restored = AdventurerPassState.restore(transit.apply(pass.state().snapshot()));
+                        pass = new AdventurerPass(be, lw, dims, flipN, m, batch, o.ssdForm(), store, !last, avg, nextNorm, sink, restored);
+                        pass.resumeAt(c[1]);
+                    }
+                }
                 ledger.releaseState(st.bytes());
-                sum = st.sum;
+                sum = pass.state().sum;
                 if (keep) out.put("layer." + n + ".output", layerFull);
             }
         }

@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
+import java.util.function.UnaryOperator;
 
 /**
  * Vision-LSTM v1 and v2 streamed one block per pass (spec streaming §4.2, §4.3): every block
@@ -111,6 +112,16 @@ final class ViLModel implements StreamingModel {
 
     /** As {@link #forward}, with every pass cut by {@code partition} (pass length → chunks): tests use odd cuts. */
     ModelOutput forward(Backend backend, ImageSource image, StreamOptions o, IntFunction<List<int[]>> partition) {
+        return forward(backend, image, o, partition, null);
+    }
+
+    /**
+     * As above; with {@code transit} set, every pass is stopped after each chunk, snapshotted, passed
+     * through {@code transit} (tests serialize it) and continued by a fresh pass object restored from it
+     * (spec streaming §2, restore level).
+     */
+    ModelOutput forward(Backend backend, ImageSource image, StreamOptions o, IntFunction<List<int[]>> partition,
+                        UnaryOperator<Map<String, Tensor>> transit) {
         int batch = image.batch(), d = dim();
         MemoryLedger ledger = new MemoryLedger(o.maxImageBytes(), batch);
         Backend be = new MeteredBackend(backend, ledger);
@@ -147,9 +158,19 @@ final class ViLModel implements StreamingModel {
                 };
                 ViLPassState st = ViLPassState.fresh(batch, ViLBlockWeights.HEADS, e / ViLBlockWeights.HEADS, convK(), e);
                 ledger.addState(st.bytes());
-                ViLPass pass = new ViLPass(be, blocks.get(k), reverse[k], hp, wp, batch, o.mlstmForm(), MLSTM_CHUNK,
-                        in, last ? null : store, sink, st);
-                for (int[] c : partition.apply(s)) pass.step(c[0], c[1]);
+                ViLBlockWeights bw = blocks.get(k);
+                boolean rev = reverse[k];
+                SpillStore target = last ? null : store;
+                ViLPass pass = new ViLPass(be, bw, rev, hp, wp, batch, o.mlstmForm(), MLSTM_CHUNK, in, target, sink, st);
+                for (int[] c : partition.apply(s)) {
+                    pass.step(c[0], c[1]);
+                    if (transit != null) {
+                        Map<String, Tensor> snap = transit.apply(pass.snapshot());
+                        pass = new ViLPass(be, bw, rev, hp, wp, batch, o.mlstmForm(), MLSTM_CHUNK, in, target, sink,
+                                ViLPassState.restore(snap));
+                        pass.resume(snap);
+                    }
+                }
                 ledger.releaseState(st.bytes());
                 if (keep) {
                     if (k == 0) out.put("embed.output", embedFull);
