@@ -28,6 +28,13 @@ public final class Shapes {
                 + Arrays.toString(t.shape()));
     }
 
+    /** {@code shape} with its last axis replaced by {@code last}: the output shape of a per-row op. */
+    public static int[] withLast(int[] shape, int last) {
+        int[] s = shape.clone();
+        s[s.length - 1] = last;
+        return s;
+    }
+
     /** Product of all dims except the last: the number of "rows" of a (..., C) tensor. */
     public static int rows(Tensor t) {
         return t.numel() / Math.max(1, t.dim(-1));

@@ -1,25 +1,48 @@
 package io.scanline.kernels.model;
 
 import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.BicubicTaps;
 import io.scanline.kernels.tensor.Tensor;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Learned positional tables at any grid (decision D4): only the patch-grid part is resized with the
  * PyTorch-identical bicubic of ops §12, row-major in and out; a class entry is kept and re-inserted at
- * the model's class slot. The resized grid is computed once per grid size and kept (Hp·Wp·D floats);
- * for grids where that is too large, {@link #rows} yields rows on demand.
+ * the model's class slot.
+ *
+ * <p>The resized grid is never materialized (streaming §5): each output row is computed when asked for
+ * from the 4 source rows its taps name, first resized along the width, then combined along the height,
+ * in fp64 in the same order as the reference backend's resize, so rows are bit-identical to the rows of
+ * {@code bicubicResize} of the whole table. At most {@link #CACHED_ROWS} output rows and as many
+ * width-resized source rows are kept: memory is O(Wp·D), whatever Hp.
  *
  * <p>Glossary: (Hp0, Wp0) training grid, (Hp, Wp) image grid, D width.
  */
 public final class PositionTable {
-    private final Tensor grid;     // (D, Hp0, Wp0): patch entries, channel-major for the resize
+    /** Output rows and width-resized source rows kept; 4 covers the source rows of one output row. */
+    public static final int CACHED_ROWS = 4;
+
+    private final float[] src;     // (D, Hp0, Wp0): patch entries, channel-major as the resize reads them
     private final Tensor cls;      // (D) or null
     private final int d, hp0, wp0;
-    private int hp = -1, wp = -1;
-    private Tensor resized;        // (Hp·Wp, D)
+    private int hp = -1, wp = -1;  // grid the caches and x taps belong to
+    private int[][] xIdx;          // (Wp, 4) source columns of each output column
+    private double[][] xW;         // (Wp, 4) their weights
+    private final RowCache<float[]> outRows = new RowCache<>();     // output row → (Wp·D) token-major
+    private final RowCache<double[]> srcRows = new RowCache<>();    // source row → (D·Wp) width-resized
+
+    /** A few rows by index, least recently used evicted first. */
+    private static final class RowCache<V> extends LinkedHashMap<Integer, V> {
+        RowCache() { super(16, 0.75f, true); }
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, V> eldest) { return size() > CACHED_ROWS; }
+    }
 
     private PositionTable(Tensor grid, Tensor cls, int d, int hp0, int wp0) {
-        this.grid = grid;
+        this.src = grid.f32();
         this.cls = cls;
         this.d = d;
         this.hp0 = hp0;
@@ -63,16 +86,74 @@ public final class PositionTable {
 
     public Tensor classEntry() { return cls; }
 
-    /** Patch entries of the grid hp × wp, rows [r0, r1): ((r1 − r0)·Wp, D). */
+    /** Patch entries of the grid hp × wp, rows [r0, r1): ((r1 − r0)·Wp, D). The backend is not used (kept for callers). */
     public Tensor rows(Backend be, int hp, int wp, int r0, int r1) {
-        if (hp != this.hp || wp != this.wp) {
-            Tensor t = (hp == hp0 && wp == wp0) ? grid : be.bicubicResize(grid, hp, wp);
-            resized = t.reshape(d, hp * wp).transpose(0, 1);
-            this.hp = hp;
-            this.wp = wp;
-        }
+        return rows(hp, wp, r0, r1);
+    }
+
+    /** Patch entries of the grid hp × wp, rows [r0, r1): ((r1 − r0)·Wp, D), computed row by row. */
+    public Tensor rows(int hp, int wp, int r0, int r1) {
+        if (hp < 1 || wp < 1) throw new IllegalArgumentException("table grid " + hp + "x" + wp);
+        if (r0 < 0 || r1 < r0 || r1 > hp) throw new IndexOutOfBoundsException("rows [" + r0 + ", " + r1 + ") of " + hp);
+        if (hp != this.hp || wp != this.wp) retarget(hp, wp);
         float[] out = new float[(r1 - r0) * wp * d];
-        System.arraycopy(resized.f32(), r0 * wp * d, out, 0, out.length);
+        for (int r = r0; r < r1; r++) System.arraycopy(outputRow(r), 0, out, (r - r0) * wp * d, wp * d);
         return Tensor.of(out, (r1 - r0) * wp, d);
+    }
+
+    /** Rows currently cached (output, source): bounded by {@link #CACHED_ROWS} each. */
+    int[] cachedRows() { return new int[] {outRows.size(), srcRows.size()}; }
+
+    private void retarget(int hp, int wp) {
+        this.hp = hp;
+        this.wp = wp;
+        outRows.clear();
+        srcRows.clear();
+        xIdx = new int[wp][4];
+        xW = new double[wp][4];
+        for (int ox = 0; ox < wp; ox++) BicubicTaps.axis(wp0, wp, ox, xIdx[ox], xW[ox]);
+    }
+
+    /** Output row r, token-major (Wp·D). */
+    private float[] outputRow(int r) {
+        float[] row = outRows.get(r);
+        if (row != null) return row;
+        row = new float[wp * d];
+        if (hp == hp0 && wp == wp0) {
+            // the identity (taps 0, 1, 0, 0): the stored row itself
+            for (int ch = 0; ch < d; ch++)
+                for (int ox = 0; ox < wp; ox++) row[ox * d + ch] = src[(ch * hp0 + r) * wp0 + ox];
+        } else {
+            int[] iy = new int[4];
+            double[] wy = new double[4];
+            BicubicTaps.axis(hp0, hp, r, iy, wy);
+            double[][] taps = new double[4][];
+            for (int a = 0; a < 4; a++) taps[a] = sourceRow(iy[a]);
+            for (int ch = 0; ch < d; ch++)
+                for (int ox = 0; ox < wp; ox++) {
+                    double acc = 0.0;
+                    for (int a = 0; a < 4; a++) acc += wy[a] * taps[a][ch * wp + ox];
+                    row[ox * d + ch] = (float) acc;
+                }
+        }
+        outRows.put(r, row);
+        return row;
+    }
+
+    /** Source row iy resized along the width, channel-major (D·Wp), fp64. */
+    private double[] sourceRow(int iy) {
+        double[] row = srcRows.get(iy);
+        if (row != null) return row;
+        row = new double[d * wp];
+        for (int ch = 0; ch < d; ch++) {
+            int base = (ch * hp0 + iy) * wp0;
+            for (int ox = 0; ox < wp; ox++) {
+                double acc = 0.0;
+                for (int b = 0; b < 4; b++) acc += xW[ox][b] * (double) src[base + xIdx[ox][b]];
+                row[ch * wp + ox] = acc;
+            }
+        }
+        srcRows.put(iy, row);
+        return row;
     }
 }

@@ -13,6 +13,11 @@ public interface StreamingModel {
     /** The passes for a patch grid of hp × wp. */
     Plan plan(int hp, int wp);
 
+    /** Tokens of the scanned sequence for a patch grid of hp × wp: the patches plus one class token. */
+    default long sequenceLength(int hp, int wp) {
+        return (long) hp * wp + 1;
+    }
+
     /**
      * @param image B same-sized normalized images (spec models §1.2), read by row bands
      */

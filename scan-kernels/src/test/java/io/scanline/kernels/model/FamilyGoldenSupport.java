@@ -4,6 +4,7 @@ import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.reference.ReferenceBackend;
 import io.scanline.kernels.golden.Comparison;
 import io.scanline.kernels.golden.GoldenCase;
+import io.scanline.kernels.io.Safetensors;
 import io.scanline.kernels.tensor.Tensor;
 
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 public final class FamilyGoldenSupport {
     /** Model cases vs fp64 goldens: fp32 engine over several blocks (golden README, ops §2). */
     public static final double GOLDEN_TOL = 1e-4;
+    /**
+     * Chunked vs whole on the reference backend: its per-token arithmetic does not depend on where a
+     * chunk starts (RefScans), so the results should agree to rounding of the order of 1e-7 at most.
+     */
+    public static final double CHUNK_TOL = 1e-6;
 
     private FamilyGoldenSupport() {}
 
@@ -47,6 +54,11 @@ public final class FamilyGoldenSupport {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The case's model run on the reference backend over the case's input image. */
+    public static ModelOutput run(StreamingModel m, GoldenCase g, StreamOptions o) {
+        return m.forward(reference(), image(g), o);
     }
 
     public static ImageSource image(GoldenCase g) {
@@ -76,6 +88,44 @@ public final class FamilyGoldenSupport {
             assertNotNull(mine, what + ": output " + e.getKey() + " missing");
             Comparison c = Comparison.relative(e.getKey(), mine, e.getValue(), tol);
             assertTrue(c.pass(), what + ": " + c.format());
+        }
+    }
+
+    /** Every tensor of {@code expected} is in {@code out} and agrees within tol. */
+    public static void assertSame(Map<String, Tensor> expected, ModelOutput out, double tol, String what) {
+        for (Map.Entry<String, Tensor> e : expected.entrySet()) {
+            Tensor mine = out.get(e.getKey());
+            assertNotNull(mine, what + ": output " + e.getKey() + " not produced");
+            Comparison c = Comparison.relative(e.getKey(), mine, e.getValue(), tol);
+            assertTrue(c.pass(), what + ": " + c.format());
+        }
+    }
+
+    /**
+     * A carried-state snapshot written to a safetensors file and read back: what a state backend
+     * would hand a fresh pass object after a restart (spec streaming §2, restore level).
+     */
+    public static Map<String, Tensor> serializeRoundTrip(Map<String, Tensor> snapshot) {
+        try {
+            Path f = Files.createTempFile("scanline-state-", ".safetensors");
+            try {
+                Safetensors.write(f, snapshot, Map.of());
+                return Safetensors.readAll(f);
+            } finally {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every output of {@code expected} is in {@code out} with the same bits. */
+    public static void assertBitIdentical(ModelOutput expected, ModelOutput out, String what) {
+        assertTrue(expected.tensors().size() >= 3, what + ": too few outputs to compare: " + expected.tensors().keySet());
+        for (Map.Entry<String, Tensor> e : expected.tensors().entrySet()) {
+            Tensor mine = out.get(e.getKey());
+            assertNotNull(mine, what + ": output " + e.getKey() + " missing");
+            assertArrayEquals(e.getValue().f32(), mine.f32(), what + ": " + e.getKey());
         }
     }
 

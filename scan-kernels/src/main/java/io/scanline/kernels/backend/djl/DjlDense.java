@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import io.scanline.kernels.backend.BicubicTaps;
+import io.scanline.kernels.backend.OpDims;
 import io.scanline.kernels.backend.Shapes;
 import io.scanline.kernels.tensor.Tensor;
 
@@ -18,12 +20,6 @@ import java.util.Arrays;
 final class DjlDense {
     private DjlDense() {}
 
-    static int[] withLast(int[] shape, int last) {
-        int[] s = shape.clone();
-        s[s.length - 1] = last;
-        return s;
-    }
-
     static Tensor linear(NDManager m, Tensor x, Tensor w, Tensor b) {
         int in = x.dim(-1);
         Shapes.require(w, "weight", -1, in);
@@ -32,7 +28,7 @@ final class DjlDense {
         int rows = Shapes.rows(x);
         NDArray xs = Nd.of(m, x).reshape(rows, in);
         NDArray y = xs.getNDArrayInternal().linear(xs, Nd.of(m, w), Nd.ofOptional(m, b)).singletonOrThrow();
-        return Nd.toF32(y, withLast(x.shape(), out));
+        return Nd.toF32(y, Shapes.withLast(x.shape(), out));
     }
 
     /** Block-diagonal map as a broadcast product and a 4-term sum: 96 tiny GEMMs would be slower. */
@@ -116,15 +112,8 @@ final class DjlDense {
     }
 
     static Tensor patchEmbed(NDManager m, Tensor img, Tensor w, Tensor b, int stride) {
-        Shapes.requireRank(img, "image", 4);
-        int bsz = img.dim(0), ch = img.dim(1), hh = img.dim(2), ww = img.dim(3);
-        Shapes.requireRank(w, "patch weight", 4);
-        int d = w.dim(0), ps = w.dim(2);
-        Shapes.require(w, "patch weight", d, ch, ps, ps);
-        Shapes.requireOptional(b, "patch bias", d);
-        if (stride < 1) throw new IllegalArgumentException("patch stride must be >= 1, got " + stride);
-        if (hh < ps || ww < ps) throw new IllegalArgumentException("image " + hh + "x" + ww + " smaller than patch " + ps);
-        int hp = (hh - ps) / stride + 1, wp = (ww - ps) / stride + 1;
+        OpDims.Patch pd = OpDims.Patch.of(img, w, b, stride);
+        int bsz = pd.b(), ch = pd.ch(), hh = pd.h(), ww = pd.w(), d = pd.d(), ps = pd.ps(), hp = pd.hp(), wp = pd.wp();
         NDArray in = Nd.of(m, img);
         NDArray y = in.getNDArrayInternal().convolution(in, Nd.of(m, w), Nd.ofOptional(m, b), new Shape(stride, stride),
                 new Shape(0, 0), new Shape(1, 1), 1).singletonOrThrow();           // (B, D, Hp, Wp)
@@ -160,22 +149,14 @@ final class DjlDense {
         return Nd.toF32(y, c, outH, outW);
     }
 
-    private static final double A = -0.75;
-
     /** (nOut, n) row-major: row o holds the four cubic-convolution weights of output o (ops §12). */
     static double[] bicubicMatrix(int n, int nOut) {
         double[] mat = new double[nOut * n];
-        double scale = (double) n / nOut;
+        int[] idx = new int[4];
+        double[] wt = new double[4];
         for (int o = 0; o < nOut; o++) {
-            double r = scale * (o + 0.5) - 0.5;      // not clamped at 0
-            int i0 = (int) Math.floor(r);
-            double t = r - i0;
-            double[] wt = {
-                    ((A * (t + 1) - 5 * A) * (t + 1) + 8 * A) * (t + 1) - 4 * A,
-                    ((A + 2) * t - (A + 3)) * t * t + 1,
-                    ((A + 2) * (1 - t) - (A + 3)) * (1 - t) * (1 - t) + 1,
-                    ((A * (2 - t) - 5 * A) * (2 - t) + 8 * A) * (2 - t) - 4 * A};
-            for (int k = 0; k < 4; k++) mat[o * n + Math.min(Math.max(i0 - 1 + k, 0), n - 1)] += wt[k];
+            BicubicTaps.axis(n, nOut, o, idx, wt);
+            for (int k = 0; k < 4; k++) mat[o * n + idx[k]] += wt[k];
         }
         return mat;
     }

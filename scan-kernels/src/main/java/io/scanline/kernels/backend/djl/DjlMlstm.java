@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import io.scanline.kernels.backend.MlstmForm;
-import io.scanline.kernels.backend.Shapes;
+import io.scanline.kernels.backend.OpDims;
 import io.scanline.kernels.tensor.Tensor;
 
 /**
@@ -32,15 +32,8 @@ final class DjlMlstm {
 
     static Tensor run(NDManager m, MlstmForm form, int chunk, Tensor q, Tensor k, Tensor v, Tensor ig, Tensor fg,
                       Tensor c, Tensor n, Tensor mm, double eps) {
-        Shapes.requireRank(q, "q", 4);
-        int b = q.dim(0), l = q.dim(1), nh = q.dim(2), dh = q.dim(3);
-        Shapes.require(k, "k", b, l, nh, dh);
-        Shapes.require(v, "v", b, l, nh, dh);
-        Shapes.require(ig, "igate", b, l, nh);
-        Shapes.require(fg, "fgate", b, l, nh);
-        Shapes.require(c, "C", b, nh, dh, dh);
-        Shapes.require(n, "n", b, nh, dh);
-        Shapes.require(mm, "m", b, nh);
+        OpDims.Mlstm dims = OpDims.Mlstm.of(q, k, v, ig, fg, c, n, mm);
+        int b = dims.b(), l = dims.l(), nh = dims.nh(), dh = dims.dh();
         if (form != MlstmForm.PARALLEL && chunk < 1) throw new IllegalArgumentException("chunk must be >= 1, got " + chunk);
         int qlen = form == MlstmForm.PARALLEL ? Math.max(1, l) : chunk;
         if (l == 0 || b == 0 || nh == 0) return Tensor.zeros(b, l, nh, dh);

@@ -3,7 +3,7 @@ package io.scanline.kernels.backend.djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import io.scanline.kernels.backend.Shapes;
+import io.scanline.kernels.backend.OpDims;
 import io.scanline.kernels.tensor.Tensor;
 
 import java.nio.ByteOrder;
@@ -29,17 +29,8 @@ final class DjlSelectiveScan {
 
     static Tensor run(NDManager m, Tensor u, Tensor delta, Tensor a, Tensor bm, Tensor cm, Tensor d, Tensor z,
                       Tensor deltaBias, boolean softplus, Tensor h) {
-        Shapes.requireRank(u, "u", 3);
-        int b = u.dim(0), l = u.dim(1), e = u.dim(2);
-        Shapes.require(delta, "delta", b, l, e);
-        Shapes.require(a, "A", e, -1);
-        int n = a.dim(1);
-        Shapes.require(bm, "B", b, l, n);
-        Shapes.require(cm, "C", b, l, n);
-        Shapes.requireOptional(d, "D", e);
-        Shapes.requireOptional(z, "z", b, l, e);
-        Shapes.requireOptional(deltaBias, "delta_bias", e);
-        Shapes.require(h, "h", b, e, n);
+        OpDims.Scan dims = OpDims.Scan.of(u, delta, a, bm, cm, d, z, deltaBias, h);
+        int b = dims.b(), l = dims.l(), e = dims.e(), n = dims.n();
         if (l == 0 || b == 0 || e == 0) return Tensor.zeros(b, l, e);
 
         NDArray uu = Nd.of(m, u);

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import io.scanline.kernels.backend.Shapes;
+import io.scanline.kernels.backend.OpDims;
 import io.scanline.kernels.tensor.Tensor;
 
 /**
@@ -31,18 +31,8 @@ final class DjlSsd {
     static Tensor run(NDManager m, int chunk, Tensor x, Tensor dt, Tensor a, Tensor bm, Tensor cm, Tensor d,
                       Tensor dtBias, boolean softplus, Tensor state) {
         if (chunk < 1) throw new IllegalArgumentException("chunk must be >= 1, got " + chunk);
-        Shapes.requireRank(x, "x", 4);
-        int b = x.dim(0), l = x.dim(1), hh = x.dim(2), p = x.dim(3);
-        Shapes.require(dt, "dt", b, l, hh);
-        Shapes.require(a, "A", hh);
-        Shapes.requireRank(bm, "B", 4);
-        int g = bm.dim(2), n = bm.dim(3);
-        Shapes.require(bm, "B", b, l, g, n);
-        Shapes.require(cm, "C", b, l, g, n);
-        if (g < 1 || hh % g != 0) throw new IllegalArgumentException("heads " + hh + " not divisible by groups " + g);
-        Shapes.requireOptional(d, "D", hh);
-        Shapes.requireOptional(dtBias, "dt_bias", hh);
-        Shapes.require(state, "state", b, hh, p, n);
+        OpDims.Ssd dims = OpDims.Ssd.of(x, dt, a, bm, cm, d, dtBias, state);
+        int b = dims.b(), l = dims.l(), hh = dims.heads(), p = dims.p(), g = dims.g(), n = dims.n();
         if (l == 0 || b == 0) return Tensor.zeros(x.shape());
         int hpg = hh / g;
 

@@ -1,18 +1,13 @@
 package io.scanline.kernels.backend.reference;
 
 import io.scanline.kernels.backend.Activations;
+import io.scanline.kernels.backend.OpDims;
 import io.scanline.kernels.backend.Shapes;
 import io.scanline.kernels.tensor.Tensor;
 
 /** Reference per-token ops (spec ops §4–§7.2, §11): plain loops, double accumulation, one fp32 rounding. */
 final class RefDense {
     private RefDense() {}
-
-    static int[] withLast(int[] shape, int last) {
-        int[] s = shape.clone();
-        s[s.length - 1] = last;
-        return s;
-    }
 
     static Tensor linear(Tensor x, Tensor w, Tensor b) {
         int in = x.dim(-1);
@@ -31,7 +26,7 @@ final class RefDense {
                 y[r * out + o] = (float) acc;
             }
         }
-        return Tensor.of(y, withLast(x.shape(), out));
+        return Tensor.of(y, Shapes.withLast(x.shape(), out));
     }
 
     static Tensor headwiseLinear(Tensor x, Tensor w, Tensor b) {
@@ -169,14 +164,8 @@ final class RefDense {
     }
 
     static Tensor patchEmbed(Tensor img, Tensor w, Tensor b, int stride) {
-        Shapes.requireRank(img, "image", 4);
-        int bsz = img.dim(0), ch = img.dim(1), hh = img.dim(2), ww = img.dim(3);
-        Shapes.requireRank(w, "patch weight", 4);
-        int d = w.dim(0), ps = w.dim(2);
-        Shapes.require(w, "patch weight", d, ch, ps, ps);
-        Shapes.requireOptional(b, "patch bias", d);
-        if (hh < ps || ww < ps) throw new IllegalArgumentException("image " + hh + "x" + ww + " smaller than patch " + ps);
-        int hp = (hh - ps) / stride + 1, wp = (ww - ps) / stride + 1;
+        OpDims.Patch pd = OpDims.Patch.of(img, w, b, stride);
+        int bsz = pd.b(), ch = pd.ch(), hh = pd.h(), ww = pd.w(), d = pd.d(), ps = pd.ps(), hp = pd.hp(), wp = pd.wp();
         float[] is = img.f32(), ws = w.f32(), bs = b == null ? null : b.f32();
         int k = ch * ps * ps;
         float[] patch = new float[k];

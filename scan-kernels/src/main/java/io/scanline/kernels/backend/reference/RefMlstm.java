@@ -1,7 +1,7 @@
 package io.scanline.kernels.backend.reference;
 
 import io.scanline.kernels.backend.Activations;
-import io.scanline.kernels.backend.Shapes;
+import io.scanline.kernels.backend.OpDims;
 import io.scanline.kernels.tensor.Tensor;
 
 /**
@@ -34,15 +34,8 @@ final class RefMlstm {
 
     static Tensor run(io.scanline.kernels.backend.MlstmForm form, int chunk, Tensor q, Tensor k, Tensor v,
                       Tensor ig, Tensor fg, Tensor c, Tensor n, Tensor m, double eps) {
-        Shapes.requireRank(q, "q", 4);
-        int b = q.dim(0), l = q.dim(1), nh = q.dim(2), dh = q.dim(3);
-        Shapes.require(k, "k", b, l, nh, dh);
-        Shapes.require(v, "v", b, l, nh, dh);
-        Shapes.require(ig, "igate", b, l, nh);
-        Shapes.require(fg, "fgate", b, l, nh);
-        Shapes.require(c, "C", b, nh, dh, dh);
-        Shapes.require(n, "n", b, nh, dh);
-        Shapes.require(m, "m", b, nh);
+        OpDims.Mlstm dims = OpDims.Mlstm.of(q, k, v, ig, fg, c, n, m);
+        int b = dims.b(), l = dims.l(), nh = dims.nh(), dh = dims.dh();
         float[] h = new float[q.numel()];
         for (int bi = 0; bi < b; bi++) {
             for (int hi = 0; hi < nh; hi++) {

@@ -1,6 +1,7 @@
 package io.scanline.kernels.backend.reference;
 
 import io.scanline.kernels.backend.Activations;
+import io.scanline.kernels.backend.OpDims;
 import io.scanline.kernels.backend.Shapes;
 import io.scanline.kernels.tensor.Tensor;
 
@@ -52,17 +53,8 @@ final class RefScans {
 
     static Tensor selectiveScan(Tensor u, Tensor delta, Tensor a, Tensor bm, Tensor cm, Tensor d, Tensor z,
                                 Tensor deltaBias, boolean softplus, Tensor h) {
-        Shapes.requireRank(u, "u", 3);
-        int b = u.dim(0), l = u.dim(1), e = u.dim(2);
-        Shapes.require(delta, "delta", b, l, e);
-        Shapes.require(a, "A", e, -1);
-        int n = a.dim(1);
-        Shapes.require(bm, "B", b, l, n);
-        Shapes.require(cm, "C", b, l, n);
-        Shapes.requireOptional(d, "D", e);
-        Shapes.requireOptional(z, "z", b, l, e);
-        Shapes.requireOptional(deltaBias, "delta_bias", e);
-        Shapes.require(h, "h", b, e, n);
+        OpDims.Scan dims = OpDims.Scan.of(u, delta, a, bm, cm, d, z, deltaBias, h);
+        int b = dims.b(), l = dims.l(), e = dims.e(), n = dims.n();
         float[] us = u.f32(), ds = delta.f32(), as = a.f32(), bs = bm.f32(), cs = cm.f32(), hs = h.f32();
         float[] dd = d == null ? null : d.f32(), zs = z == null ? null : z.f32();
         float[] db = deltaBias == null ? null : deltaBias.f32();
@@ -90,24 +82,6 @@ final class RefScans {
         return Tensor.of(out, b, l, e);
     }
 
-    private record SsdDims(int b, int l, int heads, int p, int g, int n) {}
-
-    private static SsdDims checkSsd(Tensor x, Tensor dt, Tensor a, Tensor bm, Tensor cm, Tensor d, Tensor dtBias, Tensor state) {
-        Shapes.requireRank(x, "x", 4);
-        int b = x.dim(0), l = x.dim(1), hh = x.dim(2), p = x.dim(3);
-        Shapes.require(dt, "dt", b, l, hh);
-        Shapes.require(a, "A", hh);
-        Shapes.requireRank(bm, "B", 4);
-        int g = bm.dim(2), n = bm.dim(3);
-        Shapes.require(bm, "B", b, l, g, n);
-        Shapes.require(cm, "C", b, l, g, n);
-        if (g < 1 || hh % g != 0) throw new IllegalArgumentException("heads " + hh + " not divisible by groups " + g);
-        Shapes.requireOptional(d, "D", hh);
-        Shapes.requireOptional(dtBias, "dt_bias", hh);
-        Shapes.require(state, "state", b, hh, p, n);
-        return new SsdDims(b, l, hh, p, g, n);
-    }
-
     private static double ssdDelta(float[] dts, float[] dtb, boolean softplus, int idx, int head) {
         double dl = dts[idx] + (dtb == null ? 0.0 : dtb[head]);
         return softplus ? Activations.softplus(dl) : dl;
@@ -115,14 +89,14 @@ final class RefScans {
 
     static Tensor ssdRecurrent(Tensor x, Tensor dt, Tensor a, Tensor bm, Tensor cm, Tensor d, Tensor dtBias,
                                boolean softplus, Tensor state) {
-        SsdDims s = checkSsd(x, dt, a, bm, cm, d, dtBias, state);
+        OpDims.Ssd s = OpDims.Ssd.of(x, dt, a, bm, cm, d, dtBias, state);
         float[] xs = x.f32(), dts = dt.f32(), as = a.f32(), bs = bm.f32(), cs = cm.f32(), st = state.f32();
         float[] dd = d == null ? null : d.f32(), dtb = dtBias == null ? null : dtBias.f32();
-        int hh = s.heads, p = s.p, n = s.n, g = s.g;
+        int hh = s.heads(), p = s.p(), n = s.n(), g = s.g();
         float[] y = new float[x.numel()];
-        for (int bi = 0; bi < s.b; bi++) {
-            for (int t = 0; t < s.l; t++) {
-                int tok = bi * s.l + t;
+        for (int bi = 0; bi < s.b(); bi++) {
+            for (int t = 0; t < s.l(); t++) {
+                int tok = bi * s.l() + t;
                 for (int h = 0; h < hh; h++) {
                     double dl = ssdDelta(dts, dtb, softplus, tok * hh + h, h);
                     double da = Math.exp(dl * as[h]);
@@ -149,19 +123,19 @@ final class RefScans {
     static Tensor ssdChunked(int chunk, Tensor x, Tensor dt, Tensor a, Tensor bm, Tensor cm, Tensor d, Tensor dtBias,
                              boolean softplus, Tensor state) {
         if (chunk < 1) throw new IllegalArgumentException("chunk must be >= 1, got " + chunk);
-        SsdDims s = checkSsd(x, dt, a, bm, cm, d, dtBias, state);
+        OpDims.Ssd s = OpDims.Ssd.of(x, dt, a, bm, cm, d, dtBias, state);
         float[] xs = x.f32(), dts = dt.f32(), as = a.f32(), bs = bm.f32(), cs = cm.f32(), st = state.f32();
         float[] dd = d == null ? null : d.f32(), dtb = dtBias == null ? null : dtBias.f32();
-        int hh = s.heads, p = s.p, n = s.n, g = s.g;
+        int hh = s.heads(), p = s.p(), n = s.n(), g = s.g();
         float[] y = new float[x.numel()];
-        for (int bi = 0; bi < s.b; bi++) {
-            for (int c0 = 0; c0 < s.l; c0 += chunk) {
-                int q = Math.min(chunk, s.l - c0);
+        for (int bi = 0; bi < s.b(); bi++) {
+            for (int c0 = 0; c0 < s.l(); c0 += chunk) {
+                int q = Math.min(chunk, s.l() - c0);
                 for (int h = 0; h < hh; h++) {
                     int grp = h / (hh / g);
                     double[] dl = new double[q], av = new double[q], cum = new double[q];
                     for (int i = 0; i < q; i++) {
-                        dl[i] = ssdDelta(dts, dtb, softplus, (bi * s.l + c0 + i) * hh + h, h);
+                        dl[i] = ssdDelta(dts, dtb, softplus, (bi * s.l() + c0 + i) * hh + h, h);
                         av[i] = dl[i] * as[h];
                         cum[i] = (i == 0 ? 0.0 : cum[i - 1]) + av[i];
                     }
@@ -169,11 +143,11 @@ final class RefScans {
                     double[][] w = new double[q][];
                     for (int li = 0; li < q; li++) {
                         w[li] = new double[li + 1];
-                        int cOff = ((bi * s.l + c0 + li) * g + grp) * n;
+                        int cOff = ((bi * s.l() + c0 + li) * g + grp) * n;
                         double seg = 0.0;
                         for (int si = li; si >= 0; si--) {
                             if (si < li) seg += av[si + 1];
-                            int bOff = ((bi * s.l + c0 + si) * g + grp) * n;
+                            int bOff = ((bi * s.l() + c0 + si) * g + grp) * n;
                             double cb = 0.0;
                             for (int ni = 0; ni < n; ni++) cb += (double) cs[cOff + ni] * bs[bOff + ni];
                             w[li][si] = cb * Math.exp(seg) * dl[si];
@@ -190,10 +164,10 @@ final class RefScans {
                     for (int pi = 0; pi < p; pi++) {
                         int so = ((bi * hh + h) * p + pi) * n;
                         for (int li = 0; li < q; li++) {
-                            int tok = bi * s.l + c0 + li;
+                            int tok = bi * s.l() + c0 + li;
                             int cOff = (tok * g + grp) * n;
                             double acc = 0.0;
-                            for (int si = 0; si <= li; si++) acc += w[li][si] * xs[((bi * s.l + c0 + si) * hh + h) * p + pi];
+                            for (int si = 0; si <= li; si++) acc += w[li][si] * xs[((bi * s.l() + c0 + si) * hh + h) * p + pi];
                             double fromState = 0.0;
                             for (int ni = 0; ni < n; ni++) fromState += (double) st[so + ni] * cs[cOff + ni];
                             double xv = xs[(tok * hh + h) * p + pi];
@@ -203,7 +177,7 @@ final class RefScans {
                         for (int ni = 0; ni < n; ni++) {
                             double acc = total * st[so + ni];
                             for (int si = 0; si < q; si++) {
-                                int tok = bi * s.l + c0 + si;
+                                int tok = bi * s.l() + c0 + si;
                                 acc += toEnd[si] * dl[si] * xs[(tok * hh + h) * p + pi] * bs[(tok * g + grp) * n + ni];
                             }
                             st[so + ni] = (float) acc;

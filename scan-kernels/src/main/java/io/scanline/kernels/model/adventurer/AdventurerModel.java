@@ -2,11 +2,11 @@ package io.scanline.kernels.model.adventurer;
 
 import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.golden.Chunks;
+import io.scanline.kernels.model.ChunkEmbedder;
 import io.scanline.kernels.model.ImageSource;
 import io.scanline.kernels.model.MemoryLedger;
 import io.scanline.kernels.model.MeteredBackend;
 import io.scanline.kernels.model.ModelOutput;
-import io.scanline.kernels.model.PatchEmbedder;
 import io.scanline.kernels.model.Plan;
 import io.scanline.kernels.model.PositionTable;
 import io.scanline.kernels.model.SpillStore;
@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
+import java.util.function.UnaryOperator;
 
 /**
  * Adventurer streamed in depth + 1 passes (spec streaming §4.5): an embedding pre-pass that writes the
@@ -82,11 +83,22 @@ final class AdventurerModel implements StreamingModel {
      * pass has L positions, layer passes L + 1 with the heading average first): tests use odd cuts.
      */
     ModelOutput forward(Backend backend, ImageSource image, StreamOptions o, IntFunction<List<int[]>> partition) {
+        return forward(backend, image, o, partition, null);
+    }
+
+    /**
+     * As above; with {@code transit} set, every layer pass is stopped after each chunk, its carried state
+     * snapshotted, passed through {@code transit} (tests serialize it) and restored into a fresh pass
+     * object that continues (spec streaming §2, restore level).
+     */
+    ModelOutput forward(Backend backend, ImageSource image, StreamOptions o, IntFunction<List<int[]>> partition,
+                        UnaryOperator<Map<String, Tensor>> transit) {
         int batch = image.batch(), d = dims.d();
         MemoryLedger ledger = new MemoryLedger(o.maxImageBytes(), batch);
         Backend be = new MeteredBackend(backend, ledger);
-        PatchEmbedder embedder = new PatchEmbedder(image, patchW, patchB, dims.patch());
-        int hp = embedder.hp(), wp = embedder.wp(), m = hp * wp, l = m + 1;
+        ChunkEmbedder.Grid grid = ChunkEmbedder.Grid.of(image.height(), image.width(), patchW.dim(2), dims.patch());
+        ChunkEmbedder embedder = ChunkEmbedder.raster(image, patchW, patchB, dims.patch());
+        int hp = grid.hp(), wp = grid.wp(), m = hp * wp, l = m + 1;
         boolean keep = o.keepLayerOutputs();
         Map<String, Tensor> out = new LinkedHashMap<>();
         // with a token sink, features go out chunk by chunk; only the class token (last) is kept
@@ -110,11 +122,20 @@ final class AdventurerModel implements StreamingModel {
                 };
                 AdventurerPassState st = AdventurerPassState.fresh(batch, dims.k(), dims.e() + 2 * dims.n(), dims.h(), dims.p(), dims.n(), d);
                 ledger.addState(st.bytes());
-                AdventurerPass pass = new AdventurerPass(be, layers.get(n), dims, flip[n], m, batch, o.ssdForm(), store, !last,
-                        avg, last ? null : layers.get(n + 1).norm(), sink, st);
-                for (int[] c : partition.apply(l + 1)) pass.step(c[0], c[1]);
+                AdventurerLayerWeights lw = layers.get(n);
+                Tensor nextNorm = last ? null : layers.get(n + 1).norm();
+                boolean flipN = flip[n];
+                AdventurerPass pass = new AdventurerPass(be, lw, dims, flipN, m, batch, o.ssdForm(), store, !last, avg, nextNorm, sink, st);
+                for (int[] c : partition.apply(l + 1)) {
+                    pass.step(c[0], c[1]);
+                    if (transit != null) {
+                        AdventurerPassState restored = AdventurerPassState.restore(transit.apply(pass.state().snapshot()));
+                        pass = new AdventurerPass(be, lw, dims, flipN, m, batch, o.ssdForm(), store, !last, avg, nextNorm, sink, restored);
+                        pass.resumeAt(c[1]);
+                    }
+                }
                 ledger.releaseState(st.bytes());
-                sum = st.sum;
+                sum = pass.state().sum;
                 if (keep) out.put("layer." + n + ".output", layerFull);
             }
         }
@@ -126,7 +147,7 @@ final class AdventurerModel implements StreamingModel {
     }
 
     /** Pre-pass: patch embedding + table, class token last; writes the store, sums RMSNorm_0 in fp64. */
-    private double[] embedPass(Backend be, PatchEmbedder embedder, SpillStore store, int hp, int wp, int batch, List<int[]> chunks,
+    private double[] embedPass(Backend be, ChunkEmbedder embedder, SpillStore store, int hp, int wp, int batch, List<int[]> chunks,
                                Map<String, Tensor> keep, Tensor norm0) {
         int m = hp * wp, l = m + 1, d = dims.d();
         double[] sum = new double[batch * d];
@@ -135,7 +156,7 @@ final class AdventurerModel implements StreamingModel {
             int t0 = ch[0], t1 = ch[1], pe = Math.min(t1, m);
             if (t1 == t0) continue;
             List<Tensor> parts = new ArrayList<>();
-            if (pe > t0) parts.add(be.add(embedder.tokens(be, t0, pe), TokenLayout.repeatBatch(posTokens(be, hp, wp, t0, pe), batch)));
+            if (pe > t0) parts.add(be.add(embedder.embed(be, t0, pe), TokenLayout.repeatBatch(posTokens(be, hp, wp, t0, pe), batch)));
             if (t1 > m) {
                 Tensor c = be.add(cls.reshape(1, d), pos.classEntry().reshape(1, d));
                 parts.add(TokenLayout.repeatBatch(c, batch));
@@ -156,7 +177,7 @@ final class AdventurerModel implements StreamingModel {
     /** Table entries of patch tokens [t0, t1): (t1 − t0, D). */
     private Tensor posTokens(Backend be, int hp, int wp, int t0, int t1) {
         int r0 = t0 / wp, r1 = (t1 - 1) / wp + 1, d = dims.d();
-        Tensor rows = pos.rows(be, hp, wp, r0, r1).reshape(1, (r1 - r0) * wp, d);
+        Tensor rows = pos.rows(hp, wp, r0, r1).reshape(1, (r1 - r0) * wp, d);
         return rows.sliceAxis1(t0 - r0 * wp, t1 - r0 * wp).reshape(t1 - t0, d);
     }
 

@@ -57,6 +57,16 @@ final class AdventurerPass {
         this.state = state;
     }
 
+    AdventurerPassState state() { return state; }
+
+    /** A fresh pass object given a restored state continues at scan position {@code position}. */
+    void resumeAt(int position) {
+        if (next != 0 || position < 0 || position > m + 2) {
+            throw new IllegalStateException("Adventurer pass: cannot resume at " + position + " (at " + next + ", L + 1 = " + (m + 2) + ")");
+        }
+        next = position;
+    }
+
     /** Scan positions [a, b) of [0, L + 1); calls must cover the sequence in order. */
     void step(int a, int b) {
         int positions = m + 2;

@@ -45,8 +45,8 @@ public final class ArmFamily implements ModelFamily, RandomModels {
     Map<String, Tensor> randomTensors(JsonNode config, long seed) {
         ArmConfig c = ArmConfig.parse(config);
         RandomWeights w = new RandomWeights(seed);
-        int d = c.d(), f = c.mlpWidth(), g = MiddleClsEmbedding.grid(c.imgSize(), c.patch(), c.stride());
-        w.patchEmbed(d, c.patch()).put("cls_token", w.normal(0.02, 1, 1, d)).put("pos_embed", w.normal(0.02, 1, g * g + 1, d));
+        int d = c.d(), f = c.mlpWidth();
+        w.middleClsEmbedding(d, c.imgSize(), c.patch(), c.stride());
         for (int l = 0; l < c.depth(); l++) {
             String p = "layers." + l + ".";
             w.put(p + "norm1.weight", w.around1(d)).put(p + "norm1.bias", w.normal(0.02, d));

@@ -119,10 +119,7 @@ public final class ArmModel implements StreamingModel {
                             x = Seq.gather(s, pos, a, b);
                         }
                         Tensor hn = be.layerNorm(x, ly.n1w(), ly.n1b(), ArmConfig.LN_EPS);
-                        if (reverse) hn = Seq.reverse(hn);
-                        Tensor y = Mamba1Direction.run(be, ly.dirs()[dir], be.linear(hn, ly.wx(), null), be.linear(hn, ly.wz(), null), st);
-                        if (reverse) y = Seq.reverse(y);
-                        Tensor part = be.linear(y, ly.outW(), null);
+                        Tensor part = Mamba1Direction.mix(be, ly.dirs()[dir], hn, ly.wx(), ly.wz(), ly.outW(), st, reverse);
                         Tensor sum = be.axpby(part, 0.25, dir == 0 ? null : Seq.gather(acc, pos, a, b), 1.0);
                         if (!last) {
                             Seq.scatter(acc, pos, a, b, sum);

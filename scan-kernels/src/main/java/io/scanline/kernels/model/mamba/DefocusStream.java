@@ -1,6 +1,7 @@
 package io.scanline.kernels.model.mamba;
 
 import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.model.ChunkEmbedder;
 import io.scanline.kernels.model.ImageSource;
 import io.scanline.kernels.model.MemoryLedger;
 import io.scanline.kernels.model.ModelOutput;

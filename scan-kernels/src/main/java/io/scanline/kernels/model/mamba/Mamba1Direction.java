@@ -27,4 +27,20 @@ final class Mamba1Direction {
         Tensor delta = be.linear(dt, p.dtW(), null);
         return be.selectiveScan(xc, delta, p.a(), bm, cm, p.d(), z, p.dtB(), true, s.h());
     }
+
+    /**
+     * One direction of a bidirectional mixer over a chunk of normed tokens, with in_proj split into its
+     * x and z halves and out_proj applied (Vim §4, ARM §7). A reverse direction scans the chunk reversed
+     * and hands its output back in token order.
+     *
+     * @param hn (B, L, D) normed layer input; wx, wz (E, D); outW (D, E)
+     * @return (B, L, D) out_proj(y) of this direction
+     */
+    static Tensor mix(Backend be, Mamba1Params p, Tensor hn, Tensor wx, Tensor wz, Tensor outW, DirectionState s,
+                      boolean reverse) {
+        Tensor in = reverse ? Seq.reverse(hn) : hn;
+        Tensor y = run(be, p, be.linear(in, wx, null), be.linear(in, wz, null), s);
+        if (reverse) y = Seq.reverse(y);
+        return be.linear(y, outW, null);
+    }
 }

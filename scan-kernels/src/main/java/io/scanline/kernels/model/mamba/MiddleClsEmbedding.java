@@ -1,6 +1,7 @@
 package io.scanline.kernels.model.mamba;
 
 import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.model.ChunkEmbedder;
 import io.scanline.kernels.model.ImageSource;
 import io.scanline.kernels.model.PositionTable;
 import io.scanline.kernels.model.Weights;
@@ -42,9 +43,6 @@ final class MiddleClsEmbedding {
     }
 
     Bound bind(ImageSource image) {
-        if (image.height() < ps || image.width() < ps) {
-            throw new IllegalArgumentException("image " + image.height() + "x" + image.width() + " is smaller than one patch of " + ps);
-        }
         return new Bound(image);
     }
 
@@ -54,13 +52,14 @@ final class MiddleClsEmbedding {
         private final ChunkEmbedder patches;
 
         private Bound(ImageSource image) {
+            ChunkEmbedder.Grid g = ChunkEmbedder.Grid.of(image.height(), image.width(), ps, stride);
             this.batch = image.batch();
-            this.hp = (image.height() - ps) / stride + 1;
-            this.wp = (image.width() - ps) / stride + 1;
+            this.hp = g.hp();
+            this.wp = g.wp();
             this.m = hp * wp;
             this.c = m / 2;
             this.length = m + 1;
-            this.patches = new ChunkEmbedder(image, patchW, patchB, stride, TokenOrder.raster(hp, wp));
+            this.patches = ChunkEmbedder.raster(image, patchW, patchB, stride);
         }
 
         /** Tokens [a, b) of the sequence with the class token at c: (B, b − a, D). */
@@ -75,7 +74,7 @@ final class MiddleClsEmbedding {
         private Tensor patchRange(Backend be, int p0, int p1) {
             Tensor e = patches.embed(be, p0, p1);
             int r0 = p0 / wp, r1 = (p1 - 1) / wp + 1;
-            Tensor rows = table.rows(be, hp, wp, r0, r1).reshape(1, (r1 - r0) * wp, d).sliceAxis1(p0 - r0 * wp, p1 - r0 * wp);
+            Tensor rows = table.rows(hp, wp, r0, r1).reshape(1, (r1 - r0) * wp, d).sliceAxis1(p0 - r0 * wp, p1 - r0 * wp);
             return be.add(e, repeat(rows, batch));
         }
 

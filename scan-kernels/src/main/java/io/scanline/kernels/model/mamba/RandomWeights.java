@@ -45,6 +45,12 @@ final class RandomWeights {
         return linearLike("patch_embed.proj.weight", d, 3 * ps * ps, d, 3, ps, ps).put("patch_embed.proj.bias", normal(0.02, d));
     }
 
+    /** Patch embedding, class token and the learned table of the training grid (Vim, ARM: {@link MiddleClsEmbedding}). */
+    RandomWeights middleClsEmbedding(int d, int imgSize, int ps, int stride) {
+        int g = MiddleClsEmbedding.grid(imgSize, ps, stride);
+        return patchEmbed(d, ps).put("cls_token", normal(0.02, 1, 1, d)).put("pos_embed", normal(0.02, 1, g * g + 1, d));
+    }
+
     private RandomWeights linearLike(String key, int out, int in, int... shape) {
         return put(key, rnd.normal(0, 1 / Math.sqrt(in), shape));
     }

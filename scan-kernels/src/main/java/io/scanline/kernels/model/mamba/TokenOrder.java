@@ -1,5 +1,6 @@
 package io.scanline.kernels.model.mamba;
 
+import io.scanline.kernels.model.ChunkEmbedder;
 import io.scanline.kernels.model.WeightsException;
 
 /**
@@ -11,7 +12,7 @@ import io.scanline.kernels.model.WeightsException;
  * <p>Glossary: ps patch size, (gridH, gridW) embedded (padded) grid, (outH, outW) output grid,
  * tp patches per tile side.
  */
-final class TokenOrder {
+final class TokenOrder implements ChunkEmbedder.ScanOrder {
     final int gridH, gridW, outH, outW, tp;
 
     private TokenOrder(int gridH, int gridW, int outH, int outW, int tp) {
@@ -44,14 +45,16 @@ final class TokenOrder {
     int paddedWidth(int ps) { return gridW * ps; }
 
     /** Grid row of scan index s. */
-    int row(int s) {
+    @Override
+    public int row(int s) {
         if (tp == 0) return s / gridW;
         int tile = s / (tp * tp), in = s % (tp * tp), tilesX = gridW / tp;
         return (tile / tilesX) * tp + in / tp;
     }
 
     /** Grid column of scan index s. */
-    int col(int s) {
+    @Override
+    public int col(int s) {
         if (tp == 0) return s % gridW;
         int tile = s / (tp * tp), in = s % (tp * tp), tilesX = gridW / tp;
         return (tile % tilesX) * tp + in % tp;

@@ -134,9 +134,7 @@ public final class VimModel implements StreamingModel {
     /** W·y·h of one direction over a chunk of the layer input x (B, n, D); a reverse sweep scans the chunk reversed. */
     private Tensor projectedHalf(Backend be, Layer ly, Mamba1Params p, Tensor x, DirectionState st, boolean reverse) {
         Tensor hn = be.rmsNorm(x, ly.norm(), cfg.eps());
-        if (reverse) hn = Seq.reverse(hn);
-        Tensor y = Mamba1Direction.run(be, p, be.linear(hn, ly.wx(), null), be.linear(hn, ly.wz(), null), st);
-        if (reverse) y = Seq.reverse(y);
-        return be.axpby(be.linear(y, ly.outW(), null), cfg.divideOut() ? 0.5 : 1.0, null, 0.0);
+        Tensor o = Mamba1Direction.mix(be, p, hn, ly.wx(), ly.wz(), ly.outW(), st, reverse);
+        return be.axpby(o, cfg.divideOut() ? 0.5 : 1.0, null, 0.0);
     }
 }

@@ -2,11 +2,11 @@ package io.scanline.kernels.model.vil;
 
 import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.golden.Chunks;
+import io.scanline.kernels.model.ChunkEmbedder;
 import io.scanline.kernels.model.ImageSource;
 import io.scanline.kernels.model.MemoryLedger;
 import io.scanline.kernels.model.MeteredBackend;
 import io.scanline.kernels.model.ModelOutput;
-import io.scanline.kernels.model.PatchEmbedder;
 import io.scanline.kernels.model.Plan;
 import io.scanline.kernels.model.PositionTable;
 import io.scanline.kernels.model.SpillStore;
@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
+import java.util.function.UnaryOperator;
 
 /**
  * Vision-LSTM v1 and v2 streamed one block per pass (spec streaming §4.2, §4.3): every block
@@ -98,6 +99,12 @@ final class ViLModel implements StreamingModel {
         return new Plan(family, passes, state, dim());
     }
 
+    /** ViL has no class token: the sequence is the patch grid. */
+    @Override
+    public long sequenceLength(int hp, int wp) {
+        return (long) hp * wp;
+    }
+
     @Override
     public ModelOutput forward(Backend backend, ImageSource image, StreamOptions o) {
         return forward(backend, image, o, len -> Chunks.fixed(len, o.chunk()));
@@ -105,17 +112,28 @@ final class ViLModel implements StreamingModel {
 
     /** As {@link #forward}, with every pass cut by {@code partition} (pass length → chunks): tests use odd cuts. */
     ModelOutput forward(Backend backend, ImageSource image, StreamOptions o, IntFunction<List<int[]>> partition) {
+        return forward(backend, image, o, partition, null);
+    }
+
+    /**
+     * As above; with {@code transit} set, every pass is stopped after each chunk, snapshotted, passed
+     * through {@code transit} (tests serialize it) and continued by a fresh pass object restored from it
+     * (spec streaming §2, restore level).
+     */
+    ModelOutput forward(Backend backend, ImageSource image, StreamOptions o, IntFunction<List<int[]>> partition,
+                        UnaryOperator<Map<String, Tensor>> transit) {
         int batch = image.batch(), d = dim();
         MemoryLedger ledger = new MemoryLedger(o.maxImageBytes(), batch);
         Backend be = new MeteredBackend(backend, ledger);
-        PatchEmbedder embedder = new PatchEmbedder(image, patchW, patchB, stride);
-        int hp = embedder.hp(), wp = embedder.wp(), s = hp * wp;
+        ChunkEmbedder.Grid grid = ChunkEmbedder.Grid.of(image.height(), image.width(), patchW.dim(2), stride);
+        ChunkEmbedder embedder = ChunkEmbedder.raster(image, patchW, patchB, stride);
+        int hp = grid.hp(), wp = grid.wp(), s = hp * wp;
         boolean keep = o.keepLayerOutputs();
         Map<String, Tensor> out = new LinkedHashMap<>();
 
         Tensor embedFull = keep ? Tensor.zeros(batch, s, d) : null;
         ViLPass.Rows embedRows = r -> {
-            Tensor x = be.add(embedder.row(be, r), TokenLayout.repeatBatch(pos.rows(be, hp, wp, r, r + 1), batch));
+            Tensor x = be.add(embedder.embed(be, r * wp, (r + 1) * wp), TokenLayout.repeatBatch(pos.rows(hp, wp, r, r + 1), batch));
             if (embedFull != null) TokenLayout.place(embedFull, r * wp, x);
             return x;
         };
@@ -140,9 +158,19 @@ final class ViLModel implements StreamingModel {
                 };
                 ViLPassState st = ViLPassState.fresh(batch, ViLBlockWeights.HEADS, e / ViLBlockWeights.HEADS, convK(), e);
                 ledger.addState(st.bytes());
-                ViLPass pass = new ViLPass(be, blocks.get(k), reverse[k], hp, wp, batch, o.mlstmForm(), MLSTM_CHUNK,
-                        in, last ? null : store, sink, st);
-                for (int[] c : partition.apply(s)) pass.step(c[0], c[1]);
+                ViLBlockWeights bw = blocks.get(k);
+                boolean rev = reverse[k];
+                SpillStore target = last ? null : store;
+                ViLPass pass = new ViLPass(be, bw, rev, hp, wp, batch, o.mlstmForm(), MLSTM_CHUNK, in, target, sink, st);
+                for (int[] c : partition.apply(s)) {
+                    pass.step(c[0], c[1]);
+                    if (transit != null) {
+                        Map<String, Tensor> snap = transit.apply(pass.snapshot());
+                        pass = new ViLPass(be, bw, rev, hp, wp, batch, o.mlstmForm(), MLSTM_CHUNK, in, target, sink,
+                                ViLPassState.restore(snap));
+                        pass.resume(snap);
+                    }
+                }
                 ledger.releaseState(st.bytes());
                 if (keep) {
                     if (k == 0) out.put("embed.output", embedFull);

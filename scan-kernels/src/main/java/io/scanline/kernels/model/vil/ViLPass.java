@@ -7,7 +7,9 @@ import io.scanline.kernels.model.TokenLayout;
 import io.scanline.kernels.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -154,13 +156,48 @@ final class ViLPass {
         }
         Tensor in = input.row(reverse ? hp - 1 - r : r);
         if (reverse) in = TokenLayout.flipTokens(in);
+        return windowRow(r, in);
+    }
+
+    /** Puts scan row r with input {@code in} (scan order) into the window, with its x_m and z. */
+    private ScanRow windowRow(int r, Tensor in) {
         Tensor up = be.linear(be.layerNorm(in, w.normGamma(), w.normBeta(), BLOCK_EPS), w.upW(), w.upB());
-        row = new ScanRow();
+        ScanRow row = new ScanRow();
         row.in = in;
         row.xm = TokenLayout.columns(up, 0, e);
         row.z = TokenLayout.columns(up, e, 2 * e);
         window.put(r, row);
         return row;
+    }
+
+    ViLPassState state() { return state; }
+
+    /**
+     * What a fresh pass object needs to continue after the last chunk: the carried state, the position,
+     * and the input rows of the window. Those rows are part of the state because the pass rewrites the
+     * store in place: the current row and the grid conv's row behind it may already hold outputs there.
+     * At most three rows, (B, Wp, D) each.
+     */
+    Map<String, Tensor> snapshot() {
+        Map<String, Tensor> out = new LinkedHashMap<>(state.snapshot());
+        out.put("pass.position", Tensor.of(new double[] {next, evictedBelow}, 2));
+        for (Map.Entry<Integer, ScanRow> e : window.entrySet()) out.put("window.in." + e.getKey(), e.getValue().in.copy());
+        return out;
+    }
+
+    /** Continues a pass from {@link #snapshot()} on this fresh pass object (built with the snapshot's state). */
+    void resume(Map<String, Tensor> snap) {
+        Tensor pos = snap.get("pass.position");
+        if (next != 0 || !window.isEmpty() || pos == null || pos.numel() != 2) {
+            throw new IllegalStateException("ViL pass: resume needs a fresh pass and a snapshot with pass.position");
+        }
+        next = (int) pos.getDouble(0);
+        evictedBelow = (int) pos.getDouble(1);
+        for (Map.Entry<String, Tensor> e : snap.entrySet()) {
+            if (e.getKey().startsWith("window.in.")) {
+                windowRow(Integer.parseInt(e.getKey().substring("window.in.".length())), e.getValue().toF32());
+            }
+        }
     }
 
     private void evictBelow(int r) {

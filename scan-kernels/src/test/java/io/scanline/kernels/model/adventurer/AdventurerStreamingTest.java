@@ -46,6 +46,20 @@ class AdventurerStreamingTest {
     static final double CHUNK_TOL = 1e-5;
     private final Backend be = reference();
 
+    /** Restore level (streaming §2): reference per-token arithmetic does not see the cut, so bits must match. */
+    @Test
+    void stateSerializedAfterEveryChunkAndRestoredIntoFreshPassesContinuesIdentically() {
+        GoldenCase g = golden("adventurer_d4_e128_64x64");
+        AdventurerModel model = (AdventurerModel) build(g);
+        for (int c : new int[] {5, 16}) {   // 16 = the grid size: cuts right before the class slot
+            ModelOutput plain = model.forward(be, image(g), options(c), len -> Chunks.fixed(len, c), null);
+            ModelOutput restored = model.forward(be, image(g), options(c), len -> Chunks.fixed(len, c),
+                    FamilyGoldenSupport::serializeRoundTrip);
+            FamilyGoldenSupport.assertBitIdentical(plain, restored, "chunk " + c + " restored after every chunk");
+            assertGolden(g, restored, GOLDEN_TOL, "chunk " + c + " restored");
+        }
+    }
+
     @Test
     void smallCaseEveryChunkSizeAndForm() {
         GoldenCase g = golden("adventurer_d4_e128_64x64");

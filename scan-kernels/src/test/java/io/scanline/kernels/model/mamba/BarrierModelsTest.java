@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.scanline.kernels.backend.reference.ReferenceBackend;
 import io.scanline.kernels.bench.SyntheticImage;
 import io.scanline.kernels.golden.GoldenCase;
+import io.scanline.kernels.model.FamilyGoldenSupport;
 import io.scanline.kernels.model.ModelFamily;
 import io.scanline.kernels.model.ModelOutput;
 import io.scanline.kernels.model.RandomModels;
@@ -25,16 +26,16 @@ class BarrierModelsTest {
     @Test
     void vimAndArmSpillToDiskAndStillMatchTheGolden(@TempDir Path spill) throws Exception {
         for (String name : new String[] {"vim_d2_64x64", "arm_d2_64x64"}) {
-            GoldenCase g = GoldenFixture.load(name);
-            StreamingModel m = GoldenFixture.model(g);
+            GoldenCase g = FamilyGoldenSupport.golden(name);
+            StreamingModel m = FamilyGoldenSupport.build(g);
             // 2 KB budget = 1 KB per store, less than one token row (B·D·4 = 1536 B): every row goes to disk
-            StreamOptions o = GoldenFixture.opts(5).withSpill(2048, spill);
-            ModelOutput out = GoldenFixture.run(m, g, o);
+            StreamOptions o = FamilyGoldenSupport.options(5).withSpill(2048, spill);
+            ModelOutput out = FamilyGoldenSupport.run(m, g, o);
             assertTrue(out.memory().peakStoreDiskBytes() > 0, name + ": expected a spill, ledger " + out.memory());
             assertTrue(out.memory().peakStoreMemoryBytes() <= 2048, name + ": memory part over budget: " + out.memory());
             assertEquals(2L * 2 * 17 * 192 * 4, out.memory().peakStoreMemoryBytes() + out.memory().peakStoreDiskBytes(),
                     name + ": store = s + accumulator, (B, L, D) fp32 each");
-            GoldenFixture.assertMatchesGolden(g, out, name + " spilled");
+            FamilyGoldenSupport.assertGolden(g, out, FamilyGoldenSupport.GOLDEN_TOL, name + " spilled");
         }
     }
 
@@ -61,7 +62,7 @@ class BarrierModelsTest {
         for (float v : whole.get("output.logits").f32()) assertTrue(Float.isFinite(v));
         for (int c : chunks) {
             ModelOutput out = m.forward(new ReferenceBackend(), img, o.withChunk(c));
-            GoldenFixture.assertSame(whole.tensors(), out, GoldenFixture.CHUNK_TOL, fam.name() + " " + h + "x" + w + " chunk " + c);
+            FamilyGoldenSupport.assertSame(whole.tensors(), out, FamilyGoldenSupport.CHUNK_TOL, fam.name() + " " + h + "x" + w + " chunk " + c);
         }
         Map<String, ?> keys = whole.tensors();
         assertTrue(keys.containsKey("layer.1.output") && keys.containsKey("embed.output"), "layer outputs kept: " + keys.keySet());
@@ -84,23 +85,23 @@ class BarrierModelsTest {
     /** Plans state what the streams do: De-focus one fused pass; Vim depth + 1 zig-zag sweeps, ARM 4 barrier sweeps per layer plus an output sweep. */
     @Test
     void plansDescribePassesAndBarriers() throws Exception {
-        io.scanline.kernels.model.Plan df = GoldenFixture.model(GoldenFixture.load("defocus_mamba_d3_64x64")).plan(4, 4);
+        io.scanline.kernels.model.Plan df = FamilyGoldenSupport.build(FamilyGoldenSupport.golden("defocus_mamba_d3_64x64")).plan(4, 4);
         assertEquals(1, df.passes().size());
         assertEquals(0, df.barriers());
         assertEquals(3L * (3 * 384 + 384 * 16), df.carriedStateFloatsPerImage());
         assertEquals(0, df.storeFloatsPerToken());
 
-        GoldenCase vg = GoldenFixture.load("vim_d2_64x64");
-        io.scanline.kernels.model.Plan vim = GoldenFixture.model(vg).plan(4, 4);
+        GoldenCase vg = FamilyGoldenSupport.golden("vim_d2_64x64");
+        io.scanline.kernels.model.Plan vim = FamilyGoldenSupport.build(vg).plan(4, 4);
         assertEquals(3, vim.passes().size(), "zig-zag: depth + 1 sweeps");
         assertEquals(2, vim.barriers());
         assertEquals(io.scanline.kernels.model.Plan.Order.REVERSE, vim.passes().get(1).order());
         assertEquals(2 * 192, vim.storeFloatsPerToken());
-        ModelOutput vo = GoldenFixture.run(GoldenFixture.model(vg), vg, GoldenFixture.opts(4));
+        ModelOutput vo = FamilyGoldenSupport.run(FamilyGoldenSupport.build(vg), vg, FamilyGoldenSupport.options(4));
         assertEquals(4L * vim.carriedStateFloatsPerImage() * 2, vo.memory().peakStateBytes(), "two directions live in the middle sweep, B = 2");
         assertEquals(4L * vim.storeFloatsPerToken() * 17 * 2, vo.memory().peakStoreMemoryBytes() + vo.memory().peakStoreDiskBytes());
 
-        io.scanline.kernels.model.Plan arm = GoldenFixture.model(GoldenFixture.load("arm_d2_64x64")).plan(4, 4);
+        io.scanline.kernels.model.Plan arm = FamilyGoldenSupport.build(FamilyGoldenSupport.golden("arm_d2_64x64")).plan(4, 4);
         assertEquals(9, arm.passes().size());
         assertEquals(8, arm.barriers());
         assertEquals(io.scanline.kernels.model.Plan.Order.COLUMN_REVERSE, arm.passes().get(3).order());
@@ -110,14 +111,14 @@ class BarrierModelsTest {
     /** Store + carried state beyond the per-image limit is a clear per-image error; exactly at the limit runs. */
     @Test
     void perImageLimitIsAClearError() throws Exception {
-        GoldenCase g = GoldenFixture.load("vim_d2_64x64");
-        StreamingModel m = GoldenFixture.model(g);
+        GoldenCase g = FamilyGoldenSupport.golden("vim_d2_64x64");
+        StreamingModel m = FamilyGoldenSupport.build(g);
         // per image: store 2 × 17 tokens × 192 floats × 4 B = 26,112 B + two directions' state 2 × 7,296 × 4 B = 84,480 B
         io.scanline.kernels.model.MemoryLedger.ImageTooLargeException e = org.junit.jupiter.api.Assertions.assertThrows(
                 io.scanline.kernels.model.MemoryLedger.ImageTooLargeException.class,
-                () -> GoldenFixture.run(m, g, GoldenFixture.opts(4).withMaxImageBytes(80_000)));
+                () -> FamilyGoldenSupport.run(m, g, FamilyGoldenSupport.options(4).withMaxImageBytes(80_000)));
         assertTrue(e.getMessage().contains("84480") && e.getMessage().contains("80000"), e.getMessage());
-        ModelOutput ok = GoldenFixture.run(m, g, GoldenFixture.opts(4).withMaxImageBytes(84_480));
-        GoldenFixture.assertMatchesGolden(g, ok, "within the limit");
+        ModelOutput ok = FamilyGoldenSupport.run(m, g, FamilyGoldenSupport.options(4).withMaxImageBytes(84_480));
+        FamilyGoldenSupport.assertGolden(g, ok, FamilyGoldenSupport.GOLDEN_TOL, "within the limit");
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scanline.kernels.backend.reference.ReferenceBackend;
 import io.scanline.kernels.bench.SyntheticImage;
 import io.scanline.kernels.golden.GoldenCase;
+import io.scanline.kernels.model.FamilyGoldenSupport;
 import io.scanline.kernels.model.ImageSource;
 import io.scanline.kernels.model.MemoryLedger;
 import io.scanline.kernels.model.ModelOutput;
@@ -24,8 +25,8 @@ class DefocusStreamTest {
 
     @Test
     void snapshotRestoreContinuesIdentically() throws Exception {
-        GoldenCase g = GoldenFixture.load("defocus_mamba_d3_64x64");
-        DefocusMambaModel model = (DefocusMambaModel) GoldenFixture.model(g);
+        GoldenCase g = FamilyGoldenSupport.golden("defocus_mamba_d3_64x64");
+        DefocusMambaModel model = (DefocusMambaModel) FamilyGoldenSupport.build(g);
         ImageSource img = ImageSource.of(g.tensor("input.image").toF32());
         StreamOptions o = StreamOptions.defaults().withChunk(5).withLayerOutputs(true);
         ModelOutput whole = model.forward(new ReferenceBackend(), img, o);
@@ -58,12 +59,12 @@ class DefocusStreamTest {
 
     @Test
     void tileOrderWithOneTileIsRasterOrder() throws Exception {
-        GoldenCase g = GoldenFixture.load("defocus_mamba_d3_64x64");
+        GoldenCase g = FamilyGoldenSupport.golden("defocus_mamba_d3_64x64");
         ObjectNode cfg = g.config().deepCopy();
         cfg.put("token_order", "tile").put("tile_size", 64);
         DefocusMambaModel tiled = (DefocusMambaModel) new DefocusMambaFamily().build(cfg, Weights.load(g.dir(), g.config()));
-        ModelOutput out = GoldenFixture.run(tiled, g, GoldenFixture.opts(7));
-        GoldenFixture.assertMatchesGolden(g, out, "tile order, one 64-pixel tile");
+        ModelOutput out = FamilyGoldenSupport.run(tiled, g, FamilyGoldenSupport.options(7));
+        FamilyGoldenSupport.assertGolden(g, out, FamilyGoldenSupport.GOLDEN_TOL, "tile order, one 64-pixel tile");
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.scanline.kernels.model.mamba;
 
 import io.scanline.kernels.golden.GoldenCase;
+import io.scanline.kernels.model.FamilyGoldenSupport;
 import io.scanline.kernels.model.ModelOutput;
 import io.scanline.kernels.model.StreamingModel;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,10 +37,10 @@ class MambaGoldenChunkingTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void goldenAtEveryChunking(String name, int wp, int cls, int m, boolean full) throws Exception {
-        GoldenCase g = GoldenFixture.load(name);
-        StreamingModel model = GoldenFixture.model(g);
-        ModelOutput whole = GoldenFixture.run(model, g, GoldenFixture.opts(0));
-        GoldenFixture.assertMatchesGolden(g, whole, name + " whole");
+        GoldenCase g = FamilyGoldenSupport.golden(name);
+        StreamingModel model = FamilyGoldenSupport.build(g);
+        ModelOutput whole = FamilyGoldenSupport.run(model, g, FamilyGoldenSupport.options(0));
+        FamilyGoldenSupport.assertGolden(g, whole, FamilyGoldenSupport.GOLDEN_TOL, name + " whole");
 
         TreeSet<Integer> chunks = new TreeSet<>(List.of(7, wp, cls + 1));
         if (cls != m) chunks.add(cls);
@@ -48,9 +49,9 @@ class MambaGoldenChunkingTest {
         List<String> ran = new ArrayList<>();
         for (int chunk : chunks) {
             if (chunk <= 0) continue;
-            ModelOutput out = GoldenFixture.run(model, g, GoldenFixture.opts(chunk));
-            GoldenFixture.assertMatchesGolden(g, out, name + " chunk " + chunk);
-            GoldenFixture.assertSame(whole.tensors(), out, GoldenFixture.CHUNK_TOL, name + " chunk " + chunk + " vs whole");
+            ModelOutput out = FamilyGoldenSupport.run(model, g, FamilyGoldenSupport.options(chunk));
+            FamilyGoldenSupport.assertGolden(g, out, FamilyGoldenSupport.GOLDEN_TOL, name + " chunk " + chunk);
+            FamilyGoldenSupport.assertSame(whole.tensors(), out, FamilyGoldenSupport.CHUNK_TOL, name + " chunk " + chunk + " vs whole");
             ran.add(Integer.toString(chunk));
         }
         org.junit.jupiter.api.Assertions.assertTrue(ran.size() >= 3, "too few chunkings ran: " + ran);
