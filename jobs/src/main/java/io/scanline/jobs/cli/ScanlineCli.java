@@ -15,16 +15,9 @@ import picocli.CommandLine.Command;
                 BenchModelsCommand.class,
                 BackendsCommand.class,
                 InspectCommand.class,
-        subcommands = {
-                VerifyCommand.class,
-                BenchCommand.class,
-                BenchModelsCommand.class,
-                BackendsCommand.class,
-                InspectCommand.class,
                 PlanCommand.class,
                 RunLocalCommand.class,
                 RunKafkaCommand.class,
-        })
         })
 public final class ScanlineCli implements Runnable {
 
