@@ -101,7 +101,8 @@ public final class CudaConformance {
         fact("resident chain stays on the device until read", stayed, "an intermediate was copied to the host");
         Tensor ra = ref.linear(x, w1, null), rb = ref.silu(ra), rc = ref.mul(rb, ref.linear(x, wg, null));
         Tensor rd = ref.add(ref.linear(rc, w2, null), x), re = ref.tanh(ref.rmsNorm(rd, gamma, 1e-6));
-        cmp("resident chain linear-silu-mul-linear-add-rms-tanh", e, re);
+        // seven ops chained, each within the op tolerance: their errors add up, hence 5x
+        out.add(Comparison.relative("resident chain linear-silu-mul-linear-add-rms-tanh", e, re, 5 * TOL));
         cmp("resident reshape read in place", e2, ref.silu(re.reshape(74, 48)));
         float[] host = a.f32();
         host[0] += 3f;
