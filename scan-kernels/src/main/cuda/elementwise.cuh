@@ -7,6 +7,9 @@
 
 extern "C" __global__ void ew_silu(const float* x, float* y, long long n) { SL_GRID_STRIDE(i, n) y[i] = sl_silu(x[i]); }
 
+// tanhf, not an approximation: --use_fast_math leaves it alone (the MLP head's hidden activation).
+extern "C" __global__ void ew_tanh(const float* x, float* y, long long n) { SL_GRID_STRIDE(i, n) y[i] = tanhf(x[i]); }
+
 extern "C" __global__ void ew_mul(const float* a, const float* b, float* y, long long n) { SL_GRID_STRIDE(i, n) y[i] = a[i] * b[i]; }
 
 // y = a·s + b·t (b may be null).

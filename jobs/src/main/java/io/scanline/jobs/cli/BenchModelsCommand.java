@@ -2,12 +2,15 @@ package io.scanline.jobs.cli;
 
 import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.Backends;
+import io.scanline.kernels.backend.cuda.CudaBackend;
 import io.scanline.kernels.bench.ModelBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench-models", description = {
@@ -29,10 +32,24 @@ final class BenchModelsCommand implements Callable<Integer> {
     @Option(names = "--family", split = ",", description = "only these families (default: every family with random weights)")
     List<String> families;
 
+    @Option(names = "--set", split = ",", description = "config overrides KEY=VALUE applied to every family's bench config (e.g. embed_dim=768)")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
     @Override
     public Integer call() {
         try (Backend be = Backends.open(backend)) {
-            ModelBench.run(be, sizes, chunk, repeats, families == null ? null : new HashSet<>(families), System.out);
+            ModelBench.DeviceMemory mem = null;
+            if (be instanceof CudaBackend cb) {
+                mem = new ModelBench.DeviceMemory() {
+                    @Override public void resetPeak() { cb.context().resetPeak(); }
+                    @Override public long peakBytes() { return cb.context().peakReservedBytes(); }
+                };
+            }
+            ModelBench.run(be, sizes, chunk, repeats, families == null ? null : new HashSet<>(families), overrides, mem, System.out);
+            if (be instanceof CudaBackend cb) {
+                System.out.printf("cuda: %s, resident outputs %s, collections requested for resident memory %d%n",
+                        cb.context().deviceName(), cb.residentOutputs(), cb.residentGcRequests());
+            }
         }
         return 0;
     }

@@ -30,29 +30,48 @@ import java.util.Set;
 public final class ModelBench {
     private ModelBench() {}
 
+    /** Device memory of a GPU backend: reset the high-water mark, read it. */
+    public interface DeviceMemory {
+        void resetPeak();
+
+        long peakBytes();
+    }
+
     public record Result(String family, int size, long tokens, int passes, int barriers, double seconds,
-                         double cpuSeconds, long stateBytes, long storeBytes, long peakOpBytes) {
+                         double cpuSeconds, long stateBytes, long storeBytes, long peakOpBytes, long peakDeviceBytes) {
         public double tokensPerSecond() { return tokens / seconds; }
 
         public double tokensPerCpuSecond() { return tokens / cpuSeconds; }
     }
 
     public static List<Result> run(Backend be, int[] sizes, int chunk, int repeats, Set<String> only, PrintStream out) {
+        return run(be, sizes, chunk, repeats, only, Map.of(), null, out);
+    }
+
+    /**
+     * @param overrides top-level config keys set on every family's bench config (numbers as numbers),
+     *                  e.g. {@code embed_dim=768} for larger dims than the golden cases'
+     * @param mem       the backend's device memory, or null (host backends): its peak per size is reported
+     */
+    public static List<Result> run(Backend be, int[] sizes, int chunk, int repeats, Set<String> only,
+                                   Map<String, String> overrides, DeviceMemory mem, PrintStream out) {
         List<Result> results = new ArrayList<>();
         out.printf(Locale.ROOT, "backend %s, chunk %d tokens, median of %d run(s), batch 1, synthetic image, random weights%n",
                 be.name(), chunk, repeats);
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        out.printf(Locale.ROOT, "%-14s %-10s %8s %7s %9s %9s %10s %9s %13s %10s %10s %10s%n", "family", "image", "tokens", "passes",
-                "barriers", "seconds", "tokens/s", "cpu s", "tokens/cpu-s", "state B", "store B", "peak op B");
+        if (!overrides.isEmpty()) out.println("config overrides: " + overrides);
+        out.printf(Locale.ROOT, "%-14s %-10s %8s %7s %9s %9s %10s %9s %13s %10s %10s %10s %12s%n", "family", "image", "tokens", "passes",
+                "barriers", "seconds", "tokens/s", "cpu s", "tokens/cpu-s", "state B", "store B", "peak op B", "peak dev B");
         for (Map.Entry<String, ModelFamily> e : ModelFamilies.all().entrySet()) {
             if (!(e.getValue() instanceof RandomModels rm) || (only != null && !only.isEmpty() && !only.contains(e.getKey()))) continue;
-            JsonNode cfg = rm.benchConfig();
+            JsonNode cfg = withOverrides(rm.benchConfig(), overrides);
             StreamingModel model = e.getValue().build(cfg, rm.randomWeights(cfg, 1));
             StreamOptions o = StreamOptions.defaults().withChunk(chunk).withTokenSink((key, first, rows) -> { });
             model.forward(be, new SyntheticImage(1, sizes[0], sizes[0], 1), o);   // warm-up (JIT)
             for (int size : sizes) {
                 double[] times = new double[Math.max(1, repeats)], cpu = new double[times.length];
                 ModelOutput last = null;
+                if (mem != null) mem.resetPeak();
                 for (int i = 0; i < times.length; i++) {
                     long t0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
                     last = model.forward(be, new SyntheticImage(1, size, size, 2 + i), o);
@@ -67,13 +86,31 @@ public final class ModelBench {
                 long tokens = (long) grid * grid + (cfg.path("family").asText().startsWith("vil") ? 0 : 1);
                 Result r = new Result(e.getKey(), size, tokens, plan.passes().size(), plan.barriers(), times[times.length / 2], cpu[cpu.length / 2],
                         last.memory().peakStateBytes(), last.memory().peakStoreMemoryBytes() + last.memory().peakStoreDiskBytes(),
-                        last.memory().peakOpBytes());
+                        last.memory().peakOpBytes(), mem == null ? -1 : mem.peakBytes());
                 results.add(r);
-                out.printf(Locale.ROOT, "%-14s %-10s %8d %7d %9d %9.2f %10.0f %9.2f %13.0f %10d %10d %10d%n", r.family(), size + "x" + size,
+                out.printf(Locale.ROOT, "%-14s %-10s %8d %7d %9d %9.2f %10.0f %9.2f %13.0f %10d %10d %10d %12d%n", r.family(), size + "x" + size,
                         r.tokens(), r.passes(), r.barriers(), r.seconds(), r.tokensPerSecond(), r.cpuSeconds(), r.tokensPerCpuSecond(),
-                        r.stateBytes(), r.storeBytes(), r.peakOpBytes());
+                        r.stateBytes(), r.storeBytes(), r.peakOpBytes(), r.peakDeviceBytes());
             }
         }
         return results;
+    }
+
+    static JsonNode withOverrides(JsonNode cfg, Map<String, String> overrides) {
+        if (overrides.isEmpty()) return cfg;
+        com.fasterxml.jackson.databind.node.ObjectNode c = ((com.fasterxml.jackson.databind.node.ObjectNode) cfg).deepCopy();
+        for (Map.Entry<String, String> e : overrides.entrySet()) {
+            String v = e.getValue();
+            try {
+                c.put(e.getKey(), Long.parseLong(v));
+            } catch (NumberFormatException notLong) {
+                try {
+                    c.put(e.getKey(), Double.parseDouble(v));
+                } catch (NumberFormatException notNumber) {
+                    c.put(e.getKey(), v);
+                }
+            }
+        }
+        return c;
     }
 }

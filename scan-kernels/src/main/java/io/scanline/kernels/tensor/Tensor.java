@@ -8,24 +8,51 @@ import java.util.Arrays;
  * <p>F16 and BF16 data are widened to F32 when read, so only the two compute types exist in memory.
  * A tensor is a plain value holder: shape plus one primitive array; views are not supported, which
  * keeps every backend's contract simple (contiguous in, contiguous out).
+ *
+ * <p>An F32 tensor may instead hold {@link DeferredF32} data (a backend's device-resident output):
+ * its host array is produced on the first host access ({@link #f32()}, {@link #getDouble}, and every
+ * method here, which all read through {@link #f32()}), so a chain of backend ops never copies to the
+ * host. {@link #deferred()} lets the backend that made it find its own copy again.
  */
 public final class Tensor {
     private final DType dtype;
     private final int[] shape;
-    private final float[] f32;   // non-null iff dtype == F32
+    private final float[] f32;   // non-null iff dtype == F32 and the data is on the host from the start
     private final double[] f64;  // non-null iff dtype == F64
+    private final DeferredF32 lazy; // non-null iff dtype == F32 and f32 == null
 
     private Tensor(DType dtype, int[] shape, float[] f32, double[] f64) {
+        this(dtype, shape, f32, f64, null);
+    }
+
+    private Tensor(DType dtype, int[] shape, float[] f32, double[] f64, DeferredF32 lazy) {
         this.dtype = dtype;
         this.shape = shape.clone();
         this.f32 = f32;
         this.f64 = f64;
+        this.lazy = lazy;
         long n = numel(shape);
-        long have = f32 != null ? f32.length : f64.length;
+        long have = f32 != null ? f32.length : f64 != null ? f64.length : lazy.length();
         if (n != have) {
             throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " needs " + n
                     + " elements, data has " + have);
         }
+    }
+
+    /** An F32 tensor whose data is produced on first host access (see the class comment). */
+    public static Tensor deferred(DeferredF32 data, int... shape) {
+        if (data == null) throw new IllegalArgumentException("deferred data is null");
+        return new Tensor(DType.F32, shape, null, null, data);
+    }
+
+    /** The deferred data while it is not yet on the host, else null (host data from the start or materialized). */
+    public DeferredF32 deferred() {
+        return lazy != null && !lazy.materialized() ? lazy : null;
+    }
+
+    /** Host F32 data (materializing deferred data), or null for F64. */
+    private float[] data32() {
+        return f32 != null ? f32 : lazy != null ? lazy.host() : null;
     }
 
     public static Tensor of(float[] data, int... shape) {
@@ -78,14 +105,14 @@ public final class Tensor {
 
     public int dim(int i) { return shape[i < 0 ? shape.length + i : i]; }
 
-    public int numel() { return f32 != null ? f32.length : f64.length; }
+    public int numel() { return f32 != null ? f32.length : f64 != null ? f64.length : lazy.length(); }
 
     public long bytes() { return (long) numel() * dtype.bytes; }
 
     /** The backing F32 array (no copy). Fails for F64 tensors: convert with {@link #toF32()}. */
     public float[] f32() {
-        if (f32 == null) throw new IllegalStateException("tensor is " + dtype + ", not F32");
-        return f32;
+        if (dtype != DType.F32) throw new IllegalStateException("tensor is " + dtype + ", not F32");
+        return data32();
     }
 
     /** The backing F64 array (no copy). Fails for F32 tensors: convert with {@link #toF64()}. */
@@ -96,11 +123,11 @@ public final class Tensor {
 
     /** Element i (flat index) widened to double, whatever the dtype. */
     public double getDouble(int i) {
-        return f32 != null ? f32[i] : f64[i];
+        return f64 != null ? f64[i] : data32()[i];
     }
 
     public Tensor toF32() {
-        if (f32 != null) return this;
+        if (f64 == null) return this;
         float[] d = new float[f64.length];
         for (int i = 0; i < d.length; i++) d[i] = (float) f64[i];
         return of(d, shape);
@@ -108,18 +135,20 @@ public final class Tensor {
 
     public Tensor toF64() {
         if (f64 != null) return this;
-        double[] d = new double[f32.length];
-        for (int i = 0; i < d.length; i++) d[i] = f32[i];
+        float[] src = data32();
+        double[] d = new double[src.length];
+        for (int i = 0; i < d.length; i++) d[i] = src[i];
         return of(d, shape);
     }
 
     public Tensor copy() {
-        return f32 != null ? of(f32.clone(), shape) : of(f64.clone(), shape);
+        return f64 == null ? of(data32().clone(), shape) : of(f64.clone(), shape);
     }
 
-    /** Same data, new shape (no copy). */
+    /** Same data, new shape (no copy; deferred data stays deferred and shared). */
     public Tensor reshape(int... newShape) {
-        return f32 != null ? of(f32, newShape) : of(f64, newShape);
+        if (lazy != null && !lazy.materialized()) return new Tensor(DType.F32, newShape, null, null, lazy);
+        return f64 == null ? of(data32(), newShape) : of(f64, newShape);
     }
 
     /**
@@ -138,6 +167,7 @@ public final class Tensor {
         perm[b] = a;
         int n = numel();
         int[] idx = new int[r];
+        float[] f32 = data32();
         float[] o32 = f32 != null ? new float[n] : null;
         double[] o64 = f64 != null ? new double[n] : null;
         for (int out = 0; out < n; out++) {
@@ -165,6 +195,7 @@ public final class Tensor {
         ns[1] = to - from;
         int b = shape[0];
         int rowsIn = shape[1] * inner, rowsOut = ns[1] * inner;
+        float[] f32 = data32();
         if (f32 != null) {
             float[] o = new float[b * rowsOut];
             for (int i = 0; i < b; i++) System.arraycopy(f32, i * rowsIn + from * inner, o, i * rowsOut, rowsOut);
@@ -192,8 +223,8 @@ public final class Tensor {
         for (Tensor p : parts) {
             int rows = p.shape[1] * inner;
             for (int b = 0; b < ns[0]; b++) {
-                Object src = p.f32 != null ? p.f32 : p.f64;
-                Object dst = out.f32 != null ? out.f32 : out.f64;
+                Object src = p.f64 != null ? p.f64 : p.data32();
+                Object dst = out.f64 != null ? out.f64 : out.f32;
                 System.arraycopy(src, b * rows, dst, b * total * inner + offset * inner, rows);
             }
             offset += p.shape[1];
@@ -206,7 +237,7 @@ public final class Tensor {
         int inner = numel() / shape[0];
         int[] ns = shape.clone();
         ns[0] = 1;
-        return f32 != null ? of(Arrays.copyOfRange(f32, b * inner, (b + 1) * inner), ns)
+        return f64 == null ? of(Arrays.copyOfRange(data32(), b * inner, (b + 1) * inner), ns)
                 : of(Arrays.copyOfRange(f64, b * inner, (b + 1) * inner), ns);
     }
 

@@ -12,11 +12,14 @@ import io.scanline.kernels.tensor.Tensor;
  * <p>Glossary as in {@link Backend}: B batch (images), L tokens, E/C channels, N state size, K conv
  * width, H/P/G Mamba-2 heads/head dim/groups, NH/DH mLSTM heads/head dim.
  *
- * <p>Current limitation: each call uploads its activations and state, runs the kernels and downloads
- * the output and the new state (one host round trip per op). Weights (w, biases, A, D, gains, RoPE
- * frequencies) are uploaded once per backend instance ({@link WeightCache}). Keeping a whole model
- * pass on the GPU needs device-resident activations across ops: the kernels in {@link CudaOps}
- * already work on device buffers, the model code does not use them yet.
+ * <p>Activations stay on the GPU (default, {@code resident=true}): every op returns a tensor whose
+ * data is a device buffer ({@link ResidentTensors}: downloaded on the first host read, freed then or
+ * when unreachable), and an op given such a tensor reads the buffer in place. So a chain of ops has no
+ * host round trip; only host code that reads a tensor (slicing, concatenation, a token sink) pulls it
+ * down. With {@code resident=false} every call downloads its output (the former behaviour, kept for
+ * comparison). Recurrent state tensors (conv tail, h, SSD state, C/n/m) are the caller's host tensors:
+ * they are uploaded and written back on every call (small: B·E·N floats). Weights (w, biases, A, D,
+ * gains, RoPE frequencies) are uploaded once per backend instance ({@link WeightCache}).
  *
  * <p>Forms: every {@link SsdForm} runs the chunk-parallel recurrence of {@link CudaOps#ssd}, and
  * every {@link MlstmForm} the chunkwise kernels (with {@code chunk} as the inner chunk for
@@ -30,12 +33,30 @@ public final class CudaBackend implements Backend {
     private final CudaContext ctx;
     private final CudaOps ops;
     private final WeightCache weights;
+    private final ResidentTensors resident; // null when outputs go back to the host per call
 
     public CudaBackend(CudaContext ctx, long weightCacheBytes) {
+        this(ctx, weightCacheBytes, true, 4L << 30);
+    }
+
+    /**
+     * @param residentOutputs keep op outputs on the GPU (see the class comment)
+     * @param residentBudget  resident bytes above which a collection is requested before allocating
+     */
+    public CudaBackend(CudaContext ctx, long weightCacheBytes, boolean residentOutputs, long residentBudget) {
         this.ctx = ctx;
         this.ops = new CudaOps(ctx);
         this.weights = new WeightCache(ctx, weightCacheBytes);
+        this.resident = residentOutputs ? new ResidentTensors(this, residentBudget) : null;
     }
+
+    public boolean residentOutputs() { return resident != null; }
+
+    /** Bytes of op outputs now held on the GPU (0 when not resident). */
+    public synchronized long residentBytes() { return resident == null ? 0 : resident.liveBytes(); }
+
+    /** Collections requested because resident outputs passed the budget. */
+    public synchronized long residentGcRequests() { return resident == null ? 0 : resident.gcRequests(); }
 
     @Override
     public String name() { return NAME; }
@@ -49,7 +70,32 @@ public final class CudaBackend implements Backend {
 
     long weightUploads() { return weights.uploads(); }
 
-    private DeviceBuffer w(Tensor t) { return weights.get(t); }
+    /** A constant operand: one of our resident tensors in place, else the weight cache's copy. */
+    private DeviceBuffer w(Tensor t) {
+        DeviceBuffer own = resident == null ? null : resident.bufferOf(t);
+        return own != null ? own : weights.get(t);
+    }
+
+    /** An activation operand: one of our resident tensors in place, else uploaded into the call's scope. */
+    private DeviceBuffer in(DeviceScope s, Tensor t) {
+        if (t == null) return null;
+        DeviceBuffer own = resident == null ? null : resident.bufferOf(t);
+        return own != null ? own : s.upload(t);
+    }
+
+    /** Starts an op call: frees unreachable resident outputs, makes room for {@code outFloats} more. */
+    private void begin(long outFloats) {
+        weights.beginCall();
+        if (resident != null) resident.reclaim(4L * outFloats);
+    }
+
+    /** The call's result: resident (the buffer leaves the scope) or downloaded. */
+    private Tensor out(DeviceScope s, DeviceBuffer y, int... shape) {
+        if (resident != null) return resident.wrap(s.keep(y), shape);
+        float[] h = new float[Tensor.checkedNumel(shape)];
+        y.download(h);
+        return Tensor.of(h, shape);
+    }
 
     private static void copyBack(DeviceBuffer src, Tensor dst) { src.download(dst.f32()); }
 
@@ -64,15 +110,13 @@ public final class CudaBackend implements Backend {
         if (k < 1) throw new IllegalArgumentException("conv width must be >= 1");
         Shapes.requireOptional(bias, "bias", c);
         Shapes.require(tail, "tail", b, k - 1, c);
-        weights.beginCall();
-        float[] out = new float[b * l * c];
+        begin((long) b * l * c);
         try (DeviceScope s = ctx.scope()) {
-            DeviceBuffer dx = s.upload(x), dt = s.upload(tail), nt = s.floats(tail.numel()), dy = s.floats(out.length);
+            DeviceBuffer dx = in(s, x), dt = s.upload(tail), nt = s.floats(tail.numel()), dy = s.floats((long) b * l * c);
             ops.causalConv1d(dx, w(wt), w(bias), dt, nt, dy, b, l, c, k, silu);
-            dy.download(out);
             copyBack(nt, tail);
+            return out(s, dy, b, l, c);
         }
-        return Tensor.of(out, b, l, c);
     }
 
     @Override
@@ -89,16 +133,14 @@ public final class CudaBackend implements Backend {
         Shapes.requireOptional(z, "z", b, l, e);
         Shapes.requireOptional(deltaBias, "delta_bias", e);
         Shapes.require(h, "h", b, e, n);
-        weights.beginCall();
-        float[] out = new float[u.numel()];
+        begin(u.numel());
         try (DeviceScope s = ctx.scope()) {
-            DeviceBuffer dh = s.upload(h), dy = s.floats(out.length);
-            ops.selectiveScan(s.upload(u), s.upload(delta), w(a), s.upload(bm), s.upload(cm), w(d), s.upload(z),
+            DeviceBuffer dh = s.upload(h), dy = s.floats(u.numel());
+            ops.selectiveScan(in(s, u), in(s, delta), w(a), in(s, bm), in(s, cm), w(d), in(s, z),
                     w(deltaBias), softplus, dh, dy, b, l, e, n);
-            dy.download(out);
             copyBack(dh, h);
+            return out(s, dy, b, l, e);
         }
-        return Tensor.of(out, b, l, e);
     }
 
     @Override
@@ -117,16 +159,14 @@ public final class CudaBackend implements Backend {
         Shapes.requireOptional(d, "D", hh);
         Shapes.requireOptional(dtBias, "dt_bias", hh);
         Shapes.require(state, "state", b, hh, p, n);
-        weights.beginCall();
-        float[] y = new float[x.numel()];
+        begin(x.numel());
         try (DeviceScope s = ctx.scope()) {
-            DeviceBuffer ds = s.upload(state), dy = s.floats(y.length);
-            ops.ssd(s.upload(x), s.upload(dt), w(a), s.upload(bm), s.upload(cm), w(d), w(dtBias), softplus, ds, dy,
+            DeviceBuffer ds = s.upload(state), dy = s.floats(x.numel());
+            ops.ssd(in(s, x), in(s, dt), w(a), in(s, bm), in(s, cm), w(d), w(dtBias), softplus, ds, dy,
                     b, l, hh, p, g, n);
-            dy.download(y);
             copyBack(ds, state);
+            return out(s, dy, x.shape());
         }
-        return Tensor.of(y, x.shape());
     }
 
     @Override
@@ -143,17 +183,16 @@ public final class CudaBackend implements Backend {
         Shapes.require(n, "n", b, nh, dh);
         Shapes.require(m, "m", b, nh);
         int qc = form == MlstmForm.CHUNKWISE ? chunk : DEFAULT_MLSTM_CHUNK;
-        float[] h = new float[q.numel()];
+        begin(q.numel());
         try (DeviceScope s = ctx.scope()) {
-            DeviceBuffer dc = s.upload(c), dn = s.upload(n), dm = s.upload(m), dhb = s.floats(h.length);
-            ops.mlstm(qc, s.upload(q), s.upload(k), s.upload(v), s.upload(ig), s.upload(fg), dc, dn, dm, dhb,
+            DeviceBuffer dc = s.upload(c), dn = s.upload(n), dm = s.upload(m), dhb = s.floats(q.numel());
+            ops.mlstm(qc, in(s, q), in(s, k), in(s, v), in(s, ig), in(s, fg), dc, dn, dm, dhb,
                     b, l, nh, dh, eps);
-            dhb.download(h);
             copyBack(dc, c);
             copyBack(dn, n);
             copyBack(dm, m);
+            return out(s, dhb, b, l, nh, dh);
         }
-        return Tensor.of(h, b, l, nh, dh);
     }
 
     // ------------------------------------------------------------------ dense ops
@@ -165,16 +204,15 @@ public final class CudaBackend implements Backend {
         int out = wt.dim(0);
         Shapes.requireOptional(b, "bias", out);
         int rows = Shapes.rows(x);
-        weights.beginCall();
         int[] shape = x.shape();
         shape[shape.length - 1] = out;
-        float[] y = new float[Tensor.checkedNumel(shape)];
+        long n = Tensor.checkedNumel(shape);
+        begin(n);
         try (DeviceScope s = ctx.scope()) {
-            DeviceBuffer dy = s.floats(y.length);
-            ops.gemm(s.upload(x), w(wt), w(b), dy, rows, out, in);
-            dy.download(y);
+            DeviceBuffer dy = s.floats(n);
+            ops.gemm(in(s, x), w(wt), w(b), dy, rows, out, in);
+            return out(s, dy, shape);
         }
-        return Tensor.of(y, shape);
     }
 
     @Override
@@ -183,7 +221,6 @@ public final class CudaBackend implements Backend {
         if (e % 4 != 0) throw new IllegalArgumentException("headwise linear needs width divisible by 4, got " + e);
         Shapes.require(wt, "weight", e / 4, 4, 4);
         Shapes.requireOptional(b, "bias", e);
-        weights.beginCall();
         return unary(x, (dx, dy) -> ops.headwiseLinear(dx, w(wt), w(b), dy, Shapes.rows(x), e));
     }
 
@@ -198,7 +235,6 @@ public final class CudaBackend implements Backend {
         checkGroups(c, groupSize);
         Shapes.requireOptional(gamma, "weight", c);
         Shapes.requireOptional(beta, "bias", c);
-        weights.beginCall();
         return unary(x, (dx, dy) -> ops.groupLayerNorm(dx, dy, w(gamma), w(beta), Shapes.rows(x), c, groupSize, eps));
     }
 
@@ -212,7 +248,6 @@ public final class CudaBackend implements Backend {
         int c = x.dim(-1);
         checkGroups(c, groupSize);
         Shapes.requireOptional(wt, "weight", c);
-        weights.beginCall();
         return unary(x, (dx, dy) -> ops.groupRms(dx, null, dy, w(wt), Shapes.rows(x), c, groupSize, eps));
     }
 
@@ -222,14 +257,12 @@ public final class CudaBackend implements Backend {
         int c = y.dim(-1);
         checkGroups(c, groupSize);
         Shapes.requireOptional(wt, "weight", c);
-        weights.beginCall();
-        float[] out = new float[y.numel()];
+        begin(y.numel());
         try (DeviceScope s = ctx.scope()) {
-            DeviceBuffer dy = s.floats(out.length);
-            ops.groupRms(s.upload(y), s.upload(z), dy, w(wt), Shapes.rows(y), c, groupSize, eps);
-            dy.download(out);
+            DeviceBuffer dy = s.floats(y.numel());
+            ops.groupRms(in(s, y), in(s, z), dy, w(wt), Shapes.rows(y), c, groupSize, eps);
+            return out(s, dy, y.shape());
         }
-        return Tensor.of(out, y.shape());
     }
 
     @Override
@@ -238,37 +271,39 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public synchronized Tensor tanh(Tensor x) {
+        return unary(x, (dx, dy) -> ops.tanh(dx, dy, x.numel()));
+    }
+
+    @Override
     public Tensor add(Tensor a, Tensor b) { return axpby(a, 1.0, b, 1.0); }
 
     @Override
     public synchronized Tensor mul(Tensor a, Tensor b) {
         requireSame(a, b);
-        float[] out = new float[a.numel()];
+        begin(a.numel());
         try (DeviceScope s = ctx.scope()) {
-            DeviceBuffer dy = s.floats(out.length);
-            ops.mul(s.upload(a), s.upload(b), dy, out.length);
-            dy.download(out);
+            DeviceBuffer dy = s.floats(a.numel());
+            ops.mul(in(s, a), in(s, b), dy, a.numel());
+            return out(s, dy, a.shape());
         }
-        return Tensor.of(out, a.shape());
     }
 
     @Override
     public synchronized Tensor axpby(Tensor a, double sa, Tensor b, double tb) {
         if (b != null) requireSame(a, b);
-        float[] out = new float[a.numel()];
+        begin(a.numel());
         try (DeviceScope s = ctx.scope()) {
-            DeviceBuffer dy = s.floats(out.length);
-            ops.axpby(s.upload(a), sa, s.upload(b), tb, dy, out.length);
-            dy.download(out);
+            DeviceBuffer dy = s.floats(a.numel());
+            ops.axpby(in(s, a), sa, in(s, b), tb, dy, a.numel());
+            return out(s, dy, a.shape());
         }
-        return Tensor.of(out, a.shape());
     }
 
     @Override
     public synchronized Tensor mulChannels(Tensor a, Tensor v) {
         int c = a.dim(-1);
         Shapes.require(v, "channel vector", c);
-        weights.beginCall();
         return unary(a, (dx, dy) -> ops.mulChannels(dx, w(v), dy, a.numel(), c));
     }
 
@@ -279,14 +314,12 @@ public final class CudaBackend implements Backend {
         if (n % 2 != 0) throw new IllegalArgumentException("RoPE width must be even, got " + n);
         Shapes.require(freq, "freq", n);
         if (pos0.length != b) throw new IllegalArgumentException("pos0 has " + pos0.length + " entries for batch " + b);
-        weights.beginCall();
-        float[] out = new float[x.numel()];
+        begin(x.numel());
         try (DeviceScope s = ctx.scope()) {
-            DeviceBuffer dp = s.alloc(8L * b).upload(pos0), dy = s.floats(out.length);
-            ops.rope(s.upload(x), w(freq), dp, dy, b, l, n, rho);
-            dy.download(out);
+            DeviceBuffer dp = s.alloc(8L * b).upload(pos0), dy = s.floats(x.numel());
+            ops.rope(in(s, x), w(freq), dp, dy, b, l, n, rho);
+            return out(s, dy, x.shape());
         }
-        return Tensor.of(out, x.shape());
     }
 
     @Override
@@ -301,15 +334,13 @@ public final class CudaBackend implements Backend {
         if (hh < ps || ww < ps) throw new IllegalArgumentException("image " + hh + "x" + ww + " smaller than patch " + ps);
         int hp = (hh - ps) / stride + 1, wp = (ww - ps) / stride + 1;
         int kk = ch * ps * ps;
-        weights.beginCall();
-        float[] out = new float[bsz * hp * wp * d];
+        begin(Tensor.checkedNumel(new int[] {bsz, hp * wp, d}));
         try (DeviceScope s = ctx.scope()) {
-            DeviceBuffer cols = s.floats((long) bsz * hp * wp * kk), dy = s.floats(out.length);
-            ops.im2colPatch(s.upload(img), cols, bsz, ch, hh, ww, ps, stride, hp, wp);
+            DeviceBuffer cols = s.floats((long) bsz * hp * wp * kk), dy = s.floats((long) bsz * hp * wp * d);
+            ops.im2colPatch(in(s, img), cols, bsz, ch, hh, ww, ps, stride, hp, wp);
             ops.gemm(cols, w(wt), w(b), dy, bsz * hp * wp, d, kk);
-            dy.download(out);
+            return out(s, dy, bsz, hp * wp, d);
         }
-        return Tensor.of(out, bsz, hp * wp, d);
     }
 
     @Override
@@ -318,7 +349,6 @@ public final class CudaBackend implements Backend {
         int bsz = x.dim(0), hp = x.dim(1), wp = x.dim(2), e = x.dim(3);
         Shapes.require(wt, "conv weight", e, 3, 3);
         Shapes.requireOptional(b, "conv bias", e);
-        weights.beginCall();
         return unary(x, (dx, dy) -> ops.depthwise3x3(dx, w(wt), w(b), dy, bsz, hp, wp, e));
     }
 
@@ -327,14 +357,14 @@ public final class CudaBackend implements Backend {
         Shapes.requireRank(t, "table", 3);
         int c = t.dim(0), h = t.dim(1), wd = t.dim(2);
         if (outH < 1 || outW < 1) throw new IllegalArgumentException("resize target " + outH + "x" + outW);
-        double[] in = t.toF64().f64();
-        float[] out = new float[Tensor.checkedNumel(new int[] {c, outH, outW})];
+        double[] src = t.toF64().f64();
+        int n = Tensor.checkedNumel(new int[] {c, outH, outW});
+        begin(n);
         try (DeviceScope s = ctx.scope()) {
-            DeviceBuffer di = s.alloc(8L * in.length).upload(in), dy = s.floats(out.length);
+            DeviceBuffer di = s.alloc(8L * src.length).upload(src), dy = s.floats(n);
             ops.bicubic(di, dy, c, h, wd, outH, outW);
-            dy.download(out);
+            return out(s, dy, c, outH, outW);
         }
-        return Tensor.of(out, c, outH, outW);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -345,13 +375,12 @@ public final class CudaBackend implements Backend {
 
     /** Output of x's shape from one device function of x. */
     private Tensor unary(Tensor x, DeviceFn fn) {
-        float[] out = new float[x.numel()];
+        begin(x.numel());
         try (DeviceScope s = ctx.scope()) {
-            DeviceBuffer dy = s.floats(out.length);
-            fn.apply(s.upload(x), dy);
-            dy.download(out);
+            DeviceBuffer dy = s.floats(x.numel());
+            fn.apply(in(s, x), dy);
+            return out(s, dy, x.shape());
         }
-        return Tensor.of(out, x.shape());
     }
 
     private static void checkGroups(int c, int groupSize) {
@@ -367,6 +396,7 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized void close() {
         try {
+            if (resident != null) resident.close();
             weights.close();
             ops.close();
         } finally {

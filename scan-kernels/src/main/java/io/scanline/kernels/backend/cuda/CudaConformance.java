@@ -57,7 +57,59 @@ public final class CudaConformance {
         ssd();
         mlstm();
         dense();
+        resident();
         return out;
+    }
+
+    /** A pass/fail fact that is not a tensor comparison. */
+    private void fact(String name, boolean ok, String note) {
+        out.add(new Comparison(name, ok ? 0 : Double.NaN, ok ? 0 : Double.NaN, TOL, ok, ok ? "" : note));
+    }
+
+    /**
+     * Device-resident outputs fed back as inputs: a chain of ops stays on the device (no host copy
+     * until read), equals the reference chain, reshapes are read in place, a tensor the host wrote into
+     * after reading is taken from the host (the stale device copy is not used), and the resident
+     * bytes go back to zero once nothing refers to the outputs.
+     */
+    private void resident() {
+        if (!(cuda instanceof CudaBackend cb) || !cb.residentOutputs()) return;
+        residentChain();
+        // the chain's outputs are unreachable now: collections plus an op call (which drains) free them
+        long last = -1;
+        for (int i = 0; i < 20 && (last = cb.residentBytes()) > 4096; i++) {
+            System.gc();
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            cuda.silu(Tensor.zeros(1, 1, 4)); // its 16-byte output is garbage at once
+        }
+        fact("unreachable resident outputs are freed", last <= 4096, "still resident: " + last + " bytes");
+    }
+
+    private void residentChain() {
+        Tensor x = r.normal(0, 1, 2, 37, 48), w1 = r.normal(0, 0.2, 64, 48), wg = r.normal(0, 0.2, 64, 48);
+        Tensor w2 = r.normal(0, 0.2, 48, 64), gamma = r.normal(1, 0.2, 48);
+        Tensor a = cuda.linear(x, w1, null), b = cuda.silu(a), c = cuda.mul(b, cuda.linear(x, wg, null));
+        Tensor d = cuda.add(cuda.linear(c, w2, null), x), e = cuda.tanh(cuda.rmsNorm(d, gamma, 1e-6));
+        Tensor e2 = cuda.silu(e.reshape(74, 48));
+        boolean stayed = a.deferred() != null && b.deferred() != null && c.deferred() != null && d.deferred() != null
+                && e.deferred() != null && e2.deferred() != null;
+        fact("resident chain stays on the device until read", stayed, "an intermediate was copied to the host");
+        Tensor ra = ref.linear(x, w1, null), rb = ref.silu(ra), rc = ref.mul(rb, ref.linear(x, wg, null));
+        Tensor rd = ref.add(ref.linear(rc, w2, null), x), re = ref.tanh(ref.rmsNorm(rd, gamma, 1e-6));
+        // seven ops chained, each within the op tolerance: their errors add up, hence 5x
+        out.add(Comparison.relative("resident chain linear-silu-mul-linear-add-rms-tanh", e, re, 5 * TOL));
+        cmp("resident reshape read in place", e2, ref.silu(re.reshape(74, 48)));
+        float[] host = a.f32();
+        host[0] += 3f;
+        fact("host read materializes", a.deferred() == null, "still deferred after f32()");
+        cmp("host write after read is used", cuda.silu(a), ref.silu(a));
+        Tensor v = cuda.axpby(gamma, 2.0, null, 0.0);
+        cmp("resident as constant operand (mulChannels vector)", cuda.mulChannels(d, v), ref.mulChannels(rd, ref.axpby(gamma, 2.0, null, 0.0)));
     }
 
     private void cmp(String name, Tensor got, Tensor want) {

@@ -35,7 +35,8 @@ public final class CudaContext implements AutoCloseable {
     private final String deviceName;
     private final int smCount;
     private final long totalMem;
-    private long liveBytes, peakBytes;
+    private long liveBytes, peakBytes, pooledBytes, peakReserved, poolLimit = 1L << 30;
+    private final Map<Long, java.util.ArrayDeque<CUdeviceptr>> pool = new HashMap<>();
     private int liveBuffers;
     private boolean closed;
 
@@ -96,7 +97,10 @@ public final class CudaContext implements AutoCloseable {
 
     public synchronized long peakBytes() { return peakBytes; }
 
-    public synchronized void resetPeak() { peakBytes = liveBytes; }
+    public synchronized void resetPeak() {
+        peakBytes = liveBytes;
+        peakReserved = liveBytes + pooledBytes;
+    }
 
     void makeCurrent() {
         if (closed) throw new IllegalStateException("CUDA context closed");
@@ -105,28 +109,76 @@ public final class CudaContext implements AutoCloseable {
 
     public DeviceScope scope() { return new DeviceScope(this); }
 
-    /** A buffer of at least 4 bytes (the driver rejects empty allocations). */
+    /**
+     * A buffer of at least 4 bytes (the driver rejects empty allocations). Freed buffers are kept in a
+     * pool by exact size (up to {@link #setPoolLimit} bytes) and handed out again: cuMemFree waits for
+     * the whole device, which would put a host-device sync into every op call. Pool reuse is safe
+     * because all work is ordered on the one default stream. When the driver runs out of memory the
+     * pool is released and the allocation retried once.
+     */
     public DeviceBuffer alloc(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("negative allocation " + bytes);
-        makeCurrent();
         long size = Math.max(4, (bytes + 3) & ~3L);
-        CUdeviceptr p = new CUdeviceptr();
-        JCudaDriver.cuMemAlloc(p, size);
+        CUdeviceptr p;
         synchronized (this) {
+            makeCurrent();
+            java.util.ArrayDeque<CUdeviceptr> q = pool.get(size);
+            p = q == null ? null : q.poll();
+            if (p != null) {
+                pooledBytes -= size;
+            } else {
+                p = new CUdeviceptr();
+                try {
+                    JCudaDriver.cuMemAlloc(p, size);
+                } catch (jcuda.CudaException e) {
+                    if (pooledBytes == 0) throw e;
+                    releasePool();
+                    JCudaDriver.cuMemAlloc(p, size);
+                }
+            }
             liveBytes += size;
             liveBuffers++;
             peakBytes = Math.max(peakBytes, liveBytes);
+            peakReserved = Math.max(peakReserved, liveBytes + pooledBytes);
         }
         return new DeviceBuffer(this, p, size);
     }
 
     synchronized void free(CUdeviceptr p, long bytes) {
         if (closed) return; // the context's teardown already released everything
-        JCudaDriver.cuCtxSetCurrent(context);
-        JCudaDriver.cuMemFree(p);
         liveBytes -= bytes;
         liveBuffers--;
+        if (pooledBytes + bytes <= poolLimit) {
+            pool.computeIfAbsent(bytes, k -> new java.util.ArrayDeque<>()).push(p);
+            pooledBytes += bytes;
+            return;
+        }
+        JCudaDriver.cuCtxSetCurrent(context);
+        JCudaDriver.cuMemFree(p);
     }
+
+    /** Gives every pooled buffer back to the driver. */
+    public synchronized void releasePool() {
+        if (closed) return;
+        JCudaDriver.cuCtxSetCurrent(context);
+        for (java.util.ArrayDeque<CUdeviceptr> q : pool.values()) {
+            for (CUdeviceptr p : q) JCudaDriver.cuMemFree(p);
+        }
+        pool.clear();
+        pooledBytes = 0;
+    }
+
+    /** Most bytes the pool keeps (default 1 GiB); lowering it releases the pool. */
+    public synchronized void setPoolLimit(long bytes) {
+        poolLimit = Math.max(0, bytes);
+        if (pooledBytes > poolLimit) releasePool();
+    }
+
+    /** Bytes held from the driver, in use or pooled. */
+    public synchronized long reservedBytes() { return liveBytes + pooledBytes; }
+
+    /** High-water mark of {@link #reservedBytes()} since the last {@link #resetPeak()}: the GPU memory this context took. */
+    public synchronized long peakReservedBytes() { return peakReserved; }
 
     public CUfunction function(String name) {
         synchronized (functions) {
@@ -213,6 +265,7 @@ public final class CudaContext implements AutoCloseable {
         if (closed) return;
         JCudaDriver.cuCtxSetCurrent(context);
         JCudaDriver.cuCtxSynchronize();
+        releasePool(); // the primary context may outlive this object (other instances on the device)
         JCudaDriver.cuModuleUnload(module);
         JCudaDriver.cuDevicePrimaryCtxRelease(device);
         closed = true;

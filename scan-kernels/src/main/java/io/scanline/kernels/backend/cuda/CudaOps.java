@@ -178,6 +178,8 @@ public final class CudaOps implements AutoCloseable {
 
     public void silu(DeviceBuffer x, DeviceBuffer y, long n) { ctx.launch1d("ew_silu", n, 256, x, y, n); }
 
+    public void tanh(DeviceBuffer x, DeviceBuffer y, long n) { ctx.launch1d("ew_tanh", n, 256, x, y, n); }
+
     public void mul(DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, long n) { ctx.launch1d("ew_mul", n, 256, a, b, y, n); }
 
     public void axpby(DeviceBuffer a, double s, DeviceBuffer b, double t, DeviceBuffer y, long n) {

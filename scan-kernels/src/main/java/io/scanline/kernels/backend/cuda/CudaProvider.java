@@ -8,7 +8,10 @@ import java.util.Map;
 /**
  * The {@code cuda} backend: our own kernels through the JCuda driver API. Unavailable, with the reason,
  * when the build had no nvcc (no fatbin), when JCuda's native library cannot load, or when the CUDA
- * driver finds no device. Options: {@code device=N} (default 0), {@code weightCacheMiB=M} (default 4096).
+ * driver finds no device. Options: {@code device=N} (default 0), {@code weightCacheMiB=M} (default 4096),
+ * {@code resident=true|false} (op outputs stay on the GPU, default true; system property
+ * {@code scanline.cuda.resident}), {@code residentBudgetMiB=M} (resident bytes before a collection is
+ * requested, default 4096; system property {@code scanline.cuda.residentBudgetMiB}).
  */
 public final class CudaProvider implements BackendProvider {
     /** Reason computed once per JVM: probing the driver is not free, and its answer does not change. */
@@ -64,6 +67,10 @@ public final class CudaProvider implements BackendProvider {
         if (why != null) throw new IllegalStateException("cuda backend unavailable: " + why);
         int device = Integer.parseInt(options.getOrDefault("device", "0"));
         long cacheBytes = Long.parseLong(options.getOrDefault("weightCacheMiB", "4096")) << 20;
-        return new CudaBackend(new CudaContext(device), cacheBytes);
+        boolean resident = Boolean.parseBoolean(options.getOrDefault("resident",
+                System.getProperty("scanline.cuda.resident", "true")));
+        long budget = Long.parseLong(options.getOrDefault("residentBudgetMiB",
+                System.getProperty("scanline.cuda.residentBudgetMiB", "4096"))) << 20;
+        return new CudaBackend(new CudaContext(device), cacheBytes, resident, budget);
     }
 }

@@ -23,6 +23,12 @@ public final class DeviceScope implements AutoCloseable {
 
     public DeviceBuffer floats(long n) { return alloc(4L * n); }
 
+    /** Takes b out of this scope: the caller now owns it (an op's output that outlives the call). */
+    public DeviceBuffer keep(DeviceBuffer b) {
+        if (!owned.remove(b)) throw new IllegalArgumentException("buffer not owned by this scope");
+        return b;
+    }
+
     /** Uploads an F32 tensor (null stays null, for optional inputs). */
     public DeviceBuffer upload(Tensor t) {
         if (t == null) return null;

@@ -1,0 +1,142 @@
+package io.scanline.kernels.backend.cuda;
+
+import io.scanline.kernels.tensor.DeferredF32;
+import io.scanline.kernels.tensor.Tensor;
+
+import java.lang.ref.PhantomReference;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * Op outputs of one {@link CudaBackend} that stay on the GPU: each is a {@link Tensor} with
+ * {@link DeferredF32} data backed by a {@link DeviceBuffer}, so the next op reads it where it is and
+ * host code that reads it gets a download on its first access.
+ *
+ * <p>Who frees the device memory, whichever comes first:
+ * <ol>
+ *   <li>the first host read: the data is downloaded and the buffer freed (host code may write into the
+ *       array it got, so the device copy is no longer the data);</li>
+ *   <li>garbage collection: when no tensor refers to the data any more, its phantom reference is queued
+ *       and the buffer freed at the start of the next op call of the backend (on the backend's thread,
+ *       never on a collector thread);</li>
+ *   <li>memory pressure: when resident bytes would pass the budget, a collection is requested and the
+ *       queue drained before allocating (GPU memory is invisible to the Java heap's own triggers);</li>
+ *   <li>{@link #close()} (the backend closes): everything still resident is freed, and a later host
+ *       read of such a tensor fails with a clear message.</li>
+ * </ol>
+ * All of it runs under the backend's monitor, so an op never sees a buffer freed under it.
+ */
+final class ResidentTensors implements AutoCloseable {
+    private final Object lock;
+    private final long budgetBytes;
+    private final ReferenceQueue<Resident> queue = new ReferenceQueue<>();
+    private final Map<Reference<Resident>, DeviceBuffer> live = new IdentityHashMap<>();
+    private long liveBytes, gcRequests;
+    private boolean closed;
+
+    /** The deferred data of one resident output. */
+    final class Resident extends DeferredF32 {
+        private DeviceBuffer buf;
+        private Reference<Resident> ref;
+
+        private Resident(DeviceBuffer buf, int length) {
+            super(length);
+            this.buf = buf;
+        }
+
+        ResidentTensors owner() { return ResidentTensors.this; }
+
+        @Override
+        protected float[] produce() {
+            if (closed || buf == null) throw new IllegalStateException("device-resident tensor read after its cuda backend closed");
+            float[] h = new float[length()];
+            buf.download(h);
+            return h;
+        }
+
+        @Override
+        protected void afterMaterialize() {
+            release(ref);
+            ref.clear();
+            buf = null;
+        }
+
+        @Override
+        protected Object lock() { return lock; }
+    }
+
+    ResidentTensors(Object lock, long budgetBytes) {
+        this.lock = lock;
+        this.budgetBytes = budgetBytes;
+    }
+
+    /** Wraps an output buffer (now owned here) as a tensor of the given shape. */
+    Tensor wrap(DeviceBuffer buf, int[] shape) {
+        int n = Tensor.checkedNumel(shape);
+        Resident r = new Resident(buf, n);
+        r.ref = new PhantomReference<>(r, queue);
+        live.put(r.ref, buf);
+        liveBytes += buf.bytes();
+        return Tensor.deferred(r, shape);
+    }
+
+    /** The device copy of t when it is one of ours and still on the device, else null. */
+    DeviceBuffer bufferOf(Tensor t) {
+        DeferredF32 d = t == null ? null : t.deferred();
+        if (d instanceof Resident r && r.owner() == this && r.buf != null) return r.buf;
+        return null;
+    }
+
+    /**
+     * Frees what the collector found unreachable; when {@code need} more bytes would pass the budget,
+     * first asks for a collection and waits briefly for its references.
+     */
+    void reclaim(long need) {
+        drain();
+        if (liveBytes + need <= budgetBytes || live.isEmpty()) return;
+        gcRequests++;
+        System.gc();
+        try {
+            // reference processing follows the collection on another thread; wait for the first entry
+            Reference<? extends Resident> r = queue.remove(200);
+            if (r != null) free(r);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        drain();
+    }
+
+    private void drain() {
+        for (Reference<? extends Resident> r; (r = queue.poll()) != null; ) free(r);
+    }
+
+    private void free(Reference<? extends Resident> r) {
+        release(r);
+    }
+
+    private void release(Reference<? extends Resident> r) {
+        DeviceBuffer b = live.remove(r);
+        if (b != null) {
+            liveBytes -= b.bytes();
+            b.close();
+        }
+    }
+
+    long liveBytes() { return liveBytes; }
+
+    int liveCount() { return live.size(); }
+
+    /** How many times pressure made this ask for a collection. */
+    long gcRequests() { return gcRequests; }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        for (DeviceBuffer b : live.values()) b.close();
+        live.clear();
+        liveBytes = 0;
+    }
+}
