@@ -118,6 +118,17 @@ public interface Backend extends AutoCloseable {
 
     Tensor silu(Tensor x);
 
+    /**
+     * tanh elementwise (De-focus Large MLP heads only, applied to one token per image or per-patch
+     * logits). A default on the host so existing backends need not implement it; override to run it on
+     * the device.
+     */
+    default Tensor tanh(Tensor x) {
+        float[] xs = x.f32(), y = new float[xs.length];
+        for (int i = 0; i < y.length; i++) y[i] = (float) Math.tanh(xs[i]);
+        return Tensor.of(y, x.shape());
+    }
+
     Tensor add(Tensor a, Tensor b);
 
     Tensor mul(Tensor a, Tensor b);

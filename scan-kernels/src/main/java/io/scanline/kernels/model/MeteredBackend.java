@@ -71,6 +71,8 @@ public final class MeteredBackend implements Backend {
 
     @Override public Tensor silu(Tensor x) { return note(inner.silu(x), x); }
 
+    @Override public Tensor tanh(Tensor x) { return note(inner.tanh(x), x); }
+
     @Override public Tensor add(Tensor a, Tensor b) { return note(inner.add(a, b), a, b); }
 
     @Override public Tensor mul(Tensor a, Tensor b) { return note(inner.mul(a, b), a, b); }

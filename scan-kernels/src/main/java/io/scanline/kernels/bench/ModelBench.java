@@ -1,0 +1,79 @@
+package io.scanline.kernels.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.model.ModelFamilies;
+import io.scanline.kernels.model.ModelFamily;
+import io.scanline.kernels.model.ModelOutput;
+import io.scanline.kernels.model.Plan;
+import io.scanline.kernels.model.RandomModels;
+import io.scanline.kernels.model.StreamOptions;
+import io.scanline.kernels.model.StreamingModel;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Tokens/s of whole streamed forwards, per model family that offers {@link RandomModels}, at a few
+ * square image sizes: random weights at the family's bench config (the golden cases' dims), a
+ * synthetic image, per-token outputs discarded through a token sink (as a service streaming features
+ * out would). Each size runs {@code repeats} times after one untimed warm-up on the smallest size;
+ * the median is reported. A benchmark, not a test.
+ *
+ * <p>Besides wall time it reports the calling thread's CPU time: a single-threaded backend (the
+ * reference) then gets a rate that does not depend on how busy the machine is.
+ */
+public final class ModelBench {
+    private ModelBench() {}
+
+    public record Result(String family, int size, long tokens, int passes, int barriers, double seconds,
+                         double cpuSeconds, long stateBytes, long storeBytes, long peakOpBytes) {
+        public double tokensPerSecond() { return tokens / seconds; }
+
+        public double tokensPerCpuSecond() { return tokens / cpuSeconds; }
+    }
+
+    public static List<Result> run(Backend be, int[] sizes, int chunk, int repeats, Set<String> only, PrintStream out) {
+        List<Result> results = new ArrayList<>();
+        out.printf(Locale.ROOT, "backend %s, chunk %d tokens, median of %d run(s), batch 1, synthetic image, random weights%n",
+                be.name(), chunk, repeats);
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        out.printf(Locale.ROOT, "%-14s %-10s %8s %7s %9s %9s %10s %9s %13s %10s %10s %10s%n", "family", "image", "tokens", "passes",
+                "barriers", "seconds", "tokens/s", "cpu s", "tokens/cpu-s", "state B", "store B", "peak op B");
+        for (Map.Entry<String, ModelFamily> e : ModelFamilies.all().entrySet()) {
+            if (!(e.getValue() instanceof RandomModels rm) || (only != null && !only.isEmpty() && !only.contains(e.getKey()))) continue;
+            JsonNode cfg = rm.benchConfig();
+            StreamingModel model = e.getValue().build(cfg, rm.randomWeights(cfg, 1));
+            StreamOptions o = StreamOptions.defaults().withChunk(chunk).withTokenSink((key, first, rows) -> { });
+            model.forward(be, new SyntheticImage(1, sizes[0], sizes[0], 1), o);   // warm-up (JIT)
+            for (int size : sizes) {
+                double[] times = new double[Math.max(1, repeats)], cpu = new double[times.length];
+                ModelOutput last = null;
+                for (int i = 0; i < times.length; i++) {
+                    long t0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
+                    last = model.forward(be, new SyntheticImage(1, size, size, 2 + i), o);
+                    times[i] = (System.nanoTime() - t0) / 1e9;
+                    cpu[i] = (mx.getCurrentThreadCpuTime() - c0) / 1e9;
+                }
+                java.util.Arrays.sort(times);
+                java.util.Arrays.sort(cpu);
+                int ps = cfg.path("patch_size").asInt(16), st = cfg.path("stride").asInt(ps);
+                int grid = (size - ps) / st + 1;
+                Plan plan = model.plan(grid, grid);
+                long tokens = (long) grid * grid + (cfg.path("family").asText().startsWith("vil") ? 0 : 1);
+                Result r = new Result(e.getKey(), size, tokens, plan.passes().size(), plan.barriers(), times[times.length / 2], cpu[cpu.length / 2],
+                        last.memory().peakStateBytes(), last.memory().peakStoreMemoryBytes() + last.memory().peakStoreDiskBytes(),
+                        last.memory().peakOpBytes());
+                results.add(r);
+                out.printf(Locale.ROOT, "%-14s %-10s %8d %7d %9d %9.2f %10.0f %9.2f %13.0f %10d %10d %10d%n", r.family(), size + "x" + size,
+                        r.tokens(), r.passes(), r.barriers(), r.seconds(), r.tokensPerSecond(), r.cpuSeconds(), r.tokensPerCpuSecond(),
+                        r.stateBytes(), r.storeBytes(), r.peakOpBytes());
+            }
+        }
+        return results;
+    }
+}
