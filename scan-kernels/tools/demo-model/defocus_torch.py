@@ -69,8 +69,9 @@ class Mixer(nn.Module):
         dbx = (delta * xc).unsqueeze(-1) * bm.unsqueeze(2)                # (B, L, E, N)
         h = torch.zeros(b, e, n, dtype=hn.dtype, device=hn.device)
         hs = []
-        for t in range(l):
-            h = da[:, t] * h + dbx[:, t]
+        # unbind once: slicing per step would make autograd zero-fill a full-size gradient every step
+        for da_t, dbx_t in zip(da.unbind(1), dbx.unbind(1)):
+            h = da_t * h + dbx_t
             hs.append(h)
         hs = torch.stack(hs, 1)
         y = torch.einsum('blen,bln->ble', hs, cm)

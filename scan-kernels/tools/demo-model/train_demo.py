@@ -249,7 +249,7 @@ def export(model, heads, cfg_extra, rgb, tile_xy, t, out_dir, metrics, args, n_p
     for i, l in enumerate(layers):
         io['layer.%d.output' % i] = l
     st_io.write(os.path.join(out_dir, 'io.safetensors'),
-                {k: (v if isinstance(v, np.ndarray) else v.numpy()).astype(np.float32) for k, v in io.items()})
+                {k: (v if isinstance(v, np.ndarray) else v.detach().numpy()).astype(np.float32) for k, v in io.items()})
     cfg = {
         'family': 'defocus_mamba', 'img_size': t, 'patch_size': ARCH['ps'], 'num_classes': ARCH['classes'],
         'embed_dim': ARCH['d'], 'TYPE': 'mamba', 'depth': ARCH['depth'], 'drop_path_rate': 0.0,
@@ -361,6 +361,8 @@ def main():
             print('step %5d loss %.4f seg %.4f dec %.4f obj %.4f reg %.4f (%.0f s)' % (
                 step, loss.item(), l_seg.item(), l_dec.item(), l_obj.item(), l_reg.item(), time.time() - t1), flush=True)
     train_seconds = time.time() - t1
+    # keep the trained parameters even if evaluation or export fails later
+    torch.save({'model': model.state_dict(), 'heads': heads.state_dict()}, os.path.join(args.out, 'trained.pt'))
     model.eval()
     heads.eval()
     metrics, per_tile = evaluate(model, heads, rgb, mask, boxes, held, t, ps, args.device)

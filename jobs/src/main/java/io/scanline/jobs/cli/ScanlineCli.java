@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "scanline", mixinStandardHelpOptions = true, version = "scanline 0.1.0",
         description = "Streaming long-sequence vision models over gigapixel images.",
         subcommands = {VerifyCommand.class, BenchCommand.class, BackendsCommand.class, InspectCommand.class,
-                BenchModelsCommand.class})
+                BenchModelsCommand.class, SegmentCommand.class})
 public final class ScanlineCli implements Runnable {
 
     @CommandLine.Spec
