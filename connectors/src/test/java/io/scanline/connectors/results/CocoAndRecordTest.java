@@ -61,5 +61,10 @@ class CocoAndRecordTest {
 
         String tampered = new String(r.toJson()).replace("\"bytes\":7", "\"bytes\":8");
         assertThrows(IOException.class, () -> ResultRecord.fromJson(tampered.getBytes()));
+        // the Kafka serde round-trips and turns a bad value into Kafka's SerializationException
+        byte[] wire = new ResultRecordSerde.RecordSerializer().serialize("results", ref);
+        assertEquals(ref.uri(), new ResultRecordSerde.RecordDeserializer().deserialize("results", wire).uri());
+        assertThrows(org.apache.kafka.common.errors.SerializationException.class,
+                () -> new ResultRecordSerde.RecordDeserializer().deserialize("results", tampered.getBytes()));
     }
 }
