@@ -230,7 +230,10 @@ def export(model, heads, cfg_extra, rgb, tile_xy, t, out_dir, metrics, args, n_p
     sd = {k: v.detach().cpu().float().numpy() for k, v in model.state_dict().items()}
     hd = {k: v.detach().cpu().float().numpy() for k, v in heads.state_dict().items()}
     assert not set(sd) & set(hd)
-    st_io.write(os.path.join(out_dir, 'weights.safetensors'), {**sd, **hd})
+    # the backbone file is a plain golden-format checkpoint (`scanline verify` loads it and rejects foreign
+    # keys); the heads live in their own file named by config.dense_heads.weights
+    st_io.write(os.path.join(out_dir, 'weights.safetensors'), sd)
+    st_io.write(os.path.join(out_dir, 'heads.safetensors'), hd)
     # float64 reference of one held-out tile, from the stored F32 weights (the golden precision policy)
     m64 = DefocusMamba(**ARCH).double().eval()
     m64.load_state_dict({k: torch.from_numpy(v).double() for k, v in sd.items()})
@@ -244,12 +247,14 @@ def export(model, heads, cfg_extra, rgb, tile_xy, t, out_dir, metrics, args, n_p
         logits_all = torch.cat([m64.head2(feats[:, :-1]), m64.head(feats[:, -1:])], 1)
         pix = cells_to_pixels(seg, hp, hp, HEADS['s'], ARCH['ps'])
     io = {'input.image': img, 'output.features': feats, 'output.logits': m64.head(feats[:, -1]),
-          'output.logits_all_tokens': logits_all, 'output.seg_cells': seg, 'output.seg_decoder_cells': dec,
-          'output.det_raw': det, 'output.seg_pixel_logits': pix}
+          'output.logits_all_tokens': logits_all}
     for i, l in enumerate(layers):
         io['layer.%d.output' % i] = l
-    st_io.write(os.path.join(out_dir, 'io.safetensors'),
-                {k: (v if isinstance(v, np.ndarray) else v.detach().numpy()).astype(np.float32) for k, v in io.items()})
+    heads_io = {'input.image': img, 'output.seg_cells': seg, 'output.seg_decoder_cells': dec,
+                'output.det_raw': det, 'output.seg_pixel_logits': pix}
+    for name, tensors in (('io.safetensors', io), ('heads_io.safetensors', heads_io)):
+        st_io.write(os.path.join(out_dir, name),
+                    {k: (v if isinstance(v, np.ndarray) else v.detach().numpy()).astype(np.float32) for k, v in tensors.items()})
     cfg = {
         'family': 'defocus_mamba', 'img_size': t, 'patch_size': ARCH['ps'], 'num_classes': ARCH['classes'],
         'embed_dim': ARCH['d'], 'TYPE': 'mamba', 'depth': ARCH['depth'], 'drop_path_rate': 0.0,
@@ -280,8 +285,9 @@ def export(model, heads, cfg_extra, rgb, tile_xy, t, out_dir, metrics, args, n_p
                     'block_norm_eps': 1e-05, 'final_norm_eps': 1e-06, 'scan_group_norm_eps': 1e-06},
         'batch': 1,
         'layer_output_keys': ['layer.%d.output' % i for i in range(ARCH['depth'])],
-        'num_parameters': n_params,
-        'num_state_dict_keys': len(sd) + len(hd),
+        'num_parameters': sum(v.size for v in sd.values()),
+        'num_parameters_heads': sum(v.size for v in hd.values()),
+        'num_state_dict_keys': len(sd),
         'dtype_of_reference': 'float64',
         'outputs_stored_as': 'float32 (rounded from the float64 reference)',
         'weights_stored_as': 'float32 (the exact values used by the reference)',
@@ -306,6 +312,7 @@ def main():
     ap.add_argument('--train-frac', type=float, default=0.7)
     ap.add_argument('--lr', type=float, default=2e-3)
     ap.add_argument('--seed', type=int, default=7)
+    ap.add_argument('--from-checkpoint', help='trained.pt of an earlier run: skip training, evaluate and export')
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.manual_seed(args.seed)
@@ -337,7 +344,11 @@ def main():
         opt, lambda i: min(1.0, (i + 1) / 100) * 0.5 * (1 + math.cos(math.pi * min(i, args.steps) / args.steps)))
     hp = t // ps
     t1 = time.time()
-    for step in range(args.steps):
+    if args.from_checkpoint:
+        ck = torch.load(args.from_checkpoint, map_location=args.device)
+        model.load_state_dict(ck['model'])
+        heads.load_state_dict(ck['heads'])
+    for step in range(0 if args.from_checkpoint else args.steps):
         img, m, obj, reg = [a.to(args.device) for a in batch(rgb, mask, boxes, rng, args.batch, t, ps, x_split)]
         feats, layers, seg, dec, det = forward_all(model, heads, img)
         l_seg = seg_loss(cells_to_pixels(seg, hp, hp, HEADS['s'], ps), m)
@@ -382,6 +393,7 @@ def main():
             'detection': {'key': 'det_head', 'classes': ['nucleus'], 'max_box': MAX_BOX,
                           'score_threshold': SCORE_THRESHOLD, 'nms_iou': NMS_IOU},
             'windows': {'size': t, 'overlap': 32},
+            'weights': 'heads.safetensors',
             'input': {'mean': MEAN.tolist(), 'std': STD.tolist()},
         },
         'training': {
@@ -391,7 +403,7 @@ def main():
             'nuclei': int(len(boxes)), 'split': 'train x < %d px, held out x >= %d px (%d tiles of %d px)'
                       % (x_split, x_split, len(held), t),
             'steps': args.steps, 'batch': args.batch, 'lr': args.lr, 'device': args.device,
-            'torch': torch.__version__, 'train_seconds': round(train_seconds, 1),
+            'torch': torch.__version__, 'train_seconds': None if args.from_checkpoint else round(train_seconds, 1),
             'reference_tile': [best['x0'], best['y0']],
         },
         'metrics_train_region': {k: metrics_train[k] for k in ('seg_head', 'seg_decoder', 'detection')},

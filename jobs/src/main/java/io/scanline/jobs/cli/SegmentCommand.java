@@ -48,7 +48,7 @@ import java.util.concurrent.Callable;
                 "<name>.results.jsonl (Kafka result records). Default model: the bundled demo nuclei model."})
 final class SegmentCommand implements Callable<Integer> {
     static final String DEMO = "demo-model";
-    static final List<String> DEMO_FILES = List.of("config.json", "weights.safetensors");
+    static final List<String> DEMO_FILES = List.of("config.json", "weights.safetensors", "heads.safetensors");
 
     @Parameters(index = "0", paramLabel = "IMAGE")
     Path image;

@@ -18,7 +18,8 @@ import java.util.List;
  *   "segmentation_decoder": {"key": "seg_decoder", "classes": [...], "subdivision": 4,
  *                            "levels": ["layer.0.output", "output.features"], "hidden": 32, "level_norm_eps": 1e-6},
  *   "detection":            {"key": "det_head", "classes": ["nucleus"], "max_box": 64, "score_threshold": 0.5, "nms_iou": 0.3},
- *   "windows":              {"size": 128, "overlap": 32}          (pixels, multiples of patch_size)
+ *   "windows":              {"size": 128, "overlap": 32},         (pixels, multiples of patch_size)
+ *   "weights":              "heads.safetensors"                   (optional: head keys in their own file)
  * }
  * </pre>
  * Glossary: D embed width, ps patch size in pixels.
@@ -48,6 +49,7 @@ public final class DenseHeads {
         this.windowOverlap = windowOverlap;
     }
 
+    /** Heads of a config whose head keys are in {@code w} (which may also hold the backbone's keys). */
     public static DenseHeads load(JsonNode config, Weights w) {
         JsonNode h = config.path("dense_heads");
         if (!h.isObject()) throw new WeightsException("config.json has no 'dense_heads' section: this model has no dense heads");

@@ -3,6 +3,7 @@ package io.scanline.kernels.heads;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.io.Safetensors;
 import io.scanline.kernels.model.ImageSource;
 import io.scanline.kernels.model.ModelFamilies;
 import io.scanline.kernels.model.ModelOutput;
@@ -17,9 +18,10 @@ import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
- * A backbone with dense heads, loaded from one model folder (config.json with a {@code dense_heads}
- * section, one weights file holding the backbone's official keys and the head keys), and the two ways
- * to run it over one image:
+ * A backbone with dense heads, loaded from one model folder: config.json with a {@code dense_heads}
+ * section; the backbone's official keys in its weights file(s), the head keys either in the file named by
+ * {@code dense_heads.weights} (so the backbone file stays a plain golden-format checkpoint that
+ * {@code scanline verify} accepts) or in the same file. Two ways to run it over one image:
  * <ul>
  *   <li>{@link #runStream}: one causal pass over the whole image, chunk by chunk; the final features of
  *       each chunk go straight to the heads (nothing of size L x D is kept). Needs a per-token head that
@@ -43,7 +45,14 @@ public final class DenseModel {
     public static DenseModel load(Path dir) throws IOException {
         JsonNode cfg = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
         Weights w = Weights.load(dir, cfg);
-        DenseHeads heads = DenseHeads.load(cfg, w);          // first: marks the head keys used
+        String headFile = cfg.path("dense_heads").path("weights").asText("");
+        DenseHeads heads;
+        if (headFile.isEmpty()) {
+            heads = DenseHeads.load(cfg, w);                 // same file: load first, so the keys count as used
+        } else {
+            Path hf = dir.resolve(headFile).normalize();
+            heads = DenseHeads.load(cfg, new Weights(hf.toString(), Safetensors.readAll(hf)));
+        }
         StreamingModel bb = ModelFamilies.get(cfg.path("family").asText("")).build(cfg, w);
         return new DenseModel(cfg, bb, heads);
     }
