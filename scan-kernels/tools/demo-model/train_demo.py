@@ -141,11 +141,14 @@ def match_f1(pred, gt, thr=0.5):
     return tp, len(pred) - tp, len(gt) - tp
 
 
-def evaluate(model, heads, rgb, mask, boxes, tiles, t, ps, device):
+def evaluate(model, heads, rgb, mask, boxes, tiles, t, ps, device, thresholds=(SCORE_THRESHOLD,)):
+    """Pooled pixel IoU/F1 of both segmentation heads and detection F1 at IoU 0.5 (one entry per score
+    threshold; 'detection' = the first), over the given tiles run one by one."""
     hp = t // ps
     acc = {k: np.zeros(3) for k in ('seg_head', 'seg_decoder')}
-    det = np.zeros(3)
+    det = {thr: np.zeros(3) for thr in thresholds}
     per_tile = []
+    cx, cy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
     with torch.no_grad():
         for (x0, y0) in tiles:
             img = torch.from_numpy(normalize(rgb[y0:y0 + t, x0:x0 + t]))[None].to(device)
@@ -156,22 +159,27 @@ def evaluate(model, heads, rgb, mask, boxes, tiles, t, ps, device):
                 acc[k] += [np.sum(p & m), np.sum(p & ~m), np.sum(~p & m)]
             score, bx = decode_boxes(raw.double(), hp, hp, ps, MAX_BOX)
             score, bx = score[0].cpu().numpy(), bx[0].cpu().numpy() + [x0, y0, x0, y0]
-            sel = np.flatnonzero(score > SCORE_THRESHOLD)
-            keep = [sel[i] for i in nms(bx[sel].tolist(), score[sel].tolist(), NMS_IOU)]
-            cx, cy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
             gt = boxes[(cx >= x0) & (cx < x0 + t) & (cy >= y0) & (cy < y0 + t)]
             gt = np.stack([np.clip(gt[:, 0], x0, x0 + t), np.clip(gt[:, 1], y0, y0 + t),
                            np.clip(gt[:, 2], x0, x0 + t), np.clip(gt[:, 3], y0, y0 + t)], 1) if len(gt) else gt
-            r = match_f1(bx[keep].tolist(), gt.tolist())
-            det += r
-            per_tile.append(dict(x0=x0, y0=y0, nuclei=int(len(gt)), detected=len(keep), tp=r[0]))
+            for i, thr in enumerate(thresholds):
+                sel = np.flatnonzero(score > thr)
+                keep = [sel[j] for j in nms(bx[sel].tolist(), score[sel].tolist(), NMS_IOU)]
+                r = match_f1(bx[keep].tolist(), gt.tolist())
+                det[thr] += r
+                if i == 0:
+                    per_tile.append(dict(x0=x0, y0=y0, nuclei=int(len(gt)), detected=len(keep), tp=r[0]))
     out = {}
     for k, (tp, fp, fn) in acc.items():
         out[k] = dict(iou=tp / max(tp + fp + fn, 1), f1=2 * tp / max(2 * tp + fp + fn, 1),
                       precision=tp / max(tp + fp, 1), recall=tp / max(tp + fn, 1))
-    tp, fp, fn = det
-    out['detection'] = dict(f1_at_iou50=2 * tp / max(2 * tp + fp + fn, 1), precision=tp / max(tp + fp, 1),
-                            recall=tp / max(tp + fn, 1), tp=int(tp), fp=int(fp), fn=int(fn))
+    by = {}
+    for thr, (tp, fp, fn) in det.items():
+        by[thr] = dict(score_threshold=thr, f1_at_iou50=2 * tp / max(2 * tp + fp + fn, 1),
+                       precision=tp / max(tp + fp, 1), recall=tp / max(tp + fn, 1), tp=int(tp), fp=int(fp), fn=int(fn))
+    out['detection'] = by[thresholds[0]]
+    if len(thresholds) > 1:
+        out['detection_by_threshold'] = list(by.values())
     out['tiles'] = len(tiles)
     out['label_pixels_fraction'] = float(np.mean([mask[y:y + t, x:x + t].mean() for x, y in tiles]))
     return out, per_tile
@@ -376,9 +384,15 @@ def main():
     torch.save({'model': model.state_dict(), 'heads': heads.state_dict()}, os.path.join(args.out, 'trained.pt'))
     model.eval()
     heads.eval()
-    metrics, per_tile = evaluate(model, heads, rgb, mask, boxes, held, t, ps, args.device)
+    # the detection score threshold is chosen on the training region (best F1 there), never on held-out tiles
     train_tiles = [(x, y) for y in range(0, h - t + 1, t) for x in range(0, x_split - t + 1, t)]
-    metrics_train, _ = evaluate(model, heads, rgb, mask, boxes, train_tiles, t, ps, args.device)
+    metrics_train, _ = evaluate(model, heads, rgb, mask, boxes, train_tiles, t, ps, args.device,
+                                thresholds=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95))
+    global SCORE_THRESHOLD
+    SCORE_THRESHOLD = max(metrics_train['detection_by_threshold'], key=lambda d: d['f1_at_iou50'])['score_threshold']
+    metrics_train['detection'] = [d for d in metrics_train['detection_by_threshold'] if d['score_threshold'] == SCORE_THRESHOLD][0]
+    print('detection score threshold (best F1 on the training region): %.2f' % SCORE_THRESHOLD)
+    metrics, per_tile = evaluate(model, heads, rgb, mask, boxes, held, t, ps, args.device, thresholds=(SCORE_THRESHOLD,))
     print(json.dumps(metrics, indent=1))
     print('train-region', json.dumps({k: metrics_train[k] for k in ('seg_head', 'seg_decoder', 'detection')}))
     # the held-out tile with most nuclei: reference tensors and the overlay come from there
@@ -406,7 +420,7 @@ def main():
             'torch': torch.__version__, 'train_seconds': None if args.from_checkpoint else round(train_seconds, 1),
             'reference_tile': [best['x0'], best['y0']],
         },
-        'metrics_train_region': {k: metrics_train[k] for k in ('seg_head', 'seg_decoder', 'detection')},
+        'metrics_train_region': {k: metrics_train[k] for k in ('seg_head', 'seg_decoder', 'detection', 'detection_by_threshold')},
     }
     export(model, heads, extra, rgb, (best['x0'], best['y0']), t, args.out, metrics, args, n_params)
     oy = min(best['y0'], h - 2 * t)
