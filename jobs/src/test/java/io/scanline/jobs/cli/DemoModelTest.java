@@ -3,6 +3,7 @@ package io.scanline.jobs.cli;
 import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.Backends;
 import io.scanline.kernels.heads.Box;
+import io.scanline.kernels.heads.BoxNms;
 import io.scanline.kernels.heads.CellHead;
 import io.scanline.kernels.heads.DenseModel;
 import io.scanline.kernels.heads.MaskBandSink;
@@ -90,6 +91,42 @@ class DemoModelTest {
         }
         assertEquals(0, mismatched, "mask pixels that disagree with the reference logits beyond the fp32 error");
         assertTrue(fg > 0, "the reference tile holds nuclei");
+    }
+
+    /**
+     * End to end with the real backbone: the streamed mask and boxes are the same for every chunk size
+     * (chunk 0 = the whole image at once). The reference backend does the same per-token arithmetic for
+     * every chunking, so exact equality is expected.
+     */
+    @Test
+    void streamedOutputsDoNotDependOnTheChunkSize() throws Exception {
+        Tensor img = io.get("input.image");
+        int h = img.dim(2), w = img.dim(3);
+        byte[] whole = null;
+        List<Box> wholeBoxes = null;
+        for (int chunk : new int[]{0, 1, 7, 8, 9, 64}) {
+            byte[] mask = new byte[h * w];
+            List<Box> boxes = new ArrayList<>();
+            try (Backend be = Backends.open("reference")) {
+                model.runStream(be, ImageSource.of(img), chunk, model.heads().segmentation(false), model.heads().detection(),
+                        new MaskBandSink() {
+                            @Override
+                            public void acceptBand(int y, int rows, byte[] px) { System.arraycopy(px, 0, mask, y * w, px.length); }
+
+                            @Override
+                            public void finish() {}
+                        }, boxes::add);
+            }
+            boxes.sort(BoxNms.ORDER);
+            if (whole == null) {
+                whole = mask;
+                wholeBoxes = boxes;
+                assertTrue(!boxes.isEmpty(), "the reference tile has detections");
+            } else {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(whole, mask, "mask, chunk " + chunk);
+                assertEquals(wholeBoxes, boxes, "boxes, chunk " + chunk);
+            }
+        }
     }
 
     @Test
