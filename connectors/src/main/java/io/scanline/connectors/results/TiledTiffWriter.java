@@ -27,6 +27,7 @@ public final class TiledTiffWriter implements AutoCloseable {
     private final FileChannel ch;
     private final int width, height, tile;
     private final Double mpp;
+    private final io.scanline.connectors.image.GeoReference geo;
     private final Level[] levels;
     private final Deflater deflater = new Deflater(6);
     private long pos;
@@ -48,6 +49,16 @@ public final class TiledTiffWriter implements AutoCloseable {
     }
 
     public TiledTiffWriter(Path file, int width, int height, int tile, Double micronsPerPixel) throws IOException {
+        this(file, width, height, tile, micronsPerPixel, null);
+    }
+
+    /**
+     * With {@code geo}, level 0 also carries GeoTIFF tags (the input's affine transform and EPSG code), so
+     * GIS tools place the mask over the input; the reduced levels are its overviews.
+     */
+    public TiledTiffWriter(Path file, int width, int height, int tile, Double micronsPerPixel,
+                           io.scanline.connectors.image.GeoReference geo) throws IOException {
+        this.geo = geo;
         if (width <= 0 || height <= 0) throw new IllegalArgumentException("mask size " + width + "x" + height);
         if (tile < 16 || tile % 16 != 0) throw new IllegalArgumentException("TIFF tile side must be a positive multiple of 16, got " + tile);
         if (micronsPerPixel != null && !(micronsPerPixel > 0)) throw new IllegalArgumentException("microns per pixel must be > 0");
@@ -133,14 +144,23 @@ public final class TiledTiffWriter implements AutoCloseable {
     }
 
     private int entries(Level l) {
-        return mpp != null ? 15 : 12;
+        return (mpp != null ? 15 : 12) + (geoOn(l) ? (northUp() ? 3 : 2) : 0);
+    }
+
+    private boolean northUp() {
+        double[] g = geo.geoTransform();
+        return g[2] == 0 && g[4] == 0 && g[5] < 0;
+    }
+
+    private boolean geoOn(Level l) {
+        return geo != null && l.k == 0;
     }
 
     /** One IFD at file offset {@code at}: entries, next-IFD pointer (0, patched by the next level), then out-of-line values. */
     private byte[] ifd(Level l, long at) {
         int n = entries(l), tiles = l.tiles.size();
         long extra = at + 2 + 12L * n + 4;
-        ByteBuffer e = le(2 + 12 * n + 4), out = le(tiles * 8 + 16);
+        ByteBuffer e = le(2 + 12 * n + 4), out = le(tiles * 8 + 16 + 256);
         e.putShort((short) n);
         entry(e, 254, 4, 1, l.k == 0 ? 0 : 1);    // NewSubfileType: reduced-resolution for k > 0
         entry(e, 256, 4, 1, l.w);
@@ -167,6 +187,7 @@ public final class TiledTiffWriter implements AutoCloseable {
         for (long[] t : l.tiles) out.putInt((int) t[1]);
         entry(e, 324, 4, tiles, tiles == 1 ? l.tiles.get(0)[0] : offAt);
         entry(e, 325, 4, tiles, tiles == 1 ? l.tiles.get(0)[1] : lenAt);
+        if (geoOn(l)) geoTags(e, out, extra);
         if (e.position() != 2 + 12 * n) throw new IllegalStateException("IFD entry count");
         e.putInt(0);
         byte[] r = new byte[e.capacity() + out.position()];
@@ -174,6 +195,37 @@ public final class TiledTiffWriter implements AutoCloseable {
         System.arraycopy(out.array(), 0, r, e.capacity(), out.position());
         check(at + r.length);
         return r;
+    }
+
+    /**
+     * GeoTIFF 1.0 tags: north-up transforms as ModelPixelScale + ModelTiepoint (what most readers expect),
+     * others as ModelTransformation; GeoKeyDirectory with PixelIsArea (the transform's corner convention)
+     * and the EPSG code, as geographic for codes 4000..4999 (EPSG's geographic 2D range) else projected.
+     */
+    private void geoTags(ByteBuffer e, ByteBuffer out, long extra) {
+        double[] g = geo.geoTransform();
+        if (northUp()) {
+            long at = extra + out.position();
+            out.putDouble(g[1]).putDouble(-g[5]).putDouble(0);
+            entry(e, 33550, 12, 3, at);
+            at = extra + out.position();
+            out.putDouble(0).putDouble(0).putDouble(0).putDouble(g[0]).putDouble(g[3]).putDouble(0);
+            entry(e, 33922, 12, 6, at);
+        } else {
+            long at = extra + out.position();
+            double[] m = {g[1], g[2], 0, g[0], g[4], g[5], 0, g[3], 0, 0, 0, 0, 0, 0, 0, 1};
+            for (double v : m) out.putDouble(v);
+            entry(e, 34264, 12, 16, at);
+        }
+        int epsg = geo.epsg();
+        boolean geographic = epsg >= 4000 && epsg < 5000;
+        short[] keys = epsg > 0
+                ? new short[]{1, 1, 0, 3, 1024, 0, 1, (short) (geographic ? 2 : 1), 1025, 0, 1, 1,
+                        (short) (geographic ? 2048 : 3072), 0, 1, (short) epsg}
+                : new short[]{1, 1, 0, 1, 1025, 0, 1, 1};
+        long at = extra + out.position();
+        for (short k : keys) out.putShort(k);
+        entry(e, 34735, 3, keys.length, at);
     }
 
     private static void entry(ByteBuffer e, int tag, int type, int count, long value) {

@@ -77,6 +77,26 @@ class TiledTiffWriterTest {
         }
     }
 
+    /** A mask written with the orthophoto's georeferencing reads back with it (checked with the ingest reader). */
+    @Test
+    void georeferencedMaskCarriesTheInputTransformAndCrs() throws Exception {
+        io.scanline.connectors.image.GeoReference geo = new io.scanline.connectors.image.GeoReference(
+                new double[]{321000, 2, 0, 130800.944427, 0, -2}, 27700, false);
+        Path f = dir.resolve("geo.tif");
+        try (TiledTiffWriter tw = new TiledTiffWriter(f, 300, 200, 128, null, geo)) {
+            tw.writeRows(0, 200, new byte[300 * 200]);
+        }
+        Map<Integer, long[]>[] ifds = MiniTiff.read(f);
+        assertTrue(ifds[0].containsKey(33550) && ifds[0].containsKey(33922) && ifds[0].containsKey(34735));
+        assertTrue(!ifds[1].containsKey(34735), "overviews inherit the georeferencing");
+        try (io.scanline.connectors.image.ImageSource src = io.scanline.connectors.image.ImageSources.open(f,
+                io.scanline.connectors.ingest.IngestLimits.defaults())) {
+            io.scanline.connectors.image.GeoReference back = src.geoReference().orElseThrow();
+            assertEquals(27700, back.epsg());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(geo.geoTransform(), back.geoTransform(), 1e-9);
+        }
+    }
+
     @Test
     void rejectsMisuse() throws Exception {
         Path f = dir.resolve("bad.tif");
@@ -112,6 +132,7 @@ class TiledTiffWriterTest {
                     for (int j = 0; j < count; j++) {
                         if (type == 3) v[j] = b.getShort(at + 2 * j) & 0xFFFF;
                         else if (type == 4) v[j] = Integer.toUnsignedLong(b.getInt(at + 4 * j));
+                        else if (type == 12) v[j] = b.getLong(at + 8 * j);
                         else { v[2 * j] = Integer.toUnsignedLong(b.getInt(at + 8 * j)); v[2 * j + 1] = Integer.toUnsignedLong(b.getInt(at + 8 * j + 4)); }
                     }
                     m.put(tag, v);

@@ -118,7 +118,7 @@ final class SegmentCommand implements Callable<Integer> {
         byte[] mask = small ? new byte[w * h] : null;
         Path tif = out.resolve(name + ".mask.tif");
         List<Box> boxes = new ArrayList<>();
-        try (Backend be = Backends.open(backend); TiledTiffWriter tw = new TiledTiffWriter(tif, w, h, 256, mpp)) {
+        try (Backend be = Backends.open(backend); TiledTiffWriter tw = new TiledTiffWriter(tif, w, h, 256, mpp, geo)) {
             MaskBandSink sink = new MaskBandSink() {
                 @Override
                 public void acceptBand(int y, int rows, byte[] px) {
