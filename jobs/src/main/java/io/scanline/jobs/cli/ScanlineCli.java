@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 PlanCommand.class,
                 RunLocalCommand.class,
                 RunKafkaCommand.class,
+                SegmentCommand.class,
         })
 public final class ScanlineCli implements Runnable {
 
