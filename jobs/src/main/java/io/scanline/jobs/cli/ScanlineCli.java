@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "scanline", mixinStandardHelpOptions = true, version = "scanline 0.1.0",
         description = "Streaming long-sequence vision models over gigapixel images.",
-        subcommands = {VerifyCommand.class, BenchCommand.class, BackendsCommand.class})
+        subcommands = {VerifyCommand.class, BenchCommand.class, BackendsCommand.class,
+                RunLocalCommand.class, RunKafkaCommand.class})
 public final class ScanlineCli implements Runnable {
 
     @CommandLine.Spec

@@ -1,0 +1,27 @@
+package io.scanline.kernels.stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.model.Weights;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Builds the stream engine of a model folder ({@code config.json} + weights) by its family. */
+public final class ScanEngines {
+    private ScanEngines() {}
+
+    public static ScanEngine load(Path modelDir, Backend backend) throws IOException {
+        Path cfgFile = modelDir.resolve("config.json");
+        if (!Files.isRegularFile(cfgFile)) throw new IOException(modelDir + ": no config.json (is this a model folder?)");
+        JsonNode cfg = new ObjectMapper().readTree(cfgFile.toFile());
+        String family = cfg.path("family").asText("");
+        if (family.equals(DefocusScanEngine.FAMILY)) {
+            return new DefocusScanEngine(cfg, Weights.load(modelDir, cfg), backend);
+        }
+        throw new IllegalArgumentException(modelDir + ": family '" + family + "' has no stream engine yet (supported: "
+                + DefocusScanEngine.FAMILY + ")");
+    }
+}
