@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Local-cluster end-to-end check, run by .ci/run after the Maven tests: a real KRaft Kafka broker
 # and a real standalone Flink cluster (JobManager + TaskManager processes, not a mini cluster) on
-# loopback, started from Maven-resolved jars. See deploy/README.md, "Local cluster".
+# loopback, started from Maven-resolved jars, running the streaming job on the sample images with a
+# savepoint restart in between. See deploy/README.md, "Local cluster (no Docker)".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -12,4 +13,4 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
-exec timeout 600 bash deploy/local/e2e.sh bringup
+exec timeout 900 bash deploy/local/e2e.sh full

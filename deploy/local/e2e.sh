@@ -3,13 +3,17 @@
 #
 #   e2e.sh bringup   Kafka (KRaft) + topics + Flink JobManager/TaskManager, REST health checks,
 #                    then stop everything by pid and check that nothing is left listening.
+#   e2e.sh full      bringup, then the streaming job (jobs/target/scanline.jar, run-kafka) on the
+#                    sample images through the real broker and the standalone cluster: results
+#                    checked against the local mode of the same job, stop with a savepoint, restart
+#                    from it, more images (one corrupt: dead letter), exactly one result per image.
 #
 # Every process is stopped on exit, also on failure (trap). Each check prints "ok - ..." or fails
 # the script with "not ok - ...", so the log shows what was and was not verified.
 source "$(dirname "$0")/lib.sh"
 
 mode=${1:-bringup}
-[[ $mode == bringup ]] || die "usage: e2e.sh bringup"
+[[ $mode == bringup || $mode == full ]] || die "usage: e2e.sh bringup|full"
 for tool in curl jq java mvn; do command -v "$tool" >/dev/null || die "$tool is required"; done
 
 export SCANLINE_LOCAL_DIR="${SCANLINE_LOCAL_DIR:-$LOCAL_HOME/target/e2e-run}"
@@ -32,6 +36,69 @@ on_exit() {
 trap on_exit EXIT
 # A TERM/INT (CI timeout, Ctrl-C) exits through on_exit too, so nothing is left running.
 trap 'exit 143' TERM INT
+
+# The streaming job on the sample images (mode "full"); runs between bring-up and teardown.
+job_flow() {
+  local shared="${SCANLINE_SHARED:-$REPO_ROOT/../shared}"
+  local model="$shared/golden/defocus_mamba_d3_224x224" image="$shared/testdata/pathology/ihc.png"
+  local corrupt="$shared/testdata/corrupt/minimal_IFD_with_endless_loop.tif"
+  local jar="$REPO_ROOT/jobs/target/scanline.jar"
+  for f in "$model/config.json" "$image" "$corrupt"; do [[ -f $f ]] || fail "sample data missing: $f"; done
+  [[ -f $jar ]] || (cd "$REPO_ROOT" && mvn -B -ntp -q -pl jobs -am package -DskipTests) || fail "could not build $jar"
+  export SCANLINE_JAR="$jar" SCANLINE_MODEL="$model"
+
+  # Reference: the same job in local mode (embedded mini cluster) on the same image.
+  java -jar "$jar" run-local --quiet --model "$model" --input "$image" --out "$RUN_DIR/reference" >"$LOG_DIR/run-local.out" 2>&1 ||
+    fail "local-mode reference run failed: $(tail -n 5 "$LOG_DIR/run-local.out")"
+  local ref_logits; ref_logits=$(jq -c '.logits' "$RUN_DIR/reference/ihc.png.json")
+  [[ $ref_logits == \[* ]] || fail "no logits in the local-mode reference"
+  ok "local-mode reference result for ihc.png"
+
+  local job1 job2 savepoint results logits1 logits2
+  job1=$("$LOCAL_HOME/submit-job.sh")
+  ok "streaming job $job1 submitted through REST and running on the standalone cluster"
+
+  "$LOCAL_HOME/feed-images.sh" "$image"
+  results=$("$LOCAL_HOME/show-results.sh" results 1 180) || fail "no result for ihc.png"
+  [[ $(jq -s 'length' <<<"$results") == 1 ]] || fail "expected 1 result, got: $results"
+  logits1=$(jq -c 'select(.image=="ihc.png" and .kind=="RESULT") | .logits' <<<"$results")
+  [[ -n $logits1 ]] || fail "result is not a RESULT for ihc.png: $results"
+  [[ $(jq -r '.tokens' <<<"$results") == 1024 ]] || fail "ihc.png (512x512, patch 16) must give 1024 tokens: $results"
+  [[ $logits1 == "$ref_logits" ]] || fail "Kafka result differs from local mode: $logits1 vs $ref_logits"
+  ok "ihc.png through Kafka -> Flink -> Kafka (read_committed) equals the local-mode result"
+
+  savepoint=$("$LOCAL_HOME/stop-job.sh" "$job1")
+  [[ -f ${savepoint#file:}/_metadata ]] || fail "savepoint $savepoint has no _metadata"
+  ok "job stopped with savepoint $savepoint"
+
+  job2=$("$LOCAL_HOME/submit-job.sh" --savepoint "$savepoint")
+  local restored
+  restored=$(rest "$FLINK_REST/jobs/$job2/checkpoints" | jq -r '.latest.restored.external_path // empty')
+  [[ $restored == "$savepoint" || file:$restored == "$savepoint" || $restored == "file:${savepoint#file:}" ]] ||
+    fail "job $job2 did not restore from $savepoint (restored: '$restored')"
+  ok "job $job2 restarted from the savepoint"
+
+  cp "$image" "$RUN_DIR/ihc-after-restore.png"
+  "$LOCAL_HOME/feed-images.sh" "$RUN_DIR/ihc-after-restore.png" "$corrupt"
+  results=$("$LOCAL_HOME/show-results.sh" results 2 180) || fail "no result after the restart"
+  [[ $(jq -s '[.[] | select(.kind=="RESULT" and .image=="ihc.png")] | length' <<<"$results") == 1 ]] ||
+    fail "ihc.png must have exactly one result after the restart: $results"
+  logits2=$(jq -c 'select(.image=="ihc-after-restore.png") | .logits' <<<"$results")
+  [[ $logits2 == "$logits1" ]] || fail "same pixels after the restart gave other logits: $logits2"
+  ok "after the restart: one result per image, the same pixels give the same logits"
+
+  local dead
+  dead=$("$LOCAL_HOME/show-results.sh" dead-letters 1 120) || fail "no dead letter for the corrupt image"
+  jq -e --arg id "$(basename "$corrupt")" 'select(.image==$id and .kind=="DEAD_LETTER" and (.reason | length > 0))' <<<"$dead" >/dev/null ||
+    fail "dead letter for $(basename "$corrupt") missing or without reason: $dead"
+  [[ $(jq -s 'length' <<<"$dead") == 1 ]] || fail "expected exactly one dead letter: $dead"
+  ok "corrupt image on dead-letters with reason: $(jq -r '.reason' <<<"$dead" | head -c 120)"
+
+  rest -X PATCH "$FLINK_REST/jobs/$job2?mode=cancel" >/dev/null
+  wait_until 60 "job $job2 cancelled" bash -c "curl -s --max-time 10 $FLINK_REST/jobs/$job2 | jq -e '.state == \"CANCELED\"'" ||
+    fail "job $job2 did not cancel"
+  ok "job $job2 cancelled"
+}
 
 rm -rf "$RUN_DIR"
 started=$SECONDS
@@ -70,6 +137,8 @@ tm_id=$(rest "$FLINK_REST/taskmanagers" | jq -r '.taskmanagers[0].id')
 rest "$FLINK_REST/taskmanagers/$tm_id" | jq -e '.memoryConfiguration.managedMemory > 0' >/dev/null ||
   fail "TaskManager has no managed memory (RocksDB needs it)"
 ok "TaskManager $tm_id registered with managed memory for RocksDB"
+
+[[ $mode == full ]] && job_flow
 
 "$LOCAL_HOME/stop-all.sh"
 for name in kafka flink-jobmanager flink-taskmanager; do

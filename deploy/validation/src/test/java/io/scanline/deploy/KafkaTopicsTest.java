@@ -75,14 +75,14 @@ class KafkaTopicsTest {
     @Test
     void strimziTopicsEqualTopicsConf() {
         Map<String, Topic> conf = topicsConf(DeployFiles.text("kafka/topics.conf"));
-        assertEquals(List.of("images", "results", "dead-letter"), List.copyOf(conf.keySet()));
+        assertEquals(List.of("images", "results", "dead-letters"), List.copyOf(conf.keySet()));
         assertEquals(List.of(), drift(conf, strimziTopics(DeployFiles.documents("k8s/kafka-topics.yaml"))));
     }
 
     @Test
     void deadLetterHoldsTheLargestInputWithItsReason() {
         Map<String, Topic> conf = topicsConf(DeployFiles.text("kafka/topics.conf"));
-        assertTrue(conf.get("dead-letter").maxMessageBytes() > conf.get("images").maxMessageBytes());
+        assertTrue(conf.get("dead-letters").maxMessageBytes() > conf.get("images").maxMessageBytes());
     }
 
     @Test
