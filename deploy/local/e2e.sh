@@ -138,6 +138,12 @@ rest "$FLINK_REST/taskmanagers/$tm_id" | jq -e '.memoryConfiguration.managedMemo
   fail "TaskManager has no managed memory (RocksDB needs it)"
 ok "TaskManager $tm_id registered with managed memory for RocksDB"
 
+for name in kafka flink-jobmanager flink-taskmanager; do
+  wild=$(wildcard_listeners "$(cat "$(pid_file "$name")")")
+  [[ -z $wild ]] || fail "$name listens on all interfaces: $wild"
+done
+ok "Kafka, JobManager and TaskManager listen on loopback only"
+
 [[ $mode == full ]] && job_flow
 
 "$LOCAL_HOME/stop-all.sh"

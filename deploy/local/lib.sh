@@ -87,6 +87,17 @@ require_free_port() {
 
 pid_file() { echo "$PID_DIR/$1.pid"; }
 
+# wildcard_listeners PID: prints the listening TCP sockets of PID bound to every interface
+# (0.0.0.0 or ::), read from /proc; prints nothing when all of its listeners are on loopback.
+wildcard_listeners() {
+  local pid=$1 inodes
+  inodes=$(find "/proc/$pid/fd" -lname 'socket:*' -printf '%l\n' 2>/dev/null | tr -dc '0-9\n' | sort -u)
+  [[ -n $inodes ]] || return 0
+  awk -v inodes="$inodes" 'BEGIN { n = split(inodes, a, "\n"); for (i = 1; i <= n; i++) want[a[i]] = 1 }
+    FNR > 1 && $4 == "0A" && ($10 in want) { split($2, addr, ":"); if (addr[1] ~ /^0+$/) print FILENAME, $2 }' \
+    /proc/net/tcp /proc/net/tcp6
+}
+
 # running NAME: true when NAME's recorded pid is alive.
 running() {
   local f; f=$(pid_file "$1")
