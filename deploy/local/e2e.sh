@@ -30,7 +30,7 @@ on_exit() {
       [[ -f $f ]] && { echo "== $f"; tail -n 40 "$f"; }
     done
   fi
-  "$LOCAL_HOME/stop-all.sh" || true
+  if compgen -G "$PID_DIR/*.pid" >/dev/null; then "$LOCAL_HOME/stop-all.sh" || true; fi
   exit "$rc"
 }
 trap on_exit EXIT
