@@ -3,18 +3,23 @@
 # then run), optionally restoring from a savepoint, and waits until every task runs.
 # Prints the job id on stdout.
 #
-#   submit-job.sh [--savepoint PATH] [-- EXTRA_JOB_ARGS...]
+#   submit-job.sh [--savepoint PATH] [--until-finished] [-- EXTRA_JOB_ARGS...]
+#
+# --until-finished waits for a bounded job (a backfill: -- --backfill-until EPOCH_MS) to finish
+# instead of waiting for its tasks to run.
 #
 # Environment: SCANLINE_JAR (default jobs/target/scanline.jar), SCANLINE_MODEL (default
 # ../shared/golden/defocus_mamba_d3_224x224), SCANLINE_BACKEND (default reference),
-# SCANLINE_CHECKPOINT_MS (default 2000).
+# SCANLINE_CHECKPOINT_MS (default 2000), SCANLINE_GROUP (Kafka consumer group, default scanline-local).
 source "$(dirname "$0")/lib.sh"
 
 savepoint=""
+until_finished=false
 extra=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --savepoint) savepoint=$2; shift 2 ;;
+    --until-finished) until_finished=true; shift ;;
     --) shift; extra=("$@"); break ;;
     *) die "unknown argument $1" ;;
   esac
@@ -38,7 +43,7 @@ fi
 jar_id=$(cat "$jar_id_file")
 
 args=(run-kafka --model "$model" --bootstrap "$BOOTSTRAP"
-      --images images --results results --dead-letters dead-letters --group scanline-local
+      --images images --results results --dead-letters dead-letters --group "${SCANLINE_GROUP:-scanline-local}"
       --backend "${SCANLINE_BACKEND:-reference}" --checkpoint-ms "${SCANLINE_CHECKPOINT_MS:-2000}" "${extra[@]}")
 # ClusterEntry, not ScanlineCli: main runs inside the JobManager and must not call System.exit.
 args_json=$(printf '%s\n' "${args[@]}" | jq -R . | jq -sc .)
@@ -50,6 +55,17 @@ resp=$(rest --max-time 180 -X POST -H 'Content-Type: application/json' -d "$body
 job_id=$(jq -r '.jobid // empty' <<<"$resp")
 [[ -n $job_id ]] || die "job submission failed: $resp"
 
+if $until_finished; then
+  finished() {
+    local st; st=$(rest "$FLINK_REST/jobs/$job_id" | jq -r '.state')
+    [[ $st == FAILED || $st == CANCELED ]] && die "job $job_id ended $st"
+    [[ $st == FINISHED ]]
+  }
+  wait_until "$START_TIMEOUT_S" "job $job_id finished" finished || die "job $job_id did not finish"
+  log "job $job_id finished"
+  echo "$job_id"
+  exit 0
+fi
 all_running() {
   rest "$FLINK_REST/jobs/$job_id" | jq -e '.state == "RUNNING" and ([.vertices[].status] | all(. == "RUNNING"))'
 }
