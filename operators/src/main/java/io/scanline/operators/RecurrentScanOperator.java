@@ -67,7 +67,18 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
 
     /** Job accumulators: nanoseconds inside engine bundle calls, and patch tokens scanned. */
     public static final String ACC_ENGINE_NANOS = "scanline.engineNanos", ACC_TOKENS = "scanline.tokens",
-            ACC_RESULTS = "scanline.results", ACC_DEAD_LETTERS = "scanline.scanDeadLetters";
+            ACC_RESULTS = "scanline.results", ACC_DEAD_LETTERS = "scanline.scanDeadLetters",
+            ACC_OPERATOR_NANOS = "scanline.scanOperatorNanos";
+    private transient LongCounter operatorNanosAcc;
+    /** Images whose scan was restored from a checkpoint in the middle (this attempt, this subtask). */
+    public static final String ACC_RESTORED_MID_SCAN = "scanline.restoredMidScan";
+    private transient boolean restored;
+
+    @Override
+    public void initializeState(org.apache.flink.runtime.state.StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        restored = context.isRestored();
+    }
 
     public RecurrentScanOperator(EngineSpec spec, int maxBundleChunks, long maxBundleBytes) {
         if (maxBundleChunks < 1 || maxBundleBytes < 1) throw new IllegalArgumentException("bundle limits must be positive");
@@ -103,6 +114,18 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
         deadAcc = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_RESULTS, resultsAcc);
         getRuntimeContext().addAccumulator(ACC_DEAD_LETTERS, deadAcc);
+        operatorNanosAcc = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_OPERATOR_NANOS, operatorNanosAcc);
+        LongCounter restoredAcc = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_RESTORED_MID_SCAN, restoredAcc);
+        if (restored) {
+            try (var keys = getKeyedStateBackend().getKeys("scan-state", org.apache.flink.runtime.state.VoidNamespace.INSTANCE)) {
+                long n = keys.count();
+                restoredAcc.add(n);
+                inFlight = n;
+                LOG.info("restored the scan state of {} image(s) in the middle of their scan", n);
+            }
+        }
     }
 
     /** GPU index: Flink external resource "gpu" in a cluster; the environment in a mini cluster. */
@@ -162,6 +185,15 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
 
     private void flush() throws Exception {
         if (pending.isEmpty()) return;
+        long start = System.nanoTime();
+        try {
+            flushRounds();
+        } finally {
+            operatorNanosAcc.add(System.nanoTime() - start);
+        }
+    }
+
+    private void flushRounds() throws Exception {
         Map<String, ArrayDeque<ChunkRecord>> byKey = new LinkedHashMap<>();
         for (ChunkRecord r : pending) byKey.computeIfAbsent(r.imageId, k -> new ArrayDeque<>()).add(r);
         pending.clear();

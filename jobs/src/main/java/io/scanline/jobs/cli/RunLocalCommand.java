@@ -61,6 +61,10 @@ public final class RunLocalCommand implements Callable<Integer> {
         System.out.printf("end to end: %.3f MP, job %.2f s (%.2f s with mini cluster start) = %.4f MP/s; engine %.2f s, "
                         + "outside the engine %.0f%% of the job%n", r.inputPixels() / 1e6, r.jobSeconds(), r.wallSeconds(),
                 r.megapixelsPerSecond(), r.engineSeconds(), 100 * r.shareOutsideEngine());
+        System.out.printf("time split: engine %.2f s, scan operator around it %.2f s, read + patchify %.2f s, "
+                        + "rest of the job (deploy, open, transfer, sinks) %.2f s%n", r.engineSeconds(),
+                r.scanOperatorSeconds() - r.engineSeconds(), r.patchifySeconds(),
+                r.jobSeconds() - r.scanOperatorSeconds() - r.patchifySeconds());
         return 0;
     }
 }

@@ -17,10 +17,11 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Local-mode sink (run it with parallelism 1): assembles each image's per-patch classes and writes, at
+ * Local-mode sink: assembles each image's per-patch classes and writes, at
  * its RESULT, {@code <id>.json} (logits, class, grid and the patch class map as rows); dead letters
  * are appended to {@code dead-letters.jsonl}. Prints per-image progress. Writes are not transactional:
- * local mode is for files and demos; exactly-once output is the Kafka sink's job.
+ * local mode is for files and demos; exactly-once output is the Kafka sink's job. Any parallelism works:
+ * an image's events all come from one scan subtask, forwarded to the same sink subtask.
  *
  * <p>Glossary: Hp × Wp patch grid of an image.
  */

@@ -22,7 +22,7 @@ public final class LocalRun {
 
     /** What one run did; engine time is inside the scan engine's bundle calls (backend plus stacking). */
     public record Summary(long results, long deadLetters, long tokens, long inputPixels, double wallSeconds,
-                          double jobSeconds, double engineSeconds) {
+                          double jobSeconds, double engineSeconds, double scanOperatorSeconds, double patchifySeconds) {
         /** Over the job's own run time (mini cluster start-up excluded). */
         public double megapixelsPerSecond() {
             return inputPixels / 1e6 / jobSeconds;
@@ -59,7 +59,8 @@ public final class LocalRun {
         double wall = (System.nanoTime() - t0) / 1e9;
         return new Summary(acc(r, RecurrentScanOperator.ACC_RESULTS),
                 acc(r, RecurrentScanOperator.ACC_DEAD_LETTERS) + acc(r, PatchifyFunction.ACC_REJECTED),
-                acc(r, RecurrentScanOperator.ACC_TOKENS), pixels, wall, r.getNetRuntime() / 1e3, acc(r, RecurrentScanOperator.ACC_ENGINE_NANOS) / 1e9);
+                acc(r, RecurrentScanOperator.ACC_TOKENS), pixels, wall, r.getNetRuntime() / 1e3, acc(r, RecurrentScanOperator.ACC_ENGINE_NANOS) / 1e9,
+                acc(r, RecurrentScanOperator.ACC_OPERATOR_NANOS) / 1e9, acc(r, PatchifyFunction.ACC_PATCHIFY_NANOS) / 1e9);
     }
 
     private static long acc(JobExecutionResult r, String name) {

@@ -174,6 +174,7 @@ class KafkaStreamingITCase {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+        conf.set(org.apache.flink.configuration.HeartbeatManagerOptions.HEARTBEAT_INTERVAL, Duration.ofMillis(500));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
         JobSettings s = JobSettings.defaults(MODEL.toString(), 16).withBackend("failing-once").withChunk(4).withBundle(1)
                 .withEmitPatches(false).withParallelism(2);
@@ -191,6 +192,14 @@ class KafkaStreamingITCase {
             assertEquals("broken.jpg", dead.get(0).get("image").asText());
             assertTrue(dead.get(0).get("reason").asText().startsWith("cannot decode"), dead.get(0).toString());
             assertFalse(job.getJobStatus().get().isGloballyTerminalState(), "the job keeps running");
+            // running tasks report accumulators with their heartbeats (every 500 ms here)
+            Object restored = null;
+            for (int i = 0; i < 20 && !(restored instanceof Number n && n.longValue() >= 1); i++) {
+                Thread.sleep(250);
+                restored = job.getAccumulators().get().get(io.scanline.operators.RecurrentScanOperator.ACC_RESTORED_MID_SCAN);
+            }
+            assertTrue(restored instanceof Number n && n.longValue() >= 1,
+                    "the restart resumed at least one image from a mid-image checkpoint: " + restored);
         } finally {
             job.cancel().get();
         }
