@@ -6,7 +6,8 @@
 #   e2e.sh full      bringup, then the streaming job (jobs/target/scanline.jar, run-kafka) on the
 #                    sample images through the real broker and the standalone cluster: results
 #                    checked against the local mode of the same job, stop with a savepoint, restart
-#                    from it, more images (one corrupt: dead letter), exactly one result per image.
+#                    from it, more images (one corrupt: dead letter), exactly one result per image;
+#                    then a bounded backfill (BATCH) over the same topic, which re-scores them.
 #
 # Every process is stopped on exit, also on failure (trap). Each check prints "ok - ..." or fails
 # the script with "not ok - ...", so the log shows what was and was not verified.
@@ -98,8 +99,22 @@ job_flow() {
   wait_until 60 "job $job2 cancelled" bash -c "curl -s --max-time 10 $FLINK_REST/jobs/$job2 | jq -e '.state == \"CANCELED\"'" ||
     fail "job $job2 did not cancel"
   ok "job $job2 cancelled"
-}
 
+  # Backfill: the same jar, bounded to what "images" holds now, BATCH mode, runs to the end.
+  local job3 until_ms
+  until_ms=$(($(date +%s) * 1000 + 1000))
+  job3=$(SCANLINE_GROUP=scanline-local-backfill "$LOCAL_HOME/submit-job.sh" --until-finished -- --backfill-until "$until_ms") ||
+    fail "backfill did not finish"
+  ok "backfill job $job3 (BATCH, bounded at $until_ms) finished"
+  results=$("$LOCAL_HOME/show-results.sh" results 4 120) || fail "backfill results missing"
+  [[ $(jq -s '[.[] | select(.kind=="RESULT")] | length' <<<"$results") == 4 ]] ||
+    fail "expected 2 streaming + 2 backfill results: $results"
+  [[ $(jq -c -s '[.[] | .logits] | unique | length' <<<"$results") == 1 ]] ||
+    fail "backfill results differ from the streaming results: $results"
+  dead=$("$LOCAL_HOME/show-results.sh" dead-letters 2 60) || fail "backfill dead letter missing"
+  [[ $(jq -s 'length' <<<"$dead") == 2 ]] || fail "expected the corrupt image dead-lettered once per run: $dead"
+  ok "backfill re-scored both images with identical logits and dead-lettered the corrupt one again"
+}
 rm -rf "$RUN_DIR"
 started=$SECONDS
 

@@ -143,7 +143,7 @@ class DeploymentConsistencyTest {
     void localClusterRunsTheSameStateAndClassloadingSetup() {
         Map<String, String> local = FlinkConfigurationTest.localConfig();
         Map<String, String> prod = FlinkConfigurationTest.flinkConfiguration(STREAMING);
-        for (String k : List.of("state.backend.type", "execution.checkpointing.incremental", "execution.checkpointing.mode",
+        for (String k : List.of("state.backend.type", "execution.checkpointing.incremental", "execution.checkpointing.mode", "execution.checkpointing.unaligned.enabled",
                 "execution.checkpointing.externalized-checkpoint-retention", "classloader.parent-first-patterns.additional",
                 "restart-strategy.type", "jobmanager.execution.failover-strategy")) {
             assertEquals(prod.get(k), local.get(k), k);
