@@ -7,6 +7,7 @@
 #                    sample images through the real broker and the standalone cluster: results
 #                    checked against the local mode of the same job, stop with a savepoint, restart
 #                    from it, more images (one corrupt: dead letter), exactly one result per image;
+#                    the TaskManager killed and replaced: recovery from a checkpoint, still one result;
 #                    then a bounded backfill (BATCH) over the same topic, which re-scores them.
 #
 # Every process is stopped on exit, also on failure (trap). Each check prints "ok - ..." or fails
@@ -95,6 +96,28 @@ job_flow() {
   [[ $(jq -s 'length' <<<"$dead") == 1 ]] || fail "expected exactly one dead letter: $dead"
   ok "corrupt image on dead-letters with reason: $(jq -r '.reason' <<<"$dead" | head -c 120)"
 
+  # Failure: the TaskManager dies (SIGKILL); a new one registers, the job restores its latest
+  # checkpoint, and the next image still gets exactly one result.
+  local tm_pid; tm_pid=$(cat "$(pid_file flink-taskmanager)")
+  kill -KILL "$tm_pid"; rm -f "$(pid_file flink-taskmanager)"
+  log "killed the TaskManager (pid $tm_pid)"
+  job_state() { rest "$FLINK_REST/jobs/$job2" | jq -e --arg s "$1" '.state == $s'; }
+  "$LOCAL_HOME/start-flink.sh"
+  restored_from_checkpoint() {
+    rest "$FLINK_REST/jobs/$job2" | jq -e '.state == "RUNNING" and ([.vertices[].status] | all(. == "RUNNING"))' &&
+      rest "$FLINK_REST/jobs/$job2/checkpoints" | jq -e '.latest.restored.is_savepoint == false'
+  }
+  wait_until "$START_TIMEOUT_S" "job $job2 restored from a checkpoint" restored_from_checkpoint ||
+    fail "job $job2 did not recover from the TaskManager loss: $(rest "$FLINK_REST/jobs/$job2/checkpoints" | jq -c '.latest.restored')"
+  ok "TaskManager killed; job $job2 recovered from checkpoint $(rest "$FLINK_REST/jobs/$job2/checkpoints" | jq -r '.latest.restored.id')"
+  cp "$image" "$RUN_DIR/ihc-after-failover.png"
+  "$LOCAL_HOME/feed-images.sh" "$RUN_DIR/ihc-after-failover.png"
+  results=$("$LOCAL_HOME/show-results.sh" results 3 180) || fail "no result after the failover"
+  [[ $(jq -s '[.[] | select(.kind=="RESULT")] | group_by(.image) | map(length) | . == [1,1,1]' <<<"$results") == true ]] ||
+    fail "expected exactly one result for each of 3 images after the failover: $results"
+  [[ $(jq -c -s '[.[] | .logits] | unique | length' <<<"$results") == 1 ]] || fail "logits changed after the failover: $results"
+  ok "after the failover: exactly one result per image, same logits"
+
   rest -X PATCH "$FLINK_REST/jobs/$job2?mode=cancel" >/dev/null
   wait_until 60 "job $job2 cancelled" bash -c "curl -s --max-time 10 $FLINK_REST/jobs/$job2 | jq -e '.state == \"CANCELED\"'" ||
     fail "job $job2 did not cancel"
@@ -106,14 +129,14 @@ job_flow() {
   job3=$(SCANLINE_GROUP=scanline-local-backfill "$LOCAL_HOME/submit-job.sh" --until-finished -- --backfill-until "$until_ms") ||
     fail "backfill did not finish"
   ok "backfill job $job3 (BATCH, bounded at $until_ms) finished"
-  results=$("$LOCAL_HOME/show-results.sh" results 4 120) || fail "backfill results missing"
-  [[ $(jq -s '[.[] | select(.kind=="RESULT")] | length' <<<"$results") == 4 ]] ||
-    fail "expected 2 streaming + 2 backfill results: $results"
+  results=$("$LOCAL_HOME/show-results.sh" results 6 120) || fail "backfill results missing"
+  [[ $(jq -s '[.[] | select(.kind=="RESULT")] | length' <<<"$results") == 6 ]] ||
+    fail "expected 3 streaming + 3 backfill results: $results"
   [[ $(jq -c -s '[.[] | .logits] | unique | length' <<<"$results") == 1 ]] ||
     fail "backfill results differ from the streaming results: $results"
   dead=$("$LOCAL_HOME/show-results.sh" dead-letters 2 60) || fail "backfill dead letter missing"
   [[ $(jq -s 'length' <<<"$dead") == 2 ]] || fail "expected the corrupt image dead-lettered once per run: $dead"
-  ok "backfill re-scored both images with identical logits and dead-lettered the corrupt one again"
+  ok "backfill re-scored the three images with identical logits and dead-lettered the corrupt one again"
 }
 rm -rf "$RUN_DIR"
 started=$SECONDS

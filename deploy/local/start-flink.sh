@@ -6,8 +6,11 @@
 source "$(dirname "$0")/lib.sh"
 
 fetch_jars flink
-require_free_port "$FLINK_REST_PORT" "Flink REST"
-require_free_port "$FLINK_RPC_PORT" "Flink JobManager RPC"
+# Also used to bring back a lost TaskManager: the JobManager's ports are only checked when it is down.
+if ! running flink-jobmanager; then
+  require_free_port "$FLINK_REST_PORT" "Flink REST"
+  require_free_port "$FLINK_RPC_PORT" "Flink JobManager RPC"
+fi
 
 conf_dir="$RUN_DIR/flink-conf"
 mkdir -p "$conf_dir" "$LOG_DIR" "$RUN_DIR"/{tmp,web-upload,checkpoints,savepoints}
