@@ -6,6 +6,7 @@
 #include "mlstm.cuh"
 #include "conv.cuh"
 #include "gemm.cuh"
+#include "gemm_bf16.cuh"
 #include "norms.cuh"
 #include "elementwise.cuh"
 #include "spatial.cuh"

@@ -7,7 +7,9 @@ import io.scanline.kernels.backend.SsdForm;
 import io.scanline.kernels.tensor.Tensor;
 
 /**
- * The {@link Backend} ops on a CUDA GPU, fp32 throughout (states fp32, reductions fp32).
+ * The {@link Backend} ops on a CUDA GPU, fp32 throughout (states fp32, reductions fp32). The opt-in
+ * {@link Precision#BF16} mode changes {@code linear} only: bf16 inputs and weights on tensor cores with
+ * fp32 accumulation (see {@link Precision}); every other op, state and the residual stream stay fp32.
  *
  * <p>Glossary as in {@link Backend}: B batch (images), L tokens, E/C channels, N state size, K conv
  * width, H/P/G Mamba-2 heads/head dim/groups, NH/DH mLSTM heads/head dim.
@@ -34,6 +36,7 @@ public final class CudaBackend implements Backend {
     private final CudaOps ops;
     private final WeightCache weights;
     private final ResidentTensors resident; // null when outputs go back to the host per call
+    private final Precision precision;
 
     public CudaBackend(CudaContext ctx, long weightCacheBytes) {
         this(ctx, weightCacheBytes, true, 4L << 30);
@@ -44,6 +47,14 @@ public final class CudaBackend implements Backend {
      * @param residentBudget  resident bytes above which a collection is requested before allocating
      */
     public CudaBackend(CudaContext ctx, long weightCacheBytes, boolean residentOutputs, long residentBudget) {
+        this(ctx, weightCacheBytes, residentOutputs, residentBudget, Precision.FP32);
+    }
+
+    /** @param precision FP32 (default) or the opt-in BF16 mode of {@code linear} */
+    public CudaBackend(CudaContext ctx, long weightCacheBytes, boolean residentOutputs, long residentBudget,
+                       Precision precision) {
+        if (precision == null) throw new IllegalArgumentException("precision must not be null");
+        this.precision = precision;
         this.ctx = ctx;
         this.ops = new CudaOps(ctx);
         this.weights = new WeightCache(ctx, weightCacheBytes);
@@ -51,6 +62,8 @@ public final class CudaBackend implements Backend {
     }
 
     public boolean residentOutputs() { return resident != null; }
+
+    public Precision precision() { return precision; }
 
     /** Bytes of op outputs now held on the GPU (0 when not resident). */
     public synchronized long residentBytes() { return resident == null ? 0 : resident.liveBytes(); }
@@ -74,6 +87,15 @@ public final class CudaBackend implements Backend {
     private DeviceBuffer w(Tensor t) {
         DeviceBuffer own = resident == null ? null : resident.bufferOf(t);
         return own != null ? own : weights.get(t);
+    }
+
+    /** bf16 copy of a weight: cached once, or converted into the call's scope for one of our resident tensors. */
+    private DeviceBuffer wBf16(DeviceScope s, Tensor t) {
+        DeviceBuffer own = resident == null ? null : resident.bufferOf(t);
+        if (own == null) return weights.getBf16(t, ops);
+        DeviceBuffer bf = s.alloc(2L * t.numel());
+        ops.toBf16(own, bf, t.numel());
+        return bf;
     }
 
     /** An activation operand: one of our resident tensors in place, else uploaded into the call's scope. */
@@ -210,7 +232,8 @@ public final class CudaBackend implements Backend {
         begin(n);
         try (DeviceScope s = ctx.scope()) {
             DeviceBuffer dy = s.floats(n);
-            ops.gemm(in(s, x), w(wt), w(b), dy, rows, out, in);
+            if (precision == Precision.BF16) ops.gemmBf16(in(s, x), wBf16(s, wt), w(b), dy, rows, out, in);
+            else ops.gemm(in(s, x), w(wt), w(b), dy, rows, out, in);
             return out(s, dy, shape);
         }
     }

@@ -161,6 +161,20 @@ public final class CudaOps implements AutoCloseable {
         ctx.launch("gemm_nt", (no + 63) / 64, (m + 63) / 64, 1, 256, 0, x, w, bias, y, m, no, k);
     }
 
+    /**
+     * bf16 tensor-core GEMM: y (M, NO) = bf16(x) (M, K) · wBf16 (NO, K)ᵀ + bias, fp32 accumulation;
+     * x, bias and y are fp32, wBf16 holds 2-byte bf16 values ({@link #toBf16}).
+     */
+    public void gemmBf16(DeviceBuffer x, DeviceBuffer wBf16, DeviceBuffer bias, DeviceBuffer y, int m, int no, int k) {
+        if (m == 0 || no == 0) return;
+        // 16-byte loads need every row start aligned: K % 8 == 0 (8 bf16 / 2 float4)
+        ctx.launch(k % 8 == 0 ? "gemm_bf16_nt_vec" : "gemm_bf16_nt_any", (m + 127) / 128, (no + 127) / 128, 1, 256, 0,
+                x, wBf16, bias, y, m, no, k);
+    }
+
+    /** bf16 (round to nearest even) copy of n fp32 values; dst holds 2·n bytes. */
+    public void toBf16(DeviceBuffer src, DeviceBuffer dst, long n) { ctx.launch1d("cvt_f32_bf16", n, 256, src, dst, n); }
+
     public void groupLayerNorm(DeviceBuffer x, DeviceBuffer y, DeviceBuffer gamma, DeviceBuffer beta, long rows, int c,
                                int gs, double eps) {
         long warps = rows * (c / gs);

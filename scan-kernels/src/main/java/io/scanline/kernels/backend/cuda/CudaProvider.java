@@ -11,7 +11,9 @@ import java.util.Map;
  * driver finds no device. Options: {@code device=N} (default 0), {@code weightCacheMiB=M} (default 4096),
  * {@code resident=true|false} (op outputs stay on the GPU, default true; system property
  * {@code scanline.cuda.resident}), {@code residentBudgetMiB=M} (resident bytes before a collection is
- * requested, default 4096; system property {@code scanline.cuda.residentBudgetMiB}).
+ * requested, default 4096; system property {@code scanline.cuda.residentBudgetMiB}),
+ * {@code precision=fp32|bf16} (default fp32; bf16 is the opt-in tensor-core mode of {@code linear}, see
+ * {@link Precision}; system property {@code scanline.cuda.precision}).
  */
 public final class CudaProvider implements BackendProvider {
     /** Reason computed once per JVM: probing the driver is not free, and its answer does not change. */
@@ -71,6 +73,8 @@ public final class CudaProvider implements BackendProvider {
                 System.getProperty("scanline.cuda.resident", "true")));
         long budget = Long.parseLong(options.getOrDefault("residentBudgetMiB",
                 System.getProperty("scanline.cuda.residentBudgetMiB", "4096"))) << 20;
-        return new CudaBackend(new CudaContext(device), cacheBytes, resident, budget);
+        Precision precision = Precision.parse(options.getOrDefault("precision",
+                System.getProperty("scanline.cuda.precision", "fp32")));
+        return new CudaBackend(new CudaContext(device), cacheBytes, resident, budget, precision);
     }
 }

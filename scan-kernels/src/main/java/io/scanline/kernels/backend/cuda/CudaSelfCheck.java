@@ -18,7 +18,8 @@ import java.util.stream.Stream;
 
 /**
  * The cuda conformance checks as a program, for machines with a GPU but no Maven: every op against
- * the reference backend ({@link CudaConformance}), then every golden case under the given folder
+ * the reference backend ({@link CudaConformance}), the opt-in bf16 mode ({@link CudaBf16Conformance}),
+ * then every golden case under the given folder
  * whole and with chunks of 1, 7 and 64 tokens (state carried). Prints one line per compared tensor
  * and a summary; exit code 0 only if everything passes.
  *
@@ -50,6 +51,15 @@ public final class CudaSelfCheck {
                     res.size(), res.stream().filter(c -> !c.pass()).count(),
                     res.stream().mapToDouble(c -> Double.isNaN(c.relErr()) ? Double.POSITIVE_INFINITY : c.relErr()).max().orElse(0),
                     (System.nanoTime() - t0) / 1e9);
+            try (Backend bb = Backends.open(CudaBackend.NAME, Map.of("precision", "bf16"))) {
+                List<Comparison> br = new CudaBf16Conformance((CudaBackend) bb, new ReferenceBackend(), 20240602L).runAll();
+                for (Comparison c : br) {
+                    total++;
+                    if (!c.pass()) failed++;
+                    out.println("  " + c.format());
+                }
+                out.printf("bf16 mode vs reference: %d compared, %d failed%n", br.size(), br.stream().filter(c -> !c.pass()).count());
+            }
             if (goldenDir != null) {
                 List<Path> dirs = new ArrayList<>();
                 try (Stream<Path> s = Files.list(goldenDir)) {

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * Device copies of constant tensors (weights, A, D, biases, norm gains), uploaded once per backend
- * instance and found again by the identity of the host array. Contract: a tensor passed as a weight is
+ * instance and found again by the identity of the host array (fp32 as given, or converted to bf16 for
+ * the bf16 GEMM). Contract: a tensor passed as a weight is
  * not modified afterwards (model weights never are). Bounded by bytes, least recently used first out;
  * entries used by the op call in progress are never evicted.
  */
@@ -20,12 +21,13 @@ final class WeightCache implements AutoCloseable {
         Entry(DeviceBuffer buf) { this.buf = buf; }
     }
 
-    private record Key(Object array) {
+    /** Identity of the host array plus the stored form (fp32 as given, or its bf16 conversion). */
+    private record Key(Object array, boolean bf16) {
         @Override
-        public boolean equals(Object o) { return o instanceof Key k && k.array == array; }
+        public boolean equals(Object o) { return o instanceof Key k && k.array == array && k.bf16 == bf16; }
 
         @Override
-        public int hashCode() { return System.identityHashCode(array); }
+        public int hashCode() { return System.identityHashCode(array) * 2 + (bf16 ? 1 : 0); }
     }
 
     private final CudaContext ctx;
@@ -45,10 +47,33 @@ final class WeightCache implements AutoCloseable {
     DeviceBuffer get(Tensor t) {
         if (t == null) return null;
         float[] a = t.f32();
-        Key k = new Key(a);
+        Key k = new Key(a, false);
         Entry e = map.get(k);
         if (e == null) {
             e = new Entry(ctx.alloc(4L * a.length).upload(a));
+            map.put(k, e);
+            bytes += e.buf.bytes();
+            uploads++;
+            evict();
+        }
+        e.lastCall = call;
+        return e.buf;
+    }
+
+    /**
+     * bf16 device copy of t (2 bytes per element, round to nearest even), converted on the device once
+     * per backend instance; the fp32 staging copy is freed at once.
+     */
+    DeviceBuffer getBf16(Tensor t, CudaOps ops) {
+        float[] a = t.f32();
+        Key k = new Key(a, true);
+        Entry e = map.get(k);
+        if (e == null) {
+            DeviceBuffer bf = ctx.alloc(2L * a.length);
+            try (DeviceBuffer staging = ctx.alloc(4L * a.length).upload(a)) {
+                ops.toBf16(staging, bf, a.length);
+            }
+            e = new Entry(bf);
             map.put(k, e);
             bytes += e.buf.bytes();
             uploads++;

@@ -46,21 +46,28 @@ public final class CudaBench {
 
     public static void main(String[] args) throws IOException {
         boolean quick = Arrays.asList(args).contains("--quick");
+        boolean gemmOnly = Arrays.asList(args).contains("--gemm-only");
         Path jsonOut = null;
         double maxGiB = 40;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--json")) jsonOut = Path.of(args[++i]);
             if (args[i].equals("--max-gib")) maxGiB = Double.parseDouble(args[++i]);
         }
-        run(quick, jsonOut, maxGiB, System.out);
+        run(quick, gemmOnly, jsonOut, maxGiB, System.out);
+    }
+
+    public static void run(boolean quick, Path jsonOut, double maxGiB, PrintStream out) throws IOException {
+        run(quick, false, jsonOut, maxGiB, out);
     }
 
     /** Runs every case on device 0; writes the JSON array to jsonOut when given. */
-    public static void run(boolean quick, Path jsonOut, double maxGiB, PrintStream out) throws IOException {
+    /** @param gemmOnly only the copy peak and the GEMMs (fp32 and the bf16 tensor-core mode) */
+    public static void run(boolean quick, boolean gemmOnly, Path jsonOut, double maxGiB, PrintStream out) throws IOException {
         try (CudaContext ctx = new CudaContext(0)) {
             CudaBench b = new CudaBench(ctx, quick ? 3 : 10, (long) (maxGiB * (1L << 30)), out);
             try {
-                b.runAll(quick);
+                if (gemmOnly) b.runGemms(quick);
+                else b.runAll(quick);
             } finally {
                 b.ops.close();
             }
@@ -88,9 +95,24 @@ public final class CudaBench {
                 new int[][] {{1, 4096, 4, 96}, {1, 65536, 4, 96}, {8, 65536, 4, 96}, {1, 1 << 20, 4, 96}, {64, 4096, 4, 96},
                         {8, 65536, 4, 192}, {8, 65536, 8, 64}};
         for (int[] s : ml) mlstm(s[0], s[1], s[2], s[3], 64);
+        gemms(quick);
+    }
+
+    void runGemms(boolean quick) {
+        out.printf(Locale.ROOT, "device: %s, %d SMs, %d MiB%n", ctx.deviceName(), ctx.smCount(), ctx.totalMemory() >> 20);
+        peak();
+        out.printf(Locale.ROOT, "%-15s %-34s %9s %12s %9s %7s %9s %8s%n", "op", "shape", "ms(med)", "tokens/s", "GB/s",
+                "%peak", "TFLOP/s", "mem GiB");
+        gemms(quick);
+    }
+
+    private void gemms(boolean quick) {
         for (int[] g : (quick ? new int[][] {{4096, 768, 768}} : new int[][] {{65536, 768, 3072}, {65536, 3072, 768}, {16384, 1536, 1536}})) {
-            gemm(g[0], g[1], g[2]);
+            gemm(g[0], g[1], g[2], false);
         }
+        int[][] bf = quick ? new int[][] {{4096, 768, 768}} : new int[][] {{4096, 768, 3072}, {65536, 768, 3072},
+                {65536, 3072, 768}, {16384, 1536, 1536}, {8192, 8192, 8192}, {16384, 4096, 4096}, {4097, 768, 1536}, {65536, 1000, 999}};
+        for (int[] g : bf) gemm(g[0], g[1], g[2], true);
     }
 
     /** Device bandwidth ceiling: a large device-to-device copy, bytes read plus written. */
@@ -125,15 +147,19 @@ public final class CudaBench {
     }
 
     private void report(String op, String shape, long tokens, double ms, double bytes, double flops) {
+        report(op, "fp32", shape, tokens, ms, bytes, flops);
+    }
+
+    private void report(String op, String dtype, String shape, long tokens, double ms, double bytes, double flops) {
         double gbs = bytes / (ms * 1e6);
         double tflops = flops / (ms * 1e9);
         double mem = ctx.peakBytes() / (double) (1L << 30);
         out.printf(Locale.ROOT, "%-15s %-34s %9.3f %12.4g %9.0f %6.1f%% %9s %8.2f%n", op, shape, ms, tokens / (ms * 1e-3),
                 gbs, 100 * gbs / peakGBs, flops > 0 ? String.format(Locale.ROOT, "%.2f", tflops) : "-", mem);
         json.add(String.format(Locale.ROOT,
-                "{\"op\":\"%s\",\"shape\":\"%s\",\"device\":\"%s\",\"dtype\":\"fp32\",\"ms_median\":%.4f,\"reps\":%d,"
+                "{\"op\":\"%s\",\"shape\":\"%s\",\"device\":\"%s\",\"dtype\":\"%s\",\"ms_median\":%.4f,\"reps\":%d,"
                         + "\"tokens_per_s\":%.1f,\"gb_s\":%.1f,\"pct_of_copy_peak\":%.1f,\"tflop_s\":%.3f,\"peak_mem_gib\":%.3f}",
-                op, shape, ctx.deviceName(), ms, reps, tokens / (ms * 1e-3), gbs, 100 * gbs / peakGBs, tflops, mem));
+                op, shape, ctx.deviceName(), dtype, ms, reps, tokens / (ms * 1e-3), gbs, 100 * gbs / peakGBs, tflops, mem));
     }
 
     private void scan(int b, int l, int e, int n) {
@@ -230,7 +256,10 @@ public final class CudaBench {
         }
     }
 
-    private void gemm(int m, int k, int no) {
+    /** H100 SXM bf16 dense tensor-core peak (datasheet, no sparsity), the reference of "% bf16 peak". */
+    static final double BF16_DENSE_PEAK_TFLOPS = 989;
+
+    private void gemm(int m, int k, int no, boolean bf16) {
         String shape = String.format("M%d K%d N%d", m, k, no);
         ops.releaseScratch();
         ctx.resetPeak();
@@ -239,8 +268,18 @@ public final class CudaBench {
             ops.fillUniform(x, (long) m * k, 41, -1, 1);
             ops.fillUniform(w, (long) no * k, 42, -1, 1);
             ops.fillUniform(b, no, 43, -1, 1);
-            double ms = median(() -> ops.gemm(x, w, b, y, m, no, k));
-            report("linear_fp32", shape, m, ms, 4.0 * ((long) m * k + (long) no * k + (long) m * no), 2.0 * m * k * no);
+            if (!bf16) {
+                double ms = median(() -> ops.gemm(x, w, b, y, m, no, k));
+                report("linear_fp32", shape, m, ms, 4.0 * ((long) m * k + (long) no * k + (long) m * no), 2.0 * m * k * no);
+                return;
+            }
+            DeviceBuffer wb = s.alloc(2L * no * k);
+            ops.toBf16(w, wb, (long) no * k); // once, as on weight upload: not timed
+            double ms = median(() -> ops.gemmBf16(x, wb, b, y, m, no, k));
+            double flops = 2.0 * m * k * no;
+            report("linear_bf16", "bf16", shape, m, ms, 4.0 * m * k + 2.0 * no * k + 4.0 * m * no, flops);
+            out.printf(Locale.ROOT, "%-15s %-34s %.1f%% of the bf16 dense peak (%.0f TFLOP/s)%n", "", "", 100 * flops / (ms * 1e9)
+                    / BF16_DENSE_PEAK_TFLOPS, BF16_DENSE_PEAK_TFLOPS);
         }
     }
 }

@@ -86,4 +86,32 @@ class CudaBackendTest {
         assertTrue(q >= 1 && q < 256 && CudaOps.mlstmOutSmem(q, 384) <= 200 * 1024, "chunk " + q);
         assertFalse(CudaOps.mlstmOutSmem(q * 2, 384) <= 200 * 1024 && q * 2 <= 256, "largest chunk that fits is chosen");
     }
+
+    @Test
+    void bf16ModeMatchesReferenceOrUnavailabilityIsExplained() {
+        String why = reason();
+        if (why != null) {
+            assertThrows(Backends.BackendUnavailableException.class,
+                    () -> Backends.open(CudaBackend.NAME, Map.of("precision", "bf16")));
+            return;
+        }
+        // tolerances stated (and argued) in CudaBf16Conformance: 2e-5 vs bf16-rounded inputs, 1e-2 vs fp32
+        try (CudaBackend be = (CudaBackend) Backends.open(CudaBackend.NAME, Map.of("precision", "bf16"))) {
+            assertEquals(Precision.BF16, be.precision());
+            List<Comparison> res = new CudaBf16Conformance(be, new ReferenceBackend(), 5L).runAll();
+            String failures = res.stream().filter(c -> !c.pass()).map(Comparison::format).collect(Collectors.joining("\n"));
+            assertTrue(res.size() > 30, "too few comparisons: " + res.size());
+            assertTrue(failures.isEmpty(), failures);
+        }
+    }
+
+    @Test
+    void precisionOptionIsParsedStrictly() {
+        // pure host parsing: holds with or without a GPU
+        assertEquals(Precision.FP32, Precision.parse("fp32"));
+        assertEquals(Precision.BF16, Precision.parse(" BF16 "));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Precision.parse("fp16"));
+        assertTrue(e.getMessage().contains("fp32 or bf16") && e.getMessage().contains("fp16"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Precision.parse(null));
+    }
 }

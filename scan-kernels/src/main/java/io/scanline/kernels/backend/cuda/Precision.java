@@ -1,0 +1,24 @@
+package io.scanline.kernels.backend.cuda;
+
+import java.util.Locale;
+
+/**
+ * Compute precision of the cuda backend's {@code linear} (decision D2 of the model spec).
+ * FP32: the default, fp32 accuracy everywhere. BF16: opt-in; {@code linear} rounds its input to bf16
+ * and uses a bf16 copy of the weight (converted once on upload) on tensor cores with fp32
+ * accumulation; its output, recurrent states, norms, scans and the residual stream stay fp32. Its
+ * error against the fp32 goldens is measured and reported, not assumed.
+ */
+public enum Precision {
+    FP32, BF16;
+
+    /** Parses the provider option value ({@code fp32} or {@code bf16}, any case). */
+    public static Precision parse(String s) {
+        if (s == null) throw new IllegalArgumentException("precision must be fp32 or bf16, got null");
+        return switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "fp32" -> FP32;
+            case "bf16" -> BF16;
+            default -> throw new IllegalArgumentException("precision must be fp32 or bf16, got '" + s + "'");
+        };
+    }
+}
