@@ -3,7 +3,9 @@ package io.scanline.kernels.stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.model.ModelFamilies;
 import io.scanline.kernels.model.Weights;
+import io.scanline.kernels.model.mamba.DefocusMambaModel;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +21,7 @@ public final class ScanEngines {
         JsonNode cfg = new ObjectMapper().readTree(cfgFile.toFile());
         String family = cfg.path("family").asText("");
         if (family.equals(DefocusScanEngine.FAMILY)) {
-            return new DefocusScanEngine(cfg, Weights.load(modelDir, cfg), backend);
+            return new DefocusScanEngine((DefocusMambaModel) ModelFamilies.get(family).build(cfg, Weights.load(modelDir, cfg)), backend);
         }
         throw new IllegalArgumentException(modelDir + ": family '" + family + "' has no stream engine yet (supported: "
                 + DefocusScanEngine.FAMILY + ")");
