@@ -296,6 +296,7 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
         deadAcc.add(1);
         output.collect(new StreamRecord<>(ScanEvent.deadLetter(r.imageId, r.seq, reason)));
         if (l.scan != null || (l.st != null && l.st.carried() != null)) inFlight--;
+        if (l.scan != null) l.scan.close();
         l.scan = null;
         int gh = l.st != null ? l.st.gridH() : Math.max(1, r.gridH), gw = l.st != null ? l.st.gridW() : Math.max(1, r.gridW);
         l.st = ScanState.tombstone(gh, gw, r.seq + 1, reason);
@@ -304,14 +305,15 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
     }
 
     private void emitChunk(Live l, ChunkRecord r, ChunkOutput o) {
-        tokens.inc(o.tokens());
-        tokensAcc.add(o.tokens());
+        // barrier families return no per-token rows before the end: count the chunk's patches
+        tokens.inc(r.patches());
+        tokensAcc.add(r.patches());
         ScanEvent p = new ScanEvent();
         p.kind = ScanEvent.Kind.PATCHES;
         p.imageId = r.imageId;
         p.seq = r.seq;
         p.firstToken = o.firstToken();
-        p.tokens = o.tokens();
+        p.tokens = r.patches();
         p.totalTokens = (long) r.gridH * r.gridW;
         p.gridH = r.gridH;
         p.gridW = r.gridW;
@@ -363,6 +365,7 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
             ScanState s = new ScanState(l.st.gridH(), l.st.gridW(), l.st.nextSeq(), l.scan.snapshot(), null);
             lastStateBytes = s.bytes();
             state.update(s);
+            l.scan.close();   // keyed state is the truth; the next flush restores from it
         }
     }
 }
