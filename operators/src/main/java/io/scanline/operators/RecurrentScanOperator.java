@@ -277,6 +277,7 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
     }
 
     private String validate(Live l, ChunkRecord r) {
+        if (r.abort != null) return r.abort;
         if (r.patchSize != engine.patchSize()) return "patch size " + r.patchSize + " but the model's is " + engine.patchSize();
         int per = 3 * r.patchSize * r.patchSize;
         if (r.pixels == null || r.pixels.length % per != 0) return "chunk pixels are not whole patches of 3x" + r.patchSize + "x" + r.patchSize;
@@ -294,7 +295,9 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
     private boolean reject(Live l, ChunkRecord r, String reason) {
         deadLetters.inc();
         deadAcc.add(1);
-        output.collect(new StreamRecord<>(ScanEvent.deadLetter(r.imageId, r.seq, reason)));
+        // an aborted read carries the ingest reason code as its prefix ("TRUNCATED: ...")
+        String code = r.abort != null && r.abort.indexOf(':') > 0 ? r.abort.substring(0, r.abort.indexOf(':')) : ScanEvent.SCAN_REJECTED;
+        output.collect(new StreamRecord<>(ScanEvent.deadLetter(r.imageId, r.seq, code, reason)));
         if (l.scan != null || (l.st != null && l.st.carried() != null)) inFlight--;
         if (l.scan != null) l.scan.close();
         l.scan = null;
