@@ -77,11 +77,25 @@ public final class ImageChunker implements Serializable {
      * dead-letters the image once and clears its state.
      */
     public void chunk(String imageId, Path file, int level, Region region, Consumer<ChunkRecord> out) throws Rejected {
+        chunk(imageId, file, src -> io.scanline.connectors.image.LevelSelector.byIndex(src, level), region, out);
+    }
+
+    /** The level and region a protocol v1 reference asks for (index, target mpp or downsample; none = level 0). */
+    public void chunk(io.scanline.connectors.protocol.ImageReference ref, Path file, Consumer<ChunkRecord> out) throws Rejected {
+        chunk(ref.imageId(), file, src -> ref.targetMpp() != null ? io.scanline.connectors.image.LevelSelector.byMpp(src, ref.targetMpp())
+                : ref.downsample() != null ? io.scanline.connectors.image.LevelSelector.byDownsample(src, ref.downsample())
+                : io.scanline.connectors.image.LevelSelector.byIndex(src, ref.level() == null ? 0 : ref.level()), ref.region(), out);
+    }
+
+    /** Picks a pyramid level of an opened source. */
+    @FunctionalInterface
+    interface LevelChoice {
+        int pick(ImageSource src) throws IngestException;
+    }
+
+    private void chunk(String imageId, Path file, LevelChoice choice, Region region, Consumer<ChunkRecord> out) throws Rejected {
         try (ImageSource src = ImageSources.open(file, limits)) {
-            if (level < 0 || level >= src.levels().size()) {
-                throw new Rejected(new IngestException(io.scanline.connectors.ingest.RejectReason.BAD_REQUEST, file.toString(),
-                        "level " + level + " of " + src.levels().size()));
-            }
+            int level = choice.pick(src);
             Level l = src.levels().get(level);
             Region whole = region == null ? Region.whole(l) : region;
             if (tilePatches == 0) {
