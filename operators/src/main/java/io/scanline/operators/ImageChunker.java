@@ -31,7 +31,8 @@ public final class ImageChunker implements Serializable {
     static final float[] MEAN = {0.485f, 0.456f, 0.406f}, STD = {0.229f, 0.224f, 0.225f};
 
     private final int ps, chunkPatches, tilePatches;
-    private final IngestLimits limits;
+    /** Not serializable: a shipped chunker reads with the default limits (see {@link #limits()}). */
+    private final transient IngestLimits limits;
 
     /** @param tilePatches 0 for whole-image scans, else the tile side in patches (per-tile mode) */
     public ImageChunker(int patchSize, int chunkPatches, int tilePatches) {
@@ -44,6 +45,10 @@ public final class ImageChunker implements Serializable {
         this.chunkPatches = chunkPatches;
         this.tilePatches = tilePatches;
         this.limits = limits;
+    }
+
+    private IngestLimits limits() {
+        return limits != null ? limits : IngestLimits.defaults();
     }
 
     /**
@@ -94,7 +99,7 @@ public final class ImageChunker implements Serializable {
     }
 
     private void chunk(String imageId, Path file, LevelChoice choice, Region region, Consumer<ChunkRecord> out) throws Rejected {
-        try (ImageSource src = ImageSources.open(file, limits)) {
+        try (ImageSource src = ImageSources.open(file, limits())) {
             int level = choice.pick(src);
             Level l = src.levels().get(level);
             Region whole = region == null ? Region.whole(l) : region;
@@ -116,7 +121,10 @@ public final class ImageChunker implements Serializable {
     }
 
     private void emit(String id, ImageSource src, int level, Region region, Consumer<ChunkRecord> out) throws IngestException {
-        Patchifier p = new Patchifier(src, level, region, PatchConfig.raster(ps, chunkPatches));
+        // the patchifier bounds a chunk at 64 Mi floats (PatchConfig); none needs to be longer than the image
+        long tokens = io.scanline.connectors.patch.PatchGrid.of(region.width(), region.height(), PatchConfig.raster(ps, 1)).tokens();
+        int s = (int) Math.max(1, Math.min(chunkPatches, Math.min(tokens, (64L << 20) / (3L * ps * ps))));
+        Patchifier p = new Patchifier(src, level, region, PatchConfig.raster(ps, s));
         int gh = p.grid().rows(), gw = p.grid().cols();
         long seq = 0;
         try {
