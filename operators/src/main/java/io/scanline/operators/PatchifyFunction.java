@@ -39,9 +39,10 @@ public class PatchifyFunction extends ProcessFunction<String, ChunkRecord> {
         try {
             // timed without downstream work: chained emission is excluded by timing only reading + cutting
             new ImageChunker(patchSize, chunkPatches, tilePatches).chunk(id, path, r -> {
-                if (nanos != null) nanos.add(-System.nanoTime());
-                out.collect(r);
+                // downstream (chained) work runs inside collect: take its time back out
                 if (nanos != null) nanos.add(System.nanoTime());
+                out.collect(r);
+                if (nanos != null) nanos.add(-System.nanoTime());
             });
         } catch (ImageChunker.Rejected e) {
             if (rejected != null) rejected.add(1);
