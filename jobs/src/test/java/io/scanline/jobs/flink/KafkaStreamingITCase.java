@@ -195,7 +195,8 @@ class KafkaStreamingITCase {
                 }
             });
         }
-        Configuration conf = new Configuration();
+        // RocksDB with incremental checkpoints, as production runs: the restart restores scan state from it
+        Configuration conf = FlinkConfig.load(null, Map.of(), "rocksdb", tmp.resolve("checkpoints").toString());
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
@@ -225,6 +226,10 @@ class KafkaStreamingITCase {
             }
             assertTrue(restored instanceof Number n && n.longValue() >= 1,
                     "the restart resumed at least one image from a mid-image checkpoint: " + restored);
+            try (var files = Files.walk(tmp.resolve("checkpoints"))) {
+                assertTrue(files.anyMatch(f -> Files.isRegularFile(f) && f.getParent().getFileName().toString().equals("shared")),
+                        "incremental RocksDB checkpoints upload their SST files under shared/");
+            }
         } finally {
             job.cancel().get();
         }
