@@ -16,8 +16,17 @@ public class ChunkRecord {
     public int patchSize;
     public float[] pixels;
     public boolean last;
+    /** Set (with no pixels, {@code last}) when reading failed after earlier chunks were sent: the scan drops the image with this reason. */
+    public String abort;
 
     public ChunkRecord() {}
+
+    /** The record that ends an image whose reading failed mid-way; the scan dead-letters it once. */
+    public static ChunkRecord aborted(String imageId, long seq, int gridH, int gridW, int patchSize, String reason) {
+        ChunkRecord r = new ChunkRecord(imageId, seq, gridH, gridW, patchSize, new float[0], true);
+        r.abort = reason;
+        return r;
+    }
 
     public ChunkRecord(String imageId, long seq, int gridH, int gridW, int patchSize, float[] pixels, boolean last) {
         this.imageId = imageId;
@@ -47,7 +56,7 @@ public class ChunkRecord {
     @Override
     public boolean equals(Object o) {
         return o instanceof ChunkRecord c && seq == c.seq && last == c.last && Objects.equals(imageId, c.imageId)
-                && gridH == c.gridH && gridW == c.gridW && patchSize == c.patchSize && java.util.Arrays.equals(pixels, c.pixels);
+                && Objects.equals(abort, c.abort) && gridH == c.gridH && gridW == c.gridW && patchSize == c.patchSize && java.util.Arrays.equals(pixels, c.pixels);
     }
 
     @Override

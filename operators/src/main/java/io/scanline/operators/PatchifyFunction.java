@@ -5,7 +5,7 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Thin shell over {@link ImageChunker}: an image reference (a file path) in, chunk records out;
+ * Thin shell over {@link ImageChunker} (the connectors' readers and patchifier): an image reference (a file path) in, chunk records out;
  * a rejected image goes to {@link #DEAD_LETTERS} with its reason and never stops the job.
  */
 public class PatchifyFunction extends ProcessFunction<String, ChunkRecord> {
@@ -39,13 +39,14 @@ public class PatchifyFunction extends ProcessFunction<String, ChunkRecord> {
         try {
             // timed without downstream work: chained emission is excluded by timing only reading + cutting
             new ImageChunker(patchSize, chunkPatches, tilePatches).chunk(id, path, r -> {
-                if (nanos != null) nanos.add(-System.nanoTime());
-                out.collect(r);
+                // downstream (chained) work runs inside collect: take its time back out
                 if (nanos != null) nanos.add(System.nanoTime());
+                out.collect(r);
+                if (nanos != null) nanos.add(-System.nanoTime());
             });
         } catch (ImageChunker.Rejected e) {
             if (rejected != null) rejected.add(1);
-            ctx.output(DEAD_LETTERS, ScanEvent.deadLetter(id, -1, e.getMessage()));
+            ctx.output(DEAD_LETTERS, ScanEvent.deadLetter(id, -1, e.reasonCode(), e.getMessage()));
         } finally {
             if (nanos != null) nanos.add(System.nanoTime() - t0);
         }

@@ -277,6 +277,7 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
     }
 
     private String validate(Live l, ChunkRecord r) {
+        if (r.abort != null) return r.abort;
         if (r.patchSize != engine.patchSize()) return "patch size " + r.patchSize + " but the model's is " + engine.patchSize();
         int per = 3 * r.patchSize * r.patchSize;
         if (r.pixels == null || r.pixels.length % per != 0) return "chunk pixels are not whole patches of 3x" + r.patchSize + "x" + r.patchSize;
@@ -294,8 +295,11 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
     private boolean reject(Live l, ChunkRecord r, String reason) {
         deadLetters.inc();
         deadAcc.add(1);
-        output.collect(new StreamRecord<>(ScanEvent.deadLetter(r.imageId, r.seq, reason)));
+        // an aborted read carries the ingest reason code as its prefix ("TRUNCATED: ...")
+        String code = r.abort != null && r.abort.indexOf(':') > 0 ? r.abort.substring(0, r.abort.indexOf(':')) : ScanEvent.SCAN_REJECTED;
+        output.collect(new StreamRecord<>(ScanEvent.deadLetter(r.imageId, r.seq, code, reason)));
         if (l.scan != null || (l.st != null && l.st.carried() != null)) inFlight--;
+        if (l.scan != null) l.scan.close();
         l.scan = null;
         int gh = l.st != null ? l.st.gridH() : Math.max(1, r.gridH), gw = l.st != null ? l.st.gridW() : Math.max(1, r.gridW);
         l.st = ScanState.tombstone(gh, gw, r.seq + 1, reason);
@@ -304,14 +308,15 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
     }
 
     private void emitChunk(Live l, ChunkRecord r, ChunkOutput o) {
-        tokens.inc(o.tokens());
-        tokensAcc.add(o.tokens());
+        // barrier families return no per-token rows before the end: count the chunk's patches
+        tokens.inc(r.patches());
+        tokensAcc.add(r.patches());
         ScanEvent p = new ScanEvent();
         p.kind = ScanEvent.Kind.PATCHES;
         p.imageId = r.imageId;
         p.seq = r.seq;
         p.firstToken = o.firstToken();
-        p.tokens = o.tokens();
+        p.tokens = r.patches();
         p.totalTokens = (long) r.gridH * r.gridW;
         p.gridH = r.gridH;
         p.gridW = r.gridW;
@@ -363,6 +368,7 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
             ScanState s = new ScanState(l.st.gridH(), l.st.gridW(), l.st.nextSeq(), l.scan.snapshot(), null);
             lastStateBytes = s.bytes();
             state.update(s);
+            l.scan.close();   // keyed state is the truth; the next flush restores from it
         }
     }
 }

@@ -30,8 +30,18 @@ public class ScanEvent {
     public float[] logits;
     public int classIndex = -1;
     public String reason;
+    /** DEAD_LETTER: stable code, the ingest RejectReason (e.g. MALFORMED) or SCAN_REJECTED for a bad chunk stream. */
+    public String reasonCode;
 
     public ScanEvent() {}
+
+    public static final String SCAN_REJECTED = "SCAN_REJECTED";
+
+    public static ScanEvent deadLetter(String imageId, long seq, String reasonCode, String reason) {
+        ScanEvent e = deadLetter(imageId, seq, reason);
+        e.reasonCode = reasonCode;
+        return e;
+    }
 
     public static ScanEvent deadLetter(String imageId, long seq, String reason) {
         ScanEvent e = new ScanEvent();
@@ -39,6 +49,7 @@ public class ScanEvent {
         e.imageId = imageId;
         e.seq = seq;
         e.reason = reason;
+        e.reasonCode = SCAN_REJECTED;
         return e;
     }
 
@@ -47,7 +58,7 @@ public class ScanEvent {
         return o instanceof ScanEvent e && kind == e.kind && Objects.equals(imageId, e.imageId) && seq == e.seq
                 && firstToken == e.firstToken && tokens == e.tokens && totalTokens == e.totalTokens && gridH == e.gridH
                 && gridW == e.gridW && Arrays.equals(patchClasses, e.patchClasses) && Arrays.equals(logits, e.logits)
-                && classIndex == e.classIndex && Objects.equals(reason, e.reason);
+                && classIndex == e.classIndex && Objects.equals(reason, e.reason) && Objects.equals(reasonCode, e.reasonCode);
     }
 
     @Override
@@ -60,7 +71,7 @@ public class ScanEvent {
         return switch (kind) {
             case PATCHES -> "PATCHES{" + imageId + " #" + seq + " tokens " + firstToken + ".." + (firstToken + tokens) + "/" + totalTokens + "}";
             case RESULT -> "RESULT{" + imageId + " class " + classIndex + " logits " + Arrays.toString(logits) + "}";
-            case DEAD_LETTER -> "DEAD_LETTER{" + imageId + " #" + seq + ": " + reason + "}";
+            case DEAD_LETTER -> "DEAD_LETTER{" + imageId + " #" + seq + " " + reasonCode + ": " + reason + "}";
         };
     }
 }

@@ -67,9 +67,12 @@ class ImageChunkerTest {
         List<ChunkRecord> out = new ArrayList<>();
         var e = assertThrows(ImageChunker.Rejected.class, () -> new ImageChunker(8, 4, 0).chunk("j", junk.toString(), out::add));
         assertFalse(e.getMessage().isBlank());
-        assertThrows(ImageChunker.Rejected.class, () -> new ImageChunker(8, 4, 0).chunk("m", tmp.resolve("missing.png").toString(), out::add));
-        assertThrows(ImageChunker.Rejected.class, () -> new ImageChunker(64, 4, 0).chunk("s", image().toString(), out::add),
+        assertTrue(java.util.Set.of("UNSUPPORTED_FORMAT", "MALFORMED", "TRUNCATED", "DECODE_FAILED").contains(e.reasonCode()), e.reasonCode());
+        var missing = assertThrows(ImageChunker.Rejected.class, () -> new ImageChunker(8, 4, 0).chunk("m", tmp.resolve("missing.png").toString(), out::add));
+        assertEquals("NOT_FOUND", missing.reasonCode());
+        var small = assertThrows(ImageChunker.Rejected.class, () -> new ImageChunker(64, 4, 0).chunk("s", image().toString(), out::add),
                 "smaller than one patch");
+        assertEquals("BAD_REQUEST", small.reasonCode());
         assertTrue(out.isEmpty(), "a rejected image emits nothing");
     }
 }

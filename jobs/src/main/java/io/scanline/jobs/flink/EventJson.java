@@ -26,7 +26,7 @@ public final class EventJson {
                 var c = o.putArray("patch_classes");
                 for (int v : e.patchClasses) c.add(v);
             }
-            case DEAD_LETTER -> o.put("seq", e.seq).put("reason", e.reason);
+            case DEAD_LETTER -> o.put("seq", e.seq).put("reason_code", e.reasonCode).put("reason", e.reason);
         }
         return o;
     }

@@ -1,9 +1,19 @@
 package io.scanline.jobs.flink;
 
+import io.scanline.operators.ChunkRecord;
+import io.scanline.operators.ImageChunker;
+import io.scanline.operators.ImageMessageFunction;
+import io.scanline.operators.RawMessage;
 import io.scanline.operators.ScanEvent;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import java.util.List;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.serialization.SimpleStringSchema;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -17,8 +27,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Wiring of the Kafka modes onto {@link ScanJobGraph}. Input messages are image references (a file
- * path per message, keyed by image id); results and dead letters are JSON ({@link EventJson}) keyed by
+ * Wiring of the Kafka modes onto {@link ScanJobGraph}. Input messages follow the image protocol v1
+ * (connectors README: claim-check references resolved inside configured roots, or inline tile
+ * records), keyed by image id; results and dead letters are JSON ({@link EventJson}) keyed by
  * image id.
  * <ul>
  *   <li>continuous streaming: committed offsets (earliest if none), unaligned exactly-once checkpoints
@@ -35,31 +46,64 @@ public final class KafkaJobs {
 
     public record Topics(String bootstrap, String images, String results, String deadLetters, String groupId) {}
 
-    public static void streaming(StreamExecutionEnvironment env, Topics t, JobSettings s, long checkpointMs) {
+    /**
+     * How image messages (protocol v1) are resolved: claim-check URIs only inside {@code roots};
+     * inline images reassembled under {@code spoolDir}, at most {@code maxInlineBytes} each.
+     */
+    public record Ingest(List<String> roots, String spoolDir, long maxInlineBytes) implements java.io.Serializable {
+        public Ingest {
+            roots = List.copyOf(roots);
+        }
+    }
+
+    public static void streaming(StreamExecutionEnvironment env, Topics t, Ingest in, JobSettings s, long checkpointMs) {
         env.enableCheckpointing(checkpointMs, CheckpointingMode.EXACTLY_ONCE);
         // barriers overtake queued chunks: a slow (GPU-bound) scan does not delay checkpoints, and a
         // checkpoint can fall in the middle of an image even though patchify emits an image at once
         env.getCheckpointConfig().enableUnalignedCheckpoints();
-        KafkaSource<String> src = source(t).setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST)).build();
-        new ScanJobGraph(e -> e.fromSource(src, WatermarkStrategy.noWatermarks(), "kafka-images").uid("kafka-images"),
+        KafkaSource<RawMessage> src = source(t).setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST)).build();
+        ScanJobGraph.fromChunks(e -> chunks(e.fromSource(src, WatermarkStrategy.noWatermarks(), "kafka-images").uid("kafka-images"), in, s),
                 sink(t, t.results(), DeliveryGuarantee.EXACTLY_ONCE, "scanline-results"),
                 sink(t, t.deadLetters(), DeliveryGuarantee.EXACTLY_ONCE, "scanline-dlq"), s).addTo(env);
     }
 
     /** Bounded backfill of the input topic from its earliest offsets up to {@code untilTimestampMs}. */
-    public static void backfill(StreamExecutionEnvironment env, Topics t, JobSettings s, long untilTimestampMs) {
+    public static void backfill(StreamExecutionEnvironment env, Topics t, Ingest in, JobSettings s, long untilTimestampMs) {
         env.setRuntimeMode(RuntimeExecutionMode.BATCH);
-        KafkaSource<String> src = source(t).setStartingOffsets(OffsetsInitializer.earliest())
+        KafkaSource<RawMessage> src = source(t).setStartingOffsets(OffsetsInitializer.earliest())
                 .setBounded(OffsetsInitializer.timestamp(untilTimestampMs)).build();
         // BATCH keyed state holds one key at a time: bundles of one chunk keep setCurrentKey on that key
-        new ScanJobGraph(e -> e.fromSource(src, WatermarkStrategy.noWatermarks(), "kafka-images-backfill"),
+        ScanJobGraph.fromChunks(e -> chunks(e.fromSource(src, WatermarkStrategy.noWatermarks(), "kafka-images-backfill"), in, s),
                 sink(t, t.results(), DeliveryGuarantee.AT_LEAST_ONCE, "scanline-backfill-results"),
                 sink(t, t.deadLetters(), DeliveryGuarantee.AT_LEAST_ONCE, "scanline-backfill-dlq"), s.withBundle(1)).addTo(env);
     }
 
-    private static org.apache.flink.connector.kafka.source.KafkaSourceBuilder<String> source(Topics t) {
-        return KafkaSource.<String>builder().setBootstrapServers(t.bootstrap()).setTopics(t.images()).setGroupId(t.groupId())
-                .setValueOnlyDeserializer(new SimpleStringSchema());
+    /** Protocol v1 decoding right after the source: one image's records are in one partition, in order. */
+    private static SingleOutputStreamOperator<ChunkRecord> chunks(DataStream<RawMessage> raw, Ingest in, JobSettings s) {
+        return raw.process(new ImageMessageFunction(new ImageChunker(s.patchSize(), s.chunkPatches(), s.tilePatches()),
+                        in.roots(), in.spoolDir(), in.maxInlineBytes()))
+                .name("image-protocol").uid("image-protocol")
+                .returns(TypeInformation.of(ChunkRecord.class));
+    }
+
+    private static org.apache.flink.connector.kafka.source.KafkaSourceBuilder<RawMessage> source(Topics t) {
+        return KafkaSource.<RawMessage>builder().setBootstrapServers(t.bootstrap()).setTopics(t.images()).setGroupId(t.groupId())
+                .setDeserializer(new RawRecords());
+    }
+
+    /** Key and value bytes as they are: decoding errors must become dead letters, not source failures. */
+    static final class RawRecords implements KafkaRecordDeserializationSchema<RawMessage> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<RawMessage> out) {
+            out.collect(new RawMessage(r.key(), r.value()));
+        }
+
+        @Override
+        public TypeInformation<RawMessage> getProducedType() {
+            return TypeInformation.of(RawMessage.class);
+        }
     }
 
     static KafkaSink<ScanEvent> sink(Topics t, String topic, DeliveryGuarantee g, String txPrefix) {

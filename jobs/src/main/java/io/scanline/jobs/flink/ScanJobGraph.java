@@ -25,14 +25,31 @@ import java.util.function.Function;
  * sorts keyed input by key and timestamp, which keeps each image's chunks in scan order.
  */
 public final class ScanJobGraph {
-    private final Function<StreamExecutionEnvironment, DataStream<String>> imageRefs;
+    private final Function<StreamExecutionEnvironment, SingleOutputStreamOperator<ChunkRecord>> chunkSource;
     private final Sink<ScanEvent> results;
     private final Sink<ScanEvent> deadLetters;
     private final JobSettings settings;
 
     public ScanJobGraph(Function<StreamExecutionEnvironment, DataStream<String>> imageRefs, Sink<ScanEvent> results,
                         Sink<ScanEvent> deadLetters, JobSettings settings) {
-        this.imageRefs = imageRefs;
+        this(settings, env -> imageRefs.apply(env)
+                .process(new PatchifyFunction(settings.patchSize(), settings.chunkPatches(), settings.tilePatches()))
+                .name("patchify").uid("patchify")
+                .returns(TypeInformation.of(ChunkRecord.class)), results, deadLetters);
+    }
+
+    /**
+     * A graph whose chunk records come from {@code chunkSource} (e.g. the Kafka image protocol); its
+     * rejections are read from its {@link PatchifyFunction#DEAD_LETTERS} side output.
+     */
+    public static ScanJobGraph fromChunks(Function<StreamExecutionEnvironment, SingleOutputStreamOperator<ChunkRecord>> chunkSource,
+                                          Sink<ScanEvent> results, Sink<ScanEvent> deadLetters, JobSettings settings) {
+        return new ScanJobGraph(settings, chunkSource, results, deadLetters);
+    }
+
+    private ScanJobGraph(JobSettings settings, Function<StreamExecutionEnvironment, SingleOutputStreamOperator<ChunkRecord>> chunkSource,
+                         Sink<ScanEvent> results, Sink<ScanEvent> deadLetters) {
+        this.chunkSource = chunkSource;
         this.results = results;
         this.deadLetters = deadLetters;
         this.settings = settings;
@@ -40,10 +57,7 @@ public final class ScanJobGraph {
 
     public void addTo(StreamExecutionEnvironment env) {
         JobSettings s = settings;
-        SingleOutputStreamOperator<ChunkRecord> chunks = imageRefs.apply(env)
-                .process(new PatchifyFunction(s.patchSize(), s.chunkPatches(), s.tilePatches()))
-                .name("patchify").uid("patchify")
-                .returns(TypeInformation.of(ChunkRecord.class));
+        SingleOutputStreamOperator<ChunkRecord> chunks = chunkSource.apply(env);
         DataStream<ChunkRecord> timed = chunks.assignTimestampsAndWatermarks(
                 WatermarkStrategy.<ChunkRecord>noWatermarks().withTimestampAssigner((r, ts) -> r.seq))
                 .name("chunk-order").uid("chunk-order");

@@ -97,7 +97,7 @@ class LocalRunITCase {
         assertSameResults(direct(0), written(out));
         List<String> dl = Files.readAllLines(out.resolve("dead-letters.jsonl"));
         assertEquals(1, dl.size());
-        assertTrue(dl.get(0).contains("broken.jpg") && dl.get(0).contains("cannot decode"), dl.get(0));
+        assertTrue(dl.get(0).contains("broken.jpg") && dl.get(0).contains("\"reason_code\":\"MALFORMED\""), dl.get(0));
     }
 
     @Test

@@ -6,7 +6,7 @@ import io.scanline.kernels.tensor.Tensor;
  * The push-style scan of one image: chunks of patches arrive in scan order, state is carried between
  * them, and {@link #finish()} yields the image outputs. Glossary: n patches of a chunk, ps patch size.
  */
-public interface ImageScan {
+public interface ImageScan extends AutoCloseable {
     ImageHeader header();
 
     /** Scan index of the next patch token expected. */
@@ -23,4 +23,8 @@ public interface ImageScan {
 
     /** Runs what comes after the last patch (class token, head); all M patches must have arrived. */
     FinalOutput finish();
+
+    /** Releases what the scan holds outside the heap (spill files); the scan's snapshot stays valid. */
+    @Override
+    default void close() {}
 }
