@@ -56,11 +56,20 @@ job_flow() {
   [[ $ref_logits == \[* ]] || fail "no logits in the local-mode reference"
   ok "local-mode reference result for ihc.png"
 
+  # The job reads claim checks only inside its --root directories (submit-job.sh: SCANLINE_ROOTS,
+  # default $RUN_DIR/images): every image is fed from a copy there.
+  local images="$RUN_DIR/images"
+  mkdir -p "$images"
+  cp "$image" "$images/ihc.png"
+  cp "$corrupt" "$images/$(basename "$corrupt")"
+  corrupt="$images/$(basename "$corrupt")"
+  export SCANLINE_ROOTS="$images"
+
   local job1 job2 savepoint results logits1 logits2
   job1=$("$LOCAL_HOME/submit-job.sh")
   ok "streaming job $job1 submitted through REST and running on the standalone cluster"
 
-  "$LOCAL_HOME/feed-images.sh" "$image"
+  "$LOCAL_HOME/feed-images.sh" "$images/ihc.png"
   results=$("$LOCAL_HOME/show-results.sh" results 1 180) || fail "no result for ihc.png"
   [[ $(jq -s 'length' <<<"$results") == 1 ]] || fail "expected 1 result, got: $results"
   logits1=$(jq -c 'select(.image=="ihc.png" and .kind=="RESULT") | .logits' <<<"$results")
@@ -80,8 +89,8 @@ job_flow() {
     fail "job $job2 did not restore from $savepoint (restored: '$restored')"
   ok "job $job2 restarted from the savepoint"
 
-  cp "$image" "$RUN_DIR/ihc-after-restore.png"
-  "$LOCAL_HOME/feed-images.sh" "$RUN_DIR/ihc-after-restore.png" "$corrupt"
+  cp "$image" "$images/ihc-after-restore.png"
+  "$LOCAL_HOME/feed-images.sh" "$images/ihc-after-restore.png" "$corrupt"
   results=$("$LOCAL_HOME/show-results.sh" results 2 180) || fail "no result after the restart"
   [[ $(jq -s '[.[] | select(.kind=="RESULT" and .image=="ihc.png")] | length' <<<"$results") == 1 ]] ||
     fail "ihc.png must have exactly one result after the restart: $results"
@@ -110,8 +119,8 @@ job_flow() {
   wait_until "$START_TIMEOUT_S" "job $job2 restored from a checkpoint" restored_from_checkpoint ||
     fail "job $job2 did not recover from the TaskManager loss: $(rest "$FLINK_REST/jobs/$job2/checkpoints" | jq -c '.latest.restored')"
   ok "TaskManager killed; job $job2 recovered from checkpoint $(rest "$FLINK_REST/jobs/$job2/checkpoints" | jq -r '.latest.restored.id')"
-  cp "$image" "$RUN_DIR/ihc-after-failover.png"
-  "$LOCAL_HOME/feed-images.sh" "$RUN_DIR/ihc-after-failover.png"
+  cp "$image" "$images/ihc-after-failover.png"
+  "$LOCAL_HOME/feed-images.sh" "$images/ihc-after-failover.png"
   results=$("$LOCAL_HOME/show-results.sh" results 3 180) || fail "no result after the failover"
   [[ $(jq -s '[.[] | select(.kind=="RESULT")] | group_by(.image) | map(length) | . == [1,1,1]' <<<"$results") == true ]] ||
     fail "expected exactly one result for each of 3 images after the failover: $results"

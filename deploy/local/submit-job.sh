@@ -10,7 +10,9 @@
 #
 # Environment: SCANLINE_JAR (default jobs/target/scanline.jar), SCANLINE_MODEL (default
 # ../shared/golden/defocus_mamba_d3_224x224), SCANLINE_BACKEND (default reference),
-# SCANLINE_CHECKPOINT_MS (default 2000), SCANLINE_GROUP (Kafka consumer group, default scanline-local).
+# SCANLINE_CHECKPOINT_MS (default 2000), SCANLINE_GROUP (Kafka consumer group, default scanline-local),
+# SCANLINE_ROOTS (':'-separated directories that image references may point into, passed as --root;
+# default $RUN_DIR/images, created if missing: feed-images.sh sends files from there).
 source "$(dirname "$0")/lib.sh"
 
 savepoint=""
@@ -31,6 +33,14 @@ model="${SCANLINE_MODEL:-$REPO_ROOT/../shared/golden/defocus_mamba_d3_224x224}"
 [[ -f $model/config.json ]] || die "model folder $model has no config.json"
 model=$(cd "$model" && pwd)
 running flink-jobmanager || die "Flink is not running (deploy/local/start-flink.sh)"
+root_args=()
+IFS=: read -r -a roots <<<"${SCANLINE_ROOTS:-$RUN_DIR/images}"
+for r in "${roots[@]}"; do
+  [[ -n $r ]] || continue
+  mkdir -p "$r" || die "cannot create root directory $r"
+  root_args+=(--root "$(cd "$r" && pwd -P)")
+done
+((${#root_args[@]} > 0)) || die "SCANLINE_ROOTS names no directory"
 
 # One upload per run directory: a restart reuses the uploaded jar.
 jar_id_file="$RUN_DIR/jar-id"
@@ -44,7 +54,7 @@ jar_id=$(cat "$jar_id_file")
 
 args=(run-kafka --model "$model" --bootstrap "$BOOTSTRAP"
       --images images --results results --dead-letters dead-letters --group "${SCANLINE_GROUP:-scanline-local}"
-      --backend "${SCANLINE_BACKEND:-reference}" --checkpoint-ms "${SCANLINE_CHECKPOINT_MS:-2000}" "${extra[@]}")
+      --backend "${SCANLINE_BACKEND:-reference}" --checkpoint-ms "${SCANLINE_CHECKPOINT_MS:-2000}" "${root_args[@]}" "${extra[@]}")
 # ClusterEntry, not ScanlineCli: main runs inside the JobManager and must not call System.exit.
 args_json=$(printf '%s\n' "${args[@]}" | jq -R . | jq -sc .)
 body=$(jq -n --arg entry io.scanline.jobs.cli.ClusterEntry --arg sp "$savepoint" --argjson a "$args_json" '

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 RunLocalCommand.class,
                 RunKafkaCommand.class,
                 SegmentCommand.class,
+                SendCommand.class,
         })
 public final class ScanlineCli implements Runnable {
 
