@@ -126,6 +126,27 @@ class DeploymentConsistencyTest {
 
     @ParameterizedTest
     @ValueSource(strings = {STREAMING, BACKFILL})
+    void claimCheckRootsAreReadOnlyTaskManagerMounts(String file) {
+        // run-kafka requires --root (protocol v1 references resolve only inside it), and the tasks
+        // that read the images run in the TaskManager pods, so each root must be mounted there.
+        JsonNode d = DeployFiles.single(file);
+        List<String> roots = args(d).stream().filter(a -> a.startsWith("--root=")).map(a -> a.substring(7)).toList();
+        assertFalse(roots.isEmpty(), file + ": run-kafka needs at least one --root");
+        JsonNode mounts = d.at("/spec/taskManager/podTemplate/spec/containers/0/volumeMounts");
+        for (String root : roots) {
+            boolean mounted = false;
+            for (JsonNode m : mounts) {
+                if (root.equals(m.path("mountPath").asText())) {
+                    mounted = true;
+                    assertTrue(m.path("readOnly").asBoolean(false), file + ": " + root + " must be mounted read-only");
+                }
+            }
+            assertTrue(mounted, file + ": --root=" + root + " is not a TaskManager volume mount");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {STREAMING, BACKFILL})
     void everyVolumeMountHasAVolume(String file) {
         JsonNode pod = DeployFiles.single(file).at("/spec/taskManager/podTemplate/spec");
         Set<String> volumes = new HashSet<>();
