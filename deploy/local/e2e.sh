@@ -119,13 +119,14 @@ job_flow() {
   wait_until "$START_TIMEOUT_S" "job $job2 restored from a checkpoint" restored_from_checkpoint ||
     fail "job $job2 did not recover from the TaskManager loss: $(rest "$FLINK_REST/jobs/$job2/checkpoints" | jq -c '.latest.restored')"
   ok "TaskManager killed; job $job2 recovered from checkpoint $(rest "$FLINK_REST/jobs/$job2/checkpoints" | jq -r '.latest.restored.id')"
+  # This one goes inline (the bytes in tile records, reassembled by the job), not as a reference.
   cp "$image" "$images/ihc-after-failover.png"
-  "$LOCAL_HOME/feed-images.sh" "$images/ihc-after-failover.png"
+  "$LOCAL_HOME/feed-images.sh" --inline "$images/ihc-after-failover.png"
   results=$("$LOCAL_HOME/show-results.sh" results 3 180) || fail "no result after the failover"
   [[ $(jq -s '[.[] | select(.kind=="RESULT")] | group_by(.image) | map(length) | . == [1,1,1]' <<<"$results") == true ]] ||
     fail "expected exactly one result for each of 3 images after the failover: $results"
   [[ $(jq -c -s '[.[] | .logits] | unique | length' <<<"$results") == 1 ]] || fail "logits changed after the failover: $results"
-  ok "after the failover: exactly one result per image, same logits"
+  ok "after the failover: exactly one result per image, same logits (the last one sent inline)"
 
   rest -X PATCH "$FLINK_REST/jobs/$job2?mode=cancel" >/dev/null
   wait_until 60 "job $job2 cancelled" bash -c "curl -s --max-time 10 $FLINK_REST/jobs/$job2 | jq -e '.state == \"CANCELED\"'" ||
