@@ -29,11 +29,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
- * Dense outputs of one image fed by its stream of final token features (as the Flink scan emits them):
- * the heads run per chunk through {@link DenseStream} (mask bands and boxes across chunk borders), the
- * mask goes band by band into {@code <name>.mask.tif}; at {@link #finish()} come {@code .mask.png} and
+ * Dense output files of one image, the same for every producer: mask bands go into
+ * {@code <name>.mask.tif} as they come ({@link #mask()}), boxes are collected ({@link #boxes()}). A
+ * stream of final token features (as the Flink scan emits them) is fed with {@link #accept}: the heads
+ * run per chunk through {@link DenseStream} (boxes across chunk borders); {@code segment} instead hands
+ * {@link #mask()} and {@link #boxes()} to the model's own runs. At {@link #finish} come {@code .mask.png} and
  * {@code .overlay.png} (small images only: both hold the image in memory), {@code .coco.json},
  * {@code .geojson} and {@code .results.jsonl} (result records), the same files {@code segment} writes.
  *
@@ -50,7 +53,8 @@ public final class DenseImageWriter implements AutoCloseable {
     private final TiledTiffWriter tiff;
     private final Path tif;
     private final List<Box> boxes = new ArrayList<>();
-    private final DenseStream stream;
+    private final MaskBandSink sink;
+    private DenseStream stream;
 
     /** Reads the image header (size, resolution, georeference) of {@code image} and opens the mask TIFF. */
     public DenseImageWriter(DenseHeads heads, Path image, String name, Path out, int overlayMax, int inlineLimit) throws IOException {
@@ -73,7 +77,7 @@ public final class DenseImageWriter implements AutoCloseable {
         mask = (long) w * h <= MaskPng.MAX_PIXELS ? new byte[w * h] : null;
         tif = out.resolve(name + ".mask.tif");
         tiff = new TiledTiffWriter(tif, w, h, 256, mpp, geo);
-        MaskBandSink sink = new MaskBandSink() {
+        sink = new MaskBandSink() {
             @Override
             public void acceptBand(int y, int rows, byte[] px) {
                 try {
@@ -87,8 +91,17 @@ public final class DenseImageWriter implements AutoCloseable {
             @Override
             public void finish() {}
         };
-        stream = new DenseStream(heads, heads.segmentation(false), heads.detection(), h, w, sink, boxes::add);
     }
+
+    public int width() { return w; }
+
+    public int height() { return h; }
+
+    /** Where a dense run sends its mask bands (top to bottom). */
+    public MaskBandSink mask() { return sink; }
+
+    /** Where a dense run sends its final boxes. */
+    public Consumer<Box> boxes() { return boxes::add; }
 
     /** Tokens [firstToken, firstToken + n) of the image as (n, D) final features, consecutive with the last chunk. */
     public void accept(long firstToken, float[] features, int n) {
@@ -96,15 +109,24 @@ public final class DenseImageWriter implements AutoCloseable {
             throw new IllegalArgumentException(name + ": chunk of " + n + " tokens carries " + features.length
                     + " feature values, the heads need width " + heads.width());
         }
+        if (stream == null) stream = new DenseStream(heads, heads.segmentation(false), heads.detection(), h, w, sink, boxes::add);
         stream.accept(firstToken, TokenLevels.features(features, n, heads.width()));
     }
 
     /** What was written for the image. */
     public record Written(int width, int height, int detections, double maskForeground, List<Path> files) {}
 
-    /** Ends the stream and writes every output file; the mask TIFF is complete after this. */
+    /** Ends the fed stream (if any) and writes every output file, reading the image again for the overlay. */
     public Written finish() throws IOException {
-        stream.finish();
+        return finish(null);
+    }
+
+    /**
+     * Ends the fed stream (if any) and writes every output file; the mask TIFF is complete after this.
+     * @param packedRgb the image as (H*W) 0xRRGGBB for the overlay, or null to read it again from the file
+     */
+    public Written finish(int[] packedRgb) throws IOException {
+        if (stream != null) stream.finish();
         tiff.close();
         boxes.sort(BoxNms.ORDER);
         String cls = heads.detectionClasses().isEmpty() ? "object" : heads.detectionClasses().get(0);
@@ -120,7 +142,7 @@ public final class DenseImageWriter implements AutoCloseable {
             Path png = out.resolve(name + ".mask.png");
             MaskPng.write(png, w, h, mask);
             for (byte v : mask) if (v != 0) fg++;
-            Overlay.write(ov, Overlay.render(packedRgb(), w, h, mask, dets, overlayMax));
+            Overlay.write(ov, Overlay.render(packedRgb != null ? packedRgb : packedRgb(), w, h, mask, dets, overlayMax));
             files.add(png);
             files.add(ov);
         }
