@@ -54,6 +54,7 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
     private final EngineSpec spec;
     private final int maxBundleChunks;
     private final long maxBundleBytes;
+    private final boolean emitFeatures;
 
     private transient Backend backend;
     private transient ScanEngine engine;
@@ -81,10 +82,16 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
     }
 
     public RecurrentScanOperator(EngineSpec spec, int maxBundleChunks, long maxBundleBytes) {
+        this(spec, maxBundleChunks, maxBundleBytes, false);
+    }
+
+    /** @param emitFeatures PATCHES events also carry the chunk's final token features (for dense heads downstream) */
+    public RecurrentScanOperator(EngineSpec spec, int maxBundleChunks, long maxBundleBytes, boolean emitFeatures) {
         if (maxBundleChunks < 1 || maxBundleBytes < 1) throw new IllegalArgumentException("bundle limits must be positive");
         this.spec = spec;
         this.maxBundleChunks = maxBundleChunks;
         this.maxBundleBytes = maxBundleBytes;
+        this.emitFeatures = emitFeatures;
     }
 
     @Override
@@ -321,6 +328,12 @@ public class RecurrentScanOperator extends AbstractStreamOperator<ScanEvent>
         p.gridH = r.gridH;
         p.gridW = r.gridW;
         p.patchClasses = argmaxRows(o.tokenLogits());
+        if (emitFeatures) {
+            // barrier families have no features before the end: dense heads need a streaming family
+            if (o.features() == null) throw new IllegalStateException(engine.family() + " emits no per-chunk features; dense outputs need a streaming family");
+            p.features = o.features().f32().clone();
+            p.featureWidth = o.features().dim(1);
+        }
         output.collect(new StreamRecord<>(p));
         l.st = new ScanState(l.st.gridH(), l.st.gridW(), r.seq + 1, null, null);
         if (r.last) {

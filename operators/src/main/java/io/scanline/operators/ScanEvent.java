@@ -26,6 +26,9 @@ public class ScanEvent {
     public int gridW;
     /** PATCHES: (n) argmax class per patch. */
     public int[] patchClasses;
+    /** PATCHES, only when the scan was asked for them (dense heads downstream): (n, D) final token features. */
+    public float[] features;
+    public int featureWidth;
     /** RESULT: (K) logits. */
     public float[] logits;
     public int classIndex = -1;
@@ -57,7 +60,7 @@ public class ScanEvent {
     public boolean equals(Object o) {
         return o instanceof ScanEvent e && kind == e.kind && Objects.equals(imageId, e.imageId) && seq == e.seq
                 && firstToken == e.firstToken && tokens == e.tokens && totalTokens == e.totalTokens && gridH == e.gridH
-                && gridW == e.gridW && Arrays.equals(patchClasses, e.patchClasses) && Arrays.equals(logits, e.logits)
+                && gridW == e.gridW && Arrays.equals(patchClasses, e.patchClasses) && Arrays.equals(features, e.features) && featureWidth == e.featureWidth && Arrays.equals(logits, e.logits)
                 && classIndex == e.classIndex && Objects.equals(reason, e.reason) && Objects.equals(reasonCode, e.reasonCode);
     }
 

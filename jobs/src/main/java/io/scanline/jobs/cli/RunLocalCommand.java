@@ -13,7 +13,8 @@ import java.util.concurrent.Callable;
 /** {@code scanline run-local}: the streaming job on an embedded mini cluster over files. */
 @Command(name = "run-local", mixinStandardHelpOptions = true,
         description = "Run the streaming job on an embedded Flink mini cluster over an image file or a directory; "
-                + "writes <image>.json per image and dead-letters.jsonl to --out.")
+                + "writes <image>.json per image and dead-letters.jsonl to --out; a model with dense_heads also writes "
+                + "<name>.mask.tif (+ .mask.png), .coco.json, .geojson, .overlay.png and .results.jsonl per image.")
 public final class RunLocalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "model folder (config.json + weights)")
     Path model;

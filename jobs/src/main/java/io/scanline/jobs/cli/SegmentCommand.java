@@ -4,21 +4,13 @@ import io.scanline.connectors.image.ImageSources;
 import io.scanline.connectors.image.Level;
 import io.scanline.connectors.image.RgbBand;
 import io.scanline.connectors.ingest.IngestLimits;
-import io.scanline.connectors.results.CocoJson;
-import io.scanline.connectors.results.Detection;
-import io.scanline.connectors.results.GeoJson;
 import io.scanline.connectors.results.MaskPng;
-import io.scanline.connectors.results.Overlay;
-import io.scanline.connectors.results.ResultImage;
-import io.scanline.connectors.results.ResultRecord;
-import io.scanline.connectors.results.TiledTiffWriter;
+import io.scanline.jobs.dense.DenseImageWriter;
 import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.Backends;
-import io.scanline.kernels.heads.Box;
 import io.scanline.kernels.heads.CellHead;
 import io.scanline.kernels.heads.DenseModel;
 import io.scanline.kernels.heads.DetectionHead;
-import io.scanline.kernels.heads.MaskBandSink;
 import io.scanline.kernels.model.ImageSource;
 import io.scanline.kernels.tensor.Tensor;
 import picocli.CommandLine.Command;
@@ -27,11 +19,9 @@ import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -91,8 +81,6 @@ final class SegmentCommand implements Callable<Integer> {
         String name = stem(image);
         int w, h;
         byte[] rgb;
-        Double mpp;
-        io.scanline.connectors.image.GeoReference geo;
         try (io.scanline.connectors.image.ImageSource src = ImageSources.open(image, IngestLimits.defaults())) {
             Level l0 = src.levels().get(0);
             w = l0.width();
@@ -107,73 +95,26 @@ final class SegmentCommand implements Callable<Integer> {
                 RgbBand b = src.readRows(0, y, Math.min(band, h - y));
                 System.arraycopy(b.rgb(), 0, rgb, y * w * 3, b.rgb().length);
             }
-            mpp = src.mppLevel0().isPresent() ? src.mppLevel0().getAsDouble() : null;
-            geo = src.geoReference().orElse(null);
         }
         if (w < ps || h < ps) throw new IllegalArgumentException("image " + w + "x" + h + " is smaller than one patch of " + ps);
         ImageSource input = ImageSource.of(normalize(rgb, w, h, dm.config()));
         CellHead seg = dm.heads().segmentation(decoder);
         DetectionHead det = dm.heads().detection();
-        boolean small = (long) w * h <= MaskPng.MAX_PIXELS;
-        byte[] mask = small ? new byte[w * h] : null;
-        Path tif = out.resolve(name + ".mask.tif");
-        List<Box> boxes = new ArrayList<>();
-        try (Backend be = Backends.open(backend); TiledTiffWriter tw = new TiledTiffWriter(tif, w, h, 256, mpp, geo)) {
-            MaskBandSink sink = new MaskBandSink() {
-                @Override
-                public void acceptBand(int y, int rows, byte[] px) {
-                    try {
-                        tw.writeRows(y, rows, px);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                    if (mask != null) System.arraycopy(px, 0, mask, y * w, px.length);
-                }
-
-                @Override
-                public void finish() {}
-            };
-            if (mode.equals("stream")) dm.runStream(be, input, chunk, seg, det, sink, boxes::add);
-            else dm.runWindows(be, input, 0, 0, seg, det, sink, boxes::add);
+        DenseImageWriter.Written wr;
+        try (Backend be = Backends.open(backend); DenseImageWriter dw = new DenseImageWriter(dm.heads(), image, name, out, overlayMax, inlineLimit)) {
+            if (mode.equals("stream")) dm.runStream(be, input, chunk, seg, det, dw.mask(), dw.boxes());
+            else dm.runWindows(be, input, 0, 0, seg, det, dw.mask(), dw.boxes());
+            int[] packed = null;
+            if ((long) w * h <= MaskPng.MAX_PIXELS) {
+                packed = new int[w * h];
+                for (int i = 0; i < packed.length; i++) packed[i] = ((rgb[3 * i] & 255) << 16) | ((rgb[3 * i + 1] & 255) << 8) | (rgb[3 * i + 2] & 255);
+            }
+            wr = dw.finish(packed);
         }
-        boxes.sort(io.scanline.kernels.heads.BoxNms.ORDER);
-        String cls = dm.heads().detectionClasses().isEmpty() ? "object" : dm.heads().detectionClasses().get(0);
-        List<Detection> dets = new ArrayList<>();
-        for (Box b : boxes) {
-            dets.add(new Detection(clamp(b.x0(), w), clamp(b.y0(), h), clamp(b.x1(), w), clamp(b.y1(), h), b.score(), cls));
-        }
-        ResultImage ri = new ResultImage(name, image.getFileName().toString(), w, h, mpp, geo);
-        Path coco = out.resolve(name + ".coco.json"), gj = out.resolve(name + ".geojson"), ov = out.resolve(name + ".overlay.png");
-        CocoJson.write(coco, ri, List.of(cls), dets);
-        GeoJson.write(gj, ri, dets);
-        Path png = null;
-        long fg = 0;
-        if (mask != null) {
-            png = out.resolve(name + ".mask.png");
-            MaskPng.write(png, w, h, mask);
-            for (byte v : mask) if (v != 0) fg++;
-            int[] packed = new int[w * h];
-            for (int i = 0; i < packed.length; i++) packed[i] = ((rgb[3 * i] & 255) << 16) | ((rgb[3 * i + 1] & 255) << 8) | (rgb[3 * i + 2] & 255);
-            Overlay.write(ov, Overlay.render(packed, w, h, mask, dets, overlayMax));
-        }
-        var summary = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("detections", dets.size())
-                .put("mask_foreground_fraction", mask != null ? fg / (double) (w * h) : -1).put("width", w).put("height", h);
-        if (mpp != null) summary.put("microns_per_pixel", mpp);
-        if (geo != null) summary.put("epsg", geo.epsg());
-        List<String> lines = new ArrayList<>();
-        lines.add(new String(ResultRecord.forFile(name, "mask", "image/tiff", tif, inlineLimit, summary).toJson()));
-        lines.add(new String(ResultRecord.forFile(name, "detections-coco", "application/json", coco, inlineLimit, summary).toJson()));
-        lines.add(new String(ResultRecord.forFile(name, "detections-geojson", "application/geo+json", gj, inlineLimit, summary).toJson()));
-        if (mask != null) lines.add(new String(ResultRecord.forFile(name, "overlay", "image/png", ov, inlineLimit, summary).toJson()));
-        Files.write(out.resolve(name + ".results.jsonl"), lines);
         System.out.printf(Locale.ROOT, "%s: %dx%d px, %s mode, %d detections, mask foreground %.2f%%, %.1f s%n", image.getFileName(), w, h,
-                mode, dets.size(), mask != null ? 100.0 * fg / ((double) w * h) : Double.NaN, (System.nanoTime() - t0) / 1e9);
-        System.out.println("wrote " + tif + (png != null ? ", " + png + ", " + ov : "") + ", " + coco + ", " + gj);
+                mode, wr.detections(), wr.maskForeground() >= 0 ? 100.0 * wr.maskForeground() : Double.NaN, (System.nanoTime() - t0) / 1e9);
+        System.out.println("wrote " + String.join(", ", wr.files().stream().map(Path::toString).toList()));
         return 0;
-    }
-
-    static double clamp(double v, int max) {
-        return Math.max(0, Math.min(max, v));
     }
 
     static String stem(Path p) {

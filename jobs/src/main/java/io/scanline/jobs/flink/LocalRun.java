@@ -1,5 +1,6 @@
 package io.scanline.jobs.flink;
 
+import io.scanline.operators.ImageChunker;
 import io.scanline.operators.PatchifyFunction;
 import io.scanline.operators.RecurrentScanOperator;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -10,12 +11,15 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * Local mode: the streaming job graph on an embedded mini cluster over a file or a directory of
- * images, writing outputs to a directory ({@link DirectorySink}).
+ * images, writing outputs to a directory ({@link DirectorySink}); a model with dense heads also gets
+ * its mask, detections and overlay per image.
  */
 public final class LocalRun {
     private LocalRun() {}
@@ -51,7 +55,15 @@ public final class LocalRun {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(settings.parallelism(), conf);
         env.setRuntimeMode(batch ? RuntimeExecutionMode.BATCH : RuntimeExecutionMode.STREAMING);
         DirectorySink sink = new DirectorySink(out, progress);
-        new ScanJobGraph(e -> e.fromData(files).name("image-files"), sink, sink, settings).addTo(env);
+        ScanJobGraph graph = new ScanJobGraph(e -> e.fromData(files).name("image-files"), sink, sink, settings);
+        if (hasDenseHeads(Path.of(settings.modelDir()))) {
+            if (settings.tilePatches() > 0) throw new IllegalArgumentException("dense heads need the whole-image scan, not per-tile mode");
+            Map<String, String> paths = new HashMap<>();
+            for (String f : files) paths.put(ImageChunker.idOf(f), f);
+            sink.withDense(Path.of(settings.modelDir()), paths);
+            graph.withFeatures();
+        }
+        graph.addTo(env);
         long pixels = 0;
         for (String f : files) pixels += pixelsOf(f);
         long t0 = System.nanoTime();
@@ -61,6 +73,11 @@ public final class LocalRun {
                 acc(r, RecurrentScanOperator.ACC_DEAD_LETTERS) + acc(r, PatchifyFunction.ACC_REJECTED),
                 acc(r, RecurrentScanOperator.ACC_TOKENS), pixels, wall, r.getNetRuntime() / 1e3, acc(r, RecurrentScanOperator.ACC_ENGINE_NANOS) / 1e9,
                 acc(r, RecurrentScanOperator.ACC_OPERATOR_NANOS) / 1e9, acc(r, PatchifyFunction.ACC_PATCHIFY_NANOS) / 1e9);
+    }
+
+    /** A model folder whose config has a {@code dense_heads} section gets dense outputs (mask, detections, overlay). */
+    public static boolean hasDenseHeads(Path modelDir) throws IOException {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(modelDir.resolve("config.json").toFile()).has("dense_heads");
     }
 
     private static long acc(JobExecutionResult r, String name) {

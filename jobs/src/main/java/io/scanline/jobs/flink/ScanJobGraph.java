@@ -29,6 +29,7 @@ public final class ScanJobGraph {
     private final Sink<ScanEvent> results;
     private final Sink<ScanEvent> deadLetters;
     private final JobSettings settings;
+    private boolean features;
 
     public ScanJobGraph(Function<StreamExecutionEnvironment, DataStream<String>> imageRefs, Sink<ScanEvent> results,
                         Sink<ScanEvent> deadLetters, JobSettings settings) {
@@ -55,6 +56,12 @@ public final class ScanJobGraph {
         this.settings = settings;
     }
 
+    /** PATCHES events carry the final token features, for a results sink that runs dense heads on them. */
+    public ScanJobGraph withFeatures() {
+        features = true;
+        return this;
+    }
+
     public void addTo(StreamExecutionEnvironment env) {
         JobSettings s = settings;
         SingleOutputStreamOperator<ChunkRecord> chunks = chunkSource.apply(env);
@@ -65,10 +72,10 @@ public final class ScanJobGraph {
         SingleOutputStreamOperator<ScanEvent> events = timed
                 .keyBy(new ImageKey())
                 .transform("recurrent-scan", TypeInformation.of(ScanEvent.class),
-                        new RecurrentScanOperator(spec, s.maxBundleChunks(), s.maxBundleBytes()))
+                        new RecurrentScanOperator(spec, s.maxBundleChunks(), s.maxBundleBytes(), features))
                 .uid("recurrent-scan")
                 .setParallelism(s.parallelism());
-        boolean patches = s.emitPatches();
+        boolean patches = s.emitPatches() || features;
         events.filter(e -> e.kind == ScanEvent.Kind.RESULT || (patches && e.kind == ScanEvent.Kind.PATCHES))
                 .name("results").uid("results-filter")
                 .sinkTo(results).name("results-sink").uid("results-sink");
