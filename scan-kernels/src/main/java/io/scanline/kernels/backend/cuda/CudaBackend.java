@@ -2,6 +2,7 @@ package io.scanline.kernels.backend.cuda;
 
 import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.MlstmForm;
+import io.scanline.kernels.backend.OpDims;
 import io.scanline.kernels.backend.Shapes;
 import io.scanline.kernels.backend.SsdForm;
 import io.scanline.kernels.tensor.Tensor;
@@ -144,17 +145,8 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized Tensor selectiveScan(Tensor u, Tensor delta, Tensor a, Tensor bm, Tensor cm, Tensor d, Tensor z,
                                              Tensor deltaBias, boolean softplus, Tensor h) {
-        Shapes.requireRank(u, "u", 3);
-        int b = u.dim(0), l = u.dim(1), e = u.dim(2);
-        Shapes.require(delta, "delta", b, l, e);
-        Shapes.require(a, "A", e, -1);
-        int n = a.dim(1);
-        Shapes.require(bm, "B", b, l, n);
-        Shapes.require(cm, "C", b, l, n);
-        Shapes.requireOptional(d, "D", e);
-        Shapes.requireOptional(z, "z", b, l, e);
-        Shapes.requireOptional(deltaBias, "delta_bias", e);
-        Shapes.require(h, "h", b, e, n);
+        OpDims.Scan dims = OpDims.Scan.of(u, delta, a, bm, cm, d, z, deltaBias, h);
+        int b = dims.b(), l = dims.l(), e = dims.e(), n = dims.n();
         begin(u.numel());
         try (DeviceScope s = ctx.scope()) {
             DeviceBuffer dh = s.upload(h), dy = s.floats(u.numel());
@@ -169,18 +161,8 @@ public final class CudaBackend implements Backend {
     public synchronized Tensor ssd(SsdForm form, int chunk, Tensor x, Tensor dt, Tensor a, Tensor bm, Tensor cm, Tensor d,
                                    Tensor dtBias, boolean softplus, Tensor state) {
         if (form == SsdForm.CHUNKED && chunk < 1) throw new IllegalArgumentException("chunk must be >= 1, got " + chunk);
-        Shapes.requireRank(x, "x", 4);
-        int b = x.dim(0), l = x.dim(1), hh = x.dim(2), p = x.dim(3);
-        Shapes.require(dt, "dt", b, l, hh);
-        Shapes.require(a, "A", hh);
-        Shapes.requireRank(bm, "B", 4);
-        int g = bm.dim(2), n = bm.dim(3);
-        Shapes.require(bm, "B", b, l, g, n);
-        Shapes.require(cm, "C", b, l, g, n);
-        if (g < 1 || hh % g != 0) throw new IllegalArgumentException("heads " + hh + " not divisible by groups " + g);
-        Shapes.requireOptional(d, "D", hh);
-        Shapes.requireOptional(dtBias, "dt_bias", hh);
-        Shapes.require(state, "state", b, hh, p, n);
+        OpDims.Ssd dims = OpDims.Ssd.of(x, dt, a, bm, cm, d, dtBias, state);
+        int b = dims.b(), l = dims.l(), hh = dims.heads(), p = dims.p(), g = dims.g(), n = dims.n();
         begin(x.numel());
         try (DeviceScope s = ctx.scope()) {
             DeviceBuffer ds = s.upload(state), dy = s.floats(x.numel());
@@ -195,15 +177,8 @@ public final class CudaBackend implements Backend {
     public synchronized Tensor mlstm(MlstmForm form, int chunk, Tensor q, Tensor k, Tensor v, Tensor ig, Tensor fg,
                                      Tensor c, Tensor n, Tensor m, double eps) {
         if (form == MlstmForm.CHUNKWISE && chunk < 1) throw new IllegalArgumentException("chunk must be >= 1, got " + chunk);
-        Shapes.requireRank(q, "q", 4);
-        int b = q.dim(0), l = q.dim(1), nh = q.dim(2), dh = q.dim(3);
-        Shapes.require(k, "k", b, l, nh, dh);
-        Shapes.require(v, "v", b, l, nh, dh);
-        Shapes.require(ig, "igate", b, l, nh);
-        Shapes.require(fg, "fgate", b, l, nh);
-        Shapes.require(c, "C", b, nh, dh, dh);
-        Shapes.require(n, "n", b, nh, dh);
-        Shapes.require(m, "m", b, nh);
+        OpDims.Mlstm dims = OpDims.Mlstm.of(q, k, v, ig, fg, c, n, m);
+        int b = dims.b(), l = dims.l(), nh = dims.nh(), dh = dims.dh();
         int qc = form == MlstmForm.CHUNKWISE ? chunk : DEFAULT_MLSTM_CHUNK;
         begin(q.numel());
         try (DeviceScope s = ctx.scope()) {
