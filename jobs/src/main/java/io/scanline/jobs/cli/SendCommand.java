@@ -1,5 +1,6 @@
 package io.scanline.jobs.cli;
 
+import io.scanline.connectors.ingest.IngestException;
 import io.scanline.connectors.protocol.ImageMessage;
 import io.scanline.connectors.protocol.ImageMessageCodec;
 import io.scanline.connectors.protocol.ImageMessageSerializer;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * {@code scanline send}: a producer for the images topic in protocol v1 (connectors/README.md). By
@@ -44,10 +46,7 @@ public final class SendCommand implements java.util.concurrent.Callable<Integer>
 
     @Override
     public Integer call() throws Exception {
-        for (Path f : files) {
-            if (!Files.isRegularFile(f)) throw new IllegalArgumentException("no such file: " + f);
-            ImageMessageCodec.checkImageId(f.getFileName().toString(), f.toString());
-        }
+        checkFiles(files);
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -59,17 +58,9 @@ public final class SendCommand implements java.util.concurrent.Callable<Integer>
         try (KafkaProducer<String, ImageMessage> producer =
                      new KafkaProducer<>(p, new StringSerializer(), new ImageMessageSerializer())) {
             for (Path f : files) {
-                Path abs = f.toAbsolutePath().normalize();
-                String id = abs.getFileName().toString();
+                String id = imageId(f);
                 List<Future<RecordMetadata>> sent = new ArrayList<>();
-                if (inline) {
-                    InlineSplitter.split(id, abs, Map.of(), ImageMessageCodec.DEFAULT_TILE_PAYLOAD,
-                            m -> sent.add(producer.send(new ProducerRecord<>(topic, id, m))));
-                } else {
-                    ImageReference ref = new ImageReference(id, abs.toUri().toString(), sha256Hex(abs), Files.size(abs),
-                            null, null, null, null, Map.of());
-                    sent.add(producer.send(new ProducerRecord<>(topic, id, ref)));
-                }
+                messages(f, inline, m -> sent.add(producer.send(new ProducerRecord<>(topic, id, m))));
                 RecordMetadata last = null;
                 for (Future<RecordMetadata> s : sent) last = s.get(timeoutS, TimeUnit.SECONDS);
                 System.out.printf("%s -> %s-%d@%d (%s, %d record%s)%n", id, last.topic(), last.partition(), last.offset(),
@@ -77,6 +68,34 @@ public final class SendCommand implements java.util.concurrent.Callable<Integer>
             }
         }
         return 0;
+    }
+
+    /** Every file exists and its name is a valid image id; fails on the first that is not, before any send. */
+    static void checkFiles(List<Path> files) throws IngestException {
+        for (Path f : files) {
+            if (!Files.isRegularFile(f)) throw new IllegalArgumentException("no such file: " + f);
+            ImageMessageCodec.checkImageId(f.getFileName().toString(), f.toString());
+        }
+    }
+
+    /** The image id (= record key) of a file: its name. */
+    static String imageId(Path f) {
+        return f.toAbsolutePath().normalize().getFileName().toString();
+    }
+
+    /**
+     * The protocol v1 messages for one file, in send order: one claim-check reference (absolute
+     * {@code file:} URI, SHA-256, size), or with {@code inline} the inline header, tiles and end.
+     */
+    static void messages(Path f, boolean inline, Consumer<ImageMessage> out) throws IOException {
+        Path abs = f.toAbsolutePath().normalize();
+        String id = abs.getFileName().toString();
+        if (inline) {
+            InlineSplitter.split(id, abs, Map.of(), ImageMessageCodec.DEFAULT_TILE_PAYLOAD, out);
+        } else {
+            out.accept(new ImageReference(id, abs.toUri().toString(), sha256Hex(abs), Files.size(abs),
+                    null, null, null, null, Map.of()));
+        }
     }
 
     private static String sha256Hex(Path f) throws IOException {

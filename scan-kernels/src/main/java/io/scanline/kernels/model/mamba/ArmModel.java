@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * ARM fine-tuned classifier (spec models §7) streamed with four sweeps per layer (spec streaming
@@ -88,6 +89,16 @@ public final class ArmModel implements StreamingModel {
 
     @Override
     public ModelOutput forward(Backend backend, ImageSource image, StreamOptions o) {
+        return forward(backend, image, o, null);
+    }
+
+    /**
+     * As {@link #forward(Backend, ImageSource, StreamOptions)}; with {@code transit} set, every direction
+     * sweep is stopped after each chunk, its direction state snapshotted ({@code dir.*}), passed through
+     * {@code transit} (tests serialize it) and restored into a fresh state object that continues (spec
+     * streaming §2, restore level). The output sweep's fp64 pooling sums go through it the same way.
+     */
+    ModelOutput forward(Backend backend, ImageSource image, StreamOptions o, UnaryOperator<Map<String, Tensor>> transit) {
         MemoryLedger ledger = new MemoryLedger(o.maxImageBytes(), image.batch());
         Backend be = new MeteredBackend(backend, ledger);
         MiddleClsEmbedding.Bound emb = embedding.bind(image);
@@ -123,17 +134,18 @@ public final class ArmModel implements StreamingModel {
                         Tensor sum = be.axpby(part, 0.25, dir == 0 ? null : Seq.gather(acc, pos, a, b), 1.0);
                         if (!last) {
                             Seq.scatter(acc, pos, a, b, sum);
-                            continue;
+                        } else {
+                            Tensor mid = be.add(x, sum);
+                            Tensor next = be.add(mid, swiglu(be, ly, be.layerNorm(mid, ly.n2w(), ly.n2b(), ArmConfig.LN_EPS)));
+                            Seq.scatter(s, pos, a, b, next);
+                            if (o.keepLayerOutputs()) outs.collect("layer." + l + ".output", next, Arrays.copyOfRange(pos, a, b), 0);
                         }
-                        Tensor mid = be.add(x, sum);
-                        Tensor next = be.add(mid, swiglu(be, ly, be.layerNorm(mid, ly.n2w(), ly.n2b(), ArmConfig.LN_EPS)));
-                        Seq.scatter(s, pos, a, b, next);
-                        if (o.keepLayerOutputs()) outs.collect("layer." + l + ".output", next, Arrays.copyOfRange(pos, a, b), 0);
+                        if (transit != null) st = DirectionState.restore(transit.apply(st.snapshot("dir")), "dir", st);
                     }
                     ledger.releaseState(st.bytes());
                 }
             }
-            result.put("output.pre_logits", outputSweep(be, s, emb, o, outs));
+            result.put("output.pre_logits", outputSweep(be, s, emb, o, outs, transit));
             outs.into(result);
             result.put("output.logits", be.linear(result.get("output.pre_logits"), headW, headB));
         }
@@ -146,7 +158,8 @@ public final class ArmModel implements StreamingModel {
     }
 
     /** norm_f per token; pooled features: (mean(f[0:c]) + mean(f[c+1:L]))/2, or f[c] without global_pool. */
-    private Tensor outputSweep(Backend be, SpillStore s, MiddleClsEmbedding.Bound emb, StreamOptions o, TokenOutputs outs) {
+    private Tensor outputSweep(Backend be, SpillStore s, MiddleClsEmbedding.Bound emb, StreamOptions o, TokenOutputs outs,
+                               UnaryOperator<Map<String, Tensor>> transit) {
         int bsz = emb.batch, d = cfg.d(), c = emb.c, len = emb.length;
         if (cfg.globalPool() && (c == 0 || c + 1 == len)) {
             throw new IllegalArgumentException("arm global_pool needs patches on both sides of the class token; grid has " + emb.m + " patch(es)");
@@ -166,6 +179,13 @@ public final class ArmModel implements StreamingModel {
                     if (into == null) System.arraycopy(fs, off, clsF, b * d, d);
                     else for (int k = 0; k < d; k++) into[b * d + k] += fs[off + k];
                 }
+            if (transit != null) {
+                Map<String, Tensor> back = transit.apply(Map.of("pool.before", Tensor.of(before.clone(), bsz, d),
+                        "pool.after", Tensor.of(after.clone(), bsz, d), "pool.cls", Tensor.of(clsF.clone(), bsz, d)));
+                before = back.get("pool.before").f64().clone();
+                after = back.get("pool.after").f64().clone();
+                clsF = back.get("pool.cls").f32().clone();
+            }
         }
         if (!cfg.globalPool()) return Tensor.of(clsF, bsz, d);
         float[] pooled = new float[bsz * d];

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Vim (spec models §4) streamed with the zig-zag schedule of spec streaming §4.4: every layer is a
@@ -81,6 +82,16 @@ public final class VimModel implements StreamingModel {
 
     @Override
     public ModelOutput forward(Backend backend, ImageSource image, StreamOptions o) {
+        return forward(backend, image, o, null);
+    }
+
+    /**
+     * As {@link #forward(Backend, ImageSource, StreamOptions)}; with {@code transit} set, every sweep is
+     * stopped after each chunk, its two direction states snapshotted ({@code done.*}, {@code next.*}),
+     * passed through {@code transit} (tests serialize it) and restored into fresh state objects that
+     * continue (spec streaming §2, restore level).
+     */
+    ModelOutput forward(Backend backend, ImageSource image, StreamOptions o, UnaryOperator<Map<String, Tensor>> transit) {
         MemoryLedger ledger = new MemoryLedger(o.maxImageBytes(), image.batch());
         Backend be = new MeteredBackend(backend, ledger);
         MiddleClsEmbedding.Bound emb = embedding.bind(image);
@@ -116,6 +127,14 @@ public final class VimModel implements StreamingModel {
                         Tensor f = be.rmsNorm(x, normF, cfg.eps());
                         outs.emit("output.features", a, f);
                         if (a <= emb.c && emb.c < a + n) pre = f.sliceAxis1(emb.c - a, emb.c - a + 1).reshape(bsz, d);
+                    }
+                    if (transit != null) {
+                        Map<String, Tensor> snap = new LinkedHashMap<>();
+                        if (doneState != null) snap.putAll(doneState.snapshot("done"));
+                        if (nextState != null) snap.putAll(nextState.snapshot("next"));
+                        Map<String, Tensor> back = transit.apply(snap);
+                        if (doneState != null) doneState = DirectionState.restore(back, "done", doneState);
+                        if (nextState != null) nextState = DirectionState.restore(back, "next", nextState);
                     }
                 }
                 ledger.releaseState(stateBytes);
