@@ -15,23 +15,7 @@ from train_demo import box_iou, match_f1
 
 
 def read_pgm(path):
-    with open(path, 'rb') as f:
-        data = f.read()
-    fields, pos = [], 0
-    while len(fields) < 4:
-        while data[pos:pos + 1].isspace():
-            pos += 1
-        if data[pos:pos + 1] == b'#':
-            pos = data.index(b'\n', pos) + 1
-            continue
-        end = pos
-        while not data[end:end + 1].isspace():
-            end += 1
-        fields.append(data[pos:end])
-        pos = end
-    assert fields[0] == b'P5', fields[0]
-    w, h = int(fields[1]), int(fields[2])
-    return np.frombuffer(data[pos + 1:pos + 1 + w * h], np.uint8).reshape(h, w)
+    return labels.read_netpbm(path, b'P5')
 
 
 def main():

@@ -19,8 +19,8 @@ MIN_AREA = 40          # pixels at 0.499 um/px: ~10 um^2, smaller specks are noi
 TISSUE_MAX_MEAN = 0.85  # mean RGB in [0, 1] above which a pixel is glass background
 
 
-def read_ppm(path):
-    """Binary P6 PPM (8-bit) -> uint8 (H, W, 3)."""
+def read_netpbm(path, magic):
+    """Binary 8-bit netpbm: P6 (PPM) -> uint8 (H, W, 3), P5 (PGM) -> uint8 (H, W)."""
     with open(path, 'rb') as f:
         data = f.read()
     fields, pos = [], 0
@@ -35,9 +35,16 @@ def read_ppm(path):
             end += 1
         fields.append(data[pos:end])
         pos = end
-    assert fields[0] == b'P6' and int(fields[3]) == 255, fields
+    assert fields[0] == magic and int(fields[3]) == 255, fields
     w, h = int(fields[1]), int(fields[2])
-    return np.frombuffer(data[pos + 1:pos + 1 + w * h * 3], np.uint8).reshape(h, w, 3)
+    ch = 3 if magic == b'P6' else 1
+    img = np.frombuffer(data[pos + 1:pos + 1 + w * h * ch], np.uint8)
+    return img.reshape(h, w, 3) if ch == 3 else img.reshape(h, w)
+
+
+def read_ppm(path):
+    """Binary P6 PPM (8-bit) -> uint8 (H, W, 3)."""
+    return read_netpbm(path, b'P6')
 
 
 def hematoxylin(rgb):

@@ -62,39 +62,40 @@ public final class SpillStore implements AutoCloseable {
     public void write(int t0, Tensor rows) {
         int n = rows.dim(1);
         check(t0, n, rows.dim(0), rows.dim(2));
-        float[] src = rows.f32();
-        for (int b = 0; b < batch; b++) {
-            for (int i = 0; i < n; i++) {
-                int t = t0 + i, so = (b * n + i) * width;
-                if (t < memTokens) {
-                    System.arraycopy(src, so, memory, (b * memTokens + t) * width, width);
-                } else {
-                    diskIo(b, t, src, so, true);
-                }
-            }
-        }
+        copy(t0, n, rows.f32(), true);
     }
 
     /** Reads tokens [t0, t0 + n) as (B, n, D). */
     public Tensor read(int t0, int n) {
         check(t0, n, batch, width);
         float[] out = new float[batch * n * width];
-        for (int b = 0; b < batch; b++) {
-            for (int i = 0; i < n; i++) {
-                int t = t0 + i, o = (b * n + i) * width;
-                if (t < memTokens) System.arraycopy(memory, (b * memTokens + t) * width, out, o, width);
-                else diskIo(b, t, out, o, false);
-            }
-        }
+        copy(t0, n, out, false);
         return Tensor.of(out, batch, n, width);
     }
 
-    private void diskIo(int b, int t, float[] arr, int off, boolean write) {
+    /**
+     * Moves tokens [t0, t0 + n) between arr (B, n, D) and the store. Per batch element the range splits
+     * into one contiguous memory part and one contiguous disk part, so each costs one copy / one I/O.
+     */
+    private void copy(int t0, int n, float[] arr, boolean write) {
+        int memEnd = Math.min(t0 + n, memTokens), inMem = Math.max(0, memEnd - t0);
+        for (int b = 0; b < batch; b++) {
+            int off = b * n * width;
+            if (inMem > 0) {
+                int mo = (b * memTokens + t0) * width;
+                if (write) System.arraycopy(arr, off, memory, mo, inMem * width);
+                else System.arraycopy(memory, mo, arr, off, inMem * width);
+            }
+            if (inMem < n) diskIo(b, t0 + inMem, n - inMem, arr, off + inMem * width, write);
+        }
+    }
+
+    private void diskIo(int b, int t, int count, float[] arr, int off, boolean write) {
         long pos = 4L * ((long) b * (tokens - memTokens) + (t - memTokens)) * width;
-        ByteBuffer buf = ByteBuffer.allocate(4 * width).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = ByteBuffer.allocate(4 * count * width).order(ByteOrder.LITTLE_ENDIAN);
         try {
             if (write) {
-                buf.asFloatBuffer().put(arr, off, width);
+                buf.asFloatBuffer().put(arr, off, count * width);
                 while (buf.hasRemaining()) pos += channel.write(buf, pos);
             } else {
                 while (buf.hasRemaining()) {
@@ -103,7 +104,7 @@ public final class SpillStore implements AutoCloseable {
                     pos += r;
                 }
                 buf.flip();
-                buf.asFloatBuffer().get(arr, off, width);
+                buf.asFloatBuffer().get(arr, off, count * width);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("spill file " + file, e);

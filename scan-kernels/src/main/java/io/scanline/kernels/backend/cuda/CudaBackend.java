@@ -322,15 +322,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public synchronized Tensor patchEmbed(Tensor img, Tensor wt, Tensor b, int stride) {
-        Shapes.requireRank(img, "image", 4);
-        int bsz = img.dim(0), ch = img.dim(1), hh = img.dim(2), ww = img.dim(3);
-        Shapes.requireRank(wt, "patch weight", 4);
-        int d = wt.dim(0), ps = wt.dim(2);
-        Shapes.require(wt, "patch weight", d, ch, ps, ps);
-        Shapes.requireOptional(b, "patch bias", d);
-        if (stride < 1) throw new IllegalArgumentException("stride must be >= 1, got " + stride);
-        if (hh < ps || ww < ps) throw new IllegalArgumentException("image " + hh + "x" + ww + " smaller than patch " + ps);
-        int hp = (hh - ps) / stride + 1, wp = (ww - ps) / stride + 1;
+        OpDims.Patch p = OpDims.Patch.of(img, wt, b, stride);
+        int bsz = p.b(), ch = p.ch(), hh = p.h(), ww = p.w(), d = p.d(), ps = p.ps(), hp = p.hp(), wp = p.wp();
         int kk = ch * ps * ps;
         begin(Tensor.checkedNumel(new int[] {bsz, hp * wp, d}));
         try (DeviceScope s = ctx.scope()) {
