@@ -2,6 +2,7 @@
 // Each included file holds one family of kernels.
 #include "common.cuh"
 #include "selective_scan.cuh"
+#include "scan_lanes.cuh"
 #include "ssd.cuh"
 #include "mlstm.cuh"
 #include "conv.cuh"

@@ -1,0 +1,267 @@
+// Standalone check and benchmark of the scan kernels on a GPU machine without Java: the single-pass
+// state-parallel kernels (scan_lanes.cuh) against a float64 host reference on awkward shapes, then
+// both scan paths (chunk-parallel selective_scan.cuh and lanes) timed on the issue's vision shapes.
+// Build and run: run-scan-lanes-check.sh OUT_DIR (nvcc on the GPU machine).
+//
+// Glossary: B batch, L tokens, E channels (H·P for SSD), N state size, H heads, P head dim, G groups.
+// "% of copy BW" = bytes an ideal kernel moves (every input once, the output once) / time / measured
+// copy bandwidth (float4 copy kernel, read + write).
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <cmath>
+#include <vector>
+#include <string>
+#include <algorithm>
+#include <cuda_runtime.h>
+
+#include "../../main/cuda/common.cuh"
+#include "../../main/cuda/elementwise.cuh"
+#include "../../main/cuda/selective_scan.cuh"
+// Variants compared here (name: n{NS}_s{SPT}_t{threads}_p{stages}); the backend's fatbin has only
+// the one CudaOps launches.
+#define SL_LANES_VARIANTS \
+    SL_LANES_INSTANCE(8, 2, 64, 8) \
+    SL_LANES_INSTANCE(16, 1, 64, 3) SL_LANES_INSTANCE(16, 1, 64, 8) SL_LANES_INSTANCE(16, 1, 128, 8) \
+    SL_LANES_INSTANCE(16, 2, 64, 8) SL_LANES_INSTANCE(16, 4, 64, 3) SL_LANES_INSTANCE(16, 4, 64, 6) \
+    SL_LANES_INSTANCE(64, 2, 128, 6) SL_LANES_INSTANCE(64, 4, 128, 3) SL_LANES_INSTANCE(64, 4, 128, 5)
+#include "../../main/cuda/scan_lanes.cuh"
+#include "../../main/cuda/bench_util.cuh"
+
+#define CK(x) do { cudaError_t err_ = (x); if (err_ != cudaSuccess) { \
+    fprintf(stderr, "CUDA %s at %s:%d: %s\n", #x, __FILE__, __LINE__, cudaGetErrorString(err_)); exit(3); } } while (0)
+
+typedef void (*LanesFn)(SL_LANES_ARGS);
+struct Variant { const char* name; int ns, spt, th; bool ssd; LanesFn fn; int smem; };
+
+#define V(NS, SPT, TH, ST) \
+    {"ss_lanes_n" #NS "_s" #SPT "_t" #TH "_p" #ST, NS, SPT, TH, false, ss_lanes_n##NS##_s##SPT##_t##TH##_p##ST, sl::lanes_smem_bytes<NS, SPT, TH, ST>()}, \
+    {"ssd_lanes_n" #NS "_s" #SPT "_t" #TH "_p" #ST, NS, SPT, TH, true, ssd_lanes_n##NS##_s##SPT##_t##TH##_p##ST, sl::lanes_smem_bytes<NS, SPT, TH, ST>()}
+static Variant VARIANTS[] = {V(8, 2, 64, 8), V(16, 1, 64, 3), V(16, 1, 64, 8), V(16, 1, 128, 8), V(16, 2, 64, 8),
+                             V(16, 4, 64, 3), V(16, 4, 64, 6), V(64, 2, 128, 6), V(64, 4, 128, 3), V(64, 4, 128, 5)};
+static int ns_of(int n) { return n <= 8 ? 8 : n <= 16 ? 16 : 64; }
+
+static void launch_lanes(const Variant& v, const float* u, const float* dl, const float* a, const float* bm,
+                         const float* cm, const float* d, const float* z, const float* db, int sp, float* h, float* y,
+                         int b, int l, int e, int n, int heads, int g)
+{
+    const int cpb = v.th * v.spt / v.ns;
+    const int eg = e / g;
+    dim3 grid(g * ((eg + cpb - 1) / cpb), b);
+    v.fn<<<grid, v.th, v.smem>>>(u, dl, a, bm, cm, d, z, db, sp, h, y, l, e, n, heads, g);
+}
+
+// The chunk-parallel path exactly as CudaOps launches it (chunk chosen for 132 SMs x 1024 threads).
+static int sm_count;
+static void launch_chunked(bool ssd, const float* u, const float* dl, const float* a, const float* bm, const float* cm,
+                           const float* d, const float* z, const float* db, int sp, float* h, float* y,
+                           int b, int l, int e, int n, int heads, int g, float* hloc, float* sdelta)
+{
+    long long threads = (long long)b * e, want = (long long)sm_count * 1024;
+    int chunk = l;
+    if (!(threads * 2 >= want || l <= 128)) {
+        long long nch = std::min((want + threads - 1) / threads, (long long)std::max(1, l / 64));
+        chunk = (int)((l + nch - 1) / nch);
+    }
+    int nch = (l + chunk - 1) / chunk;
+    int eg = e / g, block = std::min(128, (eg + 31) / 32 * 32), gx = g * ((eg + block - 1) / block);
+    int ns = ns_of(n);
+    dim3 grid(gx, nch, b);
+#define PICK(NM) \
+    if (ns == NM) { \
+        if (nch > 1) { \
+            (ssd ? ssd_state_n##NM : ss_state_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, nullptr, l, e, n, heads, g, nch, chunk); \
+            long long total = (long long)b * n * e; \
+            ss_combine<<<(unsigned)((total + 255) / 256), 256>>>(a, ssd ? 1 : 0, h, hloc, sdelta, b, e, n, heads, nch); \
+        } \
+        (ssd ? ssd_out_n##NM : ss_out_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, y, l, e, n, heads, g, nch, chunk); \
+    }
+    PICK(8) PICK(16) PICK(64)
+#undef PICK
+}
+
+// ---------------------------------------------------------------- float64 host reference (ops §8.1, §9)
+static void host_scan(bool ssd, const std::vector<float>& u, const std::vector<float>& dl, const std::vector<float>& a,
+                      const std::vector<float>& bm, const std::vector<float>& cm, const std::vector<float>* d,
+                      const std::vector<float>* z, const std::vector<float>& db, bool sp, std::vector<double>& h,
+                      std::vector<double>& y, int b, int l, int e, int n, int heads, int g)
+{
+    int p = e / heads, eg = e / g;
+    y.assign((size_t)b * l * e, 0.0);
+    for (int bi = 0; bi < b; ++bi)
+        for (int t = 0; t < l; ++t)
+            for (int ei = 0; ei < e; ++ei) {
+                int hh = ei / p, gi = ei / eg;
+                size_t tok = (size_t)bi * l + t;
+                double delta = (double)dl[tok * heads + hh] + db[hh];
+                if (sp) delta = delta > 20 ? delta : std::log1p(std::exp(delta));
+                double acc = 0;
+                for (int ni = 0; ni < n; ++ni) {
+                    double aa = ssd ? a[hh] : a[(size_t)ei * n + ni];
+                    double& hv = h[((size_t)bi * e + ei) * n + ni];
+                    hv = std::exp(delta * aa) * hv + delta * u[tok * e + ei] * bm[(tok * g + gi) * n + ni];
+                    acc += hv * cm[(tok * g + gi) * n + ni];
+                }
+                if (d) acc += (*d)[hh] * u[tok * e + ei];
+                if (z) { double zz = (*z)[tok * e + ei]; acc *= zz / (1 + std::exp(-zz)); }
+                y[tok * e + ei] = acc;
+            }
+}
+
+static unsigned long long rng = 88172645463325252ull;
+static float urand(float lo, float hi) {
+    rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+    return lo + (hi - lo) * (float)((rng >> 40) * (1.0 / 16777216.0));
+}
+static std::vector<float> rnd(size_t n, float lo, float hi) { std::vector<float> v(n); for (auto& x : v) x = urand(lo, hi); return v; }
+static float* dev(const std::vector<float>& v) {
+    float* p; CK(cudaMalloc(&p, std::max<size_t>(4, v.size() * 4)));
+    if (!v.empty()) CK(cudaMemcpy(p, v.data(), v.size() * 4, cudaMemcpyHostToDevice));
+    return p;
+}
+static double relerr(const std::vector<float>& got, const std::vector<double>& want) {
+    double md = 0, mw = 1e-30;
+    for (size_t i = 0; i < want.size(); ++i) { md = std::max(md, std::fabs(got[i] - want[i])); mw = std::max(mw, std::fabs(want[i])); }
+    return md / mw;
+}
+
+static int failures = 0, checks = 0;
+static FILE* jsonf;
+
+// One correctness case: every lanes variant whose width fits N, plus the chunked path.
+static void check_case(bool ssd, int b, int l, int e, int n, int heads, int g, bool withZD, bool sp)
+{
+    int nd = ssd ? heads : e;
+    auto u = rnd((size_t)b * l * e, -1, 1), dl = sp ? rnd((size_t)b * l * nd, -3, 1) : rnd((size_t)b * l * nd, 0.01f, 1);  // no softplus: δ > 0
+    auto a = ssd ? rnd(heads, -2, -0.2f) : rnd((size_t)e * n, -2, -0.05f);
+    auto bm = rnd((size_t)b * l * g * n, -1, 1), cm = rnd((size_t)b * l * g * n, -1, 1);
+    auto d = rnd(nd, -1, 1), z = rnd((size_t)b * l * e, -2, 2), db = rnd(nd, -0.5f, 0.5f);
+    auto h0 = rnd((size_t)b * e * n, -1, 1);
+    if (l > 3) dl[3] = 25.f;   // past the softplus threshold
+    std::vector<double> hw(h0.begin(), h0.end()), yw;
+    host_scan(ssd, u, dl, a, bm, cm, withZD ? &d : nullptr, (withZD && !ssd) ? &z : nullptr, db, sp, hw, yw, b, l, e, n, heads, g);
+    float *du = dev(u), *ddl = dev(dl), *da = dev(a), *dbm = dev(bm), *dcm = dev(cm), *dd = dev(d), *dz = dev(z), *ddb = dev(db);
+    float *dh, *dy, *hloc, *sdel;
+    CK(cudaMalloc(&dh, h0.size() * 4)); CK(cudaMalloc(&dy, std::max<size_t>(4, yw.size() * 4)));
+    CK(cudaMalloc(&hloc, (size_t)4 * b * e * n * 1024 + 4)); CK(cudaMalloc(&sdel, (size_t)4 * b * e * 1024 + 4));
+    std::vector<float> hy(yw.size()), hh(h0.size());
+    auto run = [&](const char* name, auto launch) {
+        CK(cudaMemcpy(dh, h0.data(), h0.size() * 4, cudaMemcpyHostToDevice));
+        CK(cudaMemset(dy, 0xff, std::max<size_t>(4, yw.size() * 4)));   // NaN: unwritten outputs fail
+        launch();
+        CK(cudaGetLastError()); CK(cudaDeviceSynchronize());
+        if (!yw.empty()) CK(cudaMemcpy(hy.data(), dy, yw.size() * 4, cudaMemcpyDeviceToHost));
+        CK(cudaMemcpy(hh.data(), dh, h0.size() * 4, cudaMemcpyDeviceToHost));
+        double ey = yw.empty() ? 0 : relerr(hy, yw), eh = relerr(hh, hw);
+        bool ok = ey <= 2e-5 && eh <= 2e-5 && ey == ey && eh == eh;   // fp32 vs fp64 over <= 300 tokens
+        ++checks; if (!ok) ++failures;
+        printf("%s %-22s %s B%d L%d E%d N%d H%d G%d %s: out %.2e state %.2e\n", ok ? "ok  " : "FAIL", name,
+               ssd ? "ssd" : "ss ", b, l, e, n, heads, g, withZD ? "z/D" : "-", ey, eh);
+    };
+    const float* zp = (withZD && !ssd) ? dz : nullptr;
+    const float* dp = withZD ? dd : nullptr;
+    run("chunked", [&] { launch_chunked(ssd, du, ddl, da, dbm, dcm, dp, zp, ddb, sp, dh, dy, b, l, e, n, heads, g, hloc, sdel); });
+    for (auto& v : VARIANTS)
+        if (v.ssd == ssd && v.ns == ns_of(n))
+            run(v.name, [&] { launch_lanes(v, du, ddl, da, dbm, dcm, dp, zp, ddb, sp, dh, dy, b, l, e, n, heads, g); });
+    for (float* p : {du, ddl, da, dbm, dcm, dd, dz, ddb, dh, dy, hloc, sdel}) cudaFree(p);
+}
+
+// ---------------------------------------------------------------- timing
+template <class F>
+static float time_ms(F launch, int reps = 10) {
+    cudaEvent_t s, t; cudaEventCreate(&s); cudaEventCreate(&t);
+    launch(); launch(); CK(cudaDeviceSynchronize());
+    std::vector<float> ms;
+    for (int i = 0; i < reps; ++i) {
+        cudaEventRecord(s); launch(); cudaEventRecord(t); cudaEventSynchronize(t);
+        float x; cudaEventElapsedTime(&x, s, t); ms.push_back(x);
+    }
+    CK(cudaGetLastError());
+    std::sort(ms.begin(), ms.end());
+    return ms[ms.size() / 2];
+}
+
+static double copy_gbs;
+static float *bu, *bdl, *bz, *by, *bbm, *bcm, *ba, *bd, *bdb, *bh, *bhloc, *bsdel;
+
+static void bench(bool ssd, int b, int l, int e, int n, int heads)
+{
+    int g = 1;
+    double act = (double)b * l * e, bc = (double)b * l * n;
+    double bytes = ssd ? 4 * (2 * act + 2 * bc + (double)b * l * heads) : 4 * (4 * act + 2 * bc);
+    char shape[96];
+    if (ssd) snprintf(shape, sizeof shape, "B%d L%d H%d P%d N%d", b, l, heads, e / heads, n);
+    else snprintf(shape, sizeof shape, "B%d L%d E%d N%d", b, l, e, n);
+    const float* z = ssd ? nullptr : bz;
+    auto report = [&](const char* path, float ms) {
+        double gbs = bytes / (ms * 1e-3) / 1e9;
+        printf("%-4s %-26s %-22s %9.3f ms %12.4g tok/s %8.1f GB/s %6.1f%%\n", ssd ? "ssd" : "ss", shape, path, ms,
+               b * (double)l / (ms * 1e-3), gbs, 100 * gbs / copy_gbs);
+        fprintf(jsonf, "{\"op\":\"%s\",\"shape\":\"%s\",\"path\":\"%s\",\"ms_median\":%.4f,\"tokens_per_s\":%.1f,\"gb_s\":%.1f,"
+                "\"pct_of_copy_bw\":%.1f}\n", ssd ? "ssd" : "selective_scan", shape, path, ms, b * (double)l / (ms * 1e-3), gbs,
+                100 * gbs / copy_gbs);
+        fflush(stdout); fflush(jsonf);
+    };
+    report("chunked", time_ms([&] { launch_chunked(ssd, bu, bdl, ba, bbm, bcm, bd, z, bdb, 1, bh, by, b, l, e, n, heads, g, bhloc, bsdel); }));
+    for (auto& v : VARIANTS)
+        if (v.ssd == ssd && v.ns == ns_of(n))
+            report(v.name, time_ms([&] { launch_lanes(v, bu, bdl, ba, bbm, bcm, bd, z, bdb, 1, bh, by, b, l, e, n, heads, g); }));
+}
+
+int main(int argc, char** argv)
+{
+    jsonf = fopen(argc > 1 ? argv[1] : "scan_lanes.json", "w");
+    cudaDeviceProp prop; CK(cudaGetDeviceProperties(&prop, 0));
+    sm_count = prop.multiProcessorCount;
+    printf("device: %s, %d SMs\n", prop.name, sm_count);
+    for (auto& v : VARIANTS) CK(cudaFuncSetAttribute(v.fn, cudaFuncAttributeMaxDynamicSharedMemorySize, v.smem));
+
+    // correctness: b, l, e, n, withZD, softplus (ss) and b, l, heads, p, g, n (ssd)
+    int ss[][6] = {{1, 1, 8, 4, 1, 1}, {2, 7, 48, 16, 1, 1}, {3, 130, 33, 64, 1, 1}, {1, 300, 40, 5, 0, 1},
+                   {1, 31, 16, 16, 1, 1}, {1, 33, 16, 16, 1, 1}, {2, 65, 24, 16, 1, 0}, {1, 200, 130, 64, 1, 1},
+                   {2, 97, 20, 16, 0, 1}, {1, 129, 8, 8, 1, 1}, {1, 64, 36, 16, 1, 1}, {2, 33, 7, 13, 1, 1}};
+    for (auto& c : ss) check_case(false, c[0], c[1], c[2], c[3], c[2], 1, c[4], c[5]);
+    int sd[][6] = {{1, 1, 2, 16, 1, 16}, {2, 37, 4, 8, 2, 64}, {1, 257, 3, 5, 1, 16}, {2, 100, 8, 16, 1, 64},
+                   {1, 65, 2, 32, 1, 8}, {1, 70, 6, 12, 3, 16}};
+    for (auto& c : sd) check_case(true, c[0], c[1], c[2] * c[3], c[5], c[2], c[4], true, true);
+    printf("correctness: %d checks, %d failed\n", checks, failures);
+    if (failures) return 1;
+
+    // copy bandwidth
+    size_t big = (size_t)1536 << 20;   // floats per large buffer (6.4 GB: B1 L1M E1536)
+    CK(cudaMalloc(&bu, big * 4)); CK(cudaMalloc(&bdl, big * 4)); CK(cudaMalloc(&bz, big * 4)); CK(cudaMalloc(&by, big * 4));
+    size_t bcn = (size_t)64 << 20;
+    CK(cudaMalloc(&bbm, bcn * 4)); CK(cudaMalloc(&bcm, bcn * 4));
+    CK(cudaMalloc(&ba, 1536 * 64 * 4)); CK(cudaMalloc(&bd, 1536 * 4)); CK(cudaMalloc(&bdb, 1536 * 4));
+    CK(cudaMalloc(&bh, (size_t)64 * 1536 * 64 * 4)); CK(cudaMalloc(&bhloc, (size_t)4 << 28)); CK(cudaMalloc(&bsdel, (size_t)4 << 24));
+    auto fill = [](float* p, size_t n, unsigned long long seed, float lo, float hi) {
+        fill_uniform<<<4096, 256>>>(p, (long long)n, seed, lo, hi);
+    };
+    fill(bu, big, 1, -1, 1); fill(bdl, big, 2, -4, -1); fill(bz, big, 3, -2, 2); fill(bbm, bcn, 4, -1, 1); fill(bcm, bcn, 5, -1, 1);
+    fill(ba, 1536 * 64, 6, -2, -0.1f); fill(bd, 1536, 7, 0, 1); fill(bdb, 1536, 8, -0.5f, 0.5f); fill(bh, (size_t)64 * 1536 * 64, 9, -0.1f, 0.1f);
+    CK(cudaDeviceSynchronize());
+    {
+        size_t n4 = big / 4;
+        float ms = time_ms([&] { copy_f4<<<(unsigned)((n4 + 255) / 256), 256>>>((const float4*)bu, (float4*)by, (long long)n4); });
+        copy_gbs = 2.0 * big * 4 / (ms * 1e-3) / 1e9;
+        printf("copy bandwidth: %.0f GB/s\n", copy_gbs);
+        fprintf(jsonf, "{\"op\":\"copy\",\"gb_s\":%.1f}\n", copy_gbs);
+    }
+    bool quick = argc > 2 && std::string(argv[2]) == "--quick";
+    int es[] = {384, 768, 1536};
+    for (int n : {16, 64}) {
+        for (int e : es) {
+            if (quick && e != 1536) continue;
+            bench(false, 1, 1 << 20, e, n, e);
+            bench(false, 1, 1 << 16, e, n, e);
+            if (!quick) { bench(false, 8, 1 << 16, e, n, e); bench(false, 64, 4096, e, n, e); bench(false, 1, 4096, e, n, e); }
+        }
+    }
+    for (int n : {16, 64}) {
+        bench(true, 1, 1 << 20, 1536, n, 24);
+        if (!quick) { bench(true, 8, 1 << 16, 1536, n, 24); bench(true, 64, 4096, 1536, n, 24); bench(true, 1, 1 << 20, 768, n, 12); }
+    }
+    fclose(jsonf);
+    return 0;
+}
