@@ -217,6 +217,23 @@ int main(int argc, char** argv)
     printf("device: %s, %d SMs\n", prop.name, sm_count);
     for (auto& v : VARIANTS) CK(cudaFuncSetAttribute(v.fn, cudaFuncAttributeMaxDynamicSharedMemorySize, v.smem));
 
+    const bool profile = argc > 2 && std::string(argv[2]) == "--profile";   // one B1 L64K E1536 N16 launch per path, for ncu
+    if (profile) {
+        size_t act = (size_t)1536 << 16, bcn = (size_t)16 << 16;
+        float *u, *dl, *z, *y, *bm, *cm, *a, *d, *db, *h, *hl, *sd;
+        for (float** p : {&u, &dl, &z, &y}) CK(cudaMalloc(p, act * 4));
+        for (float** p : {&bm, &cm}) CK(cudaMalloc(p, bcn * 4));
+        for (float** p : {&a, &h}) CK(cudaMalloc(p, 1536 * 16 * 4));
+        for (float** p : {&d, &db}) CK(cudaMalloc(p, 1536 * 4));
+        CK(cudaMalloc(&hl, (size_t)4 << 26)); CK(cudaMalloc(&sd, (size_t)4 << 22));
+        fill_uniform<<<4096, 256>>>(u, (long long)act, 1, -1, 1); fill_uniform<<<4096, 256>>>(dl, (long long)act, 2, -4, -1);
+        fill_uniform<<<4096, 256>>>(a, 1536 * 16, 6, -2, -0.1f);
+        launch_chunked(false, u, dl, a, bm, cm, d, z, db, 1, h, y, 1, 1 << 16, 1536, 16, 1536, 1, hl, sd);
+        for (auto& v : VARIANTS)
+            if (!v.ssd && v.ns == 16) launch_lanes(v, u, dl, a, bm, cm, d, z, db, 1, h, y, 1, 1 << 16, 1536, 16, 1536, 1);
+        CK(cudaDeviceSynchronize());
+        return 0;
+    }
     // correctness: b, l, e, n, withZD, softplus (ss) and b, l, heads, p, g, n (ssd)
     int ss[][6] = {{1, 1, 8, 4, 1, 1}, {2, 7, 48, 16, 1, 1}, {3, 130, 33, 64, 1, 1}, {1, 300, 40, 5, 0, 1},
                    {1, 31, 16, 16, 1, 1}, {1, 33, 16, 16, 1, 1}, {2, 65, 24, 16, 1, 0}, {1, 200, 130, 64, 1, 1},
