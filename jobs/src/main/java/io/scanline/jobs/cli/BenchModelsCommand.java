@@ -4,6 +4,7 @@ import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.Backends;
 import io.scanline.kernels.backend.cuda.CudaBackend;
 import io.scanline.kernels.bench.ModelBench;
+import io.scanline.kernels.bench.OpProfile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -35,6 +36,10 @@ final class BenchModelsCommand implements Callable<Integer> {
     @Option(names = "--set", split = ",", description = "config overrides KEY=VALUE applied to every family's bench config (e.g. embed_dim=768)")
     Map<String, String> overrides = new LinkedHashMap<>();
 
+    @Option(names = "--profile-ops", description = "after the timed runs, one more run per size with every op timed "
+            + "(device synchronized after each op) and the time outside the backend")
+    boolean profileOps;
+
     @Override
     public Integer call() {
         try (Backend be = Backends.open(backend)) {
@@ -45,7 +50,10 @@ final class BenchModelsCommand implements Callable<Integer> {
                     @Override public long peakBytes() { return cb.context().peakReservedBytes(); }
                 };
             }
-            ModelBench.run(be, sizes, chunk, repeats, families == null ? null : new HashSet<>(families), overrides, mem, System.out);
+            OpProfile profile = null;
+            if (profileOps) profile = OpProfile.create(be instanceof CudaBackend cb ? () -> cb.context().synchronize() : null);
+            ModelBench.run(be, sizes, chunk, repeats, families == null ? null : new HashSet<>(families), overrides, mem, profile,
+                    System.out);
             if (be instanceof CudaBackend cb) {
                 System.out.printf("cuda: %s, resident outputs %s, collections requested for resident memory %d%n",
                         cb.context().deviceName(), cb.residentOutputs(), cb.residentGcRequests());

@@ -55,6 +55,15 @@ public final class ModelBench {
      */
     public static List<Result> run(Backend be, int[] sizes, int chunk, int repeats, Set<String> only,
                                    Map<String, String> overrides, DeviceMemory mem, PrintStream out) {
+        return run(be, sizes, chunk, repeats, only, overrides, mem, null, out);
+    }
+
+    /**
+     * @param profile when not null, one extra run per size through {@link OpProfile#wrap} whose per-op
+     *                table is printed under the size's line (not part of the timed figures)
+     */
+    public static List<Result> run(Backend be, int[] sizes, int chunk, int repeats, Set<String> only,
+                                   Map<String, String> overrides, DeviceMemory mem, OpProfile profile, PrintStream out) {
         List<Result> results = new ArrayList<>();
         out.printf(Locale.ROOT, "backend %s, chunk %d tokens, median of %d run(s), batch 1, synthetic image, random weights%n",
                 be.name(), chunk, repeats);
@@ -91,6 +100,15 @@ public final class ModelBench {
                 out.printf(Locale.ROOT, "%-14s %-10s %8d %7d %9d %9.2f %10.0f %9.2f %13.0f %10d %10d %10d %12d%n", r.family(), size + "x" + size,
                         r.tokens(), r.passes(), r.barriers(), r.seconds(), r.tokensPerSecond(), r.cpuSeconds(), r.tokensPerCpuSecond(),
                         r.stateBytes(), r.storeBytes(), r.peakOpBytes(), r.peakDeviceBytes());
+                if (profile != null) {
+                    profile.reset();
+                    Backend wrapped = profile.wrap(be);
+                    long t0 = System.nanoTime();
+                    model.forward(wrapped, new SyntheticImage(1, size, size, 99), o);
+                    long wall = System.nanoTime() - t0;
+                    out.printf(Locale.ROOT, "  op profile of one more run (%.2f s with a sync after every op):%n", wall / 1e9);
+                    profile.print(out, wall);
+                }
             }
         }
         return results;

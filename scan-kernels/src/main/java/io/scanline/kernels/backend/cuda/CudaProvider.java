@@ -13,7 +13,10 @@ import java.util.Map;
  * {@code scanline.cuda.resident}), {@code residentBudgetMiB=M} (resident bytes before a collection is
  * requested, default 4096; system property {@code scanline.cuda.residentBudgetMiB}),
  * {@code precision=fp32|bf16} (default fp32; bf16 is the opt-in tensor-core mode of {@code linear}, see
- * {@link Precision}; system property {@code scanline.cuda.precision}).
+ * {@link Precision}; system property {@code scanline.cuda.precision}), {@code poolMiB=M} (freed device
+ * buffers kept for reuse instead of cuMemFree, which waits for the device; default 4096, the resident
+ * budget's default, so that a model's freed outputs come back as its next chunk's; system property
+ * {@code scanline.cuda.poolMiB}).
  */
 public final class CudaProvider implements BackendProvider {
     /** Reason computed once per JVM: probing the driver is not free, and its answer does not change. */
@@ -75,6 +78,9 @@ public final class CudaProvider implements BackendProvider {
                 System.getProperty("scanline.cuda.residentBudgetMiB", "4096"))) << 20;
         Precision precision = Precision.parse(options.getOrDefault("precision",
                 System.getProperty("scanline.cuda.precision", "fp32")));
-        return new CudaBackend(new CudaContext(device), cacheBytes, resident, budget, precision);
+        long pool = Long.parseLong(options.getOrDefault("poolMiB", System.getProperty("scanline.cuda.poolMiB", "4096"))) << 20;
+        CudaContext ctx = new CudaContext(device);
+        ctx.setPoolLimit(pool);
+        return new CudaBackend(ctx, cacheBytes, resident, budget, precision);
     }
 }
