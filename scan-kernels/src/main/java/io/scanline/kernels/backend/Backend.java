@@ -160,6 +160,13 @@ public interface Backend extends AutoCloseable {
     /** Bicubic resize identical to PyTorch (ops §12): t (C, H, W) → (C, outH, outW), computed in fp64. */
     Tensor bicubicResize(Tensor t, int outH, int outW);
 
+    /**
+     * Tensors joined along axis 1 (the token axis of (B, L, ...)), as {@link Tensor#concatAxis1}: the
+     * default joins on the host; a backend that keeps its outputs on a device overrides it so that the
+     * parts are not copied to the host and the result stays there.
+     */
+    default Tensor concatAxis1(java.util.List<Tensor> parts) { return Tensor.concatAxis1(parts); }
+
     @Override
     default void close() {}
 }

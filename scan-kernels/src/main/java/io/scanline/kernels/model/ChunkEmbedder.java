@@ -78,6 +78,6 @@ public final class ChunkEmbedder {
             s += n;
         }
         if (parts.isEmpty()) return Tensor.zeros(image.batch(), 0, d);
-        return parts.size() == 1 ? parts.get(0) : Tensor.concatAxis1(parts);
+        return parts.size() == 1 ? parts.get(0) : be.concatAxis1(parts);
     }
 }

@@ -94,4 +94,8 @@ public final class MeteredBackend implements Backend {
     @Override public Tensor bicubicResize(Tensor t, int outH, int outW) { return note(inner.bicubicResize(t, outH, outW), t); }
 
     @Override public void close() { inner.close(); }
+    @Override public Tensor concatAxis1(java.util.List<Tensor> parts) {
+        Tensor out = inner.concatAxis1(parts);
+        return note(out, parts.toArray(new Tensor[0]));
+    }
 }

@@ -5,7 +5,10 @@ import io.scanline.kernels.backend.MlstmForm;
 import io.scanline.kernels.backend.OpDims;
 import io.scanline.kernels.backend.Shapes;
 import io.scanline.kernels.backend.SsdForm;
+import io.scanline.kernels.tensor.DType;
 import io.scanline.kernels.tensor.Tensor;
+
+import java.util.List;
 
 /**
  * The {@link Backend} ops on a CUDA GPU, fp32 throughout (states fp32, reductions fp32). The opt-in
@@ -18,8 +21,8 @@ import io.scanline.kernels.tensor.Tensor;
  * <p>Activations stay on the GPU (default, {@code resident=true}): every op returns a tensor whose
  * data is a device buffer ({@link ResidentTensors}: downloaded on the first host read, freed then or
  * when unreachable), and an op given such a tensor reads the buffer in place. So a chain of ops has no
- * host round trip; only host code that reads a tensor (slicing, concatenation, a token sink) pulls it
- * down. With {@code resident=false} every call downloads its output (the former behaviour, kept for
+ * host round trip; only host code that reads a tensor (slicing, a token sink) pulls it down;
+ * {@link #concatAxis1} joins on the device. With {@code resident=false} every call downloads its output (the former behaviour, kept for
  * comparison). Recurrent state tensors (conv tail, h, SSD state, C/n/m) are the caller's host tensors:
  * they are uploaded and written back on every call (small: B·E·N floats). Weights (w, biases, A, D,
  * gains, RoPE frequencies) are uploaded once per backend instance ({@link WeightCache}).
@@ -189,6 +192,44 @@ public final class CudaBackend implements Backend {
             copyBack(dn, n);
             copyBack(dm, m);
             return out(s, dhb, b, l, nh, dh);
+        }
+    }
+
+    /** On the device when outputs are resident: parts of ours are read in place, host parts uploaded. */
+    @Override
+    public synchronized Tensor concatAxis1(List<Tensor> parts) {
+        if (resident == null || parts.isEmpty() || parts.get(0).dtype() != DType.F32) return Tensor.concatAxis1(parts);
+        Tensor first = parts.get(0);
+        int[] shape = first.shape().clone();
+        long inner = 1;
+        for (int i = 2; i < shape.length; i++) inner *= shape[i];
+        int total = 0;
+        for (Tensor p : parts) {
+            if (p.rank() != shape.length || p.dtype() != DType.F32 || p.dim(0) != shape[0]) {
+                throw new IllegalArgumentException("concat: parts differ in rank, dtype or batch: " + first + " vs " + p);
+            }
+            for (int i = 2; i < shape.length; i++) {
+                if (p.dim(i) != shape[i]) throw new IllegalArgumentException("concat: parts differ beyond axis 1: " + first + " vs " + p);
+            }
+            total += p.dim(1);
+        }
+        shape[1] = total;
+        int b = shape[0];
+        begin((long) b * total * inner);
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer y = s.floats((long) b * total * inner);
+            long offset = 0;
+            for (Tensor p : parts) {
+                long rows = p.dim(1) * inner;
+                if (rows > 0) {
+                    DeviceBuffer src = in(s, p);
+                    for (int bi = 0; bi < b; bi++) {
+                        y.copyFrom(src, 4L * bi * rows, 4L * (bi * total * inner + offset * inner), 4L * rows);
+                    }
+                }
+                offset += p.dim(1);
+            }
+            return out(s, y, shape);
         }
     }
 

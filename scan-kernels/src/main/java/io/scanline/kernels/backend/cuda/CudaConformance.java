@@ -75,6 +75,7 @@ public final class CudaConformance {
     private void resident() {
         if (!(cuda instanceof CudaBackend cb) || !cb.residentOutputs()) return;
         residentChain();
+        residentConcat();
         // the chain's outputs are unreachable now: collections plus an op call (which drains) free them
         long last = -1;
         for (int i = 0; i < 20 && (last = cb.residentBytes()) > 4096; i++) {
@@ -110,6 +111,29 @@ public final class CudaConformance {
         cmp("host write after read is used", cuda.silu(a), ref.silu(a));
         Tensor v = cuda.axpby(gamma, 2.0, null, 0.0);
         cmp("resident as constant operand (mulChannels vector)", cuda.mulChannels(d, v), ref.mulChannels(rd, ref.axpby(gamma, 2.0, null, 0.0)));
+    }
+
+    /**
+     * concatAxis1 on the device: resident and host parts mixed, an empty part, batch 2 (strided
+     * copies), a rank-4 case; the result stays resident and equals the host concatenation.
+     */
+    private void residentConcat() {
+        Tensor a = cuda.silu(r.normal(0, 1, 2, 5, 6)), c = cuda.silu(r.normal(0, 1, 2, 1, 6));
+        Tensor empty = Tensor.zeros(2, 0, 6), host = r.normal(0, 1, 2, 3, 6);
+        Tensor joined = cuda.concatAxis1(List.of(a, empty, host, c));
+        fact("concat of resident parts stays on the device", joined.deferred() != null, "result was copied to the host");
+        fact("concat parts stay resident", a.deferred() != null && c.deferred() != null, "a part was copied to the host");
+        cmp("concat (B2, mixed resident/host, empty part)", joined, Tensor.concatAxis1(List.of(a, empty, host, c)));
+        Tensor p4 = cuda.silu(r.normal(0, 1, 1, 4, 2, 3)), q4 = r.normal(0, 1, 1, 2, 2, 3);
+        cmp("concat rank 4", cuda.concatAxis1(List.of(p4, q4, p4)), Tensor.concatAxis1(List.of(p4, q4, p4)));
+        boolean rejected;
+        try {
+            cuda.concatAxis1(List.of(cuda.silu(r.normal(0, 1, 1, 2, 6)), r.normal(0, 1, 1, 2, 5)));
+            rejected = false;
+        } catch (IllegalArgumentException expected) {
+            rejected = true;
+        }
+        fact("concat rejects parts that differ beyond axis 1", rejected, "no error");
     }
 
     private void cmp(String name, Tensor got, Tensor want) {

@@ -66,6 +66,16 @@ public final class DeviceBuffer implements AutoCloseable {
         if (nbytes > 0) JCudaDriver.cuMemcpyDtoD(ptr(), src.ptr(), nbytes);
     }
 
+    /** Copies {@code nbytes} from {@code src} at {@code srcOffset} to this buffer at {@code dstOffset} (bytes). */
+    public void copyFrom(DeviceBuffer src, long srcOffset, long dstOffset, long nbytes) {
+        if (srcOffset < 0 || dstOffset < 0 || nbytes < 0 || srcOffset + nbytes > src.bytes || dstOffset + nbytes > bytes) {
+            throw new IllegalArgumentException("copy of " + nbytes + " bytes from offset " + srcOffset + " of " + src.bytes
+                    + " to offset " + dstOffset + " of " + bytes);
+        }
+        ctx.makeCurrent();
+        if (nbytes > 0) JCudaDriver.cuMemcpyDtoD(ptr().withByteOffset(dstOffset), src.ptr().withByteOffset(srcOffset), nbytes);
+    }
+
     private void check(long need) {
         if (need > bytes) throw new IllegalArgumentException("host data of " + need + " bytes does not fit a device buffer of " + bytes);
     }

@@ -86,7 +86,7 @@ public final class DefocusStream {
     private void chunk(int a, int b) {
         int pEnd = Math.min(b, patches);
         Tensor x = a < pEnd ? embedder.embed(be, a, pEnd) : null;
-        if (b > patches) x = x == null ? broadcastCls() : Tensor.concatAxis1(List.of(x, broadcastCls()));
+        if (b > patches) x = x == null ? broadcastCls() : be.concatAxis1(List.of(x, broadcastCls()));
         int n = b - a;
         int[] slot = new int[n];
         for (int i = 0; i < n; i++) slot[i] = a + i < patches ? order.outIndex(a + i) : outPatches;
