@@ -299,11 +299,22 @@ public final class CudaConformance {
     // ------------------------------------------------------------------ dense ops
 
     private void dense() {
-        int[][] lin = {{1, 5, 1}, {67, 64, 63}, {130, 193, 65}, {64, 16, 64}, {3, 17, 130}};
-        for (int[] s : lin) {
-            Tensor x = r.normal(0, 1, 1, s[0], s[1]), w = r.normal(0, 0.2, s[2], s[1]), b = r.normal(0, 1, s[2]);
-            cmp(String.format("linear M%d K%d N%d", s[0], s[1], s[2]), cuda.linear(x, w, b), ref.linear(x, w, b));
-            cmp(String.format("linear M%d K%d N%d nobias", s[0], s[1], s[2]), cuda.linear(x, w, null), ref.linear(x, w, null));
+        int[][] lin = {{1, 5, 1}, {67, 64, 63}, {130, 193, 65}, {64, 16, 64}, {3, 17, 130}, {129, 12, 257}, {300, 768, 200},
+                {257, 7, 131}, {2000, 96, 1536}};
+        // every shape through both fp32 kernels (64×64 and 128×128 tiles; the last shape also picks 128 itself)
+        CudaOps ops = cuda instanceof CudaBackend cb ? cb.ops() : null;
+        for (int tile : ops == null ? new int[] {0} : new int[] {64, 128, 0}) {
+            if (ops != null) ops.setGemmTile(tile);
+            try {
+                for (int[] s : lin) {
+                    Tensor x = r.normal(0, 1, 1, s[0], s[1]), w = r.normal(0, 0.2, s[2], s[1]), b = r.normal(0, 1, s[2]);
+                    String tag = String.format("linear M%d K%d N%d tile%d", s[0], s[1], s[2], tile);
+                    cmp(tag, cuda.linear(x, w, b), ref.linear(x, w, b));
+                    cmp(tag + " nobias", cuda.linear(x, w, null), ref.linear(x, w, null));
+                }
+            } finally {
+                if (ops != null) ops.setGemmTile(0);
+            }
         }
         for (int e : new int[] {4, 12, 384}) {
             Tensor x = r.normal(0, 1, 2, 5, e), w = r.normal(0, 0.5, e / 4, 4, 4), b = r.normal(0, 1, e);

@@ -20,6 +20,7 @@ public final class CudaOps implements AutoCloseable {
     private final CudaContext ctx;
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
     private int scanChunkLen; // 0 = chosen for occupancy, LANES = single-pass kernel where one exists
+    private int gemmTile;     // 0 = chosen by shape, else 64 or 128
 
     /**
      * {@link #setScanChunkLen} value that forces the single-pass state-parallel scan
@@ -189,10 +190,27 @@ public final class CudaOps implements AutoCloseable {
 
     // ------------------------------------------------------------------ dense ops
 
+    /**
+     * Forces the fp32 GEMM tile (64 or 128; 0 = automatic: 128×128 tiles when they give at least one
+     * block per SM, else 64×64). Tests use it to run both kernels on small shapes.
+     */
+    public void setGemmTile(int tile) {
+        if (tile != 0 && tile != 64 && tile != 128) throw new IllegalArgumentException("gemm tile " + tile + " (0, 64 or 128)");
+        gemmTile = tile;
+    }
+
     /** y (M, NO) = x (M, K) · w (NO, K)ᵀ + bias. */
     public void gemm(DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer y, int m, int no, int k) {
         if (m == 0 || no == 0) return;
-        ctx.launch("gemm_nt", (no + 63) / 64, (m + 63) / 64, 1, 256, 0, x, w, bias, y, m, no, k);
+        long big = (long) ((m + 127) / 128) * ((no + 127) / 128);
+        boolean use128 = gemmTile == 128 || (gemmTile == 0 && big >= ctx.smCount());
+        if (use128) {
+            // float4 row loads need every row start 16-byte aligned: K % 4 == 0 (buffers start aligned)
+            ctx.launch(k % 4 == 0 ? "gemm_nt128_vec" : "gemm_nt128_any", (no + 127) / 128, (m + 127) / 128, 1, 256, 0,
+                    x, w, bias, y, m, no, k);
+        } else {
+            ctx.launch("gemm_nt", (no + 63) / 64, (m + 63) / 64, 1, 256, 0, x, w, bias, y, m, no, k);
+        }
     }
 
     /**
