@@ -1,7 +1,6 @@
 package io.scanline.kernels.backend.djl;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import io.scanline.kernels.backend.Backend;
@@ -26,6 +25,7 @@ import java.util.function.Function;
  */
 public final class DjlBackend implements Backend {
     private final NDManager root;
+    private final Staging staging = new Staging();
     private boolean closed;
 
     /** @param threads libtorch intra-op threads (a process-wide libtorch setting) */
@@ -39,8 +39,11 @@ public final class DjlBackend implements Backend {
 
     private <T> T op(Function<NDManager, T> body) {
         if (closed) throw new IllegalStateException("djl backend is closed");
+        staging.enter();
         try (NDManager m = root.newSubManager()) {
             return body.apply(m);
+        } finally {
+            staging.reset();   // after the sub-manager closed: no array wraps a slot any more
         }
     }
 
@@ -71,7 +74,7 @@ public final class DjlBackend implements Backend {
     public Tensor linear(Tensor x, Tensor w, Tensor b) { return op(m -> DjlDense.linear(m, x, w, b)); }
 
     @Override
-    public Tensor headwiseLinear(Tensor x, Tensor w, Tensor b) { return op(m -> DjlDense.headwiseLinear(m, x, w, b)); }
+    public Tensor headwiseLinear(Tensor x, Tensor w, Tensor b) { return HostOps.headwiseLinear(x, w, b); }
 
     @Override
     public Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
@@ -102,29 +105,30 @@ public final class DjlBackend implements Backend {
     public Tensor silu(Tensor x) { return op(m -> Nd.toF32(Nd.silu(Nd.of(m, x)), x.shape())); }
 
     @Override
-    public Tensor add(Tensor a, Tensor b) { return axpby(a, 1.0, b, 1.0); }
+    public Tensor add(Tensor a, Tensor b) {
+        requireSame(a, b);
+        return HostOps.add(a, b);
+    }
 
     @Override
     public Tensor mul(Tensor a, Tensor b) {
         requireSame(a, b);
-        return op(m -> Nd.toF32(Nd.of(m, a).mul(Nd.of(m, b)), a.shape()));
+        return HostOps.mul(a, b);
     }
 
-    /** In fp64 so that a·s + b·t is rounded once, as the reference does. */
+    /** Exact shortcuts where fp32 gives the reference's once-rounded fp64 result; fp64 otherwise. */
     @Override
     public Tensor axpby(Tensor a, double s, Tensor b, double t) {
         if (b != null) requireSame(a, b);
-        return op(m -> {
-            NDArray y = Nd.f64(m, a).mul(s);
-            if (b != null) y = y.add(Nd.f64(m, b).mul(t));
-            return Nd.toF32(y, a.shape());
-        });
+        if (b != null && s == 1.0 && t == 1.0) return HostOps.add(a, b);
+        if (b == null && (float) s == s) return HostOps.scale(a, (float) s);
+        return HostOps.axpby(a, s, b, t);
     }
 
     @Override
     public Tensor mulChannels(Tensor a, Tensor v) {
         Shapes.require(v, "channel vector", a.dim(-1));
-        return op(m -> Nd.toF32(Nd.of(m, a).mul(Nd.of(m, v)), a.shape()));
+        return HostOps.mulChannels(a, v);
     }
 
     @Override

@@ -31,19 +31,6 @@ final class DjlDense {
         return Nd.toF32(y, Shapes.withLast(x.shape(), out));
     }
 
-    /** Block-diagonal map as a broadcast product and a 4-term sum: 96 tiny GEMMs would be slower. */
-    static Tensor headwiseLinear(NDManager m, Tensor x, Tensor w, Tensor b) {
-        int e = x.dim(-1);
-        if (e % 4 != 0) throw new IllegalArgumentException("headwise linear needs width divisible by 4, got " + e);
-        Shapes.require(w, "weight", e / 4, 4, 4);
-        Shapes.requireOptional(b, "bias", e);
-        int rows = Shapes.rows(x);
-        NDArray xs = Nd.of(m, x).reshape(rows, e / 4, 1, 4);
-        NDArray y = xs.mul(Nd.of(m, w)).sum(new int[] {3}).reshape(rows, e);
-        if (b != null) y = y.add(Nd.of(m, b));
-        return Nd.toF32(y, x.shape());
-    }
-
     static Tensor groupLayerNorm(NDManager m, Tensor x, int groupSize, Tensor gamma, Tensor beta, double eps) {
         int c = x.dim(-1);
         checkGroups(c, groupSize);
@@ -111,13 +98,13 @@ final class DjlDense {
         return Nd.toF32(y0.stack(y1, 3), x.shape());
     }
 
+    /** im2col on the host (a pure reordering) and one GEMM: libtorch's strided conv was ~10x slower here. */
     static Tensor patchEmbed(NDManager m, Tensor img, Tensor w, Tensor b, int stride) {
         OpDims.Patch pd = OpDims.Patch.of(img, w, b, stride);
-        int bsz = pd.b(), ch = pd.ch(), hh = pd.h(), ww = pd.w(), d = pd.d(), ps = pd.ps(), hp = pd.hp(), wp = pd.wp();
-        NDArray in = Nd.of(m, img);
-        NDArray y = in.getNDArrayInternal().convolution(in, Nd.of(m, w), Nd.ofOptional(m, b), new Shape(stride, stride),
-                new Shape(0, 0), new Shape(1, 1), 1).singletonOrThrow();           // (B, D, Hp, Wp)
-        return Nd.toF32(y.reshape(bsz, d, hp * wp).transpose(0, 2, 1), bsz, hp * wp, d);
+        int rows = pd.b() * pd.hp() * pd.wp(), k = pd.ch() * pd.ps() * pd.ps();
+        NDArray cols = Nd.of(m, Tensor.of(HostOps.im2col(img, pd, stride), rows, k));
+        NDArray y = cols.getNDArrayInternal().linear(cols, Nd.of(m, w).reshape(pd.d(), k), Nd.ofOptional(m, b)).singletonOrThrow();
+        return Nd.toF32(y, pd.b(), pd.hp() * pd.wp(), pd.d());
     }
 
     static Tensor depthwise3x3(NDManager m, Tensor x, Tensor w, Tensor b) {

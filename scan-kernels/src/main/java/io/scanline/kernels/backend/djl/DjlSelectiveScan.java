@@ -37,8 +37,8 @@ final class DjlSelectiveScan {
         NDArray dl = Nd.of(m, delta);
         if (deltaBias != null) dl = dl.add(Nd.of(m, deltaBias));
         if (softplus) dl = Nd.softplus(dl);                                    // (B, L, E)
-        float[] du = dl.mul(uu).toFloatArray();                                // δ·u
-        NDArray at = Nd.of(m, a).transpose(1, 0);                              // (N, E)
+        float[] du = Nd.floats(dl.mul(uu));                              // δ·u
+        NDArray at = Nd.of(m, Tensor.of(transpose(a.f32(), e, n), n, e));       // (N, E), contiguous
         float[] bs = bm.f32(), cs = cm.f32();
 
         // state (B, E, N) -> (B, N, E) for the SIMD-friendly inner loop
@@ -66,10 +66,17 @@ final class DjlSelectiveScan {
             for (int ei = 0; ei < e; ei++)
                 for (int ni = 0; ni < n; ni++) hs[(bi * e + ei) * n + ni] = st[(bi * n + ni) * e + ei];
 
-        NDArray out = m.create(y, Nd.shape(b, l, e));
+        NDArray out = Nd.of(m, Tensor.of(y, b, l, e));
         if (d != null) out = out.add(uu.mul(Nd.of(m, d)));
         if (z != null) out = out.mul(Nd.silu(Nd.of(m, z)));
         return Nd.toF32(out, b, l, e);
+    }
+
+    private static float[] transpose(float[] src, int rows, int cols) {
+        float[] o = new float[src.length];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) o[c * rows + r] = src[r * cols + c];
+        return o;
     }
 
     /** Tokens [t0, t1) of batch element bi; da holds exp(δA) for these tokens as (t − t0, n, e). */
