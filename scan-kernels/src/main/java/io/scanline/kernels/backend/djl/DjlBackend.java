@@ -16,12 +16,14 @@ import java.util.function.Function;
  *
  * <p>Not thread-safe (DJL NDManagers are not): one instance per task thread. Every op works inside a
  * sub-manager that is closed when the op returns, so no native memory outlives a call; results and
- * states come back as host tensors.
+ * states come back as host tensors. Inputs reach libtorch through {@link Staging} (one copy); ops with
+ * a flop or two per element and no transcendental run on the host ({@link HostOps}), since a native
+ * call would spend its time copying.
  *
- * <p>Forms: SSD RECURRENT and CHUNKED both run the chunked algorithm with the given chunk (equal by
- * spec ops §9.2), and mLSTM RECURRENT runs the chunkwise one (§10.3): on libtorch a one-token step
- * costs a few dozen native calls, so the definitions are not worth a separate slow path here; the
- * reference backend keeps them.
+ * <p>Forms: SSD RECURRENT and CHUNKED both run the chunked algorithm (equal by spec ops §9.2, chunks
+ * of at most 128 tokens), and mLSTM RECURRENT runs the chunkwise one with the given chunk (§10.3): on
+ * libtorch a one-token step costs a dozen native calls, so the definitions are not worth a separate
+ * slow path here; the reference backend keeps them.
  */
 public final class DjlBackend implements Backend {
     private final NDManager root;
@@ -61,7 +63,7 @@ public final class DjlBackend implements Backend {
     @Override
     public Tensor ssd(SsdForm form, int chunk, Tensor x, Tensor dt, Tensor a, Tensor bm, Tensor cm, Tensor d,
                       Tensor dtBias, boolean softplus, Tensor state) {
-        return op(m -> DjlSsd.run(m, chunk, x, dt, a, bm, cm, d, dtBias, softplus, state));
+        return op(m -> DjlSsd.run(m, form, chunk, x, dt, a, bm, cm, d, dtBias, softplus, state));
     }
 
     @Override
@@ -132,7 +134,7 @@ public final class DjlBackend implements Backend {
     }
 
     @Override
-    public Tensor rope(Tensor x, Tensor freq, long[] pos0, double rho) { return op(m -> DjlDense.rope(m, x, freq, pos0, rho)); }
+    public Tensor rope(Tensor x, Tensor freq, long[] pos0, double rho) { return HostOps.rope(x, freq, pos0, rho); }
 
     @Override
     public Tensor patchEmbed(Tensor img, Tensor w, Tensor b, int stride) { return op(m -> DjlDense.patchEmbed(m, img, w, b, stride)); }

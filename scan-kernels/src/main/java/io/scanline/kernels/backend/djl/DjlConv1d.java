@@ -1,15 +1,16 @@
 package io.scanline.kernels.backend.djl;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import io.scanline.kernels.backend.Shapes;
 import io.scanline.kernels.tensor.Tensor;
 
 /**
- * Causal depthwise conv1d with a carried tail (spec ops §7.1) as one grouped libtorch conv1d over
- * concat(tail, x). Glossary: B batch, L tokens of this chunk, C channels, K taps.
+ * Causal depthwise conv1d with a carried tail (spec ops §7.1). Glossary: B batch, L tokens of this
+ * chunk, C channels, K taps, xx = concat(tail, x) of L + K − 1 rows.
+ *
+ * <p>The taps are a Java loop over contiguous channel rows (K·C multiply-adds per token, SIMD by the
+ * JIT): libtorch's grouped conv1d with groups = C plus the layout transposes cost ~10x more at chunk
+ * size. Only the silu (a transcendental per element) goes through libtorch.
  */
 final class DjlConv1d {
     private DjlConv1d() {}
@@ -23,14 +24,25 @@ final class DjlConv1d {
         Shapes.requireOptional(bias, "bias", c);
         Shapes.require(tail, "tail", b, k - 1, c);
         if (l == 0 || b == 0 || c == 0) return Tensor.zeros(b, l, c);       // tail unchanged (ops §7.1: L = 0)
-        NDArray xx = Nd.of(m, x);
-        if (k > 1) xx = Nd.of(m, tail).concat(xx, 1);                       // (B, L+K-1, C)
-        NDArray in = xx.transpose(0, 2, 1);                                 // (B, C, L+K-1)
-        NDArray y = in.getNDArrayInternal().convolution(in, Nd.of(m, w).reshape(c, 1, k), Nd.ofOptional(m, bias),
-                new Shape(1), new Shape(0), new Shape(1), c).singletonOrThrow();
-        if (silu) y = Nd.silu(y);
-        Tensor out = Nd.toF32(y.transpose(0, 2, 1), b, l, c);
-        if (k > 1) Nd.copyInto(xx.get(new NDIndex(":, {}:", l)), tail);    // last K-1 rows of concat(tail, x)
-        return out;
+        float[] xs = x.f32(), ts = tail.f32(), ws = w.f32(), bs = bias == null ? null : bias.f32();
+        float[] wt = new float[k * c];                                       // (K, C): tap-major rows
+        for (int ci = 0; ci < c; ci++)
+            for (int j = 0; j < k; j++) wt[j * c + ci] = ws[ci * k + j];
+        int rows = l + k - 1;
+        float[] xx = new float[rows * c], y = new float[b * l * c];
+        for (int bi = 0; bi < b; bi++) {
+            System.arraycopy(ts, bi * (k - 1) * c, xx, 0, (k - 1) * c);
+            System.arraycopy(xs, bi * l * c, xx, (k - 1) * c, l * c);
+            for (int t = 0; t < l; t++) {
+                int yo = (bi * l + t) * c;
+                if (bs != null) System.arraycopy(bs, 0, y, yo, c);
+                for (int j = 0; j < k; j++) {
+                    int xo = (t + j) * c, wo = j * c;
+                    for (int ci = 0; ci < c; ci++) y[yo + ci] += wt[wo + ci] * xx[xo + ci];
+                }
+            }
+            System.arraycopy(xx, l * c, ts, bi * (k - 1) * c, (k - 1) * c);  // last K−1 rows of xx
+        }
+        return silu ? Nd.toF32(Nd.silu(Nd.of(m, y, b, l, c)), b, l, c) : Tensor.of(y, b, l, c);
     }
 }

@@ -79,25 +79,6 @@ final class DjlDense {
         }
     }
 
-    /** Angles, cos and sin in fp64 from exact integer positions (ops §11); one rounding to fp32. */
-    static Tensor rope(NDManager m, Tensor x, Tensor freq, long[] pos0, double rho) {
-        Shapes.requireRank(x, "x", 3);
-        int b = x.dim(0), l = x.dim(1), n = x.dim(2);
-        if (n % 2 != 0) throw new IllegalArgumentException("RoPE width must be even, got " + n);
-        Shapes.require(freq, "freq", n);
-        if (pos0.length != b) throw new IllegalArgumentException("pos0 has " + pos0.length + " entries for batch " + b);
-        double[] pos = new double[b * l];
-        for (int bi = 0; bi < b; bi++)
-            for (int t = 0; t < l; t++) pos[bi * l + t] = (double) (pos0[bi] + t) / rho;
-        NDArray theta = m.create(pos, Nd.shape(b, l, 1)).mul(Nd.f64(m, freq)).reshape(b, l, n / 2, 2);
-        NDArray v = Nd.f64(m, x).reshape(b, l, n / 2, 2);
-        NDArray v0 = v.get(new NDIndex("..., 0")), v1 = v.get(new NDIndex("..., 1"));
-        NDArray t0 = theta.get(new NDIndex("..., 0")), t1 = theta.get(new NDIndex("..., 1"));
-        NDArray y0 = v0.mul(t0.cos()).sub(v1.mul(t0.sin()));
-        NDArray y1 = v1.mul(t1.cos()).add(v0.mul(t1.sin()));
-        return Nd.toF32(y0.stack(y1, 3), x.shape());
-    }
-
     /** im2col on the host (a pure reordering) and one GEMM: libtorch's strided conv was ~10x slower here. */
     static Tensor patchEmbed(NDManager m, Tensor img, Tensor w, Tensor b, int stride) {
         OpDims.Patch pd = OpDims.Patch.of(img, w, b, stride);

@@ -75,6 +75,31 @@ final class HostOps {
     }
 
     /**
+     * De-focus RoPE (ops §11): angles from exact integer positions, cos/sin and the rotation in fp64,
+     * rounded once. N/2 pairs per token are too few for a libtorch call to pay for its copies.
+     */
+    static Tensor rope(Tensor x, Tensor freq, long[] pos0, double rho) {
+        Shapes.requireRank(x, "x", 3);
+        int b = x.dim(0), l = x.dim(1), n = x.dim(2);
+        if (n % 2 != 0) throw new IllegalArgumentException("RoPE width must be even, got " + n);
+        Shapes.require(freq, "freq", n);
+        if (pos0.length != b) throw new IllegalArgumentException("pos0 has " + pos0.length + " entries for batch " + b);
+        float[] xs = x.f32(), fs = freq.f32(), y = new float[xs.length];
+        for (int bi = 0; bi < b; bi++) {
+            for (int t = 0; t < l; t++) {
+                double pos = (double) (pos0[bi] + t) / rho;
+                int o = (bi * l + t) * n;
+                for (int i = 0; i < n; i += 2) {
+                    double th0 = pos * fs[i], th1 = pos * fs[i + 1], v0 = xs[o + i], v1 = xs[o + i + 1];
+                    y[o + i] = (float) (v0 * Math.cos(th0) - v1 * Math.sin(th0));
+                    y[o + i + 1] = (float) (v1 * Math.cos(th1) + v0 * Math.sin(th1));
+                }
+            }
+        }
+        return Tensor.of(y, x.shape());
+    }
+
+    /**
      * The patches of an image as rows of a GEMM operand, (B·Hp·Wp, K), each row in the (ch, i, j)
      * order of a flattened conv weight: patch embedding is then one linear with w viewed as (D, K).
      */
