@@ -8,9 +8,9 @@ import io.scanline.kernels.tensor.Tensor;
  * Causal depthwise conv1d with a carried tail (spec ops §7.1). Glossary: B batch, L tokens of this
  * chunk, C channels, K taps, xx = concat(tail, x) of L + K − 1 rows.
  *
- * <p>The taps are a Java loop over contiguous channel rows (K·C multiply-adds per token, SIMD by the
- * JIT): libtorch's grouped conv1d with groups = C plus the layout transposes cost ~10x more at chunk
- * size. Only the silu (a transcendental per element) goes through libtorch.
+ * <p>The taps are a Java loop over channel rows (K·C multiply-adds per token, SIMD by the JIT):
+ * libtorch's grouped conv1d with groups = C plus the layout transposes cost several times more at
+ * chunk size. Only the silu (a transcendental per element) goes through libtorch.
  */
 final class DjlConv1d {
     private DjlConv1d() {}
@@ -25,23 +25,29 @@ final class DjlConv1d {
         Shapes.require(tail, "tail", b, k - 1, c);
         if (l == 0 || b == 0 || c == 0) return Tensor.zeros(b, l, c);       // tail unchanged (ops §7.1: L = 0)
         float[] xs = x.f32(), ts = tail.f32(), ws = w.f32(), bs = bias == null ? null : bias.f32();
-        float[] wt = new float[k * c];                                       // (K, C): tap-major rows
+        float[][] wt = new float[k][c];                                      // tap-major rows
         for (int ci = 0; ci < c; ci++)
-            for (int j = 0; j < k; j++) wt[j * c + ci] = ws[ci * k + j];
-        int rows = l + k - 1;
-        float[] xx = new float[rows * c], y = new float[b * l * c];
+            for (int j = 0; j < k; j++) wt[j][ci] = ws[ci * k + j];
+        // rows of xx = concat(tail, x) as separate arrays, and one accumulator row: with every access
+        // indexed by the channel alone C2 vectorizes the tap loop (offsets into one flat array it cannot)
+        float[][] xx = new float[l + k - 1][];
+        float[] acc = new float[c], y = new float[b * l * c];
         for (int bi = 0; bi < b; bi++) {
-            System.arraycopy(ts, bi * (k - 1) * c, xx, 0, (k - 1) * c);
-            System.arraycopy(xs, bi * l * c, xx, (k - 1) * c, l * c);
-            for (int t = 0; t < l; t++) {
-                int yo = (bi * l + t) * c;
-                if (bs != null) System.arraycopy(bs, 0, y, yo, c);
-                for (int j = 0; j < k; j++) {
-                    int xo = (t + j) * c, wo = j * c;
-                    for (int ci = 0; ci < c; ci++) y[yo + ci] += wt[wo + ci] * xx[xo + ci];
-                }
+            for (int r = 0; r < l + k - 1; r++) {
+                float[] row = new float[c];
+                if (r < k - 1) System.arraycopy(ts, (bi * (k - 1) + r) * c, row, 0, c);
+                else System.arraycopy(xs, (bi * l + r - (k - 1)) * c, row, 0, c);
+                xx[r] = row;
             }
-            System.arraycopy(xx, l * c, ts, bi * (k - 1) * c, (k - 1) * c);  // last K−1 rows of xx
+            for (int t = 0; t < l; t++) {
+                if (bs != null) System.arraycopy(bs, 0, acc, 0, c); else java.util.Arrays.fill(acc, 0f);
+                for (int j = 0; j < k; j++) {
+                    float[] wr = wt[j], xr = xx[t + j];
+                    for (int ci = 0; ci < c; ci++) acc[ci] += wr[ci] * xr[ci];
+                }
+                System.arraycopy(acc, 0, y, (bi * l + t) * c, c);
+            }
+            for (int r = 0; r < k - 1; r++) System.arraycopy(xx[l + r], 0, ts, (bi * (k - 1) + r) * c, c);  // new tail
         }
         return silu ? Nd.toF32(Nd.silu(Nd.of(m, y, b, l, c)), b, l, c) : Tensor.of(y, b, l, c);
     }
