@@ -7,6 +7,7 @@ import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.MlstmForm;
 import io.scanline.kernels.backend.Shapes;
 import io.scanline.kernels.backend.SsdForm;
+import io.scanline.kernels.backend.reference.ReferenceBackend;
 import io.scanline.kernels.tensor.Tensor;
 
 import java.util.function.Function;
@@ -26,6 +27,7 @@ import java.util.function.Function;
  * slow path here; the reference backend keeps them.
  */
 public final class DjlBackend implements Backend {
+    private static final Backend HOST = new ReferenceBackend();
     private final NDManager root;
     private final Staging staging = new Staging();
     private boolean closed;
@@ -78,23 +80,34 @@ public final class DjlBackend implements Backend {
     @Override
     public Tensor headwiseLinear(Tensor x, Tensor w, Tensor b) { return HostOps.headwiseLinear(x, w, b); }
 
+    /*
+     * Norms without a gate: small inputs (ViL grid rows) run as the reference's host loops (double
+     * accumulation, one rounding), where a libtorch call's fixed cost (copies, sub-manager, affine
+     * temporaries) was 3x the work; from HOST_NORM_MAX elements on libtorch's kernels were faster.
+     */
+    static final int HOST_NORM_MAX = 32768;
+
     @Override
     public Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        if (x.numel() <= HOST_NORM_MAX) return HOST.layerNorm(x, gamma, beta, eps);
         return op(m -> DjlDense.groupLayerNorm(m, x, x.dim(-1), gamma, beta, eps));
     }
 
     @Override
     public Tensor groupLayerNorm(Tensor x, int groupSize, Tensor gamma, Tensor beta, double eps) {
+        if (x.numel() <= HOST_NORM_MAX) return HOST.groupLayerNorm(x, groupSize, gamma, beta, eps);
         return op(m -> DjlDense.groupLayerNorm(m, x, groupSize, gamma, beta, eps));
     }
 
     @Override
     public Tensor rmsNorm(Tensor x, Tensor w, double eps) {
+        if (x.numel() <= HOST_NORM_MAX) return HOST.rmsNorm(x, w, eps);
         return op(m -> DjlDense.groupRms(m, x, x.dim(-1), w, eps));
     }
 
     @Override
     public Tensor groupRmsNorm(Tensor x, int groupSize, Tensor w, double eps) {
+        if (x.numel() <= HOST_NORM_MAX) return HOST.groupRmsNorm(x, groupSize, w, eps);
         return op(m -> DjlDense.groupRms(m, x, groupSize, w, eps));
     }
 
@@ -140,7 +153,7 @@ public final class DjlBackend implements Backend {
     public Tensor patchEmbed(Tensor img, Tensor w, Tensor b, int stride) { return op(m -> DjlDense.patchEmbed(m, img, w, b, stride)); }
 
     @Override
-    public Tensor depthwiseConv2d3x3(Tensor x, Tensor w, Tensor b) { return op(m -> DjlDense.depthwise3x3(m, x, w, b)); }
+    public Tensor depthwiseConv2d3x3(Tensor x, Tensor w, Tensor b) { return HostOps.depthwise3x3(x, w, b); }
 
     @Override
     public Tensor bicubicResize(Tensor t, int outH, int outW) { return op(m -> DjlDense.bicubic(m, t, outH, outW)); }

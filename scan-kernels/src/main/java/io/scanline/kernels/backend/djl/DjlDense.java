@@ -12,10 +12,11 @@ import io.scanline.kernels.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * Per-token ops through libtorch (spec ops §4, §5, §7.2, §11, §12).
+ * Per-token ops through libtorch (spec ops §4, §5, §12): the GEMMs, norms of large inputs, the gated
+ * RMSNorm (a silu per element) and the bicubic resize.
  *
  * <p>Glossary: rows = product of all leading axes of a (..., C) tensor; C channels; B batch;
- * L tokens; N RoPE width; Hp, Wp patch grid; D model width; ps patch size.
+ * L tokens; D model width; ps patch size.
  */
 final class DjlDense {
     private DjlDense() {}
@@ -86,18 +87,6 @@ final class DjlDense {
         NDArray cols = Nd.of(m, Tensor.of(HostOps.im2col(img, pd, stride), rows, k));
         NDArray y = cols.getNDArrayInternal().linear(cols, Nd.of(m, w).reshape(pd.d(), k), Nd.ofOptional(m, b)).singletonOrThrow();
         return Nd.toF32(y, pd.b(), pd.hp() * pd.wp(), pd.d());
-    }
-
-    static Tensor depthwise3x3(NDManager m, Tensor x, Tensor w, Tensor b) {
-        Shapes.requireRank(x, "x", 4);
-        int e = x.dim(3);
-        Shapes.require(w, "conv weight", e, 3, 3);
-        Shapes.requireOptional(b, "conv bias", e);
-        if (x.numel() == 0) return Tensor.zeros(x.shape());
-        NDArray in = Nd.of(m, x).transpose(0, 3, 1, 2);                             // (B, E, Hp, Wp)
-        NDArray y = in.getNDArrayInternal().convolution(in, Nd.of(m, w).reshape(e, 1, 3, 3), Nd.ofOptional(m, b),
-                new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), e).singletonOrThrow();
-        return Nd.toF32(y.transpose(0, 2, 3, 1), x.shape());
     }
 
     /**

@@ -75,6 +75,48 @@ final class HostOps {
     }
 
     /**
+     * ViL 3×3 depthwise conv, zero padding 1 (ops §7.2), x (B, Hp, Wp, E). Each pixel's channels are
+     * a row array and every access in the tap loop is indexed by the channel alone, so C2 vectorizes
+     * it; libtorch's grouped conv2d plus its layout transposes cost several times more per grid row.
+     */
+    static Tensor depthwise3x3(Tensor x, Tensor w, Tensor b) {
+        Shapes.requireRank(x, "x", 4);
+        int bsz = x.dim(0), hp = x.dim(1), wp = x.dim(2), e = x.dim(3);
+        Shapes.require(w, "conv weight", e, 3, 3);
+        Shapes.requireOptional(b, "conv bias", e);
+        float[] xs = x.f32(), ws = w.f32(), bs = b == null ? null : b.f32(), y = new float[xs.length];
+        if (xs.length == 0) return Tensor.of(y, x.shape());
+        float[][] taps = new float[9][e];
+        for (int ch = 0; ch < e; ch++)
+            for (int k = 0; k < 9; k++) taps[k][ch] = ws[ch * 9 + k];
+        float[][] px = new float[hp * wp][];
+        float[] acc = new float[e];
+        for (int bi = 0; bi < bsz; bi++) {
+            for (int i = 0; i < hp * wp; i++) {
+                float[] row = new float[e];
+                System.arraycopy(xs, (bi * hp * wp + i) * e, row, 0, e);
+                px[i] = row;
+            }
+            for (int r = 0; r < hp; r++)
+                for (int c = 0; c < wp; c++) {
+                    if (bs != null) System.arraycopy(bs, 0, acc, 0, e); else java.util.Arrays.fill(acc, 0f);
+                    for (int a = 0; a < 3; a++) {
+                        int rr = r + a - 1;
+                        if (rr < 0 || rr >= hp) continue;
+                        for (int bb = 0; bb < 3; bb++) {
+                            int cc = c + bb - 1;
+                            if (cc < 0 || cc >= wp) continue;
+                            float[] tr = taps[a * 3 + bb], xr = px[rr * wp + cc];
+                            for (int ch = 0; ch < e; ch++) acc[ch] += tr[ch] * xr[ch];
+                        }
+                    }
+                    System.arraycopy(acc, 0, y, ((bi * hp + r) * wp + c) * e, e);
+                }
+        }
+        return Tensor.of(y, x.shape());
+    }
+
+    /**
      * De-focus RoPE (ops §11): angles from exact integer positions, cos/sin and the rotation in fp64,
      * rounded once. N/2 pairs per token are too few for a libtorch call to pay for its copies.
      */
