@@ -41,7 +41,7 @@ final class HostOps {
     /** a·s + b·t in fp64 per element, rounded once (the general case of axpby). */
     static Tensor axpby(Tensor a, double s, Tensor b, double t) {
         float[] x = a.f32(), y = b == null ? null : b.f32(), o = new float[x.length];
-        if (y == null) for (int i = 0; i < o.length; i++) o[i] = (float) (x[i] * s);
+        if (y == null) for (int i = 0; i < o.length; i++) o[i] = (float) (x[i] * s + 0.0);   // −0 → +0 like the reference
         else for (int i = 0; i < o.length; i++) o[i] = (float) (x[i] * s + y[i] * t);
         return Tensor.of(o, a.shape());
     }
