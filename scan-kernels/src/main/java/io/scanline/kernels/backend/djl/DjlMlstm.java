@@ -26,8 +26,9 @@ import io.scanline.kernels.tensor.Tensor;
  * PARALLEL is the same formula with the whole call as one chunk (§10.2 with an incoming state).
  *
  * <p>Precision: gate arithmetic and the final division are fp64 (prefix sums over a chunk reach
- * hundreds; an fp32 difference of two would lose ~1e-5 relative); each decay factor is rounded once to
- * fp32; the matmuls and the states C, n are fp32 (D2); m is rounded to fp32 after every chunk like
+ * hundreds; an fp32 difference of two would lose ~1e-5 relative); the exponents of the Q×Q decay
+ * matrix are formed in fp64 and rounded to fp32 before libtorch's exp (relative error of a factor
+ * ≤ 6e-8·|exponent|), the other decay factors are exp'ed in fp64 and rounded once to fp32; the matmuls and the states C, n are fp32 (D2); m is rounded to fp32 after every chunk like
  * the stored state.
  */
 final class DjlMlstm {
@@ -69,7 +70,7 @@ final class DjlMlstm {
             Gates gt = Gates.of(lf, it, mPrev, l, t0, qn, g);
             NDIndex idx = new NDIndex(":, {}:{}", t0, t1);
             NDArray qc = qs.get(idx), kc = ks.get(idx), vc = vs.get(idx);
-            NDArray sc = qc.matMul(kc.transpose(0, 2, 1)).mul(Nd.of(m, gt.dm, g, qn, qn));
+            NDArray sc = qc.matMul(kc.transpose(0, 2, 1)).mul(Nd.of(m, gt.dmLog, g, qn, qn).exp());
             NDArray left = sc.concat(qc.mul(Nd.of(m, gt.wt, g, qn, 1)), 2);            // (G, Q, Q + DH)
             float[] o = Nd.floats(left.matMul(vc.concat(state, 1)));                     // (G, Q, W)
             for (int gi = 0; gi < g; gi++) {
@@ -94,27 +95,29 @@ final class DjlMlstm {
         return Tensor.of(out, b, l, nh, dh);
     }
 
-    /** (B, L, NH, DH) → (G, L, DH) scaled, or (G, L, DH + 1) with a ones column. */
+    /** (B, L, NH, DH) → (G, L, DH) scaled (no ones column), or (G, L, DH + 1) with a ones column. */
     private static float[] heads(float[] x, int b, int l, int nh, int dh, float scale, boolean ones) {
         int w = ones ? dh + 1 : dh;
         float[] o = new float[b * nh * l * w];
         for (int bi = 0; bi < b; bi++)
             for (int t = 0; t < l; t++)
                 for (int h = 0; h < nh; h++) {
-                    int src = ((bi * l + t) * nh + h) * dh, dst = ((bi * nh + h) * l + t) * w;
-                    if (scale == 1f) System.arraycopy(x, src, o, dst, dh);
-                    else for (int j = 0; j < dh; j++) o[dst + j] = x[src + j] * scale;
+                    int dst = ((bi * nh + h) * l + t) * w;
+                    System.arraycopy(x, ((bi * l + t) * nh + h) * dh, o, dst, dh);
                     if (ones) o[dst + dh] = 1f;
                 }
+        if (scale != 1f && !ones) for (int i = 0; i < o.length; i++) o[i] *= scale;   // one pass, vectorized
         return o;
     }
 
     /**
-     * The fp64 gate arithmetic of one chunk for every head: dm (G, Q, Q) decay matrix, wt (G, Q)
+     * The fp64 gate arithmetic of one chunk for every head: dmLog (G, Q, Q) log of the decay matrix
+     * (≤ 0 on and below the diagonal, −∞ above; libtorch exp's it, which is ~10x faster than Java's
+     * Math.exp here), wt (G, Q)
      * weight of the incoming state, floor (G, Q) = exp(−m_τ) of the denominator, and the state
      * hand-over ws (G, Q), decay (G); mPrev is advanced to the chunk's final m (rounded to fp32).
      */
-    private record Gates(float[] dm, float[] wt, double[] floor, float[] ws, float[] decay) {
+    private record Gates(float[] dmLog, float[] wt, double[] floor, float[] ws, float[] decay) {
         static Gates of(double[] lf, double[] it, double[] mPrev, int l, int t0, int qn, int g) {
             float[] dm = new float[g * qn * qn], wt = new float[g * qn], ws = new float[g * qn], decay = new float[g];
             double[] floor = new double[g * qn], bc = new double[qn], ic = new double[qn];
@@ -130,7 +133,8 @@ final class DjlMlstm {
                     double mt = bc[tau] + m0;                                   // −∞ for a fresh state
                     for (int s = 0; s <= tau; s++) mt = Math.max(mt, bc[tau] - bc[s] + ic[s]);
                     int row = (gi * qn + tau) * qn;
-                    for (int s = 0; s <= tau; s++) dm[row + s] = (float) Math.exp(bc[tau] - bc[s] + ic[s] - mt);
+                    for (int s = 0; s <= tau; s++) dm[row + s] = (float) (bc[tau] - bc[s] + ic[s] - mt);
+                    for (int s = tau + 1; s < qn; s++) dm[row + s] = Float.NEGATIVE_INFINITY;
                     wt[gi * qn + tau] = (float) Math.exp(bc[tau] + m0 - mt);
                     floor[gi * qn + tau] = Math.exp(-mt);
                 }
