@@ -35,9 +35,12 @@ final class BenchModelsCommand implements Callable<Integer> {
     @Option(names = "--set", split = ",", description = "config overrides KEY=VALUE applied to every family's bench config (e.g. embed_dim=768)")
     Map<String, String> overrides = new LinkedHashMap<>();
 
+    @Option(names = "--backend-option", split = ",", description = "backend options KEY=VALUE (e.g. threads=2 for djl)")
+    Map<String, String> backendOptions = new LinkedHashMap<>();
+
     @Override
     public Integer call() {
-        try (Backend be = Backends.open(backend)) {
+        try (Backend be = Backends.open(backend, backendOptions)) {
             ModelBench.DeviceMemory mem = null;
             if (be instanceof CudaBackend cb) {
                 mem = new ModelBench.DeviceMemory() {

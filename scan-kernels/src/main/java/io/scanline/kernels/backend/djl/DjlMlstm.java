@@ -77,8 +77,8 @@ final class DjlMlstm {
                 int bi = gi / nh, h = gi % nh;
                 for (int tau = 0; tau < qn; tau++) {
                     int oo = (gi * qn + tau) * w, yo = ((bi * l + t0 + tau) * nh + h) * dh;
-                    double denom = Math.max(Math.abs((double) o[oo + dh]), gt.floor[gi * qn + tau]) + eps;
-                    for (int j = 0; j < dh; j++) out[yo + j] = (float) (o[oo + j] / denom);
+                    double inv = 1.0 / (Math.max(Math.abs((double) o[oo + dh]), gt.floor[gi * qn + tau]) + eps);
+                    for (int j = 0; j < dh; j++) out[yo + j] = (float) (o[oo + j] * inv);   // fp64: one rounding
                 }
             }
             NDArray kw = kc.mul(Nd.of(m, gt.ws, g, qn, 1));
