@@ -15,8 +15,9 @@ import io.scanline.kernels.tensor.Tensor;
  * <p>Glossary: B batch, L tokens, NH heads, DH head dim, G = B·NH independent heads, W = DH + 1,
  * Q tokens of the current chunk (τ rows, σ columns of the intra-chunk matrices).
  *
- * <p>Split of the work: the gate arithmetic (log-sigmoids, prefix sums, stabilizers, the decay
- * matrix) is O(Q²) scalars per head and runs in fp64 Java loops; libtorch only does the matmuls.
+ * <p>Split of the work: the gate arithmetic (log-sigmoids, prefix sums, stabilizers, the exponents
+ * of the decay matrix) is O(Q²) scalars per head and runs in fp64 Java loops; libtorch does the
+ * matmuls and the Q×Q exp.
  * Per chunk that is one fused matmul for numerator and denominator, [S | q·w] · [[v | 1]; [C | n]],
  * and one for the state, C|n ← decay·(C|n) + (k̂·ws)ᵀ · [v | 1]: carrying C and n side by side as
  * (DH, W) lets the ones column of v produce the n terms. About ten native calls per chunk instead of
@@ -25,11 +26,12 @@ import io.scanline.kernels.tensor.Tensor;
  * <p>Forms: CHUNKWISE and RECURRENT use the given chunk (equal in exact arithmetic, §10.3);
  * PARALLEL is the same formula with the whole call as one chunk (§10.2 with an incoming state).
  *
- * <p>Precision: gate arithmetic and the final division are fp64 (prefix sums over a chunk reach
- * hundreds; an fp32 difference of two would lose ~1e-5 relative); the exponents of the Q×Q decay
- * matrix are formed in fp64 and rounded to fp32 before libtorch's exp (relative error of a factor
- * ≤ 6e-8·|exponent|), the other decay factors are exp'ed in fp64 and rounded once to fp32; the matmuls and the states C, n are fp32 (D2); m is rounded to fp32 after every chunk like
- * the stored state.
+ * <p>Precision: gate arithmetic and the denominators are fp64 (prefix sums over a chunk reach
+ * hundreds; an fp32 difference of two would lose ~1e-5 relative); a denominator's reciprocal, rounded
+ * to fp32, scales the fp32 numerator row; the exponents of the Q×Q decay matrix are formed in fp64
+ * and rounded to fp32 before libtorch's exp (relative error of a factor ≤ 6e-8·|exponent|); the
+ * other decay factors are exp'ed in fp64 and rounded once; the matmuls and the states C, n are fp32
+ * (D2); m is rounded to fp32 after every chunk like the stored state.
  */
 final class DjlMlstm {
     private DjlMlstm() {}
@@ -64,7 +66,7 @@ final class DjlMlstm {
             }
         }
 
-        float[] out = new float[b * l * nh * dh];
+        float[] out = new float[b * l * nh * dh], row = new float[dh];
         for (int t0 = 0; t0 < l; t0 += qlen) {
             int t1 = Math.min(l, t0 + qlen), qn = t1 - t0;
             Gates gt = Gates.of(lf, it, mPrev, l, t0, qn, g);
@@ -76,9 +78,12 @@ final class DjlMlstm {
             for (int gi = 0; gi < g; gi++) {
                 int bi = gi / nh, h = gi % nh;
                 for (int tau = 0; tau < qn; tau++) {
-                    int oo = (gi * qn + tau) * w, yo = ((bi * l + t0 + tau) * nh + h) * dh;
-                    double inv = 1.0 / (Math.max(Math.abs((double) o[oo + dh]), gt.floor[gi * qn + tau]) + eps);
-                    for (int j = 0; j < dh; j++) out[yo + j] = (float) (o[oo + j] * inv);   // fp64: one rounding
+                    int oo = (gi * qn + tau) * w;
+                    // denominator in fp64, then an fp32 scale of a row copy: same-index loop, vectorized
+                    float inv = (float) (1.0 / (Math.max(Math.abs((double) o[oo + dh]), gt.floor[gi * qn + tau]) + eps));
+                    System.arraycopy(o, oo, row, 0, dh);
+                    for (int j = 0; j < dh; j++) row[j] *= inv;
+                    System.arraycopy(row, 0, out, ((bi * l + t0 + tau) * nh + h) * dh, dh);
                 }
             }
             NDArray kw = kc.mul(Nd.of(m, gt.ws, g, qn, 1));
