@@ -2,7 +2,6 @@ package io.scanline.kernels.backend.djl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import io.scanline.kernels.backend.Activations;
 import io.scanline.kernels.backend.MlstmForm;
 import io.scanline.kernels.backend.OpDims;
@@ -45,16 +44,17 @@ final class DjlMlstm {
         if (l == 0 || b == 0 || nh == 0) return Tensor.zeros(b, l, nh, dh);
         int g = b * nh, w = dh + 1;
 
-        NDArray qs = Nd.of(m, heads(q.f32(), b, l, nh, dh, 1f, false), g, l, dh);
-        NDArray ks = Nd.of(m, heads(k.f32(), b, l, nh, dh, (float) (1.0 / Math.sqrt(dh)), false), g, l, dh);
-        NDArray vs = Nd.of(m, heads(v.f32(), b, l, nh, dh, 1f, true), g, l, w);
-        float[] cn = new float[g * dh * w], cs = c.f32(), ns = n.f32(), ms = mm.f32();
+        int qc = Math.min(qlen, l), nc = (l + qc - 1) / qc, lp = nc * qc;     // chunks padded to nc·Q tokens
+        NDArray qs = Nd.of(m, heads(q.f32(), b, l, lp, nh, dh, 1f, false), g, nc, qc, dh);
+        NDArray ks = Nd.of(m, heads(k.f32(), b, l, lp, nh, dh, (float) (1.0 / Math.sqrt(dh)), false), g, nc, qc, dh);
+        NDArray vs = Nd.of(m, heads(v.f32(), b, l, lp, nh, dh, 1f, true), g, nc, qc, w);
+        float[] cs = c.f32(), ns = n.f32(), ms = mm.f32();
+        float[][] cur = new float[g][dh * w];                                     // C | n per head
         for (int gi = 0; gi < g; gi++)
             for (int i = 0; i < dh; i++) {
-                System.arraycopy(cs, (gi * dh + i) * dh, cn, (gi * dh + i) * w, dh);
-                cn[(gi * dh + i) * w + dh] = ns[gi * dh + i];
+                System.arraycopy(cs, (gi * dh + i) * dh, cur[gi], i * w, dh);
+                cur[gi][i * w + dh] = ns[gi * dh + i];
             }
-        NDArray state = Nd.of(m, cn, g, dh, w);
         double[] mPrev = new double[g], lf = new double[g * l], it = new double[g * l];
         float[] igs = ig.f32(), fgs = fg.f32();
         for (int gi = 0; gi < g; gi++) {
@@ -65,49 +65,55 @@ final class DjlMlstm {
                 it[gi * l + t] = igs[(bi * l + t) * nh + h];
             }
         }
+        Gates gt = Gates.of(lf, it, mPrev, l, qc, nc, g);
+
+        // every chunk's own terms at once; only the chunk-start states are sequential (Java, below)
+        NDArray sc = qs.matMul(ks.transpose(0, 1, 3, 2)).mul(Nd.of(m, gt.dmLog, g, nc, qc, qc).exp());
+        NDArray upd = ks.mul(Nd.of(m, gt.ws, g, nc, qc, 1)).transpose(0, 1, 3, 2).matMul(vs);   // (G, nc, DH, W)
+        int sw = dh * w;
+        float[] u = Nd.floats(upd), starts = new float[g * nc * sw], tmp = new float[sw];
+        for (int gi = 0; gi < g; gi++) {
+            float[] cg = cur[gi];
+            for (int ci = 0; ci < nc; ci++) {
+                System.arraycopy(cg, 0, starts, (gi * nc + ci) * sw, sw);
+                System.arraycopy(u, (gi * nc + ci) * sw, tmp, 0, sw);
+                float d = gt.decay[gi * nc + ci];
+                for (int i = 0; i < sw; i++) cg[i] = cg[i] * d + tmp[i];
+            }
+        }
+        NDArray inter = qs.mul(Nd.of(m, gt.wt, g, nc, qc, 1)).matMul(Nd.of(m, starts, g, nc, dh, w));
+        float[] o = Nd.floats(sc.matMul(vs).add(inter));                            // (G, nc·Q, W)
 
         float[] out = new float[b * l * nh * dh], row = new float[dh];
-        for (int t0 = 0; t0 < l; t0 += qlen) {
-            int t1 = Math.min(l, t0 + qlen), qn = t1 - t0;
-            Gates gt = Gates.of(lf, it, mPrev, l, t0, qn, g);
-            NDIndex idx = new NDIndex(":, {}:{}", t0, t1);
-            NDArray qc = qs.get(idx), kc = ks.get(idx), vc = vs.get(idx);
-            NDArray sc = qc.matMul(kc.transpose(0, 2, 1)).mul(Nd.of(m, gt.dmLog, g, qn, qn).exp());
-            NDArray left = sc.concat(qc.mul(Nd.of(m, gt.wt, g, qn, 1)), 2);            // (G, Q, Q + DH)
-            float[] o = Nd.floats(left.matMul(vc.concat(state, 1)));                     // (G, Q, W)
-            for (int gi = 0; gi < g; gi++) {
-                int bi = gi / nh, h = gi % nh;
-                for (int tau = 0; tau < qn; tau++) {
-                    int oo = (gi * qn + tau) * w;
-                    // denominator in fp64, then an fp32 scale of a row copy: same-index loop, vectorized
-                    float inv = (float) (1.0 / (Math.max(Math.abs((double) o[oo + dh]), gt.floor[gi * qn + tau]) + eps));
-                    System.arraycopy(o, oo, row, 0, dh);
-                    for (int j = 0; j < dh; j++) row[j] *= inv;
-                    System.arraycopy(row, 0, out, ((bi * l + t0 + tau) * nh + h) * dh, dh);
-                }
+        for (int gi = 0; gi < g; gi++) {
+            int bi = gi / nh, h = gi % nh;
+            for (int t = 0; t < l; t++) {
+                int oo = (gi * lp + t) * w;
+                // denominator in fp64, then an fp32 scale of a row copy: same-index loop, vectorized
+                float inv = (float) (1.0 / (Math.max(Math.abs((double) o[oo + dh]), gt.floor[gi * lp + t]) + eps));
+                System.arraycopy(o, oo, row, 0, dh);
+                for (int j = 0; j < dh; j++) row[j] *= inv;
+                System.arraycopy(row, 0, out, ((bi * l + t) * nh + h) * dh, dh);
             }
-            NDArray kw = kc.mul(Nd.of(m, gt.ws, g, qn, 1));
-            state = state.mul(Nd.of(m, gt.decay, g, 1, 1)).add(kw.transpose(0, 2, 1).matMul(vc));
         }
-        float[] fin = Nd.floats(state);
         for (int gi = 0; gi < g; gi++) {
             ms[gi] = (float) mPrev[gi];
             for (int i = 0; i < dh; i++) {
-                System.arraycopy(fin, (gi * dh + i) * w, cs, (gi * dh + i) * dh, dh);
-                ns[gi * dh + i] = fin[(gi * dh + i) * w + dh];
+                System.arraycopy(cur[gi], i * w, cs, (gi * dh + i) * dh, dh);
+                ns[gi * dh + i] = cur[gi][i * w + dh];
             }
         }
         return Tensor.of(out, b, l, nh, dh);
     }
 
-    /** (B, L, NH, DH) → (G, L, DH) scaled (no ones column), or (G, L, DH + 1) with a ones column. */
-    private static float[] heads(float[] x, int b, int l, int nh, int dh, float scale, boolean ones) {
+    /** (B, L, NH, DH) → (G, Lp, DH) scaled (no ones column), or (G, Lp, DH + 1) with a ones column; rows ≥ L zero. */
+    private static float[] heads(float[] x, int b, int l, int lp, int nh, int dh, float scale, boolean ones) {
         int w = ones ? dh + 1 : dh;
-        float[] o = new float[b * nh * l * w];
+        float[] o = new float[b * nh * lp * w];
         for (int bi = 0; bi < b; bi++)
             for (int t = 0; t < l; t++)
                 for (int h = 0; h < nh; h++) {
-                    int dst = ((bi * nh + h) * l + t) * w;
+                    int dst = ((bi * nh + h) * lp + t) * w;
                     System.arraycopy(x, ((bi * l + t) * nh + h) * dh, o, dst, dh);
                     if (ones) o[dst + dh] = 1f;
                 }
@@ -116,38 +122,43 @@ final class DjlMlstm {
     }
 
     /**
-     * The fp64 gate arithmetic of one chunk for every head: dmLog (G, Q, Q) log of the decay matrix
-     * (≤ 0 on and below the diagonal, −∞ above; libtorch exp's it, which is ~10x faster than Java's
-     * Math.exp here), wt (G, Q)
-     * weight of the incoming state, floor (G, Q) = exp(−m_τ) of the denominator, and the state
-     * hand-over ws (G, Q), decay (G); mPrev is advanced to the chunk's final m (rounded to fp32).
+     * The fp64 gate arithmetic of every chunk and head, in the padded layout (G, nc, Q, …): dmLog
+     * (G, nc, Q, Q) log of the decay matrix (≤ 0 on and below the diagonal, −∞ above and in padding;
+     * libtorch exp's it, ~10x faster than Java's Math.exp here), wt (G, nc, Q) weight of the chunk's
+     * incoming state, floor (G, nc, Q) = exp(−m_τ) of the denominator, and the state hand-over ws
+     * (G, nc, Q) (0 in padding) and decay (G, nc); mPrev ends at the last chunk's m, every chunk's m
+     * rounded to fp32 like the stored state.
      */
     private record Gates(float[] dmLog, float[] wt, double[] floor, float[] ws, float[] decay) {
-        static Gates of(double[] lf, double[] it, double[] mPrev, int l, int t0, int qn, int g) {
-            float[] dm = new float[g * qn * qn], wt = new float[g * qn], ws = new float[g * qn], decay = new float[g];
-            double[] floor = new double[g * qn], bc = new double[qn], ic = new double[qn];
+        static Gates of(double[] lf, double[] it, double[] mPrev, int l, int q, int nc, int g) {
+            float[] dm = new float[g * nc * q * q], wt = new float[g * nc * q], ws = new float[g * nc * q], decay = new float[g * nc];
+            double[] floor = new double[g * nc * q], bc = new double[q], ic = new double[q];
+            java.util.Arrays.fill(dm, Float.NEGATIVE_INFINITY);
+            java.util.Arrays.fill(floor, 1.0);
             for (int gi = 0; gi < g; gi++) {
-                double acc = 0.0;
-                for (int s = 0; s < qn; s++) {
-                    acc += lf[gi * l + t0 + s];
-                    bc[s] = acc;
-                    ic[s] = it[gi * l + t0 + s];
+                for (int ci = 0; ci < nc; ci++) {
+                    int t0 = ci * q, qn = Math.min(q, l - t0), k = gi * nc + ci;
+                    double acc = 0.0;
+                    for (int s = 0; s < qn; s++) {
+                        acc += lf[gi * l + t0 + s];
+                        bc[s] = acc;
+                        ic[s] = it[gi * l + t0 + s];
+                    }
+                    double m0 = mPrev[gi];
+                    for (int tau = 0; tau < qn; tau++) {
+                        double mt = bc[tau] + m0;                               // −∞ for a fresh state
+                        for (int s = 0; s <= tau; s++) mt = Math.max(mt, bc[tau] - bc[s] + ic[s]);
+                        int row = (k * q + tau) * q;
+                        for (int s = 0; s <= tau; s++) dm[row + s] = (float) (bc[tau] - bc[s] + ic[s] - mt);
+                        wt[k * q + tau] = (float) Math.exp(bc[tau] + m0 - mt);
+                        floor[k * q + tau] = Math.exp(-mt);
+                    }
+                    double gg = bc[qn - 1], mOut = gg + m0;
+                    for (int s = 0; s < qn; s++) mOut = Math.max(mOut, gg - bc[s] + ic[s]);
+                    decay[k] = (float) Math.exp(gg + m0 - mOut);
+                    for (int s = 0; s < qn; s++) ws[k * q + s] = (float) Math.exp(gg - bc[s] + ic[s] - mOut);
+                    mPrev[gi] = (float) mOut;
                 }
-                double m0 = mPrev[gi];
-                for (int tau = 0; tau < qn; tau++) {
-                    double mt = bc[tau] + m0;                                   // −∞ for a fresh state
-                    for (int s = 0; s <= tau; s++) mt = Math.max(mt, bc[tau] - bc[s] + ic[s]);
-                    int row = (gi * qn + tau) * qn;
-                    for (int s = 0; s <= tau; s++) dm[row + s] = (float) (bc[tau] - bc[s] + ic[s] - mt);
-                    for (int s = tau + 1; s < qn; s++) dm[row + s] = Float.NEGATIVE_INFINITY;
-                    wt[gi * qn + tau] = (float) Math.exp(bc[tau] + m0 - mt);
-                    floor[gi * qn + tau] = Math.exp(-mt);
-                }
-                double gg = bc[qn - 1], mOut = gg + m0;
-                for (int s = 0; s < qn; s++) mOut = Math.max(mOut, gg - bc[s] + ic[s]);
-                decay[gi] = (float) Math.exp(gg + m0 - mOut);
-                for (int s = 0; s < qn; s++) ws[gi * qn + s] = (float) Math.exp(gg - bc[s] + ic[s] - mOut);
-                mPrev[gi] = (float) mOut;
             }
             return new Gates(dm, wt, floor, ws, decay);
         }
