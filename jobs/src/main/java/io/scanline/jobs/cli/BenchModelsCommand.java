@@ -40,9 +40,12 @@ final class BenchModelsCommand implements Callable<Integer> {
             + "(device synchronized after each op) and the time outside the backend")
     boolean profileOps;
 
+    @Option(names = "--backend-option", split = ",", description = "backend options KEY=VALUE (e.g. threads=2 for djl)")
+    Map<String, String> backendOptions = new LinkedHashMap<>();
+
     @Override
     public Integer call() {
-        try (Backend be = Backends.open(backend)) {
+        try (Backend be = Backends.open(backend, backendOptions)) {
             ModelBench.DeviceMemory mem = null;
             if (be instanceof CudaBackend cb) {
                 mem = new ModelBench.DeviceMemory() {

@@ -1,13 +1,13 @@
 package io.scanline.kernels.backend.djl;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.MlstmForm;
 import io.scanline.kernels.backend.Shapes;
 import io.scanline.kernels.backend.SsdForm;
+import io.scanline.kernels.backend.reference.ReferenceBackend;
 import io.scanline.kernels.tensor.Tensor;
 
 import java.util.function.Function;
@@ -17,15 +17,19 @@ import java.util.function.Function;
  *
  * <p>Not thread-safe (DJL NDManagers are not): one instance per task thread. Every op works inside a
  * sub-manager that is closed when the op returns, so no native memory outlives a call; results and
- * states come back as host tensors.
+ * states come back as host tensors. Inputs reach libtorch through {@link Staging} (one copy); ops with
+ * a flop or two per element and no transcendental run on the host ({@link HostOps}), since a native
+ * call would spend its time copying.
  *
- * <p>Forms: SSD RECURRENT and CHUNKED both run the chunked algorithm with the given chunk (equal by
- * spec ops §9.2), and mLSTM RECURRENT runs the chunkwise one (§10.3): on libtorch a one-token step
- * costs a few dozen native calls, so the definitions are not worth a separate slow path here; the
- * reference backend keeps them.
+ * <p>Forms: SSD RECURRENT and CHUNKED both run the chunked algorithm (equal by spec ops §9.2, chunks
+ * of at most 128 tokens), and mLSTM RECURRENT runs the chunkwise one with the given chunk (§10.3): on
+ * libtorch a one-token step costs a dozen native calls, so the definitions are not worth a separate
+ * slow path here; the reference backend keeps them.
  */
 public final class DjlBackend implements Backend {
+    private static final Backend HOST = new ReferenceBackend();
     private final NDManager root;
+    private final Staging staging = new Staging();
     private boolean closed;
 
     /** @param threads libtorch intra-op threads (a process-wide libtorch setting) */
@@ -39,8 +43,11 @@ public final class DjlBackend implements Backend {
 
     private <T> T op(Function<NDManager, T> body) {
         if (closed) throw new IllegalStateException("djl backend is closed");
+        staging.enter();
         try (NDManager m = root.newSubManager()) {
             return body.apply(m);
+        } finally {
+            staging.reset();   // after the sub-manager closed: no array wraps a slot any more
         }
     }
 
@@ -58,7 +65,7 @@ public final class DjlBackend implements Backend {
     @Override
     public Tensor ssd(SsdForm form, int chunk, Tensor x, Tensor dt, Tensor a, Tensor bm, Tensor cm, Tensor d,
                       Tensor dtBias, boolean softplus, Tensor state) {
-        return op(m -> DjlSsd.run(m, chunk, x, dt, a, bm, cm, d, dtBias, softplus, state));
+        return op(m -> DjlSsd.run(m, form, chunk, x, dt, a, bm, cm, d, dtBias, softplus, state));
     }
 
     @Override
@@ -71,25 +78,36 @@ public final class DjlBackend implements Backend {
     public Tensor linear(Tensor x, Tensor w, Tensor b) { return op(m -> DjlDense.linear(m, x, w, b)); }
 
     @Override
-    public Tensor headwiseLinear(Tensor x, Tensor w, Tensor b) { return op(m -> DjlDense.headwiseLinear(m, x, w, b)); }
+    public Tensor headwiseLinear(Tensor x, Tensor w, Tensor b) { return HostOps.headwiseLinear(x, w, b); }
+
+    /*
+     * Norms without a gate: small inputs (ViL grid rows) run as the reference's host loops (double
+     * accumulation, one rounding), where a libtorch call's fixed cost (copies, sub-manager, affine
+     * temporaries) was 3x the work; from HOST_NORM_MAX elements on libtorch's kernels were faster.
+     */
+    static final int HOST_NORM_MAX = 32768;
 
     @Override
     public Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        if (x.numel() <= HOST_NORM_MAX) return HOST.layerNorm(x, gamma, beta, eps);
         return op(m -> DjlDense.groupLayerNorm(m, x, x.dim(-1), gamma, beta, eps));
     }
 
     @Override
     public Tensor groupLayerNorm(Tensor x, int groupSize, Tensor gamma, Tensor beta, double eps) {
+        if (x.numel() <= HOST_NORM_MAX) return HOST.groupLayerNorm(x, groupSize, gamma, beta, eps);
         return op(m -> DjlDense.groupLayerNorm(m, x, groupSize, gamma, beta, eps));
     }
 
     @Override
     public Tensor rmsNorm(Tensor x, Tensor w, double eps) {
+        if (x.numel() <= HOST_NORM_MAX) return HOST.rmsNorm(x, w, eps);
         return op(m -> DjlDense.groupRms(m, x, x.dim(-1), w, eps));
     }
 
     @Override
     public Tensor groupRmsNorm(Tensor x, int groupSize, Tensor w, double eps) {
+        if (x.numel() <= HOST_NORM_MAX) return HOST.groupRmsNorm(x, groupSize, w, eps);
         return op(m -> DjlDense.groupRms(m, x, groupSize, w, eps));
     }
 
@@ -102,39 +120,40 @@ public final class DjlBackend implements Backend {
     public Tensor silu(Tensor x) { return op(m -> Nd.toF32(Nd.silu(Nd.of(m, x)), x.shape())); }
 
     @Override
-    public Tensor add(Tensor a, Tensor b) { return axpby(a, 1.0, b, 1.0); }
+    public Tensor add(Tensor a, Tensor b) {
+        requireSame(a, b);
+        return HostOps.add(a, b);
+    }
 
     @Override
     public Tensor mul(Tensor a, Tensor b) {
         requireSame(a, b);
-        return op(m -> Nd.toF32(Nd.of(m, a).mul(Nd.of(m, b)), a.shape()));
+        return HostOps.mul(a, b);
     }
 
-    /** In fp64 so that a·s + b·t is rounded once, as the reference does. */
+    /** Exact shortcuts where fp32 gives the reference's once-rounded fp64 result; fp64 otherwise. */
     @Override
     public Tensor axpby(Tensor a, double s, Tensor b, double t) {
         if (b != null) requireSame(a, b);
-        return op(m -> {
-            NDArray y = Nd.f64(m, a).mul(s);
-            if (b != null) y = y.add(Nd.f64(m, b).mul(t));
-            return Nd.toF32(y, a.shape());
-        });
+        if (b != null && s == 1.0 && t == 1.0) return HostOps.add(a, b);
+        if (b == null && (float) s == s) return HostOps.scale(a, (float) s);
+        return HostOps.axpby(a, s, b, t);
     }
 
     @Override
     public Tensor mulChannels(Tensor a, Tensor v) {
         Shapes.require(v, "channel vector", a.dim(-1));
-        return op(m -> Nd.toF32(Nd.of(m, a).mul(Nd.of(m, v)), a.shape()));
+        return HostOps.mulChannels(a, v);
     }
 
     @Override
-    public Tensor rope(Tensor x, Tensor freq, long[] pos0, double rho) { return op(m -> DjlDense.rope(m, x, freq, pos0, rho)); }
+    public Tensor rope(Tensor x, Tensor freq, long[] pos0, double rho) { return HostOps.rope(x, freq, pos0, rho); }
 
     @Override
     public Tensor patchEmbed(Tensor img, Tensor w, Tensor b, int stride) { return op(m -> DjlDense.patchEmbed(m, img, w, b, stride)); }
 
     @Override
-    public Tensor depthwiseConv2d3x3(Tensor x, Tensor w, Tensor b) { return op(m -> DjlDense.depthwise3x3(m, x, w, b)); }
+    public Tensor depthwiseConv2d3x3(Tensor x, Tensor w, Tensor b) { return HostOps.depthwise3x3(x, w, b); }
 
     @Override
     public Tensor bicubicResize(Tensor t, int outH, int outW) { return op(m -> DjlDense.bicubic(m, t, outH, outW)); }

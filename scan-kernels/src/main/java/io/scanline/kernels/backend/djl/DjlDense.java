@@ -12,10 +12,11 @@ import io.scanline.kernels.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * Per-token ops through libtorch (spec ops §4, §5, §7.2, §11, §12).
+ * Per-token ops through libtorch (spec ops §4, §5, §12): the GEMMs, norms of large inputs, the gated
+ * RMSNorm (a silu per element) and the bicubic resize.
  *
  * <p>Glossary: rows = product of all leading axes of a (..., C) tensor; C channels; B batch;
- * L tokens; N RoPE width; Hp, Wp patch grid; D model width; ps patch size.
+ * L tokens; D model width; ps patch size.
  */
 final class DjlDense {
     private DjlDense() {}
@@ -29,19 +30,6 @@ final class DjlDense {
         NDArray xs = Nd.of(m, x).reshape(rows, in);
         NDArray y = xs.getNDArrayInternal().linear(xs, Nd.of(m, w), Nd.ofOptional(m, b)).singletonOrThrow();
         return Nd.toF32(y, Shapes.withLast(x.shape(), out));
-    }
-
-    /** Block-diagonal map as a broadcast product and a 4-term sum: 96 tiny GEMMs would be slower. */
-    static Tensor headwiseLinear(NDManager m, Tensor x, Tensor w, Tensor b) {
-        int e = x.dim(-1);
-        if (e % 4 != 0) throw new IllegalArgumentException("headwise linear needs width divisible by 4, got " + e);
-        Shapes.require(w, "weight", e / 4, 4, 4);
-        Shapes.requireOptional(b, "bias", e);
-        int rows = Shapes.rows(x);
-        NDArray xs = Nd.of(m, x).reshape(rows, e / 4, 1, 4);
-        NDArray y = xs.mul(Nd.of(m, w)).sum(new int[] {3}).reshape(rows, e);
-        if (b != null) y = y.add(Nd.of(m, b));
-        return Nd.toF32(y, x.shape());
     }
 
     static Tensor groupLayerNorm(NDManager m, Tensor x, int groupSize, Tensor gamma, Tensor beta, double eps) {
@@ -92,44 +80,13 @@ final class DjlDense {
         }
     }
 
-    /** Angles, cos and sin in fp64 from exact integer positions (ops §11); one rounding to fp32. */
-    static Tensor rope(NDManager m, Tensor x, Tensor freq, long[] pos0, double rho) {
-        Shapes.requireRank(x, "x", 3);
-        int b = x.dim(0), l = x.dim(1), n = x.dim(2);
-        if (n % 2 != 0) throw new IllegalArgumentException("RoPE width must be even, got " + n);
-        Shapes.require(freq, "freq", n);
-        if (pos0.length != b) throw new IllegalArgumentException("pos0 has " + pos0.length + " entries for batch " + b);
-        double[] pos = new double[b * l];
-        for (int bi = 0; bi < b; bi++)
-            for (int t = 0; t < l; t++) pos[bi * l + t] = (double) (pos0[bi] + t) / rho;
-        NDArray theta = m.create(pos, Nd.shape(b, l, 1)).mul(Nd.f64(m, freq)).reshape(b, l, n / 2, 2);
-        NDArray v = Nd.f64(m, x).reshape(b, l, n / 2, 2);
-        NDArray v0 = v.get(new NDIndex("..., 0")), v1 = v.get(new NDIndex("..., 1"));
-        NDArray t0 = theta.get(new NDIndex("..., 0")), t1 = theta.get(new NDIndex("..., 1"));
-        NDArray y0 = v0.mul(t0.cos()).sub(v1.mul(t0.sin()));
-        NDArray y1 = v1.mul(t1.cos()).add(v0.mul(t1.sin()));
-        return Nd.toF32(y0.stack(y1, 3), x.shape());
-    }
-
+    /** im2col on the host (a pure reordering) and one GEMM: libtorch's strided conv was ~10x slower here. */
     static Tensor patchEmbed(NDManager m, Tensor img, Tensor w, Tensor b, int stride) {
         OpDims.Patch pd = OpDims.Patch.of(img, w, b, stride);
-        int bsz = pd.b(), ch = pd.ch(), hh = pd.h(), ww = pd.w(), d = pd.d(), ps = pd.ps(), hp = pd.hp(), wp = pd.wp();
-        NDArray in = Nd.of(m, img);
-        NDArray y = in.getNDArrayInternal().convolution(in, Nd.of(m, w), Nd.ofOptional(m, b), new Shape(stride, stride),
-                new Shape(0, 0), new Shape(1, 1), 1).singletonOrThrow();           // (B, D, Hp, Wp)
-        return Nd.toF32(y.reshape(bsz, d, hp * wp).transpose(0, 2, 1), bsz, hp * wp, d);
-    }
-
-    static Tensor depthwise3x3(NDManager m, Tensor x, Tensor w, Tensor b) {
-        Shapes.requireRank(x, "x", 4);
-        int e = x.dim(3);
-        Shapes.require(w, "conv weight", e, 3, 3);
-        Shapes.requireOptional(b, "conv bias", e);
-        if (x.numel() == 0) return Tensor.zeros(x.shape());
-        NDArray in = Nd.of(m, x).transpose(0, 3, 1, 2);                             // (B, E, Hp, Wp)
-        NDArray y = in.getNDArrayInternal().convolution(in, Nd.of(m, w).reshape(e, 1, 3, 3), Nd.ofOptional(m, b),
-                new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), e).singletonOrThrow();
-        return Nd.toF32(y.transpose(0, 2, 3, 1), x.shape());
+        int rows = pd.b() * pd.hp() * pd.wp(), k = pd.ch() * pd.ps() * pd.ps();
+        NDArray cols = Nd.of(m, Tensor.of(HostOps.im2col(img, pd, stride), rows, k));
+        NDArray y = cols.getNDArrayInternal().linear(cols, Nd.of(m, w).reshape(pd.d(), k), Nd.ofOptional(m, b)).singletonOrThrow();
+        return Nd.toF32(y, pd.b(), pd.hp() * pd.wp(), pd.d());
     }
 
     /**

@@ -1,31 +1,36 @@
 package io.scanline.kernels.backend.djl;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
+import io.scanline.kernels.backend.Activations;
 import io.scanline.kernels.backend.MlstmForm;
 import io.scanline.kernels.backend.OpDims;
 import io.scanline.kernels.tensor.Tensor;
 
 /**
- * mLSTM cell, chunkwise with carried state (spec ops §10.3), project convention D1 (k̂ = k/√DH),
- * all batch elements and heads at once; chunks run one after the other because each needs the
- * stabilized state of the previous one.
+ * mLSTM cell, chunkwise with carried state (spec ops §10.3), project convention D1 (k̂ = k/√DH);
+ * chunks run one after the other because each needs the stabilized state of the previous one.
  *
- * <p>Glossary: B batch, L tokens, NH heads, DH head dim, Q tokens of the current chunk (τ rows,
- * σ columns of the intra-chunk matrices).
+ * <p>Glossary: B batch, L tokens, NH heads, DH head dim, G = B·NH independent heads, W = DH + 1,
+ * Q tokens of the current chunk (τ rows, σ columns of the intra-chunk matrices).
  *
- * <p>Forms: CHUNKWISE and RECURRENT use the given chunk (equal in exact arithmetic, §10.3; chunk 1
- * is step for step the recurrence of §10.1, but pays libtorch call overhead per token); PARALLEL is
- * the same formula with the whole call as one chunk (§10.2 with an incoming state).
+ * <p>Split of the work: the gate arithmetic (log-sigmoids, prefix sums, stabilizers, the exponents
+ * of the decay matrix) is O(Q²) scalars per head and runs in fp64 Java loops; libtorch does the
+ * matmuls and the Q×Q exp.
+ * Per chunk that is one fused matmul for numerator and denominator, [S | q·w] · [[v | 1]; [C | n]],
+ * and one for the state, C|n ← decay·(C|n) + (k̂·ws)ᵀ · [v | 1]: carrying C and n side by side as
+ * (DH, W) lets the ones column of v produce the n terms. About ten native calls per chunk instead of
+ * fifty, which were what the op cost at these sizes.
  *
- * <p>Precision: gate arithmetic (log-sigmoids, their prefix sums, the stabilizers m, the
- * exponentials) and the final division are fp64 because prefix sums over a chunk reach hundreds and
- * an fp32 difference of two of them would lose ~1e-5 relative; the matmuls with q, k, v and the
- * states C, n are fp32 (D2). m is rounded to fp32 after every chunk like the stored state.
+ * <p>Forms: CHUNKWISE and RECURRENT use the given chunk (equal in exact arithmetic, §10.3);
+ * PARALLEL is the same formula with the whole call as one chunk (§10.2 with an incoming state).
+ *
+ * <p>Precision: gate arithmetic and the denominators are fp64 (prefix sums over a chunk reach
+ * hundreds; an fp32 difference of two would lose ~1e-5 relative); a denominator's reciprocal, rounded
+ * to fp32, scales the fp32 numerator row; the exponents of the Q×Q decay matrix are formed in fp64
+ * and rounded to fp32 before libtorch's exp (relative error of a factor ≤ 6e-8·|exponent|); the
+ * other decay factors are exp'ed in fp64 and rounded once; the matmuls and the states C, n are fp32
+ * (D2); m is rounded to fp32 after every chunk like the stored state.
  */
 final class DjlMlstm {
     private DjlMlstm() {}
@@ -37,50 +42,125 @@ final class DjlMlstm {
         if (form != MlstmForm.PARALLEL && chunk < 1) throw new IllegalArgumentException("chunk must be >= 1, got " + chunk);
         int qlen = form == MlstmForm.PARALLEL ? Math.max(1, l) : chunk;
         if (l == 0 || b == 0 || nh == 0) return Tensor.zeros(b, l, nh, dh);
+        int g = b * nh, w = dh + 1;
 
-        NDArray qs = Nd.of(m, q).transpose(0, 2, 1, 3);                          // (B, NH, L, DH)
-        NDArray ks = Nd.of(m, k).transpose(0, 2, 1, 3).mul(1.0 / Math.sqrt(dh));  // k̂
-        NDArray vs = Nd.of(m, v).transpose(0, 2, 1, 3);
-        NDArray lf = Nd.logsigmoid(Nd.f64(m, fg).transpose(0, 2, 1));            // (B, NH, L) fp64
-        NDArray it = Nd.f64(m, ig).transpose(0, 2, 1);
-        NDArray cs = Nd.of(m, c), ns = Nd.of(m, n).expandDims(3);                 // n as (B, NH, DH, 1)
-        NDArray ms = Nd.f64(m, mm).expandDims(2);                                 // (B, NH, 1) fp64, −∞ allowed
-
-        NDList hs = new NDList();
-        for (int t0 = 0; t0 < l; t0 += qlen) {
-            int t1 = Math.min(l, t0 + qlen), qn = t1 - t0;
-            NDIndex idx = new NDIndex("..., {}:{}, :", t0, t1), gidx = new NDIndex("..., {}:{}", t0, t1);
-            NDArray qc = qs.get(idx), kc = ks.get(idx), vc = vs.get(idx);
-            NDArray bc = lf.get(gidx).cumSum(2), ic = it.get(gidx);                  // (B, NH, Q)
-
-            NDArray logD = bc.expandDims(3).sub(bc.expandDims(2)).add(ic.expandDims(2));   // [τ, σ]
-            logD = logD.add(DjlSsd.causalMask(m, qn));
-            NDArray mt = NDArrays.maximum(bc.add(ms), logD.max(new int[] {3}));        // (B, NH, Q), finite
-            NDArray wt = bc.add(ms).sub(mt).exp();                                     // 0 when m⁻ = −∞
-            NDArray dm = logD.sub(mt.expandDims(3)).exp().toType(DataType.FLOAT32, false);
-            NDArray sc = qc.matMul(kc.transpose(0, 1, 3, 2)).mul(dm);                 // (B, NH, Q, Q)
-            NDArray num = sc.matMul(vc).toType(DataType.FLOAT64, false)
-                    .add(qc.matMul(cs).toType(DataType.FLOAT64, false).mul(wt.expandDims(3)));
-            NDArray den = sc.sum(new int[] {3}).toType(DataType.FLOAT64, false)
-                    .add(qc.matMul(ns).squeeze(3).toType(DataType.FLOAT64, false).mul(wt));
-            NDArray denom = NDArrays.maximum(den.abs(), mt.neg().exp()).add(eps);
-            hs.add(num.div(denom.expandDims(3)).toType(DataType.FLOAT32, false));
-
-            // state out (§10.3): a_σ = g − b_σ + ĩ_σ, m⁺ = max(g + m⁻, max_σ a_σ)
-            NDArray gg = bc.get(new NDIndex("..., -1:"));                             // (B, NH, 1)
-            NDArray as = gg.sub(bc).add(ic);
-            NDArray mOut = NDArrays.maximum(gg.add(ms), as.max(new int[] {2}, true));
-            NDArray decay = gg.add(ms).sub(mOut).exp().toType(DataType.FLOAT32, false).expandDims(3); // (B, NH, 1, 1)
-            NDArray ws = as.sub(mOut).exp().toType(DataType.FLOAT32, false).expandDims(3);           // (B, NH, Q, 1)
-            NDArray kw = kc.mul(ws);
-            cs = cs.mul(decay).add(kw.transpose(0, 1, 3, 2).matMul(vc));
-            ns = ns.mul(decay).add(kw.sum(new int[] {2}, true).transpose(0, 1, 3, 2));
-            ms = mOut.toType(DataType.FLOAT32, false).toType(DataType.FLOAT64, false);
+        int qc = Math.min(qlen, l), nc = (l + qc - 1) / qc, lp = nc * qc;     // chunks padded to nc·Q tokens
+        NDArray qs = Nd.of(m, heads(q.f32(), b, l, lp, nh, dh, 1f, false), g, nc, qc, dh);
+        NDArray ks = Nd.of(m, heads(k.f32(), b, l, lp, nh, dh, (float) (1.0 / Math.sqrt(dh)), false), g, nc, qc, dh);
+        NDArray vs = Nd.of(m, heads(v.f32(), b, l, lp, nh, dh, 1f, true), g, nc, qc, w);
+        float[] cs = c.f32(), ns = n.f32(), ms = mm.f32();
+        float[][] cur = new float[g][dh * w];                                     // C | n per head
+        for (int gi = 0; gi < g; gi++)
+            for (int i = 0; i < dh; i++) {
+                System.arraycopy(cs, (gi * dh + i) * dh, cur[gi], i * w, dh);
+                cur[gi][i * w + dh] = ns[gi * dh + i];
+            }
+        double[] mPrev = new double[g], lf = new double[g * l], it = new double[g * l];
+        float[] igs = ig.f32(), fgs = fg.f32();
+        for (int gi = 0; gi < g; gi++) {
+            mPrev[gi] = ms[gi];
+            int bi = gi / nh, h = gi % nh;
+            for (int t = 0; t < l; t++) {
+                lf[gi * l + t] = Activations.logsigmoid(fgs[(bi * l + t) * nh + h]);
+                it[gi * l + t] = igs[(bi * l + t) * nh + h];
+            }
         }
-        NDArray h = hs.size() == 1 ? hs.get(0) : NDArrays.concat(hs, 2);          // (B, NH, L, DH)
-        Nd.copyInto(cs, c);
-        Nd.copyInto(ns, n);
-        Nd.copyInto(ms, mm);
-        return Nd.toF32(h.transpose(0, 2, 1, 3), b, l, nh, dh);
+        Gates gt = Gates.of(lf, it, mPrev, l, qc, nc, g);
+
+        // every chunk's own terms at once; only the chunk-start states are sequential (Java, below)
+        NDArray sc = qs.matMul(ks.transpose(0, 1, 3, 2)).mul(Nd.of(m, gt.dmLog, g, nc, qc, qc).exp());
+        NDArray upd = ks.mul(Nd.of(m, gt.ws, g, nc, qc, 1)).transpose(0, 1, 3, 2).matMul(vs);   // (G, nc, DH, W)
+        int sw = dh * w;
+        float[] u = Nd.floats(upd), starts = new float[g * nc * sw], tmp = new float[sw];
+        for (int gi = 0; gi < g; gi++) {
+            float[] cg = cur[gi];
+            for (int ci = 0; ci < nc; ci++) {
+                System.arraycopy(cg, 0, starts, (gi * nc + ci) * sw, sw);
+                System.arraycopy(u, (gi * nc + ci) * sw, tmp, 0, sw);
+                float d = gt.decay[gi * nc + ci];
+                for (int i = 0; i < sw; i++) cg[i] = cg[i] * d + tmp[i];
+            }
+        }
+        NDArray inter = qs.mul(Nd.of(m, gt.wt, g, nc, qc, 1)).matMul(Nd.of(m, starts, g, nc, dh, w));
+        float[] o = Nd.floats(sc.matMul(vs).add(inter));                            // (G, nc·Q, W)
+
+        float[] out = new float[b * l * nh * dh], row = new float[dh];
+        for (int gi = 0; gi < g; gi++) {
+            int bi = gi / nh, h = gi % nh;
+            for (int t = 0; t < l; t++) {
+                int oo = (gi * lp + t) * w;
+                // denominator in fp64, then an fp32 scale of a row copy: same-index loop, vectorized
+                float inv = (float) (1.0 / (Math.max(Math.abs((double) o[oo + dh]), gt.floor[gi * lp + t]) + eps));
+                System.arraycopy(o, oo, row, 0, dh);
+                for (int j = 0; j < dh; j++) row[j] *= inv;
+                System.arraycopy(row, 0, out, ((bi * l + t) * nh + h) * dh, dh);
+            }
+        }
+        for (int gi = 0; gi < g; gi++) {
+            ms[gi] = (float) mPrev[gi];
+            for (int i = 0; i < dh; i++) {
+                System.arraycopy(cur[gi], i * w, cs, (gi * dh + i) * dh, dh);
+                ns[gi * dh + i] = cur[gi][i * w + dh];
+            }
+        }
+        return Tensor.of(out, b, l, nh, dh);
+    }
+
+    /** (B, L, NH, DH) → (G, Lp, DH) scaled (no ones column), or (G, Lp, DH + 1) with a ones column; rows ≥ L zero. */
+    private static float[] heads(float[] x, int b, int l, int lp, int nh, int dh, float scale, boolean ones) {
+        int w = ones ? dh + 1 : dh;
+        float[] o = new float[b * nh * lp * w];
+        for (int bi = 0; bi < b; bi++)
+            for (int t = 0; t < l; t++)
+                for (int h = 0; h < nh; h++) {
+                    int dst = ((bi * nh + h) * lp + t) * w;
+                    System.arraycopy(x, ((bi * l + t) * nh + h) * dh, o, dst, dh);
+                    if (ones) o[dst + dh] = 1f;
+                }
+        if (scale != 1f && !ones) for (int i = 0; i < o.length; i++) o[i] *= scale;   // one pass, vectorized
+        return o;
+    }
+
+    /**
+     * The fp64 gate arithmetic of every chunk and head, in the padded layout (G, nc, Q, …): dmLog
+     * (G, nc, Q, Q) log of the decay matrix (≤ 0 on and below the diagonal, −∞ above and in padding;
+     * libtorch exp's it, ~10x faster than Java's Math.exp here), wt (G, nc, Q) weight of the chunk's
+     * incoming state, floor (G, nc, Q) = exp(−m_τ) of the denominator, and the state hand-over ws
+     * (G, nc, Q) (0 in padding) and decay (G, nc); mPrev ends at the last chunk's m, every chunk's m
+     * rounded to fp32 like the stored state.
+     */
+    private record Gates(float[] dmLog, float[] wt, double[] floor, float[] ws, float[] decay) {
+        static Gates of(double[] lf, double[] it, double[] mPrev, int l, int q, int nc, int g) {
+            float[] dm = new float[g * nc * q * q], wt = new float[g * nc * q], ws = new float[g * nc * q], decay = new float[g * nc];
+            double[] floor = new double[g * nc * q], bc = new double[q], ic = new double[q];
+            java.util.Arrays.fill(dm, Float.NEGATIVE_INFINITY);
+            java.util.Arrays.fill(floor, 1.0);
+            for (int gi = 0; gi < g; gi++) {
+                for (int ci = 0; ci < nc; ci++) {
+                    int t0 = ci * q, qn = Math.min(q, l - t0), k = gi * nc + ci;
+                    double acc = 0.0;
+                    for (int s = 0; s < qn; s++) {
+                        acc += lf[gi * l + t0 + s];
+                        bc[s] = acc;
+                        ic[s] = it[gi * l + t0 + s];
+                    }
+                    double m0 = mPrev[gi];
+                    for (int tau = 0; tau < qn; tau++) {
+                        double mt = bc[tau] + m0;                               // −∞ for a fresh state
+                        for (int s = 0; s <= tau; s++) mt = Math.max(mt, bc[tau] - bc[s] + ic[s]);
+                        int row = (k * q + tau) * q;
+                        for (int s = 0; s <= tau; s++) dm[row + s] = (float) (bc[tau] - bc[s] + ic[s] - mt);
+                        wt[k * q + tau] = (float) Math.exp(bc[tau] + m0 - mt);
+                        floor[k * q + tau] = Math.exp(-mt);
+                    }
+                    double gg = bc[qn - 1], mOut = gg + m0;
+                    for (int s = 0; s < qn; s++) mOut = Math.max(mOut, gg - bc[s] + ic[s]);
+                    decay[k] = (float) Math.exp(gg + m0 - mOut);
+                    for (int s = 0; s < qn; s++) ws[k * q + s] = (float) Math.exp(gg - bc[s] + ic[s] - mOut);
+                    mPrev[gi] = (float) mOut;
+                }
+            }
+            return new Gates(dm, wt, floor, ws, decay);
+        }
     }
 }

@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import io.scanline.kernels.tensor.DType;
 import io.scanline.kernels.tensor.Tensor;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 
@@ -20,10 +22,31 @@ final class Nd {
         return new Shape(s);
     }
 
-    /** The tensor's values on the libtorch side, same dtype (F32 or F64). */
+    /**
+     * The tensor's values on the libtorch side, same dtype (F32 or F64): one copy into a staging
+     * buffer of the running op, wrapped without a second copy (see {@link Staging}).
+     */
     static NDArray of(NDManager m, Tensor t) {
-        if (t.dtype() == DType.F64) return m.create(DoubleBuffer.wrap(t.f64()), shape(t.shape()));
-        return m.create(FloatBuffer.wrap(t.f32()), shape(t.shape()));
+        Staging st = Staging.current();
+        boolean f64 = t.dtype() == DType.F64;
+        if (st == null || t.numel() == 0) {
+            return f64 ? m.create(DoubleBuffer.wrap(t.f64()), shape(t.shape())) : m.create(FloatBuffer.wrap(t.f32()), shape(t.shape()));
+        }
+        ByteBuffer b = st.take(t.numel() * (f64 ? 8 : 4));
+        if (f64) b.asDoubleBuffer().put(t.f64()); else b.asFloatBuffer().put(t.f32());
+        return m.create(b, shape(t.shape()), f64 ? DataType.FLOAT64 : DataType.FLOAT32);
+    }
+
+    /** The values of an F32 array as a new host array: one copy out of libtorch's memory. */
+    static float[] floats(NDArray a) {
+        NDArray f = a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
+        float[] v = new float[Math.toIntExact(f.size())];
+        if (v.length > 0) f.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().get(v);
+        return v;
+    }
+
+    static NDArray of(NDManager m, float[] data, int... shape) {
+        return of(m, Tensor.of(data, shape));
     }
 
     static NDArray ofOptional(NDManager m, Tensor t) {
@@ -36,16 +59,14 @@ final class Nd {
 
     /** Back to a host F32 tensor of the given shape (rounding F64 once). */
     static Tensor toF32(NDArray a, int... shape) {
-        NDArray f = a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
-        return Tensor.of(f.toFloatArray(), shape);
+        return Tensor.of(floats(a), shape);
     }
 
     /** Writes an array's values into an existing F32 tensor (the in/out state convention). */
     static void copyInto(NDArray a, Tensor dst) {
         NDArray f = a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
-        float[] v = f.toFloatArray();
-        if (v.length != dst.numel()) throw new IllegalStateException("state size " + v.length + " vs " + dst);
-        System.arraycopy(v, 0, dst.f32(), 0, v.length);
+        if (f.size() != dst.numel()) throw new IllegalStateException("state size " + f.size() + " vs " + dst);
+        if (dst.numel() > 0) f.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().get(dst.f32());
     }
 
     static NDArray sigmoid(NDArray x) {

@@ -8,11 +8,14 @@
  *
  * <p>Layout: {@link io.scanline.kernels.backend.djl.DjlProvider} (discovery, no DJL types, so it loads
  * without DJL and reports what is missing), {@link io.scanline.kernels.backend.djl.DjlBackend} (one
- * sub-manager per op), {@code DjlDense} (linear, norms, RoPE, patch embed, depthwise 3x3, bicubic as
- * fp64 GEMMs), {@code DjlConv1d}, {@code DjlSelectiveScan} (libtorch exp(δA) per block, SIMD-friendly
- * Java recurrence), {@code DjlSsd} (chunked §9.2, all chunks of a segment at once), {@code DjlMlstm}
- * (chunkwise §10.3).
+ * sub-manager per op), {@code Staging} (reused direct buffers for host-to-libtorch copies), {@code Nd}
+ * (conversions), {@code HostOps} (elementwise ops, headwise map, depthwise 3x3, RoPE, patch im2col as
+ * Java loops), {@code DjlDense} (GEMMs, norms of large inputs, gated RMSNorm, bicubic as fp64 GEMMs),
+ * {@code DjlConv1d} (host taps, libtorch silu), {@code DjlSelectiveScan} (libtorch exp(δA) per block,
+ * vectorized Java recurrence), {@code DjlSsd} (chunked §9.2, fp64 decays in Java, two fused matmuls per
+ * chunk), {@code DjlMlstm} (chunkwise §10.3, fp64 gates in Java, two fused matmuls per chunk).
  *
- * <p>Threads: one libtorch intra-op thread by default ({@code threads=N} option, process-wide).
+ * <p>Threads: one libtorch intra-op thread by default ({@code threads=N} option, process-wide); the
+ * measurements and what dominates each family are in NOTES.md next to this file.
  */
 package io.scanline.kernels.backend.djl;

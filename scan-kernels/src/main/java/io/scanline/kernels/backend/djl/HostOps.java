@@ -1,0 +1,161 @@
+package io.scanline.kernels.backend.djl;
+
+import io.scanline.kernels.backend.OpDims;
+import io.scanline.kernels.backend.Shapes;
+import io.scanline.kernels.tensor.Tensor;
+
+/**
+ * Ops of the djl backend that run as plain Java loops on the host arrays.
+ *
+ * <p>Glossary: rows = product of the leading axes of a (..., C) tensor; C channels; E = C for the
+ * headwise map (blocks of 4); B batch, ch image channels, ps patch size, Hp/Wp patch grid, K = ch·ps².
+ *
+ * <p>Why on the host: these ops do one or a few flops per element and their inputs and outputs are
+ * host tensors, so a libtorch call would spend its time copying in and out (measured 5-20x slower
+ * at chunk size). add, mul, scale and mulChannels round the exact value once, like the reference
+ * (a sum or product of two floats rounded once equals the double computation rounded to float,
+ * since 53 ≥ 2·24 + 2), so they match it bit for bit; the headwise map sums 4 terms in fp32.
+ */
+final class HostOps {
+    private HostOps() {}
+
+    static Tensor add(Tensor a, Tensor b) {
+        float[] x = a.f32(), y = b.f32(), o = new float[x.length];
+        for (int i = 0; i < o.length; i++) o[i] = x[i] + y[i];
+        return Tensor.of(o, a.shape());
+    }
+
+    static Tensor mul(Tensor a, Tensor b) {
+        float[] x = a.f32(), y = b.f32(), o = new float[x.length];
+        for (int i = 0; i < o.length; i++) o[i] = x[i] * y[i];
+        return Tensor.of(o, a.shape());
+    }
+
+    /** a·s for a scale that is a float: one rounded product, as the reference's fp64 product rounded. */
+    static Tensor scale(Tensor a, float s) {
+        float[] x = a.f32(), o = new float[x.length];
+        for (int i = 0; i < o.length; i++) o[i] = x[i] * s + 0f;   // + 0: −0 becomes +0, as in the reference
+        return Tensor.of(o, a.shape());
+    }
+
+    /** a·s + b·t in fp64 per element, rounded once (the general case of axpby). */
+    static Tensor axpby(Tensor a, double s, Tensor b, double t) {
+        float[] x = a.f32(), y = b == null ? null : b.f32(), o = new float[x.length];
+        if (y == null) for (int i = 0; i < o.length; i++) o[i] = (float) (x[i] * s + 0.0);   // −0 → +0 like the reference
+        else for (int i = 0; i < o.length; i++) o[i] = (float) (x[i] * s + y[i] * t);
+        return Tensor.of(o, a.shape());
+    }
+
+    static Tensor mulChannels(Tensor a, Tensor v) {
+        float[] x = a.f32(), c = v.f32(), o = new float[x.length];
+        int n = c.length;
+        for (int r = 0; r < x.length; r += n)
+            for (int i = 0; i < n; i++) o[r + i] = x[r + i] * c[i];
+        return Tensor.of(o, a.shape());
+    }
+
+    /** Block-diagonal 4×4 map: 16 multiply-adds per block of 4 outputs, no temporaries. */
+    static Tensor headwiseLinear(Tensor x, Tensor w, Tensor b) {
+        int e = x.dim(-1);
+        if (e % 4 != 0) throw new IllegalArgumentException("headwise linear needs width divisible by 4, got " + e);
+        Shapes.require(w, "weight", e / 4, 4, 4);
+        Shapes.requireOptional(b, "bias", e);
+        float[] xs = x.f32(), ws = w.f32(), bs = b == null ? null : b.f32(), o = new float[xs.length];
+        for (int r = 0; r < xs.length; r += e) {
+            for (int j = 0; j < e; j += 4) {
+                float x0 = xs[r + j], x1 = xs[r + j + 1], x2 = xs[r + j + 2], x3 = xs[r + j + 3];
+                int wo = j * 4;   // block j/4 of w starts at (j/4)·16
+                for (int k = 0; k < 4; k++, wo += 4) {
+                    float acc = x0 * ws[wo] + x1 * ws[wo + 1] + x2 * ws[wo + 2] + x3 * ws[wo + 3];
+                    o[r + j + k] = bs == null ? acc : acc + bs[j + k];
+                }
+            }
+        }
+        return Tensor.of(o, x.shape());
+    }
+
+    /**
+     * ViL 3×3 depthwise conv, zero padding 1 (ops §7.2), x (B, Hp, Wp, E). Each pixel's channels are
+     * a row array and every access in the tap loop is indexed by the channel alone, so C2 vectorizes
+     * it; libtorch's grouped conv2d plus its layout transposes cost several times more per grid row.
+     */
+    static Tensor depthwise3x3(Tensor x, Tensor w, Tensor b) {
+        Shapes.requireRank(x, "x", 4);
+        int bsz = x.dim(0), hp = x.dim(1), wp = x.dim(2), e = x.dim(3);
+        Shapes.require(w, "conv weight", e, 3, 3);
+        Shapes.requireOptional(b, "conv bias", e);
+        float[] xs = x.f32(), ws = w.f32(), bs = b == null ? null : b.f32(), y = new float[xs.length];
+        if (xs.length == 0) return Tensor.of(y, x.shape());
+        float[][] taps = new float[9][e];
+        for (int ch = 0; ch < e; ch++)
+            for (int k = 0; k < 9; k++) taps[k][ch] = ws[ch * 9 + k];
+        float[][] px = new float[hp * wp][];
+        float[] acc = new float[e];
+        for (int bi = 0; bi < bsz; bi++) {
+            for (int i = 0; i < hp * wp; i++) {
+                float[] row = new float[e];
+                System.arraycopy(xs, (bi * hp * wp + i) * e, row, 0, e);
+                px[i] = row;
+            }
+            for (int r = 0; r < hp; r++)
+                for (int c = 0; c < wp; c++) {
+                    if (bs != null) System.arraycopy(bs, 0, acc, 0, e); else java.util.Arrays.fill(acc, 0f);
+                    for (int a = 0; a < 3; a++) {
+                        int rr = r + a - 1;
+                        if (rr < 0 || rr >= hp) continue;
+                        for (int bb = 0; bb < 3; bb++) {
+                            int cc = c + bb - 1;
+                            if (cc < 0 || cc >= wp) continue;
+                            float[] tr = taps[a * 3 + bb], xr = px[rr * wp + cc];
+                            for (int ch = 0; ch < e; ch++) acc[ch] += tr[ch] * xr[ch];
+                        }
+                    }
+                    System.arraycopy(acc, 0, y, ((bi * hp + r) * wp + c) * e, e);
+                }
+        }
+        return Tensor.of(y, x.shape());
+    }
+
+    /**
+     * De-focus RoPE (ops §11): angles from exact integer positions, cos/sin and the rotation in fp64,
+     * rounded once. N/2 pairs per token are too few for a libtorch call to pay for its copies.
+     */
+    static Tensor rope(Tensor x, Tensor freq, long[] pos0, double rho) {
+        Shapes.requireRank(x, "x", 3);
+        int b = x.dim(0), l = x.dim(1), n = x.dim(2);
+        if (n % 2 != 0) throw new IllegalArgumentException("RoPE width must be even, got " + n);
+        Shapes.require(freq, "freq", n);
+        if (pos0.length != b) throw new IllegalArgumentException("pos0 has " + pos0.length + " entries for batch " + b);
+        float[] xs = x.f32(), fs = freq.f32(), y = new float[xs.length];
+        for (int bi = 0; bi < b; bi++) {
+            for (int t = 0; t < l; t++) {
+                double pos = (double) (pos0[bi] + t) / rho;
+                int o = (bi * l + t) * n;
+                for (int i = 0; i < n; i += 2) {
+                    double th0 = pos * fs[i], th1 = pos * fs[i + 1], v0 = xs[o + i], v1 = xs[o + i + 1];
+                    y[o + i] = (float) (v0 * Math.cos(th0) - v1 * Math.sin(th0));
+                    y[o + i + 1] = (float) (v1 * Math.cos(th1) + v0 * Math.sin(th1));
+                }
+            }
+        }
+        return Tensor.of(y, x.shape());
+    }
+
+    /**
+     * The patches of an image as rows of a GEMM operand, (B·Hp·Wp, K), each row in the (ch, i, j)
+     * order of a flattened conv weight: patch embedding is then one linear with w viewed as (D, K).
+     */
+    static float[] im2col(Tensor img, OpDims.Patch pd, int stride) {
+        int ch = pd.ch(), hh = pd.h(), ww = pd.w(), ps = pd.ps(), hp = pd.hp(), wp = pd.wp();
+        int k = ch * ps * ps;
+        float[] is = img.f32(), cols = new float[pd.b() * hp * wp * k];
+        int o = 0;
+        for (int bi = 0; bi < pd.b(); bi++)
+            for (int r = 0; r < hp; r++)
+                for (int c = 0; c < wp; c++)
+                    for (int cc = 0; cc < ch; cc++)
+                        for (int i = 0; i < ps; i++, o += ps)
+                            System.arraycopy(is, ((bi * ch + cc) * hh + r * stride + i) * ww + c * stride, cols, o, ps);
+        return cols;
+    }
+}
