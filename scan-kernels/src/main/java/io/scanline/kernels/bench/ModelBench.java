@@ -21,8 +21,8 @@ import java.util.Set;
  * Tokens/s of whole streamed forwards, per model family that offers {@link RandomModels}, at a few
  * square image sizes: random weights at the family's bench config (the golden cases' dims), a
  * synthetic image, per-token outputs discarded through a token sink (as a service streaming features
- * out would). Each size runs {@code repeats} times after one untimed warm-up on the smallest size;
- * the median is reported. A benchmark, not a test.
+ * out would). Each size runs {@code repeats} times after untimed warm-up runs on the first size
+ * (about 1.5 s of them, at least one); the median is reported. A benchmark, not a test.
  *
  * <p>Besides wall time it reports the calling thread's CPU time: a single-threaded backend (the
  * reference) then gets a rate that does not depend on how busy the machine is.
@@ -76,7 +76,7 @@ public final class ModelBench {
             JsonNode cfg = withOverrides(rm.benchConfig(), overrides);
             StreamingModel model = e.getValue().build(cfg, rm.randomWeights(cfg, 1));
             StreamOptions o = StreamOptions.defaults().withChunk(chunk).withTokenSink((key, first, rows) -> { });
-            model.forward(be, new SyntheticImage(1, sizes[0], sizes[0], 1), o);   // warm-up (JIT)
+            warmUp(model, be, sizes[0], o);
             for (int size : sizes) {
                 double[] times = new double[Math.max(1, repeats)], cpu = new double[times.length];
                 ModelOutput last = null;
@@ -112,6 +112,23 @@ public final class ModelBench {
             }
         }
         return results;
+    }
+
+    /**
+     * Untimed warm-up runs on the first size: at least one, then more until {@link #WARMUP_NANOS} have
+     * passed (at most {@link #WARMUP_MAX_RUNS}), so a long first size costs one run and a short one
+     * gets the JIT through its compilations: after a single 224² run djl's figures were still half
+     * their steady value.
+     */
+    static final int WARMUP_MIN_RUNS = 1, WARMUP_MAX_RUNS = 30;
+    static final long WARMUP_NANOS = 1_500_000_000L;
+
+    private static void warmUp(StreamingModel model, Backend be, int size, StreamOptions o) {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < WARMUP_MAX_RUNS; i++) {
+            if (i >= WARMUP_MIN_RUNS && System.nanoTime() - t0 >= WARMUP_NANOS) break;
+            model.forward(be, new SyntheticImage(1, size, size, 1), o);
+        }
     }
 
     static JsonNode withOverrides(JsonNode cfg, Map<String, String> overrides) {
