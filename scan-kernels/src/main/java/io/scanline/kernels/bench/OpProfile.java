@@ -25,7 +25,6 @@ import java.util.Map;
 public final class OpProfile {
     private final Map<String, long[]> byOp = new LinkedHashMap<>();   // op -> {calls, nanos}
     private final Runnable sync;
-    private int depth;                                                // default methods calling other ops
 
     private OpProfile(Runnable sync) { this.sync = sync; }
 
@@ -38,9 +37,8 @@ public final class OpProfile {
     /** A backend that forwards every call to {@code inner} and records it here. */
     public Backend wrap(Backend inner) {
         InvocationHandler h = (proxy, m, args) -> {
-            boolean timed = depth == 0 && isOp(m);
+            boolean timed = isOp(m);
             long t0 = timed ? System.nanoTime() : 0;
-            depth++;
             try {
                 Object r = m.invoke(inner, args);
                 if (timed && sync != null) sync.run();
@@ -48,7 +46,6 @@ public final class OpProfile {
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             } finally {
-                depth--;
                 if (timed) {
                     long[] c = byOp.computeIfAbsent(m.getName(), k -> new long[2]);
                     c[0]++;
