@@ -74,13 +74,12 @@ public final class CudaOps implements AutoCloseable {
         return scanChunkLen == 0 && (long) b * e >= LANES_MIN_CHANNELS;
     }
 
-    /** Chunk length of the parallel scan: enough (b, chunk, channel) threads to fill the GPU. */
+    /**
+     * Chunk length of the parallel scan: the forced one, else (also under LANES, for the scans that
+     * have no lanes kernel) enough (b, chunk, channel) threads to fill the GPU.
+     */
     int scanChunk(int b, int l, int e) {
         if (scanChunkLen > 0) return scanChunkLen;
-        return scanChunkAuto(b, l, e);
-    }
-
-    private int scanChunkAuto(int b, int l, int e) {
         long threads = (long) b * e;
         long want = (long) ctx.smCount() * 1024;
         if (threads * 2 >= want || l <= 128) return Math.max(1, l);
@@ -124,7 +123,7 @@ public final class CudaOps implements AutoCloseable {
                     u, delta, a, bm, cm, d, z, dbias, softplus ? 1 : 0, h, out, l, e, n, heads, g);
             return;
         }
-        int chunk = Math.min(scanChunkLen == LANES ? scanChunkAuto(b, l, e) : scanChunk(b, l, e), l);
+        int chunk = Math.min(scanChunk(b, l, e), l);
         int nch = (l + chunk - 1) / chunk;
         if (nch > 65535) throw new IllegalArgumentException("scan chunk " + chunk + " gives " + nch + " chunks (max 65535)");
         int eg = e / g;

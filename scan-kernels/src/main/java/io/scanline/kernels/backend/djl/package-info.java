@@ -9,7 +9,7 @@
  * <p>Layout: {@link io.scanline.kernels.backend.djl.DjlProvider} (discovery, no DJL types, so it loads
  * without DJL and reports what is missing), {@link io.scanline.kernels.backend.djl.DjlBackend} (one
  * sub-manager per op), {@code Staging} (reused direct buffers for host-to-libtorch copies), {@code Nd}
- * (conversions), {@code HostOps} (elementwise ops, headwise map, depthwise 3x3, RoPE, patch im2col as
+ * (conversions), {@code HostOps} (headwise map, depthwise 3x3, patch im2col as
  * Java loops), {@code DjlDense} (GEMMs, norms of large inputs, gated RMSNorm, bicubic as fp64 GEMMs),
  * {@code DjlConv1d} (host taps, libtorch silu), {@code DjlSelectiveScan} (libtorch exp(δA) per block,
  * vectorized Java recurrence), {@code DjlSsd} (chunked §9.2, fp64 decays in Java, two fused matmuls per

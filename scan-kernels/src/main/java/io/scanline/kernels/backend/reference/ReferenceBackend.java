@@ -94,7 +94,8 @@ public final class ReferenceBackend implements Backend {
     public Tensor axpby(Tensor a, double s, Tensor b, double t) {
         if (b != null) requireSame(a, b);
         float[] as = a.f32(), bs = b == null ? null : b.f32(), y = new float[as.length];
-        for (int i = 0; i < y.length; i++) y[i] = (float) (as[i] * s + (bs == null ? 0.0 : bs[i] * t));
+        if (bs == null) for (int i = 0; i < y.length; i++) y[i] = (float) (as[i] * s + 0.0);   // + 0.0: −0 becomes +0
+        else for (int i = 0; i < y.length; i++) y[i] = (float) (as[i] * s + bs[i] * t);
         return Tensor.of(y, a.shape());
     }
 
@@ -103,7 +104,8 @@ public final class ReferenceBackend implements Backend {
         int c = a.dim(-1);
         io.scanline.kernels.backend.Shapes.require(v, "channel vector", c);
         float[] as = a.f32(), vs = v.f32(), y = new float[as.length];
-        for (int i = 0; i < y.length; i++) y[i] = as[i] * vs[i % c];
+        for (int r = 0; r < y.length; r += c)
+            for (int i = 0; i < c; i++) y[r + i] = as[r + i] * vs[i];
         return Tensor.of(y, a.shape());
     }
 

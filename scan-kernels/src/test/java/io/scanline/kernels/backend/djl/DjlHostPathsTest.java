@@ -37,22 +37,6 @@ class DjlHostPathsTest {
     @AfterAll
     static void shut() { djl.close(); }
 
-    @Test
-    void elementwiseOpsAreBitIdentical() {
-        for (int[] s : new int[][] {{1, 1, 1}, {2, 7, 33}, {1, 197, 192}}) {
-            Tensor a = r.normal(0, 3, s), b = r.normal(0, 3, s), v = r.normal(1, 1, s[2]);
-            a.f32()[0] = -0f;                                   // −0·s + 0 is +0 in the reference
-            assertArrayEquals(REF.add(a, b).f32(), djl.add(a, b).f32());
-            assertArrayEquals(REF.mul(a, b).f32(), djl.mul(a, b).f32());
-            assertArrayEquals(REF.mulChannels(a, v).f32(), djl.mulChannels(a, v).f32());
-            for (double sc : new double[] {0.5, 0.25, 1.0 / 3, -2.0}) {
-                assertArrayEquals(REF.axpby(a, sc, null, 0).f32(), djl.axpby(a, sc, null, 0).f32(), "scale " + sc);
-                assertArrayEquals(REF.axpby(a, sc, b, 1 - sc).f32(), djl.axpby(a, sc, b, 1 - sc).f32(), "axpby " + sc);
-            }
-            assertEquals(Float.floatToIntBits(0f), Float.floatToIntBits(djl.axpby(a, 0.5, null, 0).f32()[0]));
-        }
-    }
-
     /** Slots of the staging area are reused by the next op; sizes growing and shrinking must not leak values. */
     @Test
     void stagedCopiesSurviveChangingSizes() {
@@ -64,7 +48,7 @@ class DjlHostPathsTest {
     }
 
     @Test
-    void hostConvolutionsAndRope() {
+    void hostConvolutions() {
         for (int[] s : new int[][] {{1, 1, 3}, {2, 5, 7}, {1, 33, 16}}) {
             for (int k : new int[] {1, 2, 4}) {
                 Tensor x = r.normal(0, 1, s), w = r.normal(0, 0.5, s[2], k), bias = r.normal(0, 1, s[2]);
@@ -81,9 +65,6 @@ class DjlHostPathsTest {
             close("depthwise " + java.util.Arrays.toString(s), djl.depthwiseConv2d3x3(x, w, b), REF.depthwiseConv2d3x3(x, w, b), TOL);
             close("depthwise no bias", djl.depthwiseConv2d3x3(x, w, null), REF.depthwiseConv2d3x3(x, w, null), TOL);
         }
-        Tensor x = r.normal(0, 1, 2, 5, 6), freq = r.uniform(0, 1, 6);
-        long[] pos0 = {0, 1_000_003};
-        close("rope", djl.rope(x, freq, pos0, 1.5), REF.rope(x, freq, pos0, 1.5), 1e-7);
     }
 
     @Test
