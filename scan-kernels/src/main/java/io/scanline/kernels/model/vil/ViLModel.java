@@ -132,9 +132,9 @@ final class ViLModel implements StreamingModel {
         Map<String, Tensor> out = new LinkedHashMap<>();
 
         Tensor embedFull = keep ? Tensor.zeros(batch, s, d) : null;
-        ViLPass.Rows embedRows = r -> {
-            Tensor x = be.add(embedder.embed(be, r * wp, (r + 1) * wp), TokenLayout.repeatBatch(pos.rows(hp, wp, r, r + 1), batch));
-            if (embedFull != null) TokenLayout.place(embedFull, r * wp, x);
+        ViLPass.Rows embedRows = (r0, r1) -> {
+            Tensor x = be.add(embedder.embed(be, r0 * wp, r1 * wp), TokenLayout.repeatBatch(pos.rows(hp, wp, r0, r1), batch));
+            if (embedFull != null) TokenLayout.place(embedFull, r0 * wp, x);
             return x;
         };
         // with a token sink, features go out chunk by chunk; only the pooled tokens (first, last) are kept
@@ -144,7 +144,7 @@ final class ViLModel implements StreamingModel {
         try (SpillStore store = new SpillStore(batch, s, d, o.spillMemoryBytes(), o.spillDir(), ledger)) {
             for (int k = 0; k < blocks.size(); k++) {
                 boolean last = k == blocks.size() - 1;
-                ViLPass.Rows in = k == 0 ? embedRows : r -> store.read(r * wp, wp);
+                ViLPass.Rows in = k == 0 ? embedRows : (r0, r1) -> store.read(r0 * wp, (r1 - r0) * wp);
                 Tensor layerFull = keep ? Tensor.zeros(batch, s, d) : null;
                 ViLPass.Sink sink = (t0, rows) -> {
                     if (layerFull != null) TokenLayout.place(layerFull, t0, rows);

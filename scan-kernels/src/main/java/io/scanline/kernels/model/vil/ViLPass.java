@@ -29,9 +29,9 @@ import java.util.TreeMap;
  * <p>Glossary: B images, S = Hp·Wp tokens, D width, E = 2D inner width, NH = 4 heads, DH = E/NH.
  */
 final class ViLPass {
-    /** The pass input: residual stream of grid row r in token order, (B, Wp, D). */
+    /** The pass input: residual stream of grid rows [r0, r1) in token order, (B, (r1 − r0)·Wp, D). */
     interface Rows {
-        Tensor row(int r);
+        Tensor rows(int r0, int r1);
     }
 
     /** Receives each finished chunk in token order: tokens [t0, t0 + n) as (B, n, D). */
@@ -89,6 +89,8 @@ final class ViLPass {
         int r0 = a / wp, r1 = (b - 1) / wp;
         boolean grid = w.conv2d() != null;
         evictBelow(grid ? r0 - 1 : r0);
+        loadRows(r0, grid ? Math.min(hp - 1, r1 + 1) : r1);
+        if (grid) convRows(r0, r1);
 
         Tensor in = gather(a, b, 0), xm = gather(a, b, 1), z = gather(a, b, 2);
         Tensor act = grid ? gather(a, b, 3) : be.causalConv1d(xm, w.conv1d(), w.convB(), state.tail, true);
@@ -137,15 +139,73 @@ final class ViLPass {
         };
     }
 
-    /** silu(3×3 conv) of scan row r from x_m of rows r−1 … r+1 (zeros outside the grid). */
-    private Tensor convRow(int r) {
-        int lo = Math.max(0, r - 1), hi = Math.min(hp - 1, r + 1);
+    /**
+     * Puts every scan row of [lo, hi] that is not in the window yet into it, with one LN and one
+     * proj_up over all of them: per row, the calls saw Wp tokens each (14 at 224²), and their fixed
+     * cost was most of a ViL forward's linear time on the djl backend.
+     */
+    private void loadRows(int lo, int hi) {
+        List<Integer> missing = new ArrayList<>();
+        for (int r = lo; r <= hi; r++) {
+            if (window.containsKey(r)) continue;
+            if (r < evictedBelow) load(r);   // throws: the row was overwritten in place
+            missing.add(r);
+        }
+        if (missing.size() < 2) {
+            for (int r : missing) load(r);
+            return;
+        }
+        int m0 = missing.get(0), k = missing.size();
+        if (missing.get(k - 1) != m0 + k - 1) {                  // not one run of rows (never seen; kept simple)
+            for (int r : missing) load(r);
+            return;
+        }
+        // scan rows m0 … m0 + k − 1 are grid rows m0 … (forward) or hp − m0 − k … hp − m0 − 1 reversed
+        Tensor block = reverse ? TokenLayout.flipTokens(input.rows(hp - m0 - k, hp - m0)) : input.rows(m0, m0 + k);
+        List<Tensor> ins = new ArrayList<>();
+        for (int i = 0; i < k; i++) ins.add(block.sliceAxis1(i * wp, (i + 1) * wp));
+        Tensor up = upProject(block);
+        Tensor xm = TokenLayout.columns(up, 0, e), z = TokenLayout.columns(up, e, 2 * e);
+        for (int i = 0; i < missing.size(); i++) {
+            ScanRow row = new ScanRow();
+            row.in = ins.get(i);
+            row.xm = xm.sliceAxis1(i * wp, (i + 1) * wp);
+            row.z = z.sliceAxis1(i * wp, (i + 1) * wp);
+            window.put(missing.get(i), row);
+        }
+    }
+
+    /**
+     * The conv activations of scan rows [r0, r1] that lack one, from one 3×3 conv over the slab of rows
+     * around them and one silu (rows before the first missing one were done by the previous chunk).
+     */
+    private void convRows(int r0, int r1) {
+        int first = r0;
+        while (first <= r1 && load(first).act != null) first++;
+        if (first > r1) return;
+        if (first == r1) {
+            load(r1).act = convRow(r1);
+            return;
+        }
+        int lo = Math.max(0, first - 1), hi = Math.min(hp - 1, r1 + 1);
+        Tensor y = convSlab(lo, hi);
+        Tensor act = be.silu(y.sliceAxis1((first - lo) * wp, (r1 - lo + 1) * wp));
+        for (int r = first; r <= r1; r++) load(r).act = act.sliceAxis1((r - first) * wp, (r - first + 1) * wp);
+    }
+
+    /** 3×3 conv of x_m over scan rows [lo, hi] (zeros outside the grid), (B, (hi − lo + 1)·Wp, E). */
+    private Tensor convSlab(int lo, int hi) {
         List<Tensor> slab = new ArrayList<>();
         for (int i = lo; i <= hi; i++) slab.add(load(i).xm);
         int rows = hi - lo + 1;
         Tensor x = (rows == 1 ? slab.get(0) : Tensor.concatAxis1(slab)).reshape(batch, rows, wp, e);
-        Tensor y = be.depthwiseConv2d3x3(x, w.conv2d(), w.convB()).reshape(batch, rows * wp, e);
-        return be.silu(y.sliceAxis1((r - lo) * wp, (r - lo + 1) * wp));
+        return be.depthwiseConv2d3x3(x, w.conv2d(), w.convB()).reshape(batch, rows * wp, e);
+    }
+
+    /** silu(3×3 conv) of scan row r from x_m of rows r−1 … r+1 (zeros outside the grid). */
+    private Tensor convRow(int r) {
+        int lo = Math.max(0, r - 1), hi = Math.min(hp - 1, r + 1);
+        return be.silu(convSlab(lo, hi).sliceAxis1((r - lo) * wp, (r - lo + 1) * wp));
     }
 
     private ScanRow load(int r) {
@@ -154,20 +214,26 @@ final class ViLPass {
         if (r < evictedBelow) {
             throw new IllegalStateException("ViL pass: scan row " + r + " was already overwritten in place (window starts at " + evictedBelow + ")");
         }
-        Tensor in = input.row(reverse ? hp - 1 - r : r);
+        int g = reverse ? hp - 1 - r : r;
+        Tensor in = input.rows(g, g + 1);
         if (reverse) in = TokenLayout.flipTokens(in);
         return windowRow(r, in);
     }
 
     /** Puts scan row r with input {@code in} (scan order) into the window, with its x_m and z. */
     private ScanRow windowRow(int r, Tensor in) {
-        Tensor up = be.linear(be.layerNorm(in, w.normGamma(), w.normBeta(), BLOCK_EPS), w.upW(), w.upB());
+        Tensor up = upProject(in);
         ScanRow row = new ScanRow();
         row.in = in;
         row.xm = TokenLayout.columns(up, 0, e);
         row.z = TokenLayout.columns(up, e, 2 * e);
         window.put(r, row);
         return row;
+    }
+
+    /** proj_up(LN(in)) of block input rows (B, n, D): (B, n, 2E), x_m then z. */
+    private Tensor upProject(Tensor in) {
+        return be.linear(be.layerNorm(in, w.normGamma(), w.normBeta(), BLOCK_EPS), w.upW(), w.upB());
     }
 
     ViLPassState state() { return state; }
