@@ -18,22 +18,33 @@ import io.scanline.kernels.tensor.Tensor;
 final class HostOps {
     private HostOps() {}
 
-    /** Block-diagonal 4×4 map: 16 multiply-adds per block of 4 outputs, no temporaries. */
+    /**
+     * Block-diagonal 4×4 map, as seven diagonals: output c takes input c + d (d = −3 … 3) times the
+     * block's weight on that diagonal (0 where c + d leaves c's block). Each diagonal is a copy of the
+     * row shifted by d and a same-index multiply-add over the whole row, which C2 vectorizes; the
+     * per-block 4×4 loop stayed scalar (~1.6 µs per 384-wide row).
+     */
     static Tensor headwiseLinear(Tensor x, Tensor w, Tensor b) {
         int e = x.dim(-1);
         if (e % 4 != 0) throw new IllegalArgumentException("headwise linear needs width divisible by 4, got " + e);
         Shapes.require(w, "weight", e / 4, 4, 4);
         Shapes.requireOptional(b, "bias", e);
         float[] xs = x.f32(), ws = w.f32(), bs = b == null ? null : b.f32(), o = new float[xs.length];
+        float[][] diag = new float[7][e];                 // diag[d + 3][c] = w[c / 4][c % 4][c % 4 + d]
+        for (int c = 0; c < e; c++) {
+            int k = c % 4, blk = (c / 4) * 16 + k * 4;
+            for (int i = 0; i < 4; i++) diag[i - k + 3][c] = ws[blk + i];
+        }
+        float[] acc = new float[e], xd = new float[e];
         for (int r = 0; r < xs.length; r += e) {
-            for (int j = 0; j < e; j += 4) {
-                float x0 = xs[r + j], x1 = xs[r + j + 1], x2 = xs[r + j + 2], x3 = xs[r + j + 3];
-                int wo = j * 4;   // block j/4 of w starts at (j/4)·16
-                for (int k = 0; k < 4; k++, wo += 4) {
-                    float acc = x0 * ws[wo] + x1 * ws[wo + 1] + x2 * ws[wo + 2] + x3 * ws[wo + 3];
-                    o[r + j + k] = bs == null ? acc : acc + bs[j + k];
-                }
+            if (bs != null) System.arraycopy(bs, 0, acc, 0, e); else java.util.Arrays.fill(acc, 0f);
+            for (int d = -3; d <= 3; d++) {
+                int lo = Math.max(0, -d), hi = Math.min(e, e - d);
+                System.arraycopy(xs, r + lo + d, xd, lo, hi - lo);
+                float[] wd = diag[d + 3];
+                for (int c = lo; c < hi; c++) acc[c] += wd[c] * xd[c];
             }
+            System.arraycopy(acc, 0, o, r, e);
         }
         return Tensor.of(o, x.shape());
     }

@@ -17,7 +17,7 @@ public record ViLBlockWeights(
         Tensor conv2d,                            // (E, 3, 3) for the grid conv, else null
         Tensor conv1d,                            // (E, K) for the causal conv, else null
         Tensor convB,                             // (E)
-        Tensor igW, Tensor igB, Tensor fgW, Tensor fgB,   // (NH, 3E), (NH)
+        Tensor gateW, Tensor gateB,               // (2NH, 3E), (2NH): input gate rows, then forget gate rows
         Tensor outGamma, Tensor outBeta,          // (E), (E) or null
         Tensor skip,                              // (E)
         Tensor downW, Tensor downB) {             // (D, E), (D) or null
@@ -49,11 +49,24 @@ public record ViLBlockWeights(
                 w.get(l + "k_proj.weight", e / 4, 4, 4), projBias ? w.get(l + "k_proj.bias", e) : null,
                 w.get(l + "v_proj.weight", e / 4, 4, 4), projBias ? w.get(l + "v_proj.bias", e) : null,
                 conv2d, conv1d, w.get(convKey + ".bias", e),
-                w.get(l + "mlstm_cell.igate.weight", HEADS, 3 * e), w.get(l + "mlstm_cell.igate.bias", HEADS),
-                w.get(l + "mlstm_cell.fgate.weight", HEADS, 3 * e), w.get(l + "mlstm_cell.fgate.bias", HEADS),
+                stack(w.get(l + "mlstm_cell.igate.weight", HEADS, 3 * e), w.get(l + "mlstm_cell.fgate.weight", HEADS, 3 * e)),
+                stack(w.get(l + "mlstm_cell.igate.bias", HEADS), w.get(l + "mlstm_cell.fgate.bias", HEADS)),
                 TokenLayout.plusOne(w.get(l + "mlstm_cell.outnorm.weight", e)),
                 normBias ? w.get(l + "mlstm_cell.outnorm.bias", e) : null,
                 w.get(l + "learnable_skip", e),
                 w.get(l + "proj_down.weight", d, e), projBias ? w.get(l + "proj_down.bias", d) : null);
+    }
+
+    /**
+     * Rows of a then rows of b: both gates come from the same input, so one linear serves them (one op
+     * call and one copy of the (tokens, 3E) input instead of two).
+     */
+    private static Tensor stack(Tensor a, Tensor b) {
+        float[] av = a.f32(), bv = b.f32(), o = new float[av.length + bv.length];
+        System.arraycopy(av, 0, o, 0, av.length);
+        System.arraycopy(bv, 0, o, av.length, bv.length);
+        int[] shape = a.shape().clone();
+        shape[0] += b.dim(0);
+        return Tensor.of(o, shape);
     }
 }

@@ -100,8 +100,8 @@ final class ViLPass {
         Tensor k = be.headwiseLinear(act, w.kW(), w.kB());
         Tensor v = be.headwiseLinear(xm, w.vW(), w.vB());
         Tensor gates = TokenLayout.concatColumns(List.of(q, k, v));
-        Tensor ig = be.linear(gates, w.igW(), w.igB());
-        Tensor fg = be.linear(gates, w.fgW(), w.fgB());
+        Tensor igf = be.linear(gates, w.gateW(), w.gateB());
+        Tensor ig = TokenLayout.columns(igf, 0, nh), fg = TokenLayout.columns(igf, nh, 2 * nh);
         Tensor h = be.mlstm(form, mlstmChunk, q.reshape(batch, n, nh, dh), k.reshape(batch, n, nh, dh),
                 v.reshape(batch, n, nh, dh), ig, fg, state.c, state.n, state.m, MLSTM_EPS).reshape(batch, n, e);
         h = be.groupLayerNorm(h, dh, w.outGamma(), w.outBeta(), OUTNORM_EPS);
