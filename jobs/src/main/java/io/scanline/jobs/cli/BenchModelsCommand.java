@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench-models", description = {
@@ -27,8 +28,12 @@ final class BenchModelsCommand implements Callable<Integer> {
     @Option(names = "--chunk", defaultValue = "256", description = "tokens per chunk inside every pass (default: ${DEFAULT-VALUE})")
     int chunk;
 
-    @Option(names = "--repeats", defaultValue = "1", description = "timed runs per size; the median is printed")
+    @Option(names = "--repeats", defaultValue = "1", description = "timed runs per size (per backend with --baseline); the median is printed")
     int repeats;
+
+    @Option(names = "--baseline", description = "also run this backend in the same process, alternating with --backend run by run, "
+            + "and print both and the speed-up (it gets the --backend-option values only when it is the same backend)")
+    String baseline;
 
     @Option(names = "--family", split = ",", description = "only these families (default: every family with random weights)")
     List<String> families;
@@ -55,8 +60,14 @@ final class BenchModelsCommand implements Callable<Integer> {
             }
             OpProfile profile = null;
             if (profileOps) profile = OpProfile.create(be instanceof CudaBackend cb ? () -> cb.context().synchronize() : null);
-            ModelBench.run(be, sizes, chunk, repeats, families == null ? null : new HashSet<>(families), overrides, mem, profile,
-                    System.out);
+            Set<String> only = families == null ? null : new HashSet<>(families);
+            if (baseline == null) {
+                ModelBench.run(be, sizes, chunk, repeats, only, overrides, mem, profile, System.out);
+            } else {
+                try (Backend base = Backends.open(baseline, baseline.equals(backend) ? backendOptions : Map.of())) {
+                    ModelBench.compare(be, base, sizes, chunk, repeats, only, overrides, profile, System.out);
+                }
+            }
             if (be instanceof CudaBackend cb) {
                 System.out.printf("cuda: %s, resident outputs %s, collections requested for resident memory %d%n",
                         cb.context().deviceName(), cb.residentOutputs(), cb.residentGcRequests());

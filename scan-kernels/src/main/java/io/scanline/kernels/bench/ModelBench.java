@@ -26,6 +26,10 @@ import java.util.Set;
  *
  * <p>Besides wall time it reports the calling thread's CPU time: a single-threaded backend (the
  * reference) then gets a rate that does not depend on how busy the machine is.
+ *
+ * <p>Glossary of the A/B form ({@link #compare}): backend = the one measured, baseline = the one it is
+ * compared with, pair = one run of each on the same image, back to back; speed-up = baseline wall time
+ * / backend wall time.
  */
 public final class ModelBench {
     private ModelBench() {}
@@ -67,51 +71,127 @@ public final class ModelBench {
         List<Result> results = new ArrayList<>();
         out.printf(Locale.ROOT, "backend %s, chunk %d tokens, median of %d run(s), batch 1, synthetic image, random weights%n",
                 be.name(), chunk, repeats);
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         if (!overrides.isEmpty()) out.println("config overrides: " + overrides);
         out.printf(Locale.ROOT, "%-14s %-10s %8s %7s %9s %9s %10s %9s %13s %10s %10s %10s %12s%n", "family", "image", "tokens", "passes",
                 "barriers", "seconds", "tokens/s", "cpu s", "tokens/cpu-s", "state B", "store B", "peak op B", "peak dev B");
+        measure(new Backend[] {be}, sizes, chunk, repeats, only, overrides, mem, (c, rs, pairRatios) -> {
+            Result r = rs[0];
+            results.add(r);
+            out.printf(Locale.ROOT, "%-14s %-10s %8d %7d %9d %9.2f %10.0f %9.2f %13.0f %10d %10d %10d %12d%n", r.family(), r.size() + "x" + r.size(),
+                    r.tokens(), r.passes(), r.barriers(), r.seconds(), r.tokensPerSecond(), r.cpuSeconds(), r.tokensPerCpuSecond(),
+                    r.stateBytes(), r.storeBytes(), r.peakOpBytes(), r.peakDeviceBytes());
+            if (profile != null) profileRun(c, be, profile, out);
+        });
+        return results;
+    }
+
+    /**
+     * One family and size measured on a backend and its baseline.
+     *
+     * @param speedup     median baseline wall / median backend wall
+     * @param pairSpeedup median over the pairs of baseline wall / backend wall: a pair's two runs are
+     *                    adjacent in time, so a slow drift of the machine's load cancels out of it
+     */
+    public record Comparison(Result backend, Result baseline, double speedup, double pairSpeedup) {}
+
+    /**
+     * A/B form: every family and size runs on {@code be} and {@code base} alternately (be, base, be,
+     * base, ...), {@code repeats} pairs on the same model, weights and image, after each backend's own
+     * warm-up. Two separate processes on a shared machine see loads that differ by tens of percent, so
+     * the ratio of their medians is noisy; pairs interleaved in one process see the same load.
+     *
+     * <p>The model code's calls into the backend then see two backend classes, so a backend's figures
+     * here can differ slightly from its single-backend run.
+     *
+     * @param profile when not null, one extra run per size of {@code be} (not the baseline), as in
+     *                {@link #run}
+     */
+    public static List<Comparison> compare(Backend be, Backend base, int[] sizes, int chunk, int repeats, Set<String> only,
+                                           Map<String, String> overrides, OpProfile profile, PrintStream out) {
+        List<Comparison> results = new ArrayList<>();
+        String a = be.name(), b = base.name().equals(a) ? base.name() + "(base)" : base.name();
+        int wa = Math.max(9, a.length() + 6), wb = Math.max(9, b.length() + 6);
+        out.printf(Locale.ROOT, "backend %s vs baseline %s, chunk %d tokens, %d pair(s) run alternately (%s then %s), medians, "
+                + "batch 1, synthetic image, random weights%n", a, b, chunk, repeats, a, b);
+        out.printf(Locale.ROOT, "speed-up = median %s s / median %s s; per pair = median over pairs of %s s / %s s%n", b, a, b, a);
+        if (!overrides.isEmpty()) out.println("config overrides: " + overrides);
+        String head = "%-14s %-10s %8s %" + wa + "s %" + (wa + 2) + "s %" + wb + "s %" + (wb + 2) + "s %9s %9s%n";
+        String row = "%-14s %-10s %8d %" + wa + ".3f %" + (wa + 2) + ".0f %" + wb + ".3f %" + (wb + 2) + ".0f %8.2fx %8.2fx%n";
+        out.printf(Locale.ROOT, head, "family", "image", "tokens", a + " s", a + " tok/s", b + " s", b + " tok/s", "speed-up", "per pair");
+        measure(new Backend[] {be, base}, sizes, chunk, repeats, only, overrides, null, (c, rs, pairRatios) -> {
+            Comparison cmp = new Comparison(rs[0], rs[1], rs[1].seconds() / rs[0].seconds(), median(pairRatios));
+            results.add(cmp);
+            out.printf(Locale.ROOT, row, rs[0].family(), rs[0].size() + "x" + rs[0].size(), rs[0].tokens(), rs[0].seconds(),
+                    rs[0].tokensPerSecond(), rs[1].seconds(), rs[1].tokensPerSecond(), cmp.speedup(), cmp.pairSpeedup());
+            if (profile != null) profileRun(c, be, profile, out);
+        });
+        return results;
+    }
+
+    /** What a measured family and size hands to its printer: the model, for an extra profile run. */
+    private record Case(StreamingModel model, StreamOptions options, int size) {}
+
+    private interface Sink {
+        /** @param rs one result per backend; @param pairRatios per repeat, backend 1's wall / backend 0's (empty for one backend) */
+        void accept(Case c, Result[] rs, double[] pairRatios);
+    }
+
+    /** Times every family and size on the backends, their runs interleaved repeat by repeat. */
+    private static void measure(Backend[] bes, int[] sizes, int chunk, int repeats, Set<String> only,
+                                Map<String, String> overrides, DeviceMemory mem, Sink sink) {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         for (Map.Entry<String, ModelFamily> e : ModelFamilies.all().entrySet()) {
             if (!(e.getValue() instanceof RandomModels rm) || (only != null && !only.isEmpty() && !only.contains(e.getKey()))) continue;
             JsonNode cfg = withOverrides(rm.benchConfig(), overrides);
             StreamingModel model = e.getValue().build(cfg, rm.randomWeights(cfg, 1));
             StreamOptions o = StreamOptions.defaults().withChunk(chunk).withTokenSink((key, first, rows) -> { });
-            warmUp(model, be, sizes[0], o);
+            for (Backend be : bes) warmUp(model, be, sizes[0], o);
             for (int size : sizes) {
-                double[] times = new double[Math.max(1, repeats)], cpu = new double[times.length];
-                ModelOutput last = null;
+                int n = Math.max(1, repeats);
+                double[][] times = new double[bes.length][n], cpu = new double[bes.length][n];
+                ModelOutput[] last = new ModelOutput[bes.length];
                 if (mem != null) mem.resetPeak();
-                for (int i = 0; i < times.length; i++) {
-                    long t0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
-                    last = model.forward(be, new SyntheticImage(1, size, size, 2 + i), o);
-                    times[i] = (System.nanoTime() - t0) / 1e9;
-                    cpu[i] = (mx.getCurrentThreadCpuTime() - c0) / 1e9;
+                for (int i = 0; i < n; i++) {
+                    for (int k = 0; k < bes.length; k++) {
+                        long t0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
+                        last[k] = model.forward(bes[k], new SyntheticImage(1, size, size, 2 + i), o);
+                        times[k][i] = (System.nanoTime() - t0) / 1e9;
+                        cpu[k][i] = (mx.getCurrentThreadCpuTime() - c0) / 1e9;
+                    }
                 }
-                java.util.Arrays.sort(times);
-                java.util.Arrays.sort(cpu);
+                double[] pairRatios = new double[bes.length > 1 ? n : 0];
+                for (int i = 0; i < pairRatios.length; i++) pairRatios[i] = times[1][i] / times[0][i];
                 int ps = cfg.path("patch_size").asInt(16), st = cfg.path("stride").asInt(ps);
                 int grid = (size - ps) / st + 1;
                 Plan plan = model.plan(grid, grid);
                 long tokens = (long) grid * grid + (cfg.path("family").asText().startsWith("vil") ? 0 : 1);
-                Result r = new Result(e.getKey(), size, tokens, plan.passes().size(), plan.barriers(), times[times.length / 2], cpu[cpu.length / 2],
-                        last.memory().peakStateBytes(), last.memory().peakStoreMemoryBytes() + last.memory().peakStoreDiskBytes(),
-                        last.memory().peakOpBytes(), mem == null ? -1 : mem.peakBytes());
-                results.add(r);
-                out.printf(Locale.ROOT, "%-14s %-10s %8d %7d %9d %9.2f %10.0f %9.2f %13.0f %10d %10d %10d %12d%n", r.family(), size + "x" + size,
-                        r.tokens(), r.passes(), r.barriers(), r.seconds(), r.tokensPerSecond(), r.cpuSeconds(), r.tokensPerCpuSecond(),
-                        r.stateBytes(), r.storeBytes(), r.peakOpBytes(), r.peakDeviceBytes());
-                if (profile != null) {
-                    profile.reset();
-                    Backend wrapped = profile.wrap(be);
-                    long t0 = System.nanoTime();
-                    model.forward(wrapped, new SyntheticImage(1, size, size, 99), o);
-                    long wall = System.nanoTime() - t0;
-                    out.printf(Locale.ROOT, "  op profile of one more run (%.2f s with a sync after every op):%n", wall / 1e9);
-                    profile.print(out, wall);
+                Result[] rs = new Result[bes.length];
+                for (int k = 0; k < bes.length; k++) {
+                    ModelOutput l = last[k];
+                    rs[k] = new Result(e.getKey(), size, tokens, plan.passes().size(), plan.barriers(), median(times[k]), median(cpu[k]),
+                            l.memory().peakStateBytes(), l.memory().peakStoreMemoryBytes() + l.memory().peakStoreDiskBytes(),
+                            l.memory().peakOpBytes(), mem == null ? -1 : mem.peakBytes());
                 }
+                sink.accept(new Case(model, o, size), rs, pairRatios);
             }
         }
-        return results;
+    }
+
+    /** The upper median for an even count, as the figures have always been. */
+    static double median(double[] xs) {
+        double[] s = xs.clone();
+        java.util.Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    private static void profileRun(Case c, Backend be, OpProfile profile, PrintStream out) {
+        profile.reset();
+        Backend wrapped = profile.wrap(be);
+        long t0 = System.nanoTime();
+        c.model().forward(wrapped, new SyntheticImage(1, c.size(), c.size(), 99), c.options());
+        long wall = System.nanoTime() - t0;
+        out.printf(Locale.ROOT, "  op profile of one more run (%.2f s with a sync after every op):%n", wall / 1e9);
+        profile.print(out, wall);
     }
 
     /**

@@ -1,18 +1,29 @@
 package io.scanline.kernels.bench;
 
+import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.reference.ReferenceBackend;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The model benchmark finds the Mamba families through the SPI and reports a row per family and size. */
+/**
+ * The model benchmark finds the Mamba families through the SPI and reports a row per family and size;
+ * its A/B form alternates two backends run by run. Glossary: A the measured backend, B the baseline,
+ * segment = consecutive op calls that went to the same one of them.
+ */
 class ModelBenchTest {
     @Test
     void reportsEveryRequestedFamilyAndSize() {
@@ -28,5 +39,63 @@ class ModelBenchTest {
             assertEquals(r.family().equals("defocus_mamba") ? 0 : r.tokens() * 2 * 192 * 4, r.storeBytes(), r.toString());
         }
         assertTrue(buf.toString(StandardCharsets.UTF_8).contains("tokens/s"));
+    }
+
+    @Test
+    void baselineRunsAlternateWithTheBackendAndTheSpeedUpIsTheRatioOfTheMedians() {
+        List<String> calls = new ArrayList<>();
+        // B sleeps in every op so that the speed-up is clearly above 1 however noisy the machine
+        Backend a = tagged(new ReferenceBackend(), "A", calls, 0), b = tagged(new ReferenceBackend(), "B", calls, 200_000);
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int repeats = 3;
+        List<ModelBench.Comparison> cs = ModelBench.compare(a, b, new int[] {64}, 16, repeats, Set.of("vim"), Map.of(), null,
+                new PrintStream(buf, true, StandardCharsets.UTF_8));
+        String text = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(1, cs.size(), text);
+
+        List<String> segs = new ArrayList<>();
+        List<Integer> lens = new ArrayList<>();
+        for (String c : calls) {
+            if (segs.isEmpty() || !segs.get(segs.size() - 1).equals(c)) {
+                segs.add(c);
+                lens.add(0);
+            }
+            lens.set(lens.size() - 1, lens.get(lens.size() - 1) + 1);
+        }
+        // A's warm-up, B's warm-up, then A, B per repeat: one segment per timed run
+        assertEquals(2 + 2 * repeats, segs.size(), segs.toString());
+        for (int i = 0; i < segs.size(); i++) assertEquals(i % 2 == 0 ? "A" : "B", segs.get(i), segs.toString());
+        for (int i = 2; i < lens.size(); i++) assertEquals(lens.get(2), lens.get(i), "same forward on both: " + lens);
+
+        ModelBench.Comparison c = cs.get(0);
+        assertEquals("vim", c.backend().family());
+        assertEquals(c.baseline().seconds() / c.backend().seconds(), c.speedup(), 1e-12);
+        assertTrue(c.speedup() > 1 && c.pairSpeedup() > 1, c.toString());
+
+        assertTrue(text.contains("reference s") && text.contains("reference tok/s") && text.contains("reference(base) s")
+                && text.contains("reference(base) tok/s") && text.contains("per pair"), text);
+        String row = text.lines().filter(l -> l.startsWith("vim ")).findFirst().orElseThrow();
+        String[] f = row.trim().split("\\s+");
+        assertEquals(9, f.length, row);
+        assertEquals(c.backend().seconds(), Double.parseDouble(f[3]), 5e-4, row);
+        assertEquals(c.baseline().seconds(), Double.parseDouble(f[5]), 5e-4, row);
+        assertEquals(String.format(Locale.ROOT, "%.2fx", c.speedup()), f[7], row);
+        assertEquals(String.format(Locale.ROOT, "%.2fx", c.pairSpeedup()), f[8], row);
+    }
+
+    /** Forwards to {@code inner}, appending {@code tag} to {@code calls} for every op (and sleeping, if asked). */
+    private static Backend tagged(Backend inner, String tag, List<String> calls, long sleepNanos) {
+        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (proxy, m, args) -> {
+            boolean op = !(m.getName().equals("name") || m.getName().equals("close") || m.getDeclaringClass() == Object.class);
+            if (op) {
+                calls.add(tag);
+                if (sleepNanos > 0) LockSupport.parkNanos(sleepNanos);
+            }
+            try {
+                return m.invoke(inner, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        });
     }
 }
