@@ -44,7 +44,9 @@ final class DjlMlstm {
         if (l == 0 || b == 0 || nh == 0) return Tensor.zeros(b, l, nh, dh);
         int g = b * nh, w = dh + 1;
 
-        int qc = Math.min(qlen, l), nc = (l + qc - 1) / qc, lp = nc * qc;     // chunks padded to nc·Q tokens
+        // as many chunks as the given length asks for, balanced: 196 tokens at chunk 64 run as 4 x 49,
+        // not 4 x 64 with a quarter of padding (equal in exact arithmetic, ops §10.3)
+        int nc = (l + Math.min(qlen, l) - 1) / Math.min(qlen, l), qc = (l + nc - 1) / nc, lp = nc * qc;
         NDArray qs = Nd.of(m, heads(q.f32(), b, l, lp, nh, dh, 1f, false), g, nc, qc, dh);
         NDArray ks = Nd.of(m, heads(k.f32(), b, l, lp, nh, dh, (float) (1.0 / Math.sqrt(dh)), false), g, nc, qc, dh);
         NDArray vs = Nd.of(m, heads(v.f32(), b, l, lp, nh, dh, 1f, true), g, nc, qc, w);
@@ -128,35 +130,36 @@ final class DjlMlstm {
      * incoming state, floor (G, nc, Q) = exp(−m_τ) of the denominator, and the state hand-over ws
      * (G, nc, Q) (0 in padding) and decay (G, nc); mPrev ends at the last chunk's m, every chunk's m
      * rounded to fp32 like the stored state.
+     *
+     * <p>With b_τ the chunk's prefix sum of log forget gates and g_s = i_s − b_s, every term is
+     * b_τ − b_s + i_s − m_τ = g_s − M_τ with m_τ = b_τ + M_τ and M_τ = max(m0, max_{s≤τ} g_s): a running
+     * maximum, so the stabilizers cost O(Q) per chunk and the Q×Q fill is one subtraction per entry.
      */
     private record Gates(float[] dmLog, float[] wt, double[] floor, float[] ws, float[] decay) {
         static Gates of(double[] lf, double[] it, double[] mPrev, int l, int q, int nc, int g) {
             float[] dm = new float[g * nc * q * q], wt = new float[g * nc * q], ws = new float[g * nc * q], decay = new float[g * nc];
-            double[] floor = new double[g * nc * q], bc = new double[q], ic = new double[q];
+            double[] floor = new double[g * nc * q], bc = new double[q], gs = new double[q];
             java.util.Arrays.fill(dm, Float.NEGATIVE_INFINITY);
             java.util.Arrays.fill(floor, 1.0);
             for (int gi = 0; gi < g; gi++) {
                 for (int ci = 0; ci < nc; ci++) {
                     int t0 = ci * q, qn = Math.min(q, l - t0), k = gi * nc + ci;
-                    double acc = 0.0;
+                    double acc = 0.0, m0 = mPrev[gi], run = m0;             // run = M_τ (−∞ for a fresh state)
                     for (int s = 0; s < qn; s++) {
                         acc += lf[gi * l + t0 + s];
                         bc[s] = acc;
-                        ic[s] = it[gi * l + t0 + s];
+                        gs[s] = it[gi * l + t0 + s] - acc;
                     }
-                    double m0 = mPrev[gi];
                     for (int tau = 0; tau < qn; tau++) {
-                        double mt = bc[tau] + m0;                               // −∞ for a fresh state
-                        for (int s = 0; s <= tau; s++) mt = Math.max(mt, bc[tau] - bc[s] + ic[s]);
+                        run = Math.max(run, gs[tau]);
                         int row = (k * q + tau) * q;
-                        for (int s = 0; s <= tau; s++) dm[row + s] = (float) (bc[tau] - bc[s] + ic[s] - mt);
-                        wt[k * q + tau] = (float) Math.exp(bc[tau] + m0 - mt);
-                        floor[k * q + tau] = Math.exp(-mt);
+                        for (int s = 0; s <= tau; s++) dm[row + s] = (float) (gs[s] - run);
+                        wt[k * q + tau] = (float) Math.exp(m0 - run);
+                        floor[k * q + tau] = Math.exp(-(bc[tau] + run));
                     }
-                    double gg = bc[qn - 1], mOut = gg + m0;
-                    for (int s = 0; s < qn; s++) mOut = Math.max(mOut, gg - bc[s] + ic[s]);
-                    decay[k] = (float) Math.exp(gg + m0 - mOut);
-                    for (int s = 0; s < qn; s++) ws[k * q + s] = (float) Math.exp(gg - bc[s] + ic[s] - mOut);
+                    double gg = bc[qn - 1], mOut = gg + run;               // run = max(m0, max_s g_s) here
+                    decay[k] = (float) Math.exp(m0 - run);
+                    for (int s = 0; s < qn; s++) ws[k * q + s] = (float) Math.exp(gs[s] - run);
                     mPrev[gi] = (float) mOut;
                 }
             }

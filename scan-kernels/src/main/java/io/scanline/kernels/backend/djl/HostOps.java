@@ -50,6 +50,47 @@ final class HostOps {
     }
 
     /**
+     * LayerNorm per group of channels (ops §5): mean and centred variance in fp64 like the reference
+     * (sums split over four accumulators), the normalization in fp32 on the row's own arrays so that
+     * C2 vectorizes it. The sums round in a different order and the affine step in fp32, hence the
+     * tolerance-based tests against the reference.
+     */
+    static Tensor groupLayerNorm(Tensor x, int groupSize, Tensor gamma, Tensor beta, double eps) {
+        int c = x.dim(-1);
+        if (groupSize < 1 || c % groupSize != 0) throw new IllegalArgumentException("group size " + groupSize + " does not divide width " + c);
+        Shapes.requireOptional(gamma, "weight", c);
+        Shapes.requireOptional(beta, "bias", c);
+        float[] xs = x.f32(), y = new float[xs.length];
+        float[] gs = new float[c], bs = new float[c], xr = new float[c], yr = new float[c];
+        if (gamma != null) System.arraycopy(gamma.f32(), 0, gs, 0, c); else java.util.Arrays.fill(gs, 1f);
+        if (beta != null) System.arraycopy(beta.f32(), 0, bs, 0, c);
+        for (int r = 0; r < xs.length; r += c) {
+            System.arraycopy(xs, r, xr, 0, c);
+            for (int g0 = 0; g0 < c; g0 += groupSize) {
+                int g1 = g0 + groupSize, i = g0;
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                for (; i + 3 < g1; i += 4) { s0 += xr[i]; s1 += xr[i + 1]; s2 += xr[i + 2]; s3 += xr[i + 3]; }
+                for (; i < g1; i++) s0 += xr[i];
+                double mean = (s0 + s1 + s2 + s3) / groupSize;
+                double v0 = 0, v1 = 0, v2 = 0, v3 = 0;
+                for (i = g0; i + 3 < g1; i += 4) {
+                    double d0 = xr[i] - mean, d1 = xr[i + 1] - mean, d2 = xr[i + 2] - mean, d3 = xr[i + 3] - mean;
+                    v0 += d0 * d0; v1 += d1 * d1; v2 += d2 * d2; v3 += d3 * d3;
+                }
+                for (; i < g1; i++) { double d0 = xr[i] - mean; v0 += d0 * d0; }
+                double inv = 1.0 / Math.sqrt((v0 + v1 + v2 + v3) / groupSize + eps);
+                // fp32 from here (the loop vectorizes), the mean as a float pair: x − hi is exact near
+                // the mean (Sterbenz) and − lo restores the fp64 mean to ~2^−48, so each centred value
+                // keeps a relative error of a few 2^−24 however large the mean is against the spread
+                float hi = (float) mean, lo = (float) (mean - hi), sc = (float) inv;
+                for (i = g0; i < g1; i++) yr[i] = ((xr[i] - hi) - lo) * sc * gs[i] + bs[i];
+            }
+            System.arraycopy(yr, 0, y, r, c);
+        }
+        return Tensor.of(y, x.shape());
+    }
+
+    /**
      * ViL 3×3 depthwise conv, zero padding 1 (ops §7.2), x (B, Hp, Wp, E). Each pixel's channels are
      * a row array and every access in the tap loop is indexed by the channel alone, so C2 vectorizes
      * it; libtorch's grouped conv2d plus its layout transposes cost several times more per grid row.

@@ -80,6 +80,16 @@ class DjlHostPathsTest {
         }
     }
 
+    /** The host LayerNorm centres in fp32 against a float-pair mean: a mean 10^4 spreads wide must not leak in. */
+    @Test
+    void layerNormWithALargeMean() {
+        for (int c : new int[] {1, 7, 384}) {
+            Tensor x = r.normal(1e4, 1e-2, 2, 5, c), g = r.normal(1, 0.3, c), b = r.normal(0, 1, c);
+            close("layerNorm mean 1e4 C " + c, djl.layerNorm(x, g, b, 1e-12), REF.layerNorm(x, g, b, 1e-12), TOL);
+            close("groupLayerNorm mean 1e4 C " + c, djl.groupLayerNorm(x, 1, g, b, 1e-12), REF.groupLayerNorm(x, 1, g, b, 1e-12), TOL);
+        }
+    }
+
     @Test
     void patchEmbedWithOverlappingStride() {
         Tensor img = r.normal(0, 1, 2, 3, 11, 13), w = r.normal(0, 0.1, 5, 3, 4, 4), b = r.normal(0, 1, 5);
