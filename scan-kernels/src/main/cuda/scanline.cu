@@ -3,6 +3,9 @@
 #include "common.cuh"
 #include "selective_scan.cuh"
 #include "scan_lanes.cuh"
+// the backend launches only the 16-warp build (see CudaOps.BLOCK_KERNEL)
+#define SL_BLOCK_VARIANTS SL_BLOCK_INSTANCE(16, 8, 512)
+#include "scan_block.cuh"
 #include "ssd.cuh"
 #include "mlstm.cuh"
 #include "conv.cuh"

@@ -170,8 +170,8 @@ public final class CudaConformance {
     // ------------------------------------------------------------------ selective scan
 
     private void scan() {
-        // b, l, e, n, forced scan chunk (0 = automatic, LANES = single-pass lanes kernel), withZ/D (1/0)
-        final int lanes = CudaOps.LANES;
+        // b, l, e, n, forced scan chunk (0 = automatic, LANES / BLOCK = single-pass kernels), withZ/D (1/0)
+        final int lanes = CudaOps.LANES, block = CudaOps.BLOCK;
         int[][] shapes = {
                 {1, 1, 8, 4, 0, 1}, {2, 7, 48, 16, 0, 1}, {3, 130, 33, 64, 0, 1}, {1, 300, 40, 5, 0, 0},
                 {2, 0, 8, 16, 0, 1}, {1, 31, 16, 16, 0, 1}, {1, 33, 16, 16, 0, 1}, {2, 65, 24, 16, 7, 1},
@@ -179,7 +179,11 @@ public final class CudaConformance {
                 // lanes kernel: one token, tile boundaries (32 ± 1), channel counts off its 8-channel
                 // blocks, N below the 64-wide register layout, no z/D, and the automatic choice (B·E >= 3072)
                 {1, 1, 8, 64, lanes, 1}, {3, 130, 33, 64, lanes, 1}, {2, 31, 20, 40, lanes, 0}, {1, 33, 9, 17, lanes, 1},
-                {1, 64, 16, 64, lanes, 1}, {2, 0, 8, 64, lanes, 1}, {2, 45, 1600, 64, 0, 1}};
+                {1, 64, 16, 64, lanes, 1}, {2, 0, 8, 64, lanes, 1}, {2, 45, 1600, 64, 0, 1},
+                // block kernel: one token, its 256-token tile ± 1, channels off its 16-channel blocks and
+                // not a multiple of 4, N below 16, no z/D, and the automatic choice (B·E >= 6144, L >= 1024)
+                {1, 1, 8, 16, block, 1}, {2, 255, 33, 16, block, 1}, {1, 257, 17, 5, block, 0}, {3, 300, 7, 1, block, 1},
+                {1, 513, 48, 16, block, 1}, {2, 0, 16, 16, block, 1}, {4, 1100, 1600, 16, 0, 1}};
         for (int[] s : shapes) {
             int b = s[0], l = s[1], e = s[2], n = s[3], chunk = s[4];
             boolean full = s[5] == 1;

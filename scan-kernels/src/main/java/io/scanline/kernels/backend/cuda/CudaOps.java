@@ -39,12 +39,36 @@ public final class CudaOps implements AutoCloseable {
      */
     static final int LANES_MIN_CHANNELS = 3072;
 
+    /**
+     * {@link #setScanChunkLen} value that forces the single-pass sequence-parallel scan
+     * ({@code scan_block.cuh}) wherever it exists: Mamba-1 scans with N &lt;= 16.
+     */
+    public static final int BLOCK = -2;
+    /** The block kernel of the fatbin: 16 states, 8 tokens per lane, 16 warps (= channels) per block. */
+    private static final String BLOCK_KERNEL = "ss_block_n16_k8_t512";
+    private static final int BLOCK_W = 16, BLOCK_THREADS = 32 * BLOCK_W;
+    /** BlockLayout&lt;16, 8&gt;::smem_bytes(16): B/C tiles (2 stages), u/δ/z rows, per-channel rows, scan scratch. */
+    private static final int BLOCK_SMEM = blockSmemBytes(BLOCK_W);
+    /**
+     * Automatic choice: the block kernel for B·E in [BLOCK_MIN_CHANNELS, smCount·512) and L &gt;= 1024.
+     * Measured on an H100 (N = 16, results-h100/scan-block): 1.28x the chunk-parallel path at B8 L64K
+     * E768 and 1.22x at B64 L4096 E384; slower at B = 1 (latency-bound, few warps per SM) and where the
+     * chunk-parallel path is single-pass already (B64 E1536: 0.84x).
+     */
+    static final int BLOCK_MIN_CHANNELS = 6144, BLOCK_MIN_TOKENS = 1024;
+
+    static int blockSmemBytes(int w) {
+        int tt = 32 * 8, nmax = 16, row = tt + 4, scr = 2 * 36 * 4;
+        return 4 * (4 * tt * nmax + 3 * tt * w + 5 * w * row + w * scr + w * (2 * nmax + 2));
+    }
+
     public CudaOps(CudaContext ctx) {
         this.ctx = ctx;
         int optin = ctx.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
         ctx.allowSharedMemory("mlstm_chunk_state", Math.min(optin, MLSTM_SMEM_CAP));
         ctx.allowSharedMemory("mlstm_chunk_out", Math.min(optin, MLSTM_SMEM_CAP));
         ctx.allowSharedMemory(LANES_KERNEL, LANES_SMEM);
+        ctx.allowSharedMemory(BLOCK_KERNEL, BLOCK_SMEM);
     }
 
     public CudaContext context() { return ctx; }
@@ -54,7 +78,7 @@ public final class CudaOps implements AutoCloseable {
      * boundaries at small sizes); 0 restores the automatic choice.
      */
     public void setScanChunkLen(int len) {
-        if (len < 0 && len != LANES) throw new IllegalArgumentException("chunk length " + len);
+        if (len < 0 && len != LANES && len != BLOCK) throw new IllegalArgumentException("chunk length " + len);
         scanChunkLen = len;
     }
 
@@ -74,9 +98,16 @@ public final class CudaOps implements AutoCloseable {
         return scanChunkLen == 0 && (long) b * e >= LANES_MIN_CHANNELS;
     }
 
+    private boolean useBlock(String kind, int nmax, int b, int l, int e) {
+        if (!kind.equals("ss") || nmax > 16) return false;
+        if (scanChunkLen == BLOCK) return true;
+        long ch = (long) b * e;
+        return scanChunkLen == 0 && l >= BLOCK_MIN_TOKENS && ch >= BLOCK_MIN_CHANNELS && ch * 2 < (long) ctx.smCount() * 1024;
+    }
+
     /**
-     * Chunk length of the parallel scan: the forced one, else (also under LANES, for the scans that
-     * have no lanes kernel) enough (b, chunk, channel) threads to fill the GPU.
+     * Chunk length of the parallel scan: the forced one, else (also under LANES or BLOCK, for the scans
+     * that have no such kernel) enough (b, chunk, channel) threads to fill the GPU.
      */
     int scanChunk(int b, int l, int e) {
         if (scanChunkLen > 0) return scanChunkLen;
@@ -121,6 +152,12 @@ public final class CudaOps implements AutoCloseable {
             int eg = e / g;
             ctx.launch(LANES_KERNEL, g * ((eg + LANES_CPB - 1) / LANES_CPB), b, 1, LANES_THREADS, LANES_SMEM,
                     u, delta, a, bm, cm, d, z, dbias, softplus ? 1 : 0, h, out, l, e, n, heads, g);
+            return;
+        }
+        if (useBlock(kind, nmax, b, l, e)) {
+            int eg = e / g;
+            ctx.launch(BLOCK_KERNEL, g * ((eg + BLOCK_W - 1) / BLOCK_W), b, 1, BLOCK_THREADS, BLOCK_SMEM,
+                    u, delta, a, bm, cm, d, z, dbias, softplus ? 1 : 0, h, out, l, e, n, g);
             return;
         }
         int chunk = Math.min(scanChunk(b, l, e), l);

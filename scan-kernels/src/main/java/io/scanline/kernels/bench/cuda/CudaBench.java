@@ -47,26 +47,31 @@ public final class CudaBench {
     public static void main(String[] args) throws IOException {
         boolean quick = Arrays.asList(args).contains("--quick");
         boolean gemmOnly = Arrays.asList(args).contains("--gemm-only");
+        boolean scanOnly = Arrays.asList(args).contains("--scan-only");
         Path jsonOut = null;
         double maxGiB = 40;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--json")) jsonOut = Path.of(args[++i]);
             if (args[i].equals("--max-gib")) maxGiB = Double.parseDouble(args[++i]);
         }
-        run(quick, gemmOnly, jsonOut, maxGiB, System.out);
+        run(quick, gemmOnly, scanOnly, jsonOut, maxGiB, System.out);
     }
 
     public static void run(boolean quick, Path jsonOut, double maxGiB, PrintStream out) throws IOException {
-        run(quick, false, jsonOut, maxGiB, out);
+        run(quick, false, false, jsonOut, maxGiB, out);
     }
 
     /** Runs every case on device 0; writes the JSON array to jsonOut when given. */
-    /** @param gemmOnly only the copy peak and the GEMMs (fp32 and the bf16 tensor-core mode) */
-    public static void run(boolean quick, boolean gemmOnly, Path jsonOut, double maxGiB, PrintStream out) throws IOException {
+    /**
+     * @param gemmOnly only the copy peak and the GEMMs (fp32 and the bf16 tensor-core mode)
+     * @param scanOnly only the copy peak and the Mamba-1 selective scans
+     */
+    public static void run(boolean quick, boolean gemmOnly, boolean scanOnly, Path jsonOut, double maxGiB, PrintStream out) throws IOException {
         try (CudaContext ctx = new CudaContext(0)) {
             CudaBench b = new CudaBench(ctx, quick ? 3 : 10, (long) (maxGiB * (1L << 30)), out);
             try {
                 if (gemmOnly) b.runGemms(quick);
+                else if (scanOnly) b.runScans(quick);
                 else b.runAll(quick);
             } finally {
                 b.ops.close();
@@ -75,16 +80,32 @@ public final class CudaBench {
         }
     }
 
-    void runAll(boolean quick) {
+    private void header() {
         out.printf(Locale.ROOT, "device: %s, %d SMs, %d MiB%n", ctx.deviceName(), ctx.smCount(), ctx.totalMemory() >> 20);
         peak();
         out.printf(Locale.ROOT, "%-15s %-34s %9s %12s %9s %7s %9s %8s%n", "op", "shape", "ms(med)", "tokens/s", "GB/s",
                 "%peak", "TFLOP/s", "mem GiB");
-        int[] es = quick ? new int[] {384} : new int[] {384, 768, 1536};
-        int[] ns = {16, 64};
-        int[][] bl = quick ? new int[][] {{1, 4096}, {1, 65536}} :
+    }
+
+    private static int[][] scanShapes(boolean quick) {
+        return quick ? new int[][] {{1, 4096}, {1, 65536}} :
                 new int[][] {{1, 4096}, {1, 65536}, {1, 1 << 20}, {8, 65536}, {64, 4096}, {64, 65536}, {8, 1 << 20}};
-        for (int e : es) for (int n : ns) for (int[] s : bl) scan(s[0], s[1], e, n);
+    }
+
+    private void scans(boolean quick) {
+        for (int e : quick ? new int[] {384} : new int[] {384, 768, 1536})
+            for (int n : new int[] {16, 64}) for (int[] s : scanShapes(quick)) scan(s[0], s[1], e, n);
+    }
+
+    void runScans(boolean quick) {
+        header();
+        scans(quick);
+    }
+
+    void runAll(boolean quick) {
+        header();
+        scans(quick);
+        int[][] bl = scanShapes(quick);
         for (int e : (quick ? new int[] {768} : new int[] {768, 1536})) {
             for (int n : new int[] {16, 64}) for (int[] s : bl) ssd(s[0], s[1], e / 64, 64, n);
         }
@@ -99,10 +120,7 @@ public final class CudaBench {
     }
 
     void runGemms(boolean quick) {
-        out.printf(Locale.ROOT, "device: %s, %d SMs, %d MiB%n", ctx.deviceName(), ctx.smCount(), ctx.totalMemory() >> 20);
-        peak();
-        out.printf(Locale.ROOT, "%-15s %-34s %9s %12s %9s %7s %9s %8s%n", "op", "shape", "ms(med)", "tokens/s", "GB/s",
-                "%peak", "TFLOP/s", "mem GiB");
+        header();
         gemms(quick);
     }
 
