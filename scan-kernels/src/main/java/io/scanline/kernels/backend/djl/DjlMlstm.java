@@ -14,9 +14,8 @@ import io.scanline.kernels.tensor.Tensor;
  * <p>Glossary: B batch, L tokens, NH heads, DH head dim, G = B·NH independent heads, W = DH + 1,
  * Q tokens of the current chunk (τ rows, σ columns of the intra-chunk matrices).
  *
- * <p>Split of the work: the gate arithmetic (log-sigmoids, prefix sums, stabilizers, the exponents
- * of the decay matrix) is O(Q²) scalars per head and runs in fp64 Java loops; libtorch does the
- * matmuls and the Q×Q exp.
+ * <p>Split of the work: the gate arithmetic (log-sigmoids, prefix sums, stabilizers, the decay
+ * matrix) runs in Java loops (fp64 scalars, the Q×Q exp in fp32 SIMD); libtorch does the matmuls.
  * Per chunk that is one fused matmul for numerator and denominator, [S | q·w] · [[v | 1]; [C | n]],
  * and one for the state, C|n ← decay·(C|n) + (k̂·ws)ᵀ · [v | 1]: carrying C and n side by side as
  * (DH, W) lets the ones column of v produce the n terms. About ten native calls per chunk instead of
@@ -28,7 +27,8 @@ import io.scanline.kernels.tensor.Tensor;
  * <p>Precision: gate arithmetic and the denominators are fp64 (prefix sums over a chunk reach
  * hundreds; an fp32 difference of two would lose ~1e-5 relative); a denominator's reciprocal, rounded
  * to fp32, scales the fp32 numerator row; the exponents of the Q×Q decay matrix are formed in fp64
- * and rounded to fp32 before libtorch's exp (relative error of a factor ≤ 6e-8·|exponent|); the
+ * and rounded to fp32 before the exp (relative error of a factor ≤ 6e-8·|exponent| + 1.5e-7;
+ * exponents below −86 give e^−86 instead of a smaller value, 4e-38 absolute); the
  * other decay factors are exp'ed in fp64 and rounded once; the matmuls and the states C, n are fp32
  * (D2); m is rounded to fp32 after every chunk like the stored state.
  */
@@ -70,7 +70,7 @@ final class DjlMlstm {
         Gates gt = Gates.of(lf, it, mPrev, l, qc, nc, g);
 
         // every chunk's own terms at once; only the chunk-start states are sequential (Java, below)
-        NDArray sc = qs.matMul(ks.transpose(0, 1, 3, 2)).mul(Nd.of(m, gt.dmLog, g, nc, qc, qc).exp());
+        NDArray sc = qs.matMul(ks.transpose(0, 1, 3, 2)).mul(Nd.of(m, gt.dm, g, nc, qc, qc));
         NDArray upd = ks.mul(Nd.of(m, gt.ws, g, nc, qc, 1)).transpose(0, 1, 3, 2).matMul(vs);   // (G, nc, DH, W)
         int sw = dh * w;
         float[] u = Nd.floats(upd), starts = new float[g * nc * sw], tmp = new float[sw];
@@ -124,9 +124,10 @@ final class DjlMlstm {
     }
 
     /**
-     * The fp64 gate arithmetic of every chunk and head, in the padded layout (G, nc, Q, …): dmLog
-     * (G, nc, Q, Q) log of the decay matrix (≤ 0 on and below the diagonal, −∞ above and in padding;
-     * libtorch exp's it, ~10x faster than Java's Math.exp here), wt (G, nc, Q) weight of the chunk's
+     * The fp64 gate arithmetic of every chunk and head, in the padded layout (G, nc, Q, …): dm
+     * (G, nc, Q, Q) the decay matrix (exp of an fp64 exponent ≤ 0 rounded to fp32, on and below the
+     * diagonal; 0 above and in padding; the exp is the SIMD Java one of {@link DjlSelectiveScan}:
+     * libtorch's exp of a masked (−∞) matrix ran at 2.6-8 ns per element), wt (G, nc, Q) weight of the chunk's
      * incoming state, floor (G, nc, Q) = exp(−m_τ) of the denominator, and the state hand-over ws
      * (G, nc, Q) (0 in padding) and decay (G, nc); mPrev ends at the last chunk's m, every chunk's m
      * rounded to fp32 like the stored state.
@@ -135,11 +136,11 @@ final class DjlMlstm {
      * b_τ − b_s + i_s − m_τ = g_s − M_τ with m_τ = b_τ + M_τ and M_τ = max(m0, max_{s≤τ} g_s): a running
      * maximum, so the stabilizers cost O(Q) per chunk and the Q×Q fill is one subtraction per entry.
      */
-    private record Gates(float[] dmLog, float[] wt, double[] floor, float[] ws, float[] decay) {
+    private record Gates(float[] dm, float[] wt, double[] floor, float[] ws, float[] decay) {
         static Gates of(double[] lf, double[] it, double[] mPrev, int l, int q, int nc, int g) {
             float[] dm = new float[g * nc * q * q], wt = new float[g * nc * q], ws = new float[g * nc * q], decay = new float[g * nc];
             double[] floor = new double[g * nc * q], bc = new double[q], gs = new double[q];
-            java.util.Arrays.fill(dm, Float.NEGATIVE_INFINITY);
+            float[] arg = new float[q], ex = new float[q], tmp = new float[q];
             java.util.Arrays.fill(floor, 1.0);
             for (int gi = 0; gi < g; gi++) {
                 for (int ci = 0; ci < nc; ci++) {
@@ -153,7 +154,9 @@ final class DjlMlstm {
                     for (int tau = 0; tau < qn; tau++) {
                         run = Math.max(run, gs[tau]);
                         int row = (k * q + tau) * q;
-                        for (int s = 0; s <= tau; s++) dm[row + s] = (float) (gs[s] - run);
+                        for (int s = 0; s <= tau; s++) arg[s] = (float) (gs[s] - run);
+                        DjlSelectiveScan.exp(arg, ex, tmp, tau + 1);
+                        System.arraycopy(ex, 0, dm, row, tau + 1);
                         wt[k * q + tau] = (float) Math.exp(m0 - run);
                         floor[k * q + tau] = Math.exp(-(bc[tau] + run));
                     }

@@ -182,8 +182,9 @@ final class DjlSelectiveScan {
      * out = exp(x) (out may be x) with x clamped to [−86, 88], relative error ~1.5e-7. The polynomial
      * loop is SIMD; putting 2^k into the exponent field needs float/int reinterpretation, which C2 on
      * JDK 17 does not vectorize, so it runs as a second, scalar loop over the kept rounding sums.
+     * Also the mLSTM's decay matrices use it ({@link DjlMlstm}).
      */
-    private static void exp(float[] x, float[] out, float[] tmp, int len) {
+    static void exp(float[] x, float[] out, float[] tmp, int len) {
         for (int i = 0; i < len; i++) {
             float v = Math.min(Math.max(x[i], EXP_MIN), EXP_MAX);
             float t = Math.fma(v, LOG2E, ROUND);

@@ -12,19 +12,19 @@ import io.scanline.kernels.tensor.Tensor;
  */
 public record ViLBlockWeights(
         Tensor normGamma, Tensor normBeta,        // (D), (D) or null
-        Tensor upW, Tensor upB,                   // (2E, D), (2E) or null: split [x_m | z]
+        Tensor xmW, Tensor xmB, Tensor zW, Tensor zB,   // (E, D), (E) or null: proj_up split into its x_m and z halves
         Tensor qW, Tensor qB, Tensor kW, Tensor kB, Tensor vW, Tensor vB,   // (E/4, 4, 4), (E)
         Tensor conv2d,                            // (E, 3, 3) for the grid conv, else null
         Tensor conv1d,                            // (E, K) for the causal conv, else null
         Tensor convB,                             // (E)
-        Tensor gateW, Tensor gateB,               // (2NH, 3E), (2NH): input gate rows, then forget gate rows
+        Tensor gateQ, Tensor gateK, Tensor gateV, Tensor gateB,   // (2NH, E) each, (2NH): input gate rows, then forget gate rows
         Tensor outGamma, Tensor outBeta,          // (E), (E) or null
         Tensor skip,                              // (E)
         Tensor downW, Tensor downB) {             // (D, E), (D) or null
 
     public static final int HEADS = 4;
 
-    public int inner() { return upW.dim(0) / 2; }
+    public int inner() { return xmW.dim(0); }
 
     /** How the block's x_m is convolved: the v2 grid conv, or a causal conv1d in the block's own order. */
     public enum ConvKind { GRID_3X3, CAUSAL_1D }
@@ -41,15 +41,17 @@ public record ViLBlockWeights(
         Tensor conv2d = null, conv1d = null;
         if (kind == ConvKind.GRID_3X3) conv2d = w.get(convKey + ".weight", e, 1, 3, 3).reshape(e, 3, 3);
         else conv1d = w.get(convKey + ".weight", e, 1, convK).reshape(e, convK);
+        Tensor up = w.get(l + "proj_up.weight", 2 * e, d), upB = projBias ? w.get(l + "proj_up.bias", 2 * e) : null;
+        Tensor gates = stack(w.get(l + "mlstm_cell.igate.weight", HEADS, 3 * e), w.get(l + "mlstm_cell.fgate.weight", HEADS, 3 * e));
         return new ViLBlockWeights(
                 TokenLayout.plusOne(w.get(block + "norm.weight", d)),
                 normBias ? w.get(block + "norm.bias", d) : null,
-                w.get(l + "proj_up.weight", 2 * e, d), projBias ? w.get(l + "proj_up.bias", 2 * e) : null,
+                rows(up, 0, e), upB == null ? null : rows(upB, 0, e), rows(up, e, 2 * e), upB == null ? null : rows(upB, e, 2 * e),
                 w.get(l + "q_proj.weight", e / 4, 4, 4), projBias ? w.get(l + "q_proj.bias", e) : null,
                 w.get(l + "k_proj.weight", e / 4, 4, 4), projBias ? w.get(l + "k_proj.bias", e) : null,
                 w.get(l + "v_proj.weight", e / 4, 4, 4), projBias ? w.get(l + "v_proj.bias", e) : null,
                 conv2d, conv1d, w.get(convKey + ".bias", e),
-                stack(w.get(l + "mlstm_cell.igate.weight", HEADS, 3 * e), w.get(l + "mlstm_cell.fgate.weight", HEADS, 3 * e)),
+                TokenLayout.columns(gates, 0, e), TokenLayout.columns(gates, e, 2 * e), TokenLayout.columns(gates, 2 * e, 3 * e),
                 stack(w.get(l + "mlstm_cell.igate.bias", HEADS), w.get(l + "mlstm_cell.fgate.bias", HEADS)),
                 TokenLayout.plusOne(w.get(l + "mlstm_cell.outnorm.weight", e)),
                 normBias ? w.get(l + "mlstm_cell.outnorm.bias", e) : null,
@@ -58,8 +60,22 @@ public record ViLBlockWeights(
     }
 
     /**
-     * Rows of a then rows of b: both gates come from the same input, so one linear serves them (one op
-     * call and one copy of the (tokens, 3E) input instead of two).
+     * Rows [from, to) of a weight (along its first axis) as a tensor of its own: x_m and z come from
+     * separate linears so that each stays whole on a device backend (a column split of one output is a
+     * host operation).
+     */
+    private static Tensor rows(Tensor t, int from, int to) {
+        int[] shape = t.shape();
+        int per = t.numel() / shape[0];
+        float[] o = java.util.Arrays.copyOfRange(t.f32(), from * per, to * per);
+        shape[0] = to - from;
+        return Tensor.of(o, shape);
+    }
+
+    /**
+     * Rows of a then rows of b: both gates come from the same input, so one linear per input part
+     * serves them. The gates' input is [q | k | v]; it is not concatenated but split over the weight's
+     * columns (three linears summed), which keeps q, k, v whole on a device backend.
      */
     private static Tensor stack(Tensor a, Tensor b) {
         float[] av = a.f32(), bv = b.f32(), o = new float[av.length + bv.length];

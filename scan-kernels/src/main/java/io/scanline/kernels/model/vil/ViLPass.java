@@ -55,9 +55,57 @@ final class ViLPass {
     private int evictedBelow = 0;      // scan rows < this were dropped and must never be reloaded
     private int next = 0;              // next scan position expected
 
-    private static final class ScanRow {
-        Tensor in, xm, z;   // (B, Wp, D), (B, Wp, E), (B, Wp, E), scan order
-        Tensor act;          // silu(grid conv) of this row, computed when first needed
+    /**
+     * Scan rows [r0, r0 + k) loaded by one call, fields (B, k·Wp, ·) in scan order; act is set when one
+     * grid conv produced exactly these rows. A chunk that covers exactly a block reads its fields
+     * whole: on a device backend a row slice is a host operation (download, slice, upload).
+     */
+    private static final class Block {
+        final int k;
+        final Tensor in, xm, z;
+        Tensor act;
+
+        Block(int k, Tensor in, Tensor xm, Tensor z) {
+            this.k = k;
+            this.in = in;
+            this.xm = xm;
+            this.z = z;
+        }
+    }
+
+    /** One scan row of the window: its own fields, or row i of a block, sliced when first needed. */
+    private final class ScanRow {
+        final Block blk;     // null: loaded alone
+        final int i;
+        private Tensor in, xm, z;   // (B, Wp, D), (B, Wp, E), (B, Wp, E), scan order
+        private Tensor act;          // silu(grid conv) of this row, computed when first needed
+
+        ScanRow(Block blk, int i) {
+            this.blk = blk;
+            this.i = i;
+        }
+
+        ScanRow(Tensor in, Tensor xm, Tensor z) {
+            this(null, 0);
+            this.in = in;
+            this.xm = xm;
+            this.z = z;
+        }
+
+        Tensor in() { return in != null ? in : (in = part(blk.in)); }
+
+        Tensor xm() { return xm != null ? xm : (xm = part(blk.xm)); }
+
+        Tensor z() { return z != null ? z : (z = part(blk.z)); }
+
+        boolean hasAct() { return act != null || (blk != null && blk.act != null); }
+
+        Tensor act() { return act != null || blk == null || blk.act == null ? act : (act = part(blk.act)); }
+
+        /** This block row as the head of a block of exactly k rows, else null. */
+        Block headOf(int k) { return blk != null && i == 0 && blk.k == k ? blk : null; }
+
+        private Tensor part(Tensor t) { return t.sliceAxis1(i * wp, (i + 1) * wp); }
     }
 
     ViLPass(Backend be, ViLBlockWeights w, boolean reverse, int hp, int wp, int batch, MlstmForm form, int mlstmChunk,
@@ -99,8 +147,8 @@ final class ViLPass {
         Tensor q = be.headwiseLinear(act, w.qW(), w.qB());
         Tensor k = be.headwiseLinear(act, w.kW(), w.kB());
         Tensor v = be.headwiseLinear(xm, w.vW(), w.vB());
-        Tensor gates = TokenLayout.concatColumns(List.of(q, k, v));
-        Tensor igf = be.linear(gates, w.gateW(), w.gateB());
+        // gates of [q | k | v], as a sum over the three parts of the weight (no concatenation)
+        Tensor igf = be.add(be.add(be.linear(q, w.gateQ(), w.gateB()), be.linear(k, w.gateK(), null)), be.linear(v, w.gateV(), null));
         Tensor ig = TokenLayout.columns(igf, 0, nh), fg = TokenLayout.columns(igf, nh, 2 * nh);
         Tensor h = be.mlstm(form, mlstmChunk, q.reshape(batch, n, nh, dh), k.reshape(batch, n, nh, dh),
                 v.reshape(batch, n, nh, dh), ig, fg, state.c, state.n, state.m, MLSTM_EPS).reshape(batch, n, e);
@@ -116,6 +164,17 @@ final class ViLPass {
 
     /** Columns of field f (0 in, 1 x_m, 2 z, 3 conv activation) for scan positions [a, b). */
     private Tensor gather(int a, int b, int f) {
+        int r0 = a / wp, r1 = (b - 1) / wp;
+        if (a == r0 * wp && b == (r1 + 1) * wp) {                  // whole rows: maybe exactly one block
+            Block blk = load(r0).headOf(r1 - r0 + 1);
+            Tensor t = blk == null ? null : switch (f) {
+                case 0 -> blk.in;
+                case 1 -> blk.xm;
+                case 2 -> blk.z;
+                default -> blk.act;
+            };
+            if (t != null) return t;
+        }
         List<Tensor> parts = new ArrayList<>();
         for (int p = a; p < b; ) {
             int r = p / wp, c0 = p % wp, c1 = Math.min(wp, c0 + (b - p));
@@ -129,19 +188,19 @@ final class ViLPass {
     private Tensor field(int r, int f) {
         ScanRow row = load(r);
         return switch (f) {
-            case 0 -> row.in;
-            case 1 -> row.xm;
-            case 2 -> row.z;
+            case 0 -> row.in();
+            case 1 -> row.xm();
+            case 2 -> row.z();
             default -> {
-                if (row.act == null) row.act = convRow(r);
-                yield row.act;
+                if (!row.hasAct()) row.act = convRow(r);
+                yield row.act();
             }
         };
     }
 
     /**
-     * Puts every scan row of [lo, hi] that is not in the window yet into it, with one LN and one
-     * proj_up over all of them: per row, the calls saw Wp tokens each (14 at 224²), and their fixed
+     * Puts every scan row of [lo, hi] that is not in the window yet into it as one block, with one LN
+     * and proj_up over all of them: per row, the calls saw Wp tokens each (14 at 224²), and their fixed
      * cost was most of a ViL forward's linear time on the djl backend.
      */
     private void loadRows(int lo, int hi) {
@@ -161,18 +220,10 @@ final class ViLPass {
             return;
         }
         // scan rows m0 … m0 + k − 1 are grid rows m0 … (forward) or hp − m0 − k … hp − m0 − 1 reversed
-        Tensor block = reverse ? TokenLayout.flipTokens(input.rows(hp - m0 - k, hp - m0)) : input.rows(m0, m0 + k);
-        List<Tensor> ins = new ArrayList<>();
-        for (int i = 0; i < k; i++) ins.add(block.sliceAxis1(i * wp, (i + 1) * wp));
-        Tensor up = upProject(block);
-        Tensor xm = TokenLayout.columns(up, 0, e), z = TokenLayout.columns(up, e, 2 * e);
-        for (int i = 0; i < missing.size(); i++) {
-            ScanRow row = new ScanRow();
-            row.in = ins.get(i);
-            row.xm = xm.sliceAxis1(i * wp, (i + 1) * wp);
-            row.z = z.sliceAxis1(i * wp, (i + 1) * wp);
-            window.put(missing.get(i), row);
-        }
+        Tensor in = reverse ? TokenLayout.flipTokens(input.rows(hp - m0 - k, hp - m0)) : input.rows(m0, m0 + k);
+        Tensor hn = norm(in);
+        Block blk = new Block(k, in, be.linear(hn, w.xmW(), w.xmB()), be.linear(hn, w.zW(), w.zB()));
+        for (int i = 0; i < k; i++) window.put(m0 + i, new ScanRow(blk, i));
     }
 
     /**
@@ -181,7 +232,7 @@ final class ViLPass {
      */
     private void convRows(int r0, int r1) {
         int first = r0;
-        while (first <= r1 && load(first).act != null) first++;
+        while (first <= r1 && load(first).hasAct()) first++;
         if (first > r1) return;
         if (first == r1) {
             load(r1).act = convRow(r1);
@@ -189,16 +240,28 @@ final class ViLPass {
         }
         int lo = Math.max(0, first - 1), hi = Math.min(hp - 1, r1 + 1);
         Tensor y = convSlab(lo, hi);
+        Block whole = lo == first && hi == r1 ? load(lo).headOf(hi - lo + 1) : null;
+        if (whole != null) {                                         // the slab is exactly one block
+            whole.act = be.silu(y);
+            return;
+        }
         Tensor act = be.silu(y.sliceAxis1((first - lo) * wp, (r1 - lo + 1) * wp));
         for (int r = first; r <= r1; r++) load(r).act = act.sliceAxis1((r - first) * wp, (r - first + 1) * wp);
     }
 
     /** 3×3 conv of x_m over scan rows [lo, hi] (zeros outside the grid), (B, (hi − lo + 1)·Wp, E). */
     private Tensor convSlab(int lo, int hi) {
-        List<Tensor> slab = new ArrayList<>();
-        for (int i = lo; i <= hi; i++) slab.add(load(i).xm);
         int rows = hi - lo + 1;
-        Tensor x = (rows == 1 ? slab.get(0) : Tensor.concatAxis1(slab)).reshape(batch, rows, wp, e);
+        Block whole = load(lo).headOf(rows);
+        Tensor x;
+        if (whole != null) {
+            x = whole.xm;
+        } else {
+            List<Tensor> slab = new ArrayList<>();
+            for (int i = lo; i <= hi; i++) slab.add(load(i).xm());
+            x = rows == 1 ? slab.get(0) : Tensor.concatAxis1(slab);
+        }
+        x = x.reshape(batch, rows, wp, e);
         return be.depthwiseConv2d3x3(x, w.conv2d(), w.convB()).reshape(batch, rows * wp, e);
     }
 
@@ -222,18 +285,15 @@ final class ViLPass {
 
     /** Puts scan row r with input {@code in} (scan order) into the window, with its x_m and z. */
     private ScanRow windowRow(int r, Tensor in) {
-        Tensor up = upProject(in);
-        ScanRow row = new ScanRow();
-        row.in = in;
-        row.xm = TokenLayout.columns(up, 0, e);
-        row.z = TokenLayout.columns(up, e, 2 * e);
+        Tensor hn = norm(in);
+        ScanRow row = new ScanRow(in, be.linear(hn, w.xmW(), w.xmB()), be.linear(hn, w.zW(), w.zB()));
         window.put(r, row);
         return row;
     }
 
-    /** proj_up(LN(in)) of block input rows (B, n, D): (B, n, 2E), x_m then z. */
-    private Tensor upProject(Tensor in) {
-        return be.linear(be.layerNorm(in, w.normGamma(), w.normBeta(), BLOCK_EPS), w.upW(), w.upB());
+    /** The block's LayerNorm of input rows (B, n, D); proj_up's halves x_m and z are applied to it. */
+    private Tensor norm(Tensor in) {
+        return be.layerNorm(in, w.normGamma(), w.normBeta(), BLOCK_EPS);
     }
 
     ViLPassState state() { return state; }
@@ -247,7 +307,7 @@ final class ViLPass {
     Map<String, Tensor> snapshot() {
         Map<String, Tensor> out = new LinkedHashMap<>(state.snapshot());
         out.put("pass.position", Tensor.of(new double[] {next, evictedBelow}, 2));
-        for (Map.Entry<Integer, ScanRow> e : window.entrySet()) out.put("window.in." + e.getKey(), e.getValue().in.copy());
+        for (Map.Entry<Integer, ScanRow> e : window.entrySet()) out.put("window.in." + e.getKey(), e.getValue().in().copy());
         return out;
     }
 
