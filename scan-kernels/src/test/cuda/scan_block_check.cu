@@ -24,12 +24,10 @@
 #define SL_BLOCK_VARIANTS SL_BLOCK_INSTANCE(16, 8, 384) SL_BLOCK_INSTANCE_U2(16, 8, 384) SL_BLOCK_INSTANCE(16, 8, 512)
 #include "../../main/cuda/scan_block.cuh"
 #include "../../main/cuda/bench_util.cuh"
-
-#define CK(x) do { cudaError_t err_ = (x); if (err_ != cudaSuccess) { \
-    fprintf(stderr, "CUDA %s at %s:%d: %s\n", #x, __FILE__, __LINE__, cudaGetErrorString(err_)); exit(3); } } while (0)
+#include "scan_check_util.cuh"
 
 using BL = sl::BlockLayout<16, 8>;
-static int sm_count;
+
 
 typedef void (*BlockFn)(SL_BLOCK_ARGS);
 struct BlockVariant { const char* name; BlockFn fn; int maxW; };
@@ -78,85 +76,6 @@ static int pick_w(int b, int e, int g) {
 }
 static const BlockVariant& variant_of(int w) { return w == 16 ? V512 : V384; }
 
-// The chunk-parallel path exactly as CudaOps launches it (chunk chosen for 132 SMs x 1024 threads).
-static int ns_of(int n) { return n <= 8 ? 8 : n <= 16 ? 16 : 64; }
-static void launch_chunked(const float* u, const float* dl, const float* a, const float* bm, const float* cm,
-                           const float* d, const float* z, const float* db, int sp, float* h, float* y,
-                           int b, int l, int e, int n, int heads, int g, float* hloc, float* sdelta)
-{
-    const bool ssd = false;
-    long long threads = (long long)b * e, want = (long long)sm_count * 1024;
-    int chunk = l;
-    if (!(threads * 2 >= want || l <= 128)) {
-        long long nch = std::min((want + threads - 1) / threads, (long long)std::max(1, l / 64));
-        chunk = (int)((l + nch - 1) / nch);
-    }
-    int nch = (l + chunk - 1) / chunk;
-    int eg = e / g, block = std::min(128, (eg + 31) / 32 * 32), gx = g * ((eg + block - 1) / block);
-    int ns = ns_of(n);
-    dim3 grid(gx, nch, b);
-#define PICK(NM) \
-    if (ns == NM) { \
-        if (nch > 1) { \
-            (ssd ? ssd_state_n##NM : ss_state_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, nullptr, l, e, n, heads, g, nch, chunk); \
-            long long total = (long long)b * n * e; \
-            ss_combine<<<(unsigned)((total + 255) / 256), 256>>>(a, ssd ? 1 : 0, h, hloc, sdelta, b, e, n, heads, nch); \
-        } \
-        (ssd ? ssd_out_n##NM : ss_out_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, y, l, e, n, heads, g, nch, chunk); \
-    }
-    PICK(8) PICK(16) PICK(64)
-#undef PICK
-}
-
-// ---------------------------------------------------------------- float64 host reference (ops §8.1)
-static void host_scan(const std::vector<float>& u, const std::vector<float>& dl, const std::vector<float>& a,
-                      const std::vector<float>& bm, const std::vector<float>& cm, const std::vector<float>* d,
-                      const std::vector<float>* z, const std::vector<float>& db, bool sp, std::vector<double>& h,
-                      std::vector<double>& y, int b, int l, int e, int n, int g)
-{
-    int eg = e / g;
-    y.assign((size_t)b * l * e, 0.0);
-    for (int bi = 0; bi < b; ++bi)
-        for (int t = 0; t < l; ++t)
-            for (int ei = 0; ei < e; ++ei) {
-                int gi = ei / eg;
-                size_t tok = (size_t)bi * l + t;
-                double delta = (double)dl[tok * e + ei] + db[ei];
-                if (sp) delta = delta > 20 ? delta : std::log1p(std::exp(delta));
-                double acc = 0;
-                for (int ni = 0; ni < n; ++ni) {
-                    double aa = a[(size_t)ei * n + ni];
-                    double& hv = h[((size_t)bi * e + ei) * n + ni];
-                    hv = std::exp(delta * aa) * hv + delta * u[tok * e + ei] * bm[(tok * g + gi) * n + ni];
-                    acc += hv * cm[(tok * g + gi) * n + ni];
-                }
-                if (d) acc += (*d)[ei] * u[tok * e + ei];
-                if (z) { double zz = (*z)[tok * e + ei]; acc *= zz / (1 + std::exp(-zz)); }
-                y[tok * e + ei] = acc;
-            }
-}
-
-static unsigned long long rng = 88172645463325252ull;
-static float urand(float lo, float hi) {
-    rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
-    return lo + (hi - lo) * (float)((rng >> 40) * (1.0 / 16777216.0));
-}
-static std::vector<float> rnd(size_t n, float lo, float hi) { std::vector<float> v(n); for (auto& x : v) x = urand(lo, hi); return v; }
-static float* dev(const std::vector<float>& v) {
-    float* p; CK(cudaMalloc(&p, std::max<size_t>(4, v.size() * 4)));
-    if (!v.empty()) CK(cudaMemcpy(p, v.data(), v.size() * 4, cudaMemcpyHostToDevice));
-    return p;
-}
-static double relerr(const std::vector<float>& got, const std::vector<double>& want) {
-    double md = 0, mw = 1e-30;
-    for (size_t i = 0; i < want.size(); ++i) {
-        double diff = std::fabs(got[i] - want[i]);
-        if (!(diff == diff)) return NAN;
-        md = std::max(md, diff); mw = std::max(mw, std::fabs(want[i]));
-    }
-    return md / mw;
-}
-
 struct PathStats { const char* name; int ok = 0, fail = 0; double worstY = 0, worstH = 0; };
 static PathStats stats[16];
 static int nstats = 0;
@@ -180,7 +99,7 @@ static void check_case(int b, int l, int e, int n, int g, bool withZD, bool sp, 
     auto h0 = rnd((size_t)b * e * n, -1, 1);
     if (l > 3) dl[3] = 25.f;   // past the softplus threshold (and a large δ without softplus)
     std::vector<double> hw(h0.begin(), h0.end()), yw;
-    host_scan(u, dl, a, bm, cm, withZD ? &d : nullptr, withZD ? &z : nullptr, db, sp, hw, yw, b, l, e, n, g);
+    host_scan(false, u, dl, a, bm, cm, withZD ? &d : nullptr, withZD ? &z : nullptr, db, sp, hw, yw, b, l, e, n, e, g);
     float *du = dev(u), *ddl = dev(dl), *da = dev(a), *dbm = dev(bm), *dcm = dev(cm), *dd = dev(d), *dz = dev(z), *ddb = dev(db);
     float *dh, *dy, *hloc, *sdel;
     CK(cudaMalloc(&dh, h0.size() * 4)); CK(cudaMalloc(&dy, std::max<size_t>(4, yw.size() * 4)));
@@ -206,28 +125,13 @@ static void check_case(int b, int l, int e, int n, int g, bool withZD, bool sp, 
     const float* zp = withZD ? dz : nullptr;
     const float* dp = withZD ? dd : nullptr;
     if (l > 0)   // the chunked launch rule divides by the chunk length
-        run("chunked", [&] { launch_chunked(du, ddl, da, dbm, dcm, dp, zp, ddb, sp, dh, dy, b, l, e, n, e, g, hloc, sdel); });
+        run("chunked", [&] { launch_chunked(false, du, ddl, da, dbm, dcm, dp, zp, ddb, sp, dh, dy, b, l, e, n, e, g, hloc, sdel); });
     static const struct { const BlockVariant* v; int w; const char* name; } paths[] = {
         {&V384, 3, "t384_w3"}, {&V384, 4, "t384_w4"}, {&V384, 6, "t384_w6"}, {&V384, 12, "t384_w12"},
         {&VU2, 12, "u2_w12"}, {&V512, 16, "t512_w16"}};
     for (auto& p : paths)
         run(p.name, [&] { launch_block(*p.v, p.w, du, ddl, da, dbm, dcm, dp, zp, ddb, sp, dh, dy, b, l, e, n, g); });
     for (float* p : {du, ddl, da, dbm, dcm, dd, dz, ddb, dh, dy, hloc, sdel}) cudaFree(p);
-}
-
-// ---------------------------------------------------------------- timing
-template <class F>
-static float time_ms(F launch, int reps = 10) {
-    cudaEvent_t s, t; cudaEventCreate(&s); cudaEventCreate(&t);
-    launch(); launch(); CK(cudaDeviceSynchronize());
-    std::vector<float> ms;
-    for (int i = 0; i < reps; ++i) {
-        cudaEventRecord(s); launch(); cudaEventRecord(t); cudaEventSynchronize(t);
-        float x; cudaEventElapsedTime(&x, s, t); ms.push_back(x);
-    }
-    CK(cudaGetLastError());
-    std::sort(ms.begin(), ms.end());
-    return ms[ms.size() / 2];
 }
 
 static double copy_gbs;
@@ -251,7 +155,7 @@ static void bench(int b, int l, int e, int n, std::vector<int> ws)
                 "\"pct_of_copy_bw\":%.1f}\n", shape, path, ms, b * (double)l / (ms * 1e-3), gbs, 100 * gbs / copy_gbs);
         fflush(stdout); fflush(jsonf);
     };
-    chunkedMs = time_ms([&] { launch_chunked(bu, bdl, ba, bbm, bcm, bd, bz, bdb, 1, bh, by, b, l, e, n, e, g, bhloc, bsdel); });
+    chunkedMs = time_ms([&] { launch_chunked(false, bu, bdl, ba, bbm, bcm, bd, bz, bdb, 1, bh, by, b, l, e, n, e, g, bhloc, bsdel); });
     float saved = chunkedMs; chunkedMs = 0;
     report("chunked", saved);
     chunkedMs = saved;
@@ -275,7 +179,7 @@ static void compare_paths(int b, int l, int e, int n)
         CK(cudaMemcpy(bh, h0.data(), hs * 4, cudaMemcpyHostToDevice));
         CK(cudaMemset(by, 0xff, act * 4));
         if (blk) launch_block(variant_of(pick_w(b, e, 1)), pick_w(b, e, 1), bu, bdl, ba, bbm, bcm, bd, bz, bdb, 1, bh, by, b, l, e, n, 1);
-        else launch_chunked(bu, bdl, ba, bbm, bcm, bd, bz, bdb, 1, bh, by, b, l, e, n, e, 1, bhloc, bsdel);
+        else launch_chunked(false, bu, bdl, ba, bbm, bcm, bd, bz, bdb, 1, bh, by, b, l, e, n, e, 1, bhloc, bsdel);
         CK(cudaDeviceSynchronize());
         CK(cudaMemcpy(y.data(), by, act * 4, cudaMemcpyDeviceToHost));
         CK(cudaMemcpy(h.data(), bh, hs * 4, cudaMemcpyDeviceToHost));
@@ -324,7 +228,7 @@ int main(int argc, char** argv)
         fill_uniform<<<4096, 256>>>(bm, (long long)bcn, 4, -1, 1); fill_uniform<<<4096, 256>>>(cm, (long long)bcn, 5, -1, 1);
         fill_uniform<<<4096, 256>>>(a, 1536 * 16, 6, -2, -0.1f); fill_uniform<<<4096, 256>>>(h, 1536 * 16, 9, -0.1f, 0.1f);
         fill_uniform<<<4096, 256>>>(d, 1536, 7, 0, 1); fill_uniform<<<4096, 256>>>(db, 1536, 8, -0.5f, 0.5f);
-        launch_chunked(u, dl, a, bm, cm, d, z, db, 1, h, y, 1, 1 << 16, 1536, 16, 1536, 1, hl, sd);
+        launch_chunked(false, u, dl, a, bm, cm, d, z, db, 1, h, y, 1, 1 << 16, 1536, 16, 1536, 1, hl, sd);
         launch_block(V384, 12, u, dl, a, bm, cm, d, z, db, 1, h, y, 1, 1 << 16, 1536, 16, 1);
         CK(cudaDeviceSynchronize());
         return 0;
