@@ -167,6 +167,13 @@ public interface Backend extends AutoCloseable {
      */
     default Tensor concatAxis1(java.util.List<Tensor> parts) { return Tensor.concatAxis1(parts); }
 
+    /**
+     * Positions [from, to) of axis 1 (the token axis of (B, L, ...)), as {@link Tensor#sliceAxis1}: the
+     * default slices on the host; a backend that keeps its outputs on a device overrides it so that a
+     * slice of a device output stays there.
+     */
+    default Tensor sliceAxis1(Tensor x, int from, int to) { return x.sliceAxis1(from, to); }
+
     @Override
     default void close() {}
 }

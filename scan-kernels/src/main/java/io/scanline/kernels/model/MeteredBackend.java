@@ -98,4 +98,6 @@ public final class MeteredBackend implements Backend {
         Tensor out = inner.concatAxis1(parts);
         return note(out, parts.toArray(new Tensor[0]));
     }
+
+    @Override public Tensor sliceAxis1(Tensor x, int from, int to) { return note(inner.sliceAxis1(x, from, to), x); }
 }

@@ -233,6 +233,33 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /**
+     * A slice of a resident output is copied on the device (B strided row ranges) and stays resident;
+     * a host tensor is sliced on the host (an upload would cost more than the copy).
+     */
+    @Override
+    public synchronized Tensor sliceAxis1(Tensor x, int from, int to) {
+        DeviceBuffer src = resident == null || x.dtype() != DType.F32 ? null : resident.bufferOf(x);
+        if (src == null) return x.sliceAxis1(from, to);
+        int[] shape = x.shape();
+        if (shape.length < 2 || from < 0 || to < from || to > shape[1]) {
+            throw new IndexOutOfBoundsException("slice [" + from + ", " + to + ") of axis 1 of " + x);
+        }
+        long inner = 1;
+        for (int i = 2; i < shape.length; i++) inner *= shape[i];
+        int b = shape[0], len = shape[1];
+        shape[1] = to - from;
+        long rows = (long) shape[1] * inner;
+        begin(b * rows);
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer y = s.floats(b * rows);
+            if (rows > 0) {
+                for (int bi = 0; bi < b; bi++) y.copyFrom(src, 4L * (bi * len + from) * inner, 4L * bi * rows, 4L * rows);
+            }
+            return out(s, y, shape);
+        }
+    }
+
     // ------------------------------------------------------------------ dense ops
 
     @Override

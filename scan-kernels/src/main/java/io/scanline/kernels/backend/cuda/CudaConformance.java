@@ -126,6 +126,20 @@ public final class CudaConformance {
         cmp("concat (B2, mixed resident/host, empty part)", joined, Tensor.concatAxis1(List.of(a, empty, host, c)));
         Tensor p4 = cuda.silu(r.normal(0, 1, 1, 4, 2, 3)), q4 = r.normal(0, 1, 1, 2, 2, 3);
         cmp("concat rank 4", cuda.concatAxis1(List.of(p4, q4, p4)), Tensor.concatAxis1(List.of(p4, q4, p4)));
+        // slices of a resident output stay on the device: batch 2 (strided rows), rank 4, empty, whole,
+        // one at the end, a slice of a slice, and a host tensor (sliced on the host). Each case slices a
+        // fresh output, since reading one on the host (the expected value) ends its residency.
+        Tensor x3 = r.normal(0, 1, 2, 9, 5), x4 = r.normal(0, 1, 2, 4, 3, 6), host3 = r.normal(0, 1, 2, 9, 5);
+        for (int[] ft : new int[][] {{0, 9}, {2, 7}, {8, 9}, {4, 4}, {0, 1}}) {
+            Tensor res = cuda.silu(x3), got = cuda.sliceAxis1(res, ft[0], ft[1]);
+            fact("slice [" + ft[0] + ", " + ft[1] + ") stays on the device", got.deferred() != null && res.deferred() != null, "copied to the host");
+            cmp("slice [" + ft[0] + ", " + ft[1] + ") of a resident (2, 9, 5)", got, res.sliceAxis1(ft[0], ft[1]));
+            cmp("slice [" + ft[0] + ", " + ft[1] + ") of a host (2, 9, 5)", cuda.sliceAxis1(host3, ft[0], ft[1]), host3.sliceAxis1(ft[0], ft[1]));
+        }
+        Tensor res4 = cuda.silu(x4), got4 = cuda.sliceAxis1(res4, 1, 3);
+        cmp("slice of a resident rank 4", got4, res4.sliceAxis1(1, 3));
+        Tensor res3 = cuda.silu(x3), twice = cuda.sliceAxis1(cuda.sliceAxis1(res3, 1, 8), 2, 5);
+        cmp("slice of a slice", twice, res3.sliceAxis1(3, 6));
         boolean rejected;
         try {
             cuda.concatAxis1(List.of(cuda.silu(r.normal(0, 1, 1, 2, 6)), r.normal(0, 1, 1, 2, 5)));

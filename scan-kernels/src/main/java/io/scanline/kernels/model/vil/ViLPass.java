@@ -58,7 +58,7 @@ final class ViLPass {
     /**
      * Scan rows [r0, r0 + k) loaded by one call, fields (B, k·Wp, ·) in scan order; act is set when one
      * grid conv produced exactly these rows. A chunk that covers exactly a block reads its fields
-     * whole: on a device backend a row slice is a host operation (download, slice, upload).
+     * whole; other chunks slice and join rows through the backend (on a device backend they stay there).
      */
     private static final class Block {
         final int k;
@@ -105,7 +105,7 @@ final class ViLPass {
         /** This block row as the head of a block of exactly k rows, else null. */
         Block headOf(int k) { return blk != null && i == 0 && blk.k == k ? blk : null; }
 
-        private Tensor part(Tensor t) { return t.sliceAxis1(i * wp, (i + 1) * wp); }
+        private Tensor part(Tensor t) { return be.sliceAxis1(t, i * wp, (i + 1) * wp); }
     }
 
     ViLPass(Backend be, ViLBlockWeights w, boolean reverse, int hp, int wp, int batch, MlstmForm form, int mlstmChunk,
@@ -179,10 +179,10 @@ final class ViLPass {
         for (int p = a; p < b; ) {
             int r = p / wp, c0 = p % wp, c1 = Math.min(wp, c0 + (b - p));
             Tensor t = field(r, f);
-            parts.add(c0 == 0 && c1 == wp ? t : t.sliceAxis1(c0, c1));
+            parts.add(c0 == 0 && c1 == wp ? t : be.sliceAxis1(t, c0, c1));
             p += c1 - c0;
         }
-        return parts.size() == 1 ? parts.get(0) : Tensor.concatAxis1(parts);
+        return parts.size() == 1 ? parts.get(0) : be.concatAxis1(parts);
     }
 
     private Tensor field(int r, int f) {
@@ -245,8 +245,8 @@ final class ViLPass {
             whole.act = be.silu(y);
             return;
         }
-        Tensor act = be.silu(y.sliceAxis1((first - lo) * wp, (r1 - lo + 1) * wp));
-        for (int r = first; r <= r1; r++) load(r).act = act.sliceAxis1((r - first) * wp, (r - first + 1) * wp);
+        Tensor act = be.silu(be.sliceAxis1(y, (first - lo) * wp, (r1 - lo + 1) * wp));
+        for (int r = first; r <= r1; r++) load(r).act = be.sliceAxis1(act, (r - first) * wp, (r - first + 1) * wp);
     }
 
     /** 3×3 conv of x_m over scan rows [lo, hi] (zeros outside the grid), (B, (hi − lo + 1)·Wp, E). */
@@ -259,7 +259,7 @@ final class ViLPass {
         } else {
             List<Tensor> slab = new ArrayList<>();
             for (int i = lo; i <= hi; i++) slab.add(load(i).xm());
-            x = rows == 1 ? slab.get(0) : Tensor.concatAxis1(slab);
+            x = rows == 1 ? slab.get(0) : be.concatAxis1(slab);
         }
         x = x.reshape(batch, rows, wp, e);
         return be.depthwiseConv2d3x3(x, w.conv2d(), w.convB()).reshape(batch, rows * wp, e);
@@ -268,7 +268,7 @@ final class ViLPass {
     /** silu(3×3 conv) of scan row r from x_m of rows r−1 … r+1 (zeros outside the grid). */
     private Tensor convRow(int r) {
         int lo = Math.max(0, r - 1), hi = Math.min(hp - 1, r + 1);
-        return be.silu(convSlab(lo, hi).sliceAxis1((r - lo) * wp, (r - lo + 1) * wp));
+        return be.silu(be.sliceAxis1(convSlab(lo, hi), (r - lo) * wp, (r - lo + 1) * wp));
     }
 
     private ScanRow load(int r) {
