@@ -134,8 +134,6 @@ static void check_case(int b, int l, int e, int n, int g, bool withZD, bool sp, 
     for (float* p : {du, ddl, da, dbm, dcm, dd, dz, ddb, dh, dy, hloc, sdel}) cudaFree(p);
 }
 
-static double copy_gbs;
-static float *bu, *bdl, *bz, *by, *bbm, *bcm, *ba, *bd, *bdb, *bh, *bhloc, *bsdel;
 
 static void bench(int b, int l, int e, int n, std::vector<int> ws)
 {
@@ -263,25 +261,8 @@ int main(int argc, char** argv)
     fclose(checkf);
     if (totalFail) { printf("correctness FAILED\n"); return 1; }
 
-    size_t big = (size_t)1536 << 20;   // floats per large buffer (6.4 GB: B1 L1M E1536)
-    CK(cudaMalloc(&bu, big * 4)); CK(cudaMalloc(&bdl, big * 4)); CK(cudaMalloc(&bz, big * 4)); CK(cudaMalloc(&by, big * 4));
-    size_t bcn = (size_t)16 << 20;
-    CK(cudaMalloc(&bbm, bcn * 4)); CK(cudaMalloc(&bcm, bcn * 4));
-    CK(cudaMalloc(&ba, 1536 * 16 * 4)); CK(cudaMalloc(&bd, 1536 * 4)); CK(cudaMalloc(&bdb, 1536 * 4));
-    CK(cudaMalloc(&bh, (size_t)64 * 1536 * 16 * 4)); CK(cudaMalloc(&bhloc, (size_t)4 << 28)); CK(cudaMalloc(&bsdel, (size_t)4 << 24));
-    auto fill = [](float* p, size_t n, unsigned long long seed, float lo, float hi) {
-        fill_uniform<<<4096, 256>>>(p, (long long)n, seed, lo, hi);
-    };
-    fill(bu, big, 1, -1, 1); fill(bdl, big, 2, -4, -1); fill(bz, big, 3, -2, 2); fill(bbm, bcn, 4, -1, 1); fill(bcm, bcn, 5, -1, 1);
-    fill(ba, 1536 * 16, 6, -2, -0.1f); fill(bd, 1536, 7, 0, 1); fill(bdb, 1536, 8, -0.5f, 0.5f); fill(bh, (size_t)64 * 1536 * 16, 9, -0.1f, 0.1f);
-    CK(cudaDeviceSynchronize());
-    {
-        size_t n4 = big / 4;
-        float ms = time_ms([&] { copy_f4<<<(unsigned)((n4 + 255) / 256), 256>>>((const float4*)bu, (float4*)by, (long long)n4); });
-        copy_gbs = 2.0 * big * 4 / (ms * 1e-3) / 1e9;
-        printf("copy bandwidth: %.0f GB/s\n", copy_gbs);
-        fprintf(jsonf, "{\"op\":\"copy\",\"gb_s\":%.1f}\n", copy_gbs);
-    }
+    alloc_bench_buffers(16);
+    measure_copy_bandwidth(jsonf);
     compare_paths(1, 1 << 16, 384, 16);
     printf("timing (median of 10 after 2 warm-up launches; * = W the launch rule picks):\n");
     const std::vector<int> wsAll = {4, 8, 12, 16};

@@ -109,3 +109,38 @@ static float time_ms(F launch, int reps = 10) {
     return ms[ms.size() / 2];
 }
 
+
+// ---------------------------------------------------------------- benchmark buffers
+// Device inputs sized for the largest timed shape (B1 L1M E1536, or B64 at L4096), filled on the
+// device; nmax = the widest state size timed (B/C rows, A, h).
+static double copy_gbs;
+static float *bu, *bdl, *bz, *by, *bbm, *bcm, *ba, *bd, *bdb, *bh, *bhloc, *bsdel;
+static size_t bench_big;
+
+static void alloc_bench_buffers(int nmax)
+{
+    size_t big = bench_big = (size_t)1536 << 20;   // floats per large buffer (6.4 GB: B1 L1M E1536)
+    CK(cudaMalloc(&bu, big * 4)); CK(cudaMalloc(&bdl, big * 4)); CK(cudaMalloc(&bz, big * 4)); CK(cudaMalloc(&by, big * 4));
+    size_t bcn = (size_t)nmax << 20;
+    CK(cudaMalloc(&bbm, bcn * 4)); CK(cudaMalloc(&bcm, bcn * 4));
+    CK(cudaMalloc(&ba, (size_t)1536 * nmax * 4)); CK(cudaMalloc(&bd, 1536 * 4)); CK(cudaMalloc(&bdb, 1536 * 4));
+    CK(cudaMalloc(&bh, (size_t)64 * 1536 * nmax * 4)); CK(cudaMalloc(&bhloc, (size_t)4 << 28)); CK(cudaMalloc(&bsdel, (size_t)4 << 24));
+    auto fill = [](float* p, size_t n, unsigned long long seed, float lo, float hi) {
+        fill_uniform<<<4096, 256>>>(p, (long long)n, seed, lo, hi);
+    };
+    fill(bu, big, 1, -1, 1); fill(bdl, big, 2, -4, -1); fill(bz, big, 3, -2, 2); fill(bbm, bcn, 4, -1, 1); fill(bcm, bcn, 5, -1, 1);
+    fill(ba, (size_t)1536 * nmax, 6, -2, -0.1f); fill(bd, 1536, 7, 0, 1); fill(bdb, 1536, 8, -0.5f, 0.5f);
+    fill(bh, (size_t)64 * 1536 * nmax, 9, -0.1f, 0.1f);
+    CK(cudaDeviceSynchronize());
+}
+
+// The device's copy bandwidth (float4 copy kernel, bytes read + written) into copy_gbs, printed and
+// written to json.
+static void measure_copy_bandwidth(FILE* json)
+{
+    size_t n4 = bench_big / 4;
+    float ms = time_ms([&] { copy_f4<<<(unsigned)((n4 + 255) / 256), 256>>>((const float4*)bu, (float4*)by, (long long)n4); });
+    copy_gbs = 2.0 * bench_big * 4 / (ms * 1e-3) / 1e9;
+    printf("copy bandwidth: %.0f GB/s\n", copy_gbs);
+    fprintf(json, "{\"op\":\"copy\",\"gb_s\":%.1f}\n", copy_gbs);
+}
