@@ -56,9 +56,11 @@ final class ViLPass {
     private int next = 0;              // next scan position expected
 
     /**
-     * Scan rows [r0, r0 + k) loaded by one call, fields (B, k·Wp, ·) in scan order; act is set when one
-     * grid conv produced exactly these rows. A chunk that covers exactly a block reads its fields
-     * whole; other chunks slice and join rows through the backend (on a device backend they stay there).
+     * Scan rows [r0, r0 + k) computed by one call, fields (B, k·Wp, ·) in scan order: in, x_m, z of rows
+     * loaded together, or act of rows one grid conv produced together (a block may hold both). Chunks
+     * read a run of rows of one block as one slice of it, or the block itself when they cover it
+     * exactly: per-row pieces would be a slice and a join per row and field (on a device backend they
+     * stay there, but each is a call).
      */
     private static final class Block {
         final int k;
@@ -71,14 +73,25 @@ final class ViLPass {
             this.xm = xm;
             this.z = z;
         }
+
+        Tensor field(int f) {
+            return switch (f) {
+                case 0 -> in;
+                case 1 -> xm;
+                case 2 -> z;
+                default -> act;
+            };
+        }
     }
 
-    /** One scan row of the window: its own fields, or row i of a block, sliced when first needed. */
+    /** One scan row of the window: its own fields, or row i of a block (and row ai of the block ab holding its act). */
     private final class ScanRow {
         final Block blk;     // null: loaded alone
         final int i;
-        private Tensor in, xm, z;   // (B, Wp, D), (B, Wp, E), (B, Wp, E), scan order
-        private Tensor act;          // silu(grid conv) of this row, computed when first needed
+        Block ab;            // block whose act holds this row's (null: own act, or none yet)
+        int ai;
+        private Tensor in, xm, z;   // (B, Wp, D), (B, Wp, E), (B, Wp, E), scan order, sliced when first needed
+        private Tensor act;          // silu(grid conv) of this row
 
         ScanRow(Block blk, int i) {
             this.blk = blk;
@@ -92,20 +105,22 @@ final class ViLPass {
             this.z = z;
         }
 
-        Tensor in() { return in != null ? in : (in = part(blk.in)); }
+        Tensor in() { return in != null ? in : (in = part(blk.in, i)); }
 
-        Tensor xm() { return xm != null ? xm : (xm = part(blk.xm)); }
+        Tensor xm() { return xm != null ? xm : (xm = part(blk.xm, i)); }
 
-        Tensor z() { return z != null ? z : (z = part(blk.z)); }
+        Tensor z() { return z != null ? z : (z = part(blk.z, i)); }
 
-        boolean hasAct() { return act != null || (blk != null && blk.act != null); }
+        boolean hasAct() { return act != null || ab != null; }
 
-        Tensor act() { return act != null || blk == null || blk.act == null ? act : (act = part(blk.act)); }
+        Tensor act() { return act != null || ab == null ? act : (act = part(ab.act, ai)); }
 
-        /** This block row as the head of a block of exactly k rows, else null. */
-        Block headOf(int k) { return blk != null && i == 0 && blk.k == k ? blk : null; }
+        /** The block holding field f of this row and the row's index in it, or null. */
+        Block source(int f) { return f == 3 ? ab : blk; }
 
-        private Tensor part(Tensor t) { return be.sliceAxis1(t, i * wp, (i + 1) * wp); }
+        int index(int f) { return f == 3 ? ai : i; }
+
+        private Tensor part(Tensor t, int j) { return be.sliceAxis1(t, j * wp, (j + 1) * wp); }
     }
 
     ViLPass(Backend be, ViLBlockWeights w, boolean reverse, int hp, int wp, int batch, MlstmForm form, int mlstmChunk,
@@ -162,27 +177,37 @@ final class ViLPass {
         if (sink != null) sink.accept(t0, rows);
     }
 
-    /** Columns of field f (0 in, 1 x_m, 2 z, 3 conv activation) for scan positions [a, b). */
+    /**
+     * Columns of field f (0 in, 1 x_m, 2 z, 3 conv activation) for scan positions [a, b): each run of
+     * rows held by one block is one slice of it (the block itself when the run is all of it).
+     */
     private Tensor gather(int a, int b, int f) {
-        int r0 = a / wp, r1 = (b - 1) / wp;
-        if (a == r0 * wp && b == (r1 + 1) * wp) {                  // whole rows: maybe exactly one block
-            Block blk = load(r0).headOf(r1 - r0 + 1);
-            Tensor t = blk == null ? null : switch (f) {
-                case 0 -> blk.in;
-                case 1 -> blk.xm;
-                case 2 -> blk.z;
-                default -> blk.act;
-            };
-            if (t != null) return t;
-        }
         List<Tensor> parts = new ArrayList<>();
         for (int p = a; p < b; ) {
-            int r = p / wp, c0 = p % wp, c1 = Math.min(wp, c0 + (b - p));
+            int r = p / wp, c0 = p % wp;
+            ScanRow row = load(r);
+            if (f == 3 && !row.hasAct()) row.act = convRow(r);
+            Block src = row.source(f);
+            if (src != null && src.field(f) != null) {
+                int j0 = row.index(f), rows = 1;                       // rows of src from j0 this run covers
+                while (j0 + rows < src.k && (r + rows) * wp < b && sameSource(r + rows, f, src, j0 + rows)) rows++;
+                int from = j0 * wp + c0, to = Math.min((j0 + rows) * wp, j0 * wp + c0 + (b - p));
+                Tensor t = src.field(f);
+                parts.add(from == 0 && to == src.k * wp ? t : be.sliceAxis1(t, from, to));
+                p += to - from;
+                continue;
+            }
+            int c1 = Math.min(wp, c0 + (b - p));
             Tensor t = field(r, f);
             parts.add(c0 == 0 && c1 == wp ? t : be.sliceAxis1(t, c0, c1));
             p += c1 - c0;
         }
         return parts.size() == 1 ? parts.get(0) : be.concatAxis1(parts);
+    }
+
+    private boolean sameSource(int r, int f, Block src, int j) {
+        ScanRow row = window.get(r);
+        return row != null && row.source(f) == src && row.index(f) == j;
     }
 
     private Tensor field(int r, int f) {
@@ -234,34 +259,23 @@ final class ViLPass {
         int first = r0;
         while (first <= r1 && load(first).hasAct()) first++;
         if (first > r1) return;
-        if (first == r1) {
-            load(r1).act = convRow(r1);
-            return;
-        }
         int lo = Math.max(0, first - 1), hi = Math.min(hp - 1, r1 + 1);
         Tensor y = convSlab(lo, hi);
-        Block whole = lo == first && hi == r1 ? load(lo).headOf(hi - lo + 1) : null;
-        if (whole != null) {                                         // the slab is exactly one block
-            whole.act = be.silu(y);
-            return;
+        ScanRow head = load(first);
+        Block own = lo == first && hi == r1 && head.blk != null && head.i == 0 && head.blk.k == hi - lo + 1 ? head.blk : null;
+        Block ab = own != null ? own : new Block(r1 - first + 1, null, null, null);
+        ab.act = be.silu(own != null ? y : be.sliceAxis1(y, (first - lo) * wp, (r1 - lo + 1) * wp));
+        for (int r = first; r <= r1; r++) {
+            ScanRow row = load(r);
+            row.ab = ab;
+            row.ai = r - first;
         }
-        Tensor act = be.silu(be.sliceAxis1(y, (first - lo) * wp, (r1 - lo + 1) * wp));
-        for (int r = first; r <= r1; r++) load(r).act = be.sliceAxis1(act, (r - first) * wp, (r - first + 1) * wp);
     }
 
     /** 3×3 conv of x_m over scan rows [lo, hi] (zeros outside the grid), (B, (hi − lo + 1)·Wp, E). */
     private Tensor convSlab(int lo, int hi) {
         int rows = hi - lo + 1;
-        Block whole = load(lo).headOf(rows);
-        Tensor x;
-        if (whole != null) {
-            x = whole.xm;
-        } else {
-            List<Tensor> slab = new ArrayList<>();
-            for (int i = lo; i <= hi; i++) slab.add(load(i).xm());
-            x = rows == 1 ? slab.get(0) : be.concatAxis1(slab);
-        }
-        x = x.reshape(batch, rows, wp, e);
+        Tensor x = gather(lo * wp, (hi + 1) * wp, 1).reshape(batch, rows, wp, e);
         return be.depthwiseConv2d3x3(x, w.conv2d(), w.convB()).reshape(batch, rows * wp, e);
     }
 
