@@ -216,10 +216,7 @@ final class ViLPass {
             case 0 -> row.in();
             case 1 -> row.xm();
             case 2 -> row.z();
-            default -> {
-                if (!row.hasAct()) row.act = convRow(r);
-                yield row.act();
-            }
+            default -> row.act();   // gather computed it if it was missing
         };
     }
 
