@@ -30,21 +30,10 @@
 // δ = 0 (a = 1, b = 0): the state passes through, so the final state is the last carry.
 #pragma once
 #include <type_traits>
+#include "common.cuh"
+#include "cp_async.cuh"
 
 namespace sl {
-
-template <int BYTES>
-__device__ __forceinline__ void blk_cp(float* dst, const float* src, bool valid)
-{
-    const unsigned s = (unsigned)__cvta_generic_to_shared(dst);
-    if constexpr (BYTES == 16)
-        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" :: "r"(s), "l"(src), "r"(valid ? 16 : 0));
-    else
-        asm volatile("cp.async.ca.shared.global [%0], [%1], %2, %3;\n" :: "r"(s), "l"(src), "n"(BYTES), "r"(valid ? BYTES : 0));
-}
-
-__device__ __forceinline__ void blk_commit() { asm volatile("cp.async.commit_group;\n" ::); }
-__device__ __forceinline__ void blk_wait_all() { asm volatile("cp.async.wait_group 0;\n" ::); }
 
 // A shared-memory load the compiler may not merge with an earlier one (it would keep δ and δu live in
 // registers across the state groups instead of re-reading them).
@@ -54,23 +43,6 @@ __device__ __forceinline__ float4 blk_lds4(const float* p)
     const unsigned s = (unsigned)__cvta_generic_to_shared(p);
     asm volatile("ld.shared.v4.f32 {%0, %1, %2, %3}, [%4];\n" : "=f"(v.x), "=f"(v.y), "=f"(v.z), "=f"(v.w) : "r"(s));
     return v;
-}
-
-// softplus with PyTorch's threshold 20, branch-free: max(x, 0) + log1p(e), e = exp(-|x|) in (0, 1],
-// log1p(e) = 2·atanh(s), s = e / (2 + e) <= 1/3, by its odd series to s^11 (truncation < 2e-7
-// relative). log1pf costs ~25 instructions and a branch; this ~15 with two MUFU ops.
-__device__ __forceinline__ float blk_softplus(float x)
-{
-    const float e = exp2f(-fabsf(x) * SL_LOG2E);
-    const float s = __fdividef(e, 2.f + e);
-    const float s2 = s * s;
-    float p = fmaf(s2, 2.f / 11.f, 2.f / 9.f);
-    p = fmaf(s2, p, 2.f / 7.f);
-    p = fmaf(s2, p, 2.f / 5.f);
-    p = fmaf(s2, p, 2.f / 3.f);
-    p = fmaf(s2, p, 2.f);
-    const float r = fmaxf(x, 0.f) + s * p;
-    return x > 20.f ? x : r;
 }
 
 template <int NMAX, int K>

@@ -7,6 +7,9 @@
 #define SL_BLOCK_VARIANTS SL_BLOCK_INSTANCE(16, 8, 512)
 #include "scan_block.cuh"
 #include "ssd.cuh"
+// the backend launches one segment-SSD build (see CudaOps.SEG_OUT)
+#define SL_SEG_VARIANTS SL_SEG_INSTANCE(16, 32, 4, 16, 4)
+#include "ssd_seg.cuh"
 #include "mlstm.cuh"
 #include "conv.cuh"
 #include "gemm.cuh"

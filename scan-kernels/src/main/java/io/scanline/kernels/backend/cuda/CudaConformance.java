@@ -243,7 +243,10 @@ public final class CudaConformance {
     private void ssd() {
         // b, l, heads, p, g, n, forced chunk
         int[][] shapes = {{1, 1, 2, 16, 1, 16, 0}, {2, 37, 4, 8, 2, 64, 0}, {1, 257, 3, 5, 1, 16, 0},
-                {2, 100, 8, 16, 1, 64, 16}, {1, 0, 2, 4, 1, 16, 0}, {1, 65, 2, 32, 1, 8, 33}};
+                {2, 100, 8, 16, 1, 64, 16}, {1, 0, 2, 4, 1, 16, 0}, {1, 65, 2, 32, 1, 8, 33},
+                // the segment SSD (N <= 16): automatic chunks (4 blocks, 1000 tokens: 3 chunks), a forced
+                // chunk off the 64-token tile with P off the 32-wide block, G = 2 with 64 head dims
+                {1, 1000, 2, 64, 2, 16, 0}, {2, 300, 3, 33, 1, 5, 100}, {1, 130, 2, 64, 1, 16, 64}};
         for (int[] s : shapes) {
             int b = s[0], l = s[1], hh = s[2], p = s[3], g = s[4], n = s[5], chunk = s[6];
             Tensor x = r.normal(0, 1, b, l, hh, p), dt = r.normal(-1, 1, b, l, hh), a = r.uniform(-2, -0.2, hh);

@@ -57,6 +57,18 @@ public final class CudaOps implements AutoCloseable {
      */
     static final int BLOCK_MIN_CHANNELS = 6144, BLOCK_MIN_TOKENS = 1024;
 
+    /**
+     * The segment SSD of the fatbin ({@code ssd_seg.cuh}), used for every SSD with N &lt;= 16: 16-state
+     * width, 32 head dims per block, 4 segments of 16 tokens per 64-token tile, 128 threads.
+     */
+    private static final String SEG_STATE = "ssd_seg_state_n16_p32_s4_t16", SEG_OUT = "ssd_seg_out_n16_p32_s4_t16";
+    private static final int SEG_PB = 32, SEG_TILE = 64, SEG_THREADS = 128;
+    /** SegLayout&lt;16, 32, 4, 16&gt;::BYTES: 2 stages of x/B/C/dt, (a, δ), cum, outputs, segment states, carry. */
+    static final int SEG_SMEM = 4 * (2 * SEG_TILE * (SEG_PB + 2 * 16 + 1) + 3 * SEG_TILE + SEG_TILE * SEG_PB
+            + 4 * 16 * SEG_PB + 16 * SEG_PB + 4);
+    /** Resident blocks per SM of the segment SSD on an H100 (127 registers × 128 threads, 52 KB). */
+    private static final int SEG_BLOCKS_PER_SM = 4;
+
     static int blockSmemBytes(int w) {
         int tt = 32 * 8, nmax = 16, row = tt + 4, scr = 2 * 36 * 4;
         return 4 * (4 * tt * nmax + 3 * tt * w + 5 * w * row + w * scr + w * (2 * nmax + 2));
@@ -64,6 +76,8 @@ public final class CudaOps implements AutoCloseable {
 
     public CudaOps(CudaContext ctx) {
         this.ctx = ctx;
+        ctx.allowSharedMemory(SEG_STATE, SEG_SMEM);
+        ctx.allowSharedMemory(SEG_OUT, SEG_SMEM);
         int optin = ctx.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
         ctx.allowSharedMemory("mlstm_chunk_state", Math.min(optin, MLSTM_SMEM_CAP));
         ctx.allowSharedMemory("mlstm_chunk_out", Math.min(optin, MLSTM_SMEM_CAP));
@@ -154,6 +168,10 @@ public final class CudaOps implements AutoCloseable {
                     u, delta, a, bm, cm, d, z, dbias, softplus ? 1 : 0, h, out, l, e, n, heads, g);
             return;
         }
+        if (kind.equals("ssd") && nmax <= 16) {
+            segSsd(u, delta, a, bm, cm, d, dbias, softplus, h, out, b, l, e, n, heads, g);
+            return;
+        }
         if (useBlock(kind, nmax, b, l, e)) {
             int eg = e / g;
             ctx.launch(BLOCK_KERNEL, g * ((eg + BLOCK_W - 1) / BLOCK_W), b, 1, BLOCK_THREADS, BLOCK_SMEM,
@@ -179,6 +197,46 @@ public final class CudaOps implements AutoCloseable {
         }
         ctx.launch(kind + "_out_n" + nmax, gx, nch, b, block, 0,
                 u, delta, a, bm, cm, d, z, dbias, sp, h, hloc, sdelta, out, l, e, n, heads, g, nch, chunk);
+    }
+
+    /**
+     * Chunk length of the segment SSD: the forced one, else one pass when the B·H·⌈P/32⌉ blocks fill
+     * at least half of the GPU's resident blocks (a second pass over x costs more than idle slots),
+     * else chunks enough to fill them about six times, each at least 4 tiles. H100
+     * (results-h100/ssd-seg): one pass at B8 L64K H24 P64 is 1.5x the chunked form of the same
+     * kernel; at B1 L1M 33 to 132 chunks are within 1% of each other.
+     */
+    int segChunk(int b, int l, int heads, int p) {
+        if (scanChunkLen > 0) return scanChunkLen;
+        long blocks = (long) b * heads * ((p + SEG_PB - 1) / SEG_PB);
+        long slots = (long) ctx.smCount() * SEG_BLOCKS_PER_SM;
+        if (2 * blocks >= slots || l <= 8 * SEG_TILE) return Math.max(1, l);
+        long nch = Math.min((6 * slots + blocks - 1) / blocks, Math.max(1, l / (4 * SEG_TILE)));
+        nch = Math.min(nch, 65535);
+        return (int) ((l + nch - 1) / nch);
+    }
+
+    private void segSsd(DeviceBuffer x, DeviceBuffer dt, DeviceBuffer a, DeviceBuffer bm, DeviceBuffer cm, DeviceBuffer d,
+                        DeviceBuffer dtBias, boolean softplus, DeviceBuffer state, DeviceBuffer y,
+                        int b, int l, int e, int n, int heads, int g) {
+        int p = e / heads;
+        int chunk = Math.min(segChunk(b, l, heads, p), l);
+        int nch = (l + chunk - 1) / chunk;
+        if (nch > 65535) throw new IllegalArgumentException("SSD chunk " + chunk + " gives " + nch + " chunks (max 65535)");
+        int gx = heads * ((p + SEG_PB - 1) / SEG_PB);
+        int sp = softplus ? 1 : 0;
+        DeviceBuffer hloc = null, sdelta = null;
+        if (nch > 1) {
+            hloc = scratch("scan.hloc", 4L * b * nch * n * e);
+            sdelta = scratch("scan.sdelta", 4L * b * nch * e);
+            ctx.launch(SEG_STATE, gx, nch, b, SEG_THREADS, SEG_SMEM,
+                    x, dt, a, bm, cm, d, dtBias, sp, state, hloc, sdelta, null, l, e, n, heads, g, nch, chunk);
+            long total = (long) b * n * e;
+            ctx.launch("ss_combine", (int) ((total + 255) / 256), 1, 1, 256, 0,
+                    a, 1, state, hloc, sdelta, b, e, n, heads, nch);
+        }
+        ctx.launch(SEG_OUT, gx, nch, b, SEG_THREADS, SEG_SMEM,
+                x, dt, a, bm, cm, d, dtBias, sp, state, hloc, sdelta, y, l, e, n, heads, g, nch, chunk);
     }
 
     /** Chunk length the mLSTM kernels use for a requested one: bounded by shared memory. */

@@ -48,13 +48,29 @@ public final class CudaBench {
         boolean quick = Arrays.asList(args).contains("--quick");
         boolean gemmOnly = Arrays.asList(args).contains("--gemm-only");
         boolean scanOnly = Arrays.asList(args).contains("--scan-only");
+        boolean ssdOnly = Arrays.asList(args).contains("--ssd-only");
         Path jsonOut = null;
         double maxGiB = 40;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--json")) jsonOut = Path.of(args[++i]);
             if (args[i].equals("--max-gib")) maxGiB = Double.parseDouble(args[++i]);
         }
-        run(quick, gemmOnly, scanOnly, jsonOut, maxGiB, System.out);
+        if (ssdOnly) runSsdOnly(quick, jsonOut, maxGiB, System.out);
+        else run(quick, gemmOnly, scanOnly, jsonOut, maxGiB, System.out);
+    }
+
+    /** The copy peak and the Mamba-2 SSD shapes only. */
+    public static void runSsdOnly(boolean quick, Path jsonOut, double maxGiB, PrintStream out) throws IOException {
+        try (CudaContext ctx = new CudaContext(0)) {
+            CudaBench b = new CudaBench(ctx, quick ? 3 : 10, (long) (maxGiB * (1L << 30)), out);
+            try {
+                b.header();
+                b.ssds(quick);
+            } finally {
+                b.ops.close();
+            }
+            if (jsonOut != null) Files.writeString(jsonOut, "[\n" + String.join(",\n", b.json) + "\n]\n");
+        }
     }
 
     public static void run(boolean quick, Path jsonOut, double maxGiB, PrintStream out) throws IOException {
@@ -97,6 +113,13 @@ public final class CudaBench {
             for (int n : new int[] {16, 64}) for (int[] s : scanShapes(quick)) scan(s[0], s[1], e, n);
     }
 
+    private void ssds(boolean quick) {
+        int[][] bl = scanShapes(quick);
+        for (int e : (quick ? new int[] {768} : new int[] {768, 1536})) {
+            for (int n : new int[] {16, 64}) for (int[] s : bl) ssd(s[0], s[1], e / 64, 64, n);
+        }
+    }
+
     void runScans(boolean quick) {
         header();
         scans(quick);
@@ -105,10 +128,7 @@ public final class CudaBench {
     void runAll(boolean quick) {
         header();
         scans(quick);
-        int[][] bl = scanShapes(quick);
-        for (int e : (quick ? new int[] {768} : new int[] {768, 1536})) {
-            for (int n : new int[] {16, 64}) for (int[] s : bl) ssd(s[0], s[1], e / 64, 64, n);
-        }
+        ssds(quick);
         for (int[] s : (quick ? new int[][] {{1, 4096}} : new int[][] {{1, 4096}, {1, 65536}, {8, 65536}, {1, 1 << 20}, {64, 4096}})) {
             conv(s[0], s[1], 1536, 4);
         }

@@ -1,0 +1,225 @@
+// Standalone check and benchmark of the segment SSD (ssd_seg.cuh) on a GPU machine without Java:
+// against a float64 host reference on awkward shapes (output and final state, from a random nonzero
+// state, single pass and cut into chunks), then timed next to the SSD path it replaces (the
+// chunk-parallel scan body, launched as CudaOps did) on the issue's shapes.
+// Build and run: run-ssd-seg-check.sh OUT_DIR (nvcc on the GPU machine).
+//
+// Glossary: B batch, L tokens, H heads, P head dim, E = H·P, N state size, G groups of B/C rows,
+// NCH chunks. "% of copy BW" = bytes an ideal kernel moves (x, dt, B, C read once, y written once) /
+// time / measured copy bandwidth (float4 copy kernel, read + write).
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <cmath>
+#include <vector>
+#include <string>
+#include <algorithm>
+#include <cuda_runtime.h>
+
+#include "../../main/cuda/common.cuh"
+#include "../../main/cuda/elementwise.cuh"
+#include "../../main/cuda/selective_scan.cuh"
+#define SL_SEG_VARIANTS SL_SEG_INSTANCE(16, 32, 8, 8, 4) SL_SEG_INSTANCE(16, 32, 4, 16, 4) \
+    SL_SEG_INSTANCE(16, 32, 8, 16, 3) SL_SEG_INSTANCE(16, 16, 8, 8, 4) SL_SEG_INSTANCE(16, 32, 4, 32, 3) \
+    SL_SEG_INSTANCE(64, 32, 4, 8, 1)
+#include "../../main/cuda/ssd_seg.cuh"
+#include "../../main/cuda/bench_util.cuh"
+#include "scan_check_util.cuh"
+
+typedef void (*SegFn)(SL_SEG_ARGS);
+struct SegVariant { const char* name; SegFn state, out; int nmax, pb, threads, tokens, smem; };
+#define SEG_V(NM, PBV, SV, TS) {"n" #NM "_p" #PBV "_s" #SV "_t" #TS, ssd_seg_state_n##NM##_p##PBV##_s##SV##_t##TS, \
+    ssd_seg_out_n##NM##_p##PBV##_s##SV##_t##TS, NM, PBV, PBV * SV, SV * TS, sl::SegLayout<NM, PBV, SV, TS>::BYTES}
+static const SegVariant VARS[] = {SEG_V(16, 32, 8, 8), SEG_V(16, 32, 4, 16), SEG_V(16, 32, 8, 16), SEG_V(16, 16, 8, 8),
+                                  SEG_V(16, 32, 4, 32), SEG_V(64, 32, 4, 8)};
+static const int NVARS = 6;
+
+static int blocks_per_sm(const SegVariant& v) {
+    int n = 0;
+    CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, v.out, v.threads, v.smem));
+    return n;
+}
+// Launch rule (mirrored in CudaOps): one pass when B·H·⌈P/PB⌉ blocks fill at least half of the SMs'
+// resident blocks (a second pass over x costs more than idle slots), else enough chunks to fill them
+// about six times (each chunk at least 4 tiles).
+static int seg_chunk(const SegVariant& v, int b, int l, int heads, int p) {
+    long long blocks = (long long)b * heads * ((p + v.pb - 1) / v.pb);
+    long long slots = (long long)sm_count * blocks_per_sm(v);
+    if (2 * blocks >= slots || l <= 8 * v.tokens) return std::max(1, l);
+    long long nch = std::min((6 * slots + blocks - 1) / blocks, (long long)std::max(1, l / (4 * v.tokens)));
+    return (int)((l + nch - 1) / nch);
+}
+
+static void launch_seg(const SegVariant& v, int chunk, const float* x, const float* dt, const float* a, const float* bm,
+                       const float* cm, const float* d, const float* db, int sp, float* h, float* y,
+                       int b, int l, int heads, int p, int n, int g, float* hloc, float* sdelta)
+{
+    if (l == 0) return;
+    if (chunk <= 0) chunk = seg_chunk(v, b, l, heads, p);
+    chunk = std::min(chunk, l);
+    const int nch = (l + chunk - 1) / chunk, e = heads * p;
+    dim3 grid(heads * ((p + v.pb - 1) / v.pb), nch, b);
+    if (nch > 1) {
+        v.state<<<grid, v.threads, v.smem>>>(x, dt, a, bm, cm, d, db, sp, h, hloc, sdelta, nullptr, l, e, n, heads, g, nch, chunk);
+        long long total = (long long)b * n * e;
+        ss_combine<<<(unsigned)((total + 255) / 256), 256>>>(a, 1, h, hloc, sdelta, b, e, n, heads, nch);
+    }
+    v.out<<<grid, v.threads, v.smem>>>(x, dt, a, bm, cm, d, db, sp, h, hloc, sdelta, y, l, e, n, heads, g, nch, chunk);
+}
+
+struct PathStats { std::string name; int ok = 0, fail = 0; double worstY = 0, worstH = 0; };
+static std::vector<PathStats> stats;
+static PathStats& stat_of(const std::string& name) {
+    for (auto& s : stats) if (s.name == name) return s;
+    stats.push_back(PathStats{name});
+    return stats.back();
+}
+static FILE* jsonf;
+static FILE* checkf;
+
+static void check_case(int b, int l, int heads, int p, int n, int g, bool withD, bool sp, double tol)
+{
+    const int e = heads * p;
+    auto x = rnd((size_t)b * l * e, -1, 1), dt = sp ? rnd((size_t)b * l * heads, -3, 1) : rnd((size_t)b * l * heads, 0.01f, 1);
+    auto a = rnd(heads, -2, -0.05f);
+    auto bm = rnd((size_t)b * l * g * n, -1, 1), cm = rnd((size_t)b * l * g * n, -1, 1);
+    auto d = rnd(heads, -1, 1), db = rnd(heads, -0.5f, 0.5f);
+    auto h0 = rnd((size_t)b * e * n, -1, 1);
+    if (l > 3) dt[3 * heads] = 25.f;   // past the softplus threshold (a large δ without softplus)
+    std::vector<double> hw(h0.begin(), h0.end()), yw;
+    host_scan(true, x, dt, a, bm, cm, withD ? &d : nullptr, nullptr, db, sp, hw, yw, b, l, e, n, heads, g);
+    float *dx = dev(x), *ddt = dev(dt), *da = dev(a), *dbm = dev(bm), *dcm = dev(cm), *dd = dev(d), *ddb = dev(db);
+    float *dh, *dy, *hloc, *sdel;
+    CK(cudaMalloc(&dh, h0.size() * 4)); CK(cudaMalloc(&dy, std::max<size_t>(4, yw.size() * 4)));
+    CK(cudaMalloc(&hloc, (size_t)4 * b * e * n * 1100 + 4)); CK(cudaMalloc(&sdel, (size_t)4 * b * e * 1100 + 4));
+    std::vector<float> hy(yw.size()), hh(h0.size());
+    auto run = [&](const std::string& name, auto launch) {
+        CK(cudaMemcpy(dh, h0.data(), h0.size() * 4, cudaMemcpyHostToDevice));
+        CK(cudaMemset(dy, 0xff, std::max<size_t>(4, yw.size() * 4)));   // NaN: unwritten outputs fail
+        launch();
+        CK(cudaGetLastError()); CK(cudaDeviceSynchronize());
+        if (!yw.empty()) CK(cudaMemcpy(hy.data(), dy, yw.size() * 4, cudaMemcpyDeviceToHost));
+        CK(cudaMemcpy(hh.data(), dh, h0.size() * 4, cudaMemcpyDeviceToHost));
+        double ey = yw.empty() ? 0 : relerr(hy, yw), eh = relerr(hh, hw);
+        bool ok = ey <= tol && eh <= tol;   // NaN compares false
+        PathStats& ps = stat_of(name);
+        if (ok) ++ps.ok; else ++ps.fail;
+        if (!(ey == ey) || ey > ps.worstY) ps.worstY = ey;
+        if (!(eh == eh) || eh > ps.worstH) ps.worstH = eh;
+        fprintf(checkf, "%s %-22s B%d L%d H%d P%d N%d G%d %s %s: out %.2e state %.2e (tol %.0e)\n", ok ? "ok  " : "FAIL",
+                name.c_str(), b, l, heads, p, n, g, withD ? "D" : "-", sp ? "softplus" : "linear  ", ey, eh, tol);
+        if (!ok) printf("FAIL %s B%d L%d H%d P%d N%d G%d D%d sp%d: out %.2e state %.2e\n", name.c_str(), b, l, heads, p, n, g,
+                        withD, sp, ey, eh);
+    };
+    const float* dp = withD ? dd : nullptr;
+    if (l > 0)
+        run("chunked", [&] { launch_chunked(true, dx, ddt, da, dbm, dcm, dp, nullptr, ddb, sp, dh, dy, b, l, e, n, heads, g, hloc, sdel); });
+    for (int vi = 0; vi < NVARS; ++vi) {
+        const SegVariant& v = VARS[vi];
+        if ((n <= 16) != (v.nmax == 16)) continue;
+        for (int chunk : {0, 37, 64, 100}) {
+            if (chunk > 0 && chunk >= l) continue;
+            std::string name = std::string(v.name) + (chunk ? "_c" + std::to_string(chunk) : "");
+            run(name, [&] { launch_seg(v, chunk, dx, ddt, da, dbm, dcm, dp, ddb, sp, dh, dy, b, l, heads, p, n, g, hloc, sdel); });
+        }
+    }
+    for (float* q : {dx, ddt, da, dbm, dcm, dd, ddb, dh, dy, hloc, sdel}) cudaFree(q);
+}
+
+static void bench(int b, int l, int heads, int p, int n)
+{
+    const int g = 1, e = heads * p;
+    double bytes = 4.0 * (2.0 * b * l * e + (double)b * l * heads + 2.0 * b * l * g * n);
+    char shape[96];
+    snprintf(shape, sizeof shape, "B%d L%d H%d P%d N%d", b, l, heads, p, n);
+    float baseMs = 0;
+    auto report = [&](const std::string& path, float ms) {
+        double gbs = bytes / (ms * 1e-3) / 1e9;
+        printf("%-28s %-22s %9.3f ms %12.4g tok/s %8.1f GB/s %6.1f%% of copy", shape, path.c_str(), ms, b * (double)l / (ms * 1e-3), gbs,
+               100 * gbs / copy_gbs);
+        if (baseMs > 0) printf("   %.2fx vs chunked", baseMs / ms);
+        printf("\n");
+        fprintf(jsonf, "{\"op\":\"ssd\",\"shape\":\"%s\",\"path\":\"%s\",\"ms_median\":%.4f,\"tokens_per_s\":%.1f,\"gb_s\":%.1f,"
+                "\"pct_of_copy_bw\":%.1f}\n", shape, path.c_str(), ms, b * (double)l / (ms * 1e-3), gbs, 100 * gbs / copy_gbs);
+        fflush(stdout); fflush(jsonf);
+    };
+    float base = time_ms([&] { launch_chunked(true, bu, bdl, ba, bbm, bcm, bd, nullptr, bdb, 1, bh, by, b, l, e, n, heads, g, bhloc, bsdel); });
+    report("chunked", base);
+    baseMs = base;
+    for (int vi = 0; vi < NVARS; ++vi) {
+        const SegVariant& v = VARS[vi];
+        if ((n <= 16) != (v.nmax == 16)) continue;
+        const int autoChunk = seg_chunk(v, b, l, heads, p);
+        const int autoNch = (l + autoChunk - 1) / autoChunk;
+        std::vector<int> nchs = {autoNch};
+        if (autoNch == 1 && b * heads * ((p + v.pb - 1) / v.pb) < 4 * sm_count) nchs.push_back(4);
+        if (autoNch > 1) { nchs.push_back(1); nchs.push_back(std::max(2, autoNch / 2)); nchs.push_back(autoNch * 2); }
+        for (int nch : nchs) {
+            const int chunk = (l + nch - 1) / nch;
+            std::string name = std::string(v.name) + "_nch" + std::to_string(nch) + (nch == autoNch ? "*" : "");
+            report(name, time_ms([&] { launch_seg(v, chunk, bu, bdl, ba, bbm, bcm, bd, bdb, 1, bh, by, b, l, heads, p, n, g, bhloc, bsdel); }));
+        }
+    }
+}
+
+int main(int argc, char** argv)
+{
+    jsonf = fopen(argc > 1 ? argv[1] : "ssd_seg.json", "w");
+    checkf = fopen(argc > 2 ? argv[2] : "ssd_seg_checks.txt", "w");
+    cudaDeviceProp prop; CK(cudaGetDeviceProperties(&prop, 0));
+    sm_count = prop.multiProcessorCount;
+    printf("device: %s, %d SMs\n", prop.name, sm_count);
+    for (int vi = 0; vi < NVARS; ++vi) {
+        const SegVariant& v = VARS[vi];
+        for (SegFn f : {v.state, v.out}) CK(cudaFuncSetAttribute(f, cudaFuncAttributeMaxDynamicSharedMemorySize, v.smem));
+        cudaFuncAttributes fa; CK(cudaFuncGetAttributes(&fa, v.out));
+        printf("  %-16s %4d threads, %6d B shared, %3d registers, %zu B local, %d block(s)/SM\n", v.name, v.threads, v.smem,
+               fa.numRegs, fa.localSizeBytes, blocks_per_sm(v));
+    }
+    if (argc > 3 && std::string(argv[3]) == "--profile") {   // one B8 L64K H24 P64 N16 launch per N16 variant, for ncu
+        alloc_bench_buffers(16);
+        for (int vi = 0; vi < NVARS; ++vi)
+            if (VARS[vi].nmax == 16)
+                launch_seg(VARS[vi], 1 << 16, bu, bdl, ba, bbm, bcm, bd, bdb, 1, bh, by, 8, 1 << 16, 24, 64, 16, 1, bhloc, bsdel);
+        CK(cudaDeviceSynchronize());
+        return 0;
+    }
+    // correctness grid: L around the tile (64/128 tokens) and the forced chunks, P off the 32-wide block,
+    // N padded (5, 17, 40) and exact (4, 16, 64), G = 2, softplus and D alternating.
+    struct C { int b, l, heads, p, n, g; };
+    const C cases[] = {
+        {1, 1, 1, 32, 16, 1}, {1, 2, 2, 8, 16, 1}, {2, 7, 3, 3, 5, 1}, {1, 63, 2, 64, 16, 2}, {1, 64, 2, 64, 16, 1},
+        {1, 65, 4, 33, 16, 2}, {3, 127, 2, 64, 4, 1}, {1, 128, 1, 64, 16, 1}, {1, 129, 2, 40, 13, 1}, {2, 200, 4, 64, 16, 4},
+        {1, 300, 3, 17, 16, 3}, {2, 513, 2, 64, 16, 1}, {1, 1000, 2, 64, 16, 2}, {1, 100, 2, 64, 64, 1}, {2, 77, 3, 20, 40, 1},
+        {1, 300, 2, 64, 17, 2}, {1, 65, 1, 32, 64, 1},
+    };
+    int idx = 0;
+    for (const C& c : cases) {
+        const int combo = idx++;
+        check_case(c.b, c.l, c.heads, c.p, c.n, c.g, combo & 1, (combo >> 1) & 1 ? false : true, 2e-5);
+    }
+    check_case(1, 0, 2, 64, 16, 1, true, true, 2e-5);     // L = 0: the state passes through
+    // Long: rounding accumulates over 4097 sequential steps (random walk ~ sqrt(L) · 6e-8 ≈ 4e-6).
+    check_case(2, 4097, 3, 64, 16, 1, true, true, 1e-4);
+    int totalFail = 0;
+    printf("correctness (%d cases; every check compares out and final state vs float64):\n", idx + 2);
+    for (auto& s : stats) {
+        printf("  %-22s %4d ok %3d failed, worst out %.2e, worst state %.2e\n", s.name.c_str(), s.ok, s.fail, s.worstY, s.worstH);
+        totalFail += s.fail;
+    }
+    fclose(checkf);
+    if (totalFail) { printf("correctness FAILED\n"); return 1; }
+
+    alloc_bench_buffers(64);
+    measure_copy_bandwidth(jsonf);
+    printf("timing (median of 10 after 2 warm-up launches; * = the launch rule's chunk count):\n");
+    bench(1, 1 << 20, 24, 64, 16);
+    bench(1, 1 << 16, 24, 64, 16);
+    bench(8, 1 << 16, 24, 64, 16);
+    bench(64, 4096, 24, 64, 16);
+    bench(64, 4096, 6, 64, 16);
+    bench(8, 1 << 16, 24, 64, 64);
+    bench(1, 1 << 20, 24, 64, 64);
+    fclose(jsonf);
+    return 0;
+}
