@@ -39,3 +39,14 @@ extern "C" __global__ void headwise_linear(const float* x, const float* w, const
         y[i] = acc;
     }
 }
+
+// out[b, L−1−t, :] = in[b, t, :]: token order reversed for backward scans; W floats per token.
+extern "C" __global__ void flip_axis1(const float* __restrict__ in, float* __restrict__ out, int B, int L, long long W)
+{
+    const long long n = (long long)B * L * W;
+    SL_GRID_STRIDE(i, n) {
+        const long long r = i / W, w = i - r * W;
+        const long long b = r / L, t = r - b * L;
+        out[(b * L + (L - 1 - t)) * W + w] = in[i];
+    }
+}

@@ -174,6 +174,23 @@ public interface Backend extends AutoCloseable {
      */
     default Tensor sliceAxis1(Tensor x, int from, int to) { return x.sliceAxis1(from, to); }
 
+    /**
+     * Axis 1 reversed (backward scan order of (B, L, ...)), as {@link Tensor#flipAxis1}: the default
+     * flips on the host; a device backend flips its own outputs on the device, where they stay.
+     */
+    default Tensor flipAxis1(Tensor x) { return x.flipAxis1(); }
+
+    /**
+     * Asks for room to keep a barrier store of {@code bytes} as this backend's own outputs (on a device
+     * backend: device memory), so that multi-pass models need not copy their residual stream to the
+     * host between passes. True when granted; the caller then gives the room back with
+     * {@link #releaseDeviceStore}. The default keeps nothing on a device: false.
+     */
+    default boolean reserveDeviceStore(long bytes) { return false; }
+
+    /** Gives back room granted by {@link #reserveDeviceStore}. */
+    default void releaseDeviceStore(long bytes) {}
+
     @Override
     default void close() {}
 }

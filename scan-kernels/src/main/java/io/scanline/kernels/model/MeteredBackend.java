@@ -100,4 +100,7 @@ public final class MeteredBackend implements Backend {
     }
 
     @Override public Tensor sliceAxis1(Tensor x, int from, int to) { return note(inner.sliceAxis1(x, from, to), x); }
+    @Override public Tensor flipAxis1(Tensor x) { return note(inner.flipAxis1(x), x); }
+    @Override public boolean reserveDeviceStore(long bytes) { return inner.reserveDeviceStore(bytes); }
+    @Override public void releaseDeviceStore(long bytes) { inner.releaseDeviceStore(bytes); }
 }

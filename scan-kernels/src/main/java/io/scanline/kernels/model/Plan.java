@@ -6,7 +6,7 @@ import java.util.List;
  * A model compiled for streaming (spec streaming §1, §4): the passes over the token sequence, in
  * order. Layers inside one pass are fused (each chunk flows through all of them, each carrying its
  * own state); a pass whose {@code barrierAfter} is set materializes the residual stream in a
- * {@link SpillStore} for the next pass.
+ * {@link TokenStore} for the next pass.
  */
 public record Plan(String family, List<Pass> passes, long carriedStateFloatsPerImage, long storeFloatsPerToken) {
 

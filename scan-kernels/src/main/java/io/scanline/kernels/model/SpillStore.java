@@ -18,7 +18,7 @@ import java.nio.file.StandardOpenOption;
  *
  * <p>Glossary: B images, L tokens, D width (floats per token row).
  */
-public final class SpillStore implements AutoCloseable {
+public final class SpillStore implements TokenStore {
     private final int batch, tokens, width;
     private final int memTokens;
     private final float[] memory;          // (B, memTokens, D)
@@ -56,9 +56,11 @@ public final class SpillStore implements AutoCloseable {
 
     public boolean spills() { return channel != null; }
 
+    @Override
     public int tokens() { return tokens; }
 
     /** Writes rows (B, n, D) at tokens [t0, t0 + n). */
+    @Override
     public void write(int t0, Tensor rows) {
         int n = rows.dim(1);
         check(t0, n, rows.dim(0), rows.dim(2));
@@ -66,6 +68,7 @@ public final class SpillStore implements AutoCloseable {
     }
 
     /** Reads tokens [t0, t0 + n) as (B, n, D). */
+    @Override
     public Tensor read(int t0, int n) {
         check(t0, n, batch, width);
         float[] out = new float[batch * n * width];

@@ -52,18 +52,6 @@ public final class TokenLayout {
         return Tensor.of(out, shape);
     }
 
-    /** Reverses axis 1 (the token axis of (B, L, ...)), copied. */
-    public static Tensor flipTokens(Tensor x) {
-        int b = x.dim(0), l = x.dim(1), inner = x.numel() / Math.max(1, b * l);
-        float[] src = x.f32(), out = new float[src.length];
-        for (int bi = 0; bi < b; bi++) {
-            for (int t = 0; t < l; t++) {
-                System.arraycopy(src, (bi * l + t) * inner, out, (bi * l + (l - 1 - t)) * inner, inner);
-            }
-        }
-        return Tensor.of(out, x.shape());
-    }
-
     /** (n, C) repeated for each of B batch elements: (B, n, C). */
     public static Tensor repeatBatch(Tensor rows, int batch) {
         float[] src = rows.f32(), out = new float[src.length * batch];

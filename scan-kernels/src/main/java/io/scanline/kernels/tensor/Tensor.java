@@ -183,6 +183,20 @@ public final class Tensor {
     }
 
     /**
+     * Axis 1 reversed (rank >= 2), copied: a (B, L, ...) sequence in backward scan order. F32 only.
+     */
+    public Tensor flipAxis1() {
+        if (shape.length < 2) throw new IllegalArgumentException("flip of axis 1 needs rank >= 2, got " + Arrays.toString(shape));
+        int b = shape[0], l = shape[1], inner = 1;
+        for (int i = 2; i < shape.length; i++) inner *= shape[i];
+        float[] src = f32(), out = new float[src.length];
+        for (int bi = 0; bi < b; bi++) {
+            for (int t = 0; t < l; t++) System.arraycopy(src, (bi * l + t) * inner, out, (bi * l + (l - 1 - t)) * inner, inner);
+        }
+        return of(out, shape.clone());
+    }
+
+    /**
      * Rows [from, to) along axis 1 of a tensor of rank >= 2, copied: the chunk of a (B, L, ...) sequence.
      */
     public Tensor sliceAxis1(int from, int to) {

@@ -41,6 +41,8 @@ public final class CudaBackend implements Backend {
     private final WeightCache weights;
     private final ResidentTensors resident; // null when outputs go back to the host per call
     private final Precision precision;
+    private long storeBudget;    // bytes of barrier stores kept on the device (0: none)
+    private long storeReserved;
 
     public CudaBackend(CudaContext ctx, long weightCacheBytes) {
         this(ctx, weightCacheBytes, true, 4L << 30);
@@ -63,7 +65,33 @@ public final class CudaBackend implements Backend {
         this.ops = new CudaOps(ctx);
         this.weights = new WeightCache(ctx, weightCacheBytes);
         this.resident = residentOutputs ? new ResidentTensors(this, residentBudget) : null;
+        this.storeBudget = residentOutputs ? residentBudget / 2 : 0;
     }
+
+    /**
+     * Bytes of barrier stores ({@link #reserveDeviceStore}) the backend keeps on the device; default half
+     * the resident budget, so that a pass's own outputs keep the other half. Needs resident outputs.
+     */
+    public synchronized void setStoreBudget(long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("store budget " + bytes);
+        storeBudget = resident == null ? 0 : bytes;
+    }
+
+    /** Device room for a barrier store: granted while the stores stay within the store budget. */
+    @Override
+    public synchronized boolean reserveDeviceStore(long bytes) {
+        if (bytes < 0 || resident == null || storeReserved + bytes > storeBudget) return false;
+        storeReserved += bytes;
+        return true;
+    }
+
+    @Override
+    public synchronized void releaseDeviceStore(long bytes) {
+        storeReserved = Math.max(0, storeReserved - bytes);
+    }
+
+    /** Bytes of barrier stores now granted on the device. */
+    public synchronized long storeReserved() { return storeReserved; }
 
     public boolean residentOutputs() { return resident != null; }
 
@@ -256,6 +284,27 @@ public final class CudaBackend implements Backend {
             if (rows > 0) {
                 for (int bi = 0; bi < b; bi++) y.copyFrom(src, 4L * (bi * len + from) * inner, 4L * bi * rows, 4L * rows);
             }
+            return out(s, y, shape);
+        }
+    }
+
+    /**
+     * Axis 1 reversed: a resident output is flipped by one device kernel and stays resident; a host
+     * tensor is flipped on the host (an upload would cost more than the copy).
+     */
+    @Override
+    public synchronized Tensor flipAxis1(Tensor x) {
+        DeviceBuffer src = resident == null || x.dtype() != DType.F32 ? null : resident.bufferOf(x);
+        if (src == null) return x.flipAxis1();
+        int[] shape = x.shape();
+        if (shape.length < 2) throw new IllegalArgumentException("flip of axis 1 needs rank >= 2, got " + x);
+        long inner = 1;
+        for (int i = 2; i < shape.length; i++) inner *= shape[i];
+        long n = (long) shape[0] * shape[1] * inner;
+        begin(n);
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer y = s.floats(n);
+            ctx.launch1d("flip_axis1", n, 256, src, y, shape[0], shape[1], inner);
             return out(s, y, shape);
         }
     }

@@ -140,6 +140,18 @@ public final class CudaConformance {
         cmp("slice of a resident rank 4", got4, res4.sliceAxis1(1, 3));
         Tensor res3 = cuda.silu(x3), twice = cuda.sliceAxis1(cuda.sliceAxis1(res3, 1, 8), 2, 5);
         cmp("slice of a slice", twice, res3.sliceAxis1(3, 6));
+        // flips of a resident output stay on the device: batch 2, rank 4, one token, no token, a flip
+        // of a flip, a flip feeding another op, and a host tensor (flipped on the host)
+        for (Tensor x : List.of(x3, x4, r.normal(0, 1, 3, 1, 7), r.normal(0, 1, 2, 0, 4))) {
+            Tensor res = cuda.silu(x), got = cuda.flipAxis1(res);
+            fact("flip of " + java.util.Arrays.toString(x.shape()) + " stays on the device",
+                    got.deferred() != null && res.deferred() != null, "copied to the host");
+            cmp("flip of a resident " + java.util.Arrays.toString(x.shape()), got, res.flipAxis1());
+        }
+        Tensor resF = cuda.silu(x3);
+        cmp("flip of a flip", cuda.flipAxis1(cuda.flipAxis1(resF)), resF);
+        cmp("flip then silu", cuda.silu(cuda.flipAxis1(cuda.silu(x3))), ref.silu(ref.silu(x3).flipAxis1()));
+        cmp("flip of a host (2, 9, 5)", cuda.flipAxis1(host3), host3.flipAxis1());
         boolean rejected;
         try {
             cuda.concatAxis1(List.of(cuda.silu(r.normal(0, 1, 1, 2, 6)), r.normal(0, 1, 1, 2, 5)));

@@ -16,7 +16,9 @@ import java.util.Map;
  * {@link Precision}; system property {@code scanline.cuda.precision}), {@code poolMiB=M} (freed device
  * buffers kept for reuse instead of cuMemFree, which waits for the device; default 4096, the resident
  * budget's default, so that a model's freed outputs come back as its next chunk's; system property
- * {@code scanline.cuda.poolMiB}).
+ * {@code scanline.cuda.poolMiB}), {@code storeMiB=M} (multi-pass models' barrier stores kept on the GPU
+ * instead of host memory while they fit; default half the resident budget; 0 keeps them on the host;
+ * system property {@code scanline.cuda.storeMiB}).
  */
 public final class CudaProvider implements BackendProvider {
     /** Reason computed once per JVM: probing the driver is not free, and its answer does not change. */
@@ -79,8 +81,12 @@ public final class CudaProvider implements BackendProvider {
         Precision precision = Precision.parse(options.getOrDefault("precision",
                 System.getProperty("scanline.cuda.precision", "fp32")));
         long pool = Long.parseLong(options.getOrDefault("poolMiB", System.getProperty("scanline.cuda.poolMiB", "4096"))) << 20;
+        String storeMiB = options.getOrDefault("storeMiB", System.getProperty("scanline.cuda.storeMiB"));
+        long store = storeMiB == null ? budget / 2 : Long.parseLong(storeMiB) << 20;
         CudaContext ctx = new CudaContext(device);
         ctx.setPoolLimit(pool);
-        return new CudaBackend(ctx, cacheBytes, resident, budget, precision);
+        CudaBackend be = new CudaBackend(ctx, cacheBytes, resident, budget, precision);
+        be.setStoreBudget(store);
+        return be;
     }
 }

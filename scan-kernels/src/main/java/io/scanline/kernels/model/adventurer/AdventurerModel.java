@@ -9,7 +9,7 @@ import io.scanline.kernels.model.MeteredBackend;
 import io.scanline.kernels.model.ModelOutput;
 import io.scanline.kernels.model.Plan;
 import io.scanline.kernels.model.PositionTable;
-import io.scanline.kernels.model.SpillStore;
+import io.scanline.kernels.model.TokenStore;
 import io.scanline.kernels.model.StreamOptions;
 import io.scanline.kernels.model.StreamingModel;
 import io.scanline.kernels.model.TokenLayout;
@@ -105,7 +105,7 @@ final class AdventurerModel implements StreamingModel {
         Tensor features = o.tokenSink() == null ? Tensor.zeros(batch, l, d) : null;
         Tensor[] clsFeature = new Tensor[1];
 
-        try (SpillStore store = new SpillStore(batch, l, d, o.spillMemoryBytes(), o.spillDir(), ledger)) {
+        try (TokenStore store = TokenStore.open(be, batch, l, d, o.spillMemoryBytes(), o.spillDir(), ledger)) {
             double[] sum = embedPass(be, embedder, store, hp, wp, batch, partition.apply(l), keep ? out : null, layers.get(0).norm());
             for (int n = 0; n < layers.size(); n++) {
                 boolean last = n == layers.size() - 1;
@@ -147,7 +147,7 @@ final class AdventurerModel implements StreamingModel {
     }
 
     /** Pre-pass: patch embedding + table, class token last; writes the store, sums RMSNorm_0 in fp64. */
-    private double[] embedPass(Backend be, ChunkEmbedder embedder, SpillStore store, int hp, int wp, int batch, List<int[]> chunks,
+    private double[] embedPass(Backend be, ChunkEmbedder embedder, TokenStore store, int hp, int wp, int batch, List<int[]> chunks,
                                Map<String, Tensor> keep, Tensor norm0) {
         int m = hp * wp, l = m + 1, d = dims.d();
         double[] sum = new double[batch * d];

@@ -2,7 +2,7 @@ package io.scanline.kernels.model.adventurer;
 
 import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.SsdForm;
-import io.scanline.kernels.model.SpillStore;
+import io.scanline.kernels.model.TokenStore;
 import io.scanline.kernels.model.TokenLayout;
 import io.scanline.kernels.tensor.Tensor;
 
@@ -31,7 +31,7 @@ final class AdventurerPass {
     private final boolean flip;
     private final int m, batch;
     private final SsdForm form;
-    private final SpillStore store;
+    private final TokenStore store;
     private final Tensor average;        // (B, 1, D) heading average of this layer's normalized input
     private final Tensor nextNorm;       // (D) weight of the next layer's norm, or null for the last layer
     private final Sink sink;             // may be null
@@ -40,7 +40,7 @@ final class AdventurerPass {
     private int next = 0;
 
     AdventurerPass(Backend be, AdventurerLayerWeights w, AdventurerFamily.Dims dims, boolean flip, int m, int batch,
-                   SsdForm form, SpillStore store, boolean write, Tensor average, Tensor nextNorm, Sink sink,
+                   SsdForm form, TokenStore store, boolean write, Tensor average, Tensor nextNorm, Sink sink,
                    AdventurerPassState state) {
         this.be = be;
         this.w = w;
@@ -114,7 +114,7 @@ final class AdventurerPass {
         List<Tensor> parts = new ArrayList<>();
         int pe = Math.min(j1, m);
         if (pe > j0) {
-            parts.add(flip ? TokenLayout.flipTokens(store.read(m - pe, pe - j0)) : store.read(j0, pe - j0));
+            parts.add(flip ? be.flipAxis1(store.read(m - pe, pe - j0)) : store.read(j0, pe - j0));
         }
         if (j1 > m) parts.add(store.read(m, 1));
         return parts.size() == 1 ? parts.get(0) : Tensor.concatAxis1(parts);
@@ -124,7 +124,7 @@ final class AdventurerPass {
         int pe = Math.min(j1, m);
         if (pe > j0) {
             Tensor patches = rows.sliceAxis1(0, pe - j0);
-            Tensor ordered = flip ? TokenLayout.flipTokens(patches) : patches;
+            Tensor ordered = flip ? be.flipAxis1(patches) : patches;
             int t0 = flip ? m - pe : j0;
             if (write) store.write(t0, ordered);
             if (sink != null) sink.accept(t0, ordered);

@@ -6,7 +6,7 @@ import io.scanline.kernels.model.MemoryLedger;
 import io.scanline.kernels.model.MeteredBackend;
 import io.scanline.kernels.model.ModelOutput;
 import io.scanline.kernels.model.Plan;
-import io.scanline.kernels.model.SpillStore;
+import io.scanline.kernels.model.TokenStore;
 import io.scanline.kernels.model.StreamOptions;
 import io.scanline.kernels.model.StreamingModel;
 import io.scanline.kernels.model.Weights;
@@ -110,8 +110,8 @@ public final class ArmModel implements StreamingModel {
         int[] rowPos = Seq.identity(len), colPos = ColumnOrder.permutation(len);
         TokenOutputs outs = new TokenOutputs(bsz, len, o.tokenSink());
         Map<String, Tensor> result = new LinkedHashMap<>();
-        try (SpillStore s = new SpillStore(bsz, len, d, o.spillMemoryBytes() / 2, o.spillDir(), ledger);
-             SpillStore acc = new SpillStore(bsz, len, d, o.spillMemoryBytes() / 2, o.spillDir(), ledger)) {
+        try (TokenStore s = TokenStore.open(be, bsz, len, d, o.spillMemoryBytes() / 2, o.spillDir(), ledger);
+             TokenStore acc = TokenStore.open(be, bsz, len, d, o.spillMemoryBytes() / 2, o.spillDir(), ledger)) {
             for (int l = 0; l < layers.length; l++) {
                 Layer ly = layers[l];
                 for (int dir = 0; dir < 4; dir++) {
@@ -158,7 +158,7 @@ public final class ArmModel implements StreamingModel {
     }
 
     /** norm_f per token; pooled features: (mean(f[0:c]) + mean(f[c+1:L]))/2, or f[c] without global_pool. */
-    private Tensor outputSweep(Backend be, SpillStore s, MiddleClsEmbedding.Bound emb, StreamOptions o, TokenOutputs outs,
+    private Tensor outputSweep(Backend be, TokenStore s, MiddleClsEmbedding.Bound emb, StreamOptions o, TokenOutputs outs,
                                UnaryOperator<Map<String, Tensor>> transit) {
         int bsz = emb.batch, d = cfg.d(), c = emb.c, len = emb.length;
         if (cfg.globalPool() && (c == 0 || c + 1 == len)) {

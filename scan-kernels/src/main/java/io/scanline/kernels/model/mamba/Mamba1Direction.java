@@ -38,9 +38,9 @@ final class Mamba1Direction {
      */
     static Tensor mix(Backend be, Mamba1Params p, Tensor hn, Tensor wx, Tensor wz, Tensor outW, DirectionState s,
                       boolean reverse) {
-        Tensor in = reverse ? Seq.reverse(hn) : hn;
+        Tensor in = reverse ? be.flipAxis1(hn) : hn;
         Tensor y = run(be, p, be.linear(in, wx, null), be.linear(in, wz, null), s);
-        if (reverse) y = Seq.reverse(y);
+        if (reverse) y = be.flipAxis1(y);
         return be.linear(y, outW, null);
     }
 }

@@ -6,7 +6,7 @@ import io.scanline.kernels.model.MemoryLedger;
 import io.scanline.kernels.model.MeteredBackend;
 import io.scanline.kernels.model.ModelOutput;
 import io.scanline.kernels.model.Plan;
-import io.scanline.kernels.model.SpillStore;
+import io.scanline.kernels.model.TokenStore;
 import io.scanline.kernels.model.StreamOptions;
 import io.scanline.kernels.model.StreamingModel;
 import io.scanline.kernels.model.Weights;
@@ -99,8 +99,8 @@ public final class VimModel implements StreamingModel {
         TokenOutputs outs = new TokenOutputs(bsz, len, o.tokenSink());
         Map<String, Tensor> result = new LinkedHashMap<>();
         Tensor pre = null;
-        try (SpillStore s = new SpillStore(bsz, len, d, o.spillMemoryBytes() / 2, o.spillDir(), ledger);
-             SpillStore acc = new SpillStore(bsz, len, d, o.spillMemoryBytes() / 2, o.spillDir(), ledger)) {
+        try (TokenStore s = TokenStore.open(be, bsz, len, d, o.spillMemoryBytes() / 2, o.spillDir(), ledger);
+             TokenStore acc = TokenStore.open(be, bsz, len, d, o.spillMemoryBytes() / 2, o.spillDir(), ledger)) {
             for (int k = 0; k <= depth; k++) {
                 boolean reverse = k % 2 == 1;
                 Layer done = k > 0 ? layers[k - 1] : null, next = k < depth ? layers[k] : null;

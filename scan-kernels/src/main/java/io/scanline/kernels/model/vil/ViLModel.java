@@ -9,7 +9,7 @@ import io.scanline.kernels.model.MeteredBackend;
 import io.scanline.kernels.model.ModelOutput;
 import io.scanline.kernels.model.Plan;
 import io.scanline.kernels.model.PositionTable;
-import io.scanline.kernels.model.SpillStore;
+import io.scanline.kernels.model.TokenStore;
 import io.scanline.kernels.model.StreamOptions;
 import io.scanline.kernels.model.StreamingModel;
 import io.scanline.kernels.model.TokenLayout;
@@ -25,7 +25,7 @@ import java.util.function.UnaryOperator;
 /**
  * Vision-LSTM v1 and v2 streamed one block per pass (spec streaming §4.2, §4.3): every block
  * boundary is a barrier because the next block runs in the opposite direction. The residual stream
- * lives in a {@link SpillStore} that each pass rewrites in place; pass 0 embeds patches on the fly;
+ * lives in a {@link TokenStore} that each pass rewrites in place; pass 0 embeds patches on the fly;
  * the last pass applies the final norm per token and writes nothing back.
  *
  * <p>Glossary: B images, Hp × Wp patch grid, S = Hp·Wp tokens (no class token), D width, E = 2D.
@@ -141,7 +141,7 @@ final class ViLModel implements StreamingModel {
         Tensor features = o.tokenSink() == null ? Tensor.zeros(batch, s, d) : null;
         Tensor[] ends = new Tensor[2];
         int e = 2 * d;
-        try (SpillStore store = new SpillStore(batch, s, d, o.spillMemoryBytes(), o.spillDir(), ledger)) {
+        try (TokenStore store = TokenStore.open(be, batch, s, d, o.spillMemoryBytes(), o.spillDir(), ledger)) {
             for (int k = 0; k < blocks.size(); k++) {
                 boolean last = k == blocks.size() - 1;
                 ViLPass.Rows in = k == 0 ? embedRows : (r0, r1) -> store.read(r0 * wp, (r1 - r0) * wp);
@@ -160,7 +160,7 @@ final class ViLModel implements StreamingModel {
                 ledger.addState(st.bytes());
                 ViLBlockWeights bw = blocks.get(k);
                 boolean rev = reverse[k];
-                SpillStore target = last ? null : store;
+                TokenStore target = last ? null : store;
                 ViLPass pass = new ViLPass(be, bw, rev, hp, wp, batch, o.mlstmForm(), MLSTM_CHUNK, in, target, sink, st);
                 for (int[] c : partition.apply(s)) {
                     pass.step(c[0], c[1]);

@@ -2,7 +2,7 @@ package io.scanline.kernels.model.vil;
 
 import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.MlstmForm;
-import io.scanline.kernels.model.SpillStore;
+import io.scanline.kernels.model.TokenStore;
 import io.scanline.kernels.model.TokenLayout;
 import io.scanline.kernels.tensor.Tensor;
 
@@ -48,7 +48,7 @@ final class ViLPass {
     private final MlstmForm form;
     private final int mlstmChunk;
     private final Rows input;
-    private final SpillStore out;      // null: nothing written back (the last pass)
+    private final TokenStore out;      // null: nothing written back (the last pass)
     private final Sink sink;           // may be null
     private final ViLPassState state;
     private final TreeMap<Integer, ScanRow> window = new TreeMap<>();
@@ -124,7 +124,7 @@ final class ViLPass {
     }
 
     ViLPass(Backend be, ViLBlockWeights w, boolean reverse, int hp, int wp, int batch, MlstmForm form, int mlstmChunk,
-            Rows input, SpillStore out, Sink sink, ViLPassState state) {
+            Rows input, TokenStore out, Sink sink, ViLPassState state) {
         this.be = be;
         this.w = w;
         this.reverse = reverse;
@@ -171,7 +171,7 @@ final class ViLPass {
         Tensor o = be.mul(be.add(h, be.mulChannels(act, w.skip())), be.silu(z));
         Tensor res = be.add(in, be.linear(o, w.downW(), w.downB()));
 
-        Tensor rows = reverse ? TokenLayout.flipTokens(res) : res;
+        Tensor rows = reverse ? be.flipAxis1(res) : res;
         int t0 = reverse ? s - b : a;
         if (out != null) out.write(t0, rows);
         if (sink != null) sink.accept(t0, rows);
@@ -242,7 +242,7 @@ final class ViLPass {
             return;
         }
         // scan rows m0 … m0 + k − 1 are grid rows m0 … (forward) or hp − m0 − k … hp − m0 − 1 reversed
-        Tensor in = reverse ? TokenLayout.flipTokens(input.rows(hp - m0 - k, hp - m0)) : input.rows(m0, m0 + k);
+        Tensor in = reverse ? be.flipAxis1(input.rows(hp - m0 - k, hp - m0)) : input.rows(m0, m0 + k);
         Tensor hn = norm(in);
         Block blk = new Block(k, in, be.linear(hn, w.xmW(), w.xmB()), be.linear(hn, w.zW(), w.zB()));
         for (int i = 0; i < k; i++) window.put(m0 + i, new ScanRow(blk, i));
@@ -290,7 +290,7 @@ final class ViLPass {
         }
         int g = reverse ? hp - 1 - r : r;
         Tensor in = input.rows(g, g + 1);
-        if (reverse) in = TokenLayout.flipTokens(in);
+        if (reverse) in = be.flipAxis1(in);
         return windowRow(r, in);
     }
 
