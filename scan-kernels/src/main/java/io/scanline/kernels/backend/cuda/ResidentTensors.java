@@ -99,9 +99,18 @@ final class ResidentTensors implements AutoCloseable {
         gcRequests++;
         System.gc();
         try {
-            // reference processing follows the collection on another thread; wait for the first entry
-            Reference<? extends Resident> r = queue.remove(200);
-            if (r != null) free(r);
+            // reference processing follows the collection on another thread and enqueues in batches:
+            // take what arrives until the budget has room again or nothing more comes for 20 ms (the
+            // first entry may take up to 200 ms); taking only the first batch left most of the garbage
+            // for the next allocations, each of which then asked for another collection
+            long waitMs = 200;
+            while (liveBytes + need > budgetBytes) {
+                Reference<? extends Resident> r = queue.remove(waitMs);
+                if (r == null) break;
+                free(r);
+                drain();
+                waitMs = 20;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
