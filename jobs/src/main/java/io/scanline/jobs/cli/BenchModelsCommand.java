@@ -48,6 +48,10 @@ final class BenchModelsCommand implements Callable<Integer> {
     @Option(names = "--backend-option", split = ",", description = "backend options KEY=VALUE (e.g. threads=2 for djl)")
     Map<String, String> backendOptions = new LinkedHashMap<>();
 
+    @Option(names = "--json-file", description = "also write the results as a JSON array to this file (one object per family, "
+            + "size and backend: tokens/s, GFLOP and TFLOP/s, memory figures)")
+    java.nio.file.Path jsonFile;
+
     @Override
     public Integer call() {
         try (Backend be = Backends.open(backend, backendOptions)) {
@@ -61,16 +65,30 @@ final class BenchModelsCommand implements Callable<Integer> {
             OpProfile profile = null;
             if (profileOps) profile = OpProfile.create(be instanceof CudaBackend cb ? () -> cb.context().synchronize() : null);
             Set<String> only = families == null ? null : new HashSet<>(families);
+            List<String> json = new java.util.ArrayList<>();
             if (baseline == null) {
-                ModelBench.run(be, sizes, chunk, repeats, only, overrides, mem, profile, System.out);
+                for (ModelBench.Result r : ModelBench.run(be, sizes, chunk, repeats, only, overrides, mem, profile, System.out)) {
+                    json.add(r.json(be.name()));
+                }
             } else {
                 try (Backend base = Backends.open(baseline, baseline.equals(backend) ? backendOptions : Map.of())) {
-                    ModelBench.compare(be, base, sizes, chunk, repeats, only, overrides, profile, System.out);
+                    for (ModelBench.Comparison c : ModelBench.compare(be, base, sizes, chunk, repeats, only, overrides, profile, System.out)) {
+                        json.add(c.backend().json(be.name()));
+                        json.add(c.baseline().json(base.name()));
+                    }
+                }
+            }
+            if (jsonFile != null) {
+                try {
+                    java.nio.file.Files.writeString(jsonFile, "[\n" + String.join(",\n", json) + "\n]\n");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException("cannot write " + jsonFile, e);
                 }
             }
             if (be instanceof CudaBackend cb) {
-                System.out.printf("cuda: %s, resident outputs %s, collections requested for resident memory %d%n",
-                        cb.context().deviceName(), cb.residentOutputs(), cb.residentGcRequests());
+                System.out.printf(java.util.Locale.ROOT, "cuda: %s, resident outputs %s, collections requested for resident memory %d, "
+                        + "fp32 FMA peak %.1f TFLOP/s (SMs x 128 lanes x 2 x clock)%n", cb.context().deviceName(), cb.residentOutputs(),
+                        cb.residentGcRequests(), cb.context().fp32PeakTflops());
             }
         }
         return 0;

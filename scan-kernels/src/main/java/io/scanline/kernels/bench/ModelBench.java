@@ -41,11 +41,26 @@ public final class ModelBench {
         long peakBytes();
     }
 
+    /**
+     * @param flops operations of one forward, counted from its op calls ({@link OpFlops}); -1 when not counted
+     */
     public record Result(String family, int size, long tokens, int passes, int barriers, double seconds,
-                         double cpuSeconds, long stateBytes, long storeBytes, long peakOpBytes, long peakDeviceBytes) {
+                         double cpuSeconds, long stateBytes, long storeBytes, long peakOpBytes, long peakDeviceBytes, long flops) {
         public double tokensPerSecond() { return tokens / seconds; }
 
         public double tokensPerCpuSecond() { return tokens / cpuSeconds; }
+
+        /** Achieved TFLOP/s of the median run (−1 when the operations were not counted). */
+        public double teraflops() { return flops < 0 ? -1 : flops / seconds / 1e12; }
+
+        /** One JSON object (no nesting) with every field and the derived rates. */
+        public String json(String backend) {
+            return String.format(Locale.ROOT, "{\"backend\":\"%s\",\"family\":\"%s\",\"image\":%d,\"tokens\":%d,\"passes\":%d,"
+                    + "\"barriers\":%d,\"seconds\":%.4f,\"tokens_per_s\":%.1f,\"cpu_seconds\":%.4f,\"gflop\":%.3f,"
+                    + "\"tflop_per_s\":%.4f,\"state_bytes\":%d,\"store_bytes\":%d,\"peak_op_bytes\":%d,\"peak_device_bytes\":%d}",
+                    backend, family, size, tokens, passes, barriers, seconds, tokensPerSecond(), cpuSeconds,
+                    flops < 0 ? -1.0 : flops / 1e9, teraflops(), stateBytes, storeBytes, peakOpBytes, peakDeviceBytes);
+        }
     }
 
     public static List<Result> run(Backend be, int[] sizes, int chunk, int repeats, Set<String> only, PrintStream out) {
@@ -72,14 +87,16 @@ public final class ModelBench {
         out.printf(Locale.ROOT, "backend %s, chunk %d tokens, median of %d run(s), batch 1, synthetic image, random weights%n",
                 be.name(), chunk, repeats);
         if (!overrides.isEmpty()) out.println("config overrides: " + overrides);
-        out.printf(Locale.ROOT, "%-14s %-10s %8s %7s %9s %9s %10s %9s %13s %10s %10s %10s %12s%n", "family", "image", "tokens", "passes",
-                "barriers", "seconds", "tokens/s", "cpu s", "tokens/cpu-s", "state B", "store B", "peak op B", "peak dev B");
+        out.printf(Locale.ROOT, "%-14s %-10s %8s %7s %9s %9s %10s %9s %13s %10s %8s %10s %10s %10s %12s%n", "family", "image", "tokens",
+                "passes", "barriers", "seconds", "tokens/s", "cpu s", "tokens/cpu-s", "GFLOP", "TFLOP/s", "state B", "store B",
+                "peak op B", "peak dev B");
         measure(new Backend[] {be}, sizes, chunk, repeats, only, overrides, mem, (c, rs, pairRatios) -> {
             Result r = rs[0];
             results.add(r);
-            out.printf(Locale.ROOT, "%-14s %-10s %8d %7d %9d %9.2f %10.0f %9.2f %13.0f %10d %10d %10d %12d%n", r.family(), r.size() + "x" + r.size(),
-                    r.tokens(), r.passes(), r.barriers(), r.seconds(), r.tokensPerSecond(), r.cpuSeconds(), r.tokensPerCpuSecond(),
-                    r.stateBytes(), r.storeBytes(), r.peakOpBytes(), r.peakDeviceBytes());
+            out.printf(Locale.ROOT, "%-14s %-10s %8d %7d %9d %9.2f %10.0f %9.2f %13.0f %10.2f %8.3f %10d %10d %10d %12d%n", r.family(),
+                    r.size() + "x" + r.size(), r.tokens(), r.passes(), r.barriers(), r.seconds(), r.tokensPerSecond(), r.cpuSeconds(),
+                    r.tokensPerCpuSecond(), r.flops() / 1e9, r.teraflops(), r.stateBytes(), r.storeBytes(), r.peakOpBytes(),
+                    r.peakDeviceBytes());
             if (profile != null) profileRun(c, be, profile, out);
         });
         return results;
@@ -151,10 +168,14 @@ public final class ModelBench {
                 double[][] times = new double[bes.length][n], cpu = new double[bes.length][n];
                 ModelOutput[] last = new ModelOutput[bes.length];
                 if (mem != null) mem.resetPeak();
+                // operations counted on the first timed run of the first backend (a proxy per op call,
+                // well under a microsecond each)
+                OpFlops counter = new OpFlops();
                 for (int i = 0; i < n; i++) {
                     for (int k = 0; k < bes.length; k++) {
+                        Backend run = i == 0 && k == 0 ? counter.wrap(bes[k]) : bes[k];
                         long t0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
-                        last[k] = model.forward(bes[k], new SyntheticImage(1, size, size, 2 + i), o);
+                        last[k] = model.forward(run, new SyntheticImage(1, size, size, 2 + i), o);
                         times[k][i] = (System.nanoTime() - t0) / 1e9;
                         cpu[k][i] = (mx.getCurrentThreadCpuTime() - c0) / 1e9;
                     }
@@ -170,7 +191,7 @@ public final class ModelBench {
                     ModelOutput l = last[k];
                     rs[k] = new Result(e.getKey(), size, tokens, plan.passes().size(), plan.barriers(), median(times[k]), median(cpu[k]),
                             l.memory().peakStateBytes(), l.memory().peakStoreMemoryBytes() + l.memory().peakStoreDiskBytes(),
-                            l.memory().peakOpBytes(), mem == null ? -1 : mem.peakBytes());
+                            l.memory().peakOpBytes(), mem == null ? -1 : mem.peakBytes(), counter.total());
                 }
                 sink.accept(new Case(model, o, size), rs, pairRatios);
             }

@@ -84,6 +84,15 @@ public final class CudaContext implements AutoCloseable {
 
     public int smCount() { return smCount; }
 
+    /**
+     * Nominal fp32 FMA peak in TFLOP/s: SMs × 128 fp32 lanes × 2 operations × the maximum SM clock the
+     * driver reports (Hopper and Ampere datacenter parts have 128 fp32 lanes per SM).
+     */
+    public double fp32PeakTflops() {
+        double clockKHz = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_CLOCK_RATE);
+        return smCount * 128.0 * 2.0 * clockKHz * 1e3 / 1e12;
+    }
+
     public long totalMemory() { return totalMem; }
 
     public int attribute(int attr) {
