@@ -192,7 +192,7 @@ __device__ __forceinline__ void lanes_body(
             const int ec = min(e0 + cc, E - 1);
             const int hc = ec / P;
             float dl = st[S::D + i] + (dbias ? dbias[hc] : 0.f);
-            if (softplus) dl = sl_softplus(dl);
+            if (softplus) dl = blk_softplus(dl);
             if (i / CPB >= tv) dl = 0.f;
             const float x = SSD ? exp2f(dl * (A[hc] * SL_LOG2E)) : dl;
             sxd[i] = make_float2(x, dl * st[S::U + i]);

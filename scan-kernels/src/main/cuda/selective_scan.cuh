@@ -91,7 +91,7 @@ __device__ __forceinline__ void scan_body(
             for (int k = 0; k < SCAN_PF; ++k) {
                 if (s + k < nt) {
                     float dl = rd[k] + db;
-                    if (softplus) dl = sl_softplus(dl);
+                    if (softplus) dl = blk_softplus(dl);   // branch-free (common.cuh): ~10 instructions fewer per token
                     const float du = dl * ru[k];
                     const float4* bt = reinterpret_cast<const float4*>(sB + (s + k) * NMAX);
                     const float4* ct = reinterpret_cast<const float4*>(sC + (OUT ? (s + k) * NMAX : 0));
