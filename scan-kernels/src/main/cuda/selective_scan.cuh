@@ -16,6 +16,8 @@
 //   3. output pass: each chunk again from its true incoming state, writing y.
 // With NCH = 1 only pass 3 runs (reading the initial state and writing the final state itself).
 #pragma once
+#include "common.cuh"
+#include "cp_async.cuh"
 
 namespace sl {
 
@@ -32,8 +34,10 @@ __device__ __forceinline__ void scan_body(
 {
     // B/C rows zero-padded to NMAX and read as float4: shared-memory loads share the issue queue
     // with the exp2 unit, so one 16-byte load per 4 states instead of one per state.
-    __shared__ __align__(16) float sB[SCAN_TS * NMAX];
-    __shared__ __align__(16) float sC[OUT ? SCAN_TS * NMAX : 4];
+    // Two stages: the next step's rows are copied (cp.async) while this step computes, so the
+    // global-load latency no longer stalls every 32 tokens.
+    __shared__ __align__(16) float sB[2][SCAN_TS * NMAX];
+    __shared__ __align__(16) float sC[2][OUT ? SCAN_TS * NMAX : 4];
     const int P = E / H;                  // channels per head (1 for the Mamba-1 scan)
     const int EG = E / G;                 // channels per B/C group
     const int blocksPerGroup = (EG + blockDim.x - 1) / blockDim.x;
@@ -64,16 +68,25 @@ __device__ __forceinline__ void scan_body(
     const float dd = (act && D) ? D[h] : 0.f;
     float sumd = 0.f;
 
-    for (int t0 = t0c; t0 < t1c; t0 += SCAN_TS) {
-        const int nt = min(SCAN_TS, t1c - t0);
-        __syncthreads();
-        for (int i = threadIdx.x; i < nt * NMAX; i += blockDim.x) {
+    auto stage = [&](int ts0, int buf) {
+        const int ntn = min(SCAN_TS, t1c - ts0);
+        for (int i = threadIdx.x; i < SCAN_TS * NMAX; i += blockDim.x) {
             const int tt = i / NMAX, n = i - tt * NMAX;
-            const size_t src = (((size_t)b * L + t0 + tt) * G + g) * N + n;
-            sB[i] = n < N ? Bm[src] : 0.f;
-            if (OUT) sC[i] = n < N ? Cm[src] : 0.f;
+            const bool v = tt < ntn && n < N;          // zero-filled: padded states have B = C = 0
+            const size_t src = v ? (((size_t)b * L + ts0 + tt) * G + g) * N + n : 0;
+            blk_cp<4>(&sB[buf][i], Bm + src, v);
+            if (OUT) blk_cp<4>(&sC[buf][i], Cm + src, v);
         }
-        __syncthreads();
+    };
+    if (t0c < t1c) stage(t0c, 0);
+    blk_commit();
+    int buf = 0;
+    for (int t0 = t0c; t0 < t1c; t0 += SCAN_TS, buf ^= 1) {
+        const int nt = min(SCAN_TS, t1c - t0);
+        blk_wait_all();
+        __syncthreads();                      // this step's rows landed; the other stage is free
+        if (t0 + SCAN_TS < t1c) stage(t0 + SCAN_TS, buf ^ 1);
+        blk_commit();
         if (!act) continue;
         for (int s = 0; s < nt; s += SCAN_PF) {
             float ru[SCAN_PF], rd[SCAN_PF], rz[SCAN_PF];
@@ -93,8 +106,8 @@ __device__ __forceinline__ void scan_body(
                     float dl = rd[k] + db;
                     if (softplus) dl = blk_softplus(dl);   // branch-free (common.cuh): ~10 instructions fewer per token
                     const float du = dl * ru[k];
-                    const float4* bt = reinterpret_cast<const float4*>(sB + (s + k) * NMAX);
-                    const float4* ct = reinterpret_cast<const float4*>(sC + (OUT ? (s + k) * NMAX : 0));
+                    const float4* bt = reinterpret_cast<const float4*>(sB[buf] + (s + k) * NMAX);
+                    const float4* ct = reinterpret_cast<const float4*>(sC[buf] + (OUT ? (s + k) * NMAX : 0));
                     const float dAs = SSD ? exp2f(dl * a2s) : 0.f;
                     float y = 0.f, y2 = 0.f;   // two partial sums: shorter FMA dependency chain
 #pragma unroll
