@@ -2,7 +2,7 @@
 // machine without Java: against a float64 host reference on awkward shapes (every check compares both
 // the output and the final state, starting from a random nonzero state), then timed next to the
 // chunk-parallel path (selective_scan.cuh, launched exactly as CudaOps does) on the issue's shapes.
-// Build and run: run-scan-block-check.sh OUT_DIR (nvcc on the GPU machine).
+// Build and run: run-scan-check.sh scan_block OUT_DIR [--ncu] (nvcc on the GPU machine).
 //
 // Glossary: B batch, L tokens, E channels, N state size, G groups of B/C rows, W warps (= channels) per
 // block of the new kernel. "% of copy BW" = bytes an ideal kernel moves (u, δ, z, B, C read once, the
@@ -76,14 +76,6 @@ static int pick_w(int b, int e, int g) {
 }
 static const BlockVariant& variant_of(int w) { return w == 16 ? V512 : V384; }
 
-struct PathStats { const char* name; int ok = 0, fail = 0; double worstY = 0, worstH = 0; };
-static PathStats stats[16];
-static int nstats = 0;
-static PathStats& stat_of(const char* name) {
-    for (int i = 0; i < nstats; ++i) if (!strcmp(stats[i].name, name)) return stats[i];
-    stats[nstats].name = name;
-    return stats[nstats++];
-}
 static FILE* jsonf;
 static FILE* checkf;
 
@@ -104,20 +96,10 @@ static void check_case(int b, int l, int e, int n, int g, bool withZD, bool sp, 
     float *dh, *dy, *hloc, *sdel;
     CK(cudaMalloc(&dh, h0.size() * 4)); CK(cudaMalloc(&dy, std::max<size_t>(4, yw.size() * 4)));
     CK(cudaMalloc(&hloc, (size_t)4 * b * e * n * 1024 + 4)); CK(cudaMalloc(&sdel, (size_t)4 * b * e * 1024 + 4));
-    std::vector<float> hy(yw.size()), hh(h0.size());
     auto run = [&](const char* name, auto launch) {
-        CK(cudaMemcpy(dh, h0.data(), h0.size() * 4, cudaMemcpyHostToDevice));
-        CK(cudaMemset(dy, 0xff, std::max<size_t>(4, yw.size() * 4)));   // NaN: unwritten outputs fail
-        launch();
-        CK(cudaGetLastError()); CK(cudaDeviceSynchronize());
-        if (!yw.empty()) CK(cudaMemcpy(hy.data(), dy, yw.size() * 4, cudaMemcpyDeviceToHost));
-        CK(cudaMemcpy(hh.data(), dh, h0.size() * 4, cudaMemcpyDeviceToHost));
-        double ey = yw.empty() ? 0 : relerr(hy, yw), eh = relerr(hh, hw);
-        bool ok = ey <= tol && eh <= tol;   // NaN compares false
-        PathStats& ps = stat_of(name);
-        if (ok) ++ps.ok; else ++ps.fail;
-        if (!(ey == ey) || ey > ps.worstY) ps.worstY = ey;
-        if (!(eh == eh) || eh > ps.worstH) ps.worstH = eh;
+        double ey, eh;
+        const bool ok = checked_launch(launch, dh, dy, h0, hw, yw, tol, ey, eh);
+        record(name, ok, ey, eh);
         fprintf(checkf, "%s %-10s B%d L%d E%d N%d G%d %s %s: out %.2e state %.2e (tol %.0e)\n", ok ? "ok  " : "FAIL", name,
                 b, l, e, n, g, withZD ? "z/D" : "-  ", sp ? "softplus" : "linear  ", ey, eh, tol);
         if (!ok) printf("FAIL %s B%d L%d E%d N%d G%d %s sp%d: out %.2e state %.2e\n", name, b, l, e, n, g, withZD ? "z/D" : "-", sp, ey, eh);
@@ -251,13 +233,8 @@ int main(int argc, char** argv)
     // Long: fp32 rounding accumulates over 4097 sequential steps (each step about 1 ulp of the state,
     // random-walk growth ~ sqrt(L) · 6e-8 ≈ 4e-6); 1e-4 leaves room for the chunked path's re-association.
     check_case(3, 4097, 96, 16, 1, true, true, 1e-4);
-    int totalFail = 0;
     printf("correctness (%d cases; every check compares out and final state vs float64):\n", idx + 4);
-    for (int i = 0; i < nstats; ++i) {
-        printf("  %-10s %4d ok %3d failed, worst out %.2e, worst state %.2e\n", stats[i].name, stats[i].ok, stats[i].fail,
-               stats[i].worstY, stats[i].worstH);
-        totalFail += stats[i].fail;
-    }
+    const int totalFail = print_path_stats();
     fclose(checkf);
     if (totalFail) { printf("correctness FAILED\n"); return 1; }
 

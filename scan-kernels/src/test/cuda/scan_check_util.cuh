@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 #include <algorithm>
+#include <string>
 #include <cuda_runtime.h>
 
 #define CK(x) do { cudaError_t err_ = (x); if (err_ != cudaSuccess) { \
@@ -92,6 +93,48 @@ static double relerr(const std::vector<float>& got, const std::vector<double>& w
         md = std::max(md, diff); mw = std::max(mw, std::fabs(want[i]));
     }
     return md / mw;
+}
+
+// One checked launch: the state reset to h0 (device dh), the outputs (device dy) NaN-filled so unwritten
+// ones fail, the launch, then out and final state against the float64 reference (relative to their
+// largest value) into ey / eh. True when both are within tol (NaN compares false).
+template <class Launch>
+static bool checked_launch(Launch launch, float* dh, float* dy, const std::vector<float>& h0, const std::vector<double>& hw,
+                           const std::vector<double>& yw, double tol, double& ey, double& eh)
+{
+    CK(cudaMemcpy(dh, h0.data(), h0.size() * 4, cudaMemcpyHostToDevice));
+    CK(cudaMemset(dy, 0xff, std::max<size_t>(4, yw.size() * 4)));
+    launch();
+    CK(cudaGetLastError()); CK(cudaDeviceSynchronize());
+    std::vector<float> hy(yw.size()), hh(h0.size());
+    if (!yw.empty()) CK(cudaMemcpy(hy.data(), dy, yw.size() * 4, cudaMemcpyDeviceToHost));
+    CK(cudaMemcpy(hh.data(), dh, h0.size() * 4, cudaMemcpyDeviceToHost));
+    ey = yw.empty() ? 0 : relerr(hy, yw);
+    eh = relerr(hh, hw);
+    return ey <= tol && eh <= tol;
+}
+
+// Per-path tallies of the checks, printed at the end of a harness.
+struct PathStats { std::string name; int ok = 0, fail = 0; double worstY = 0, worstH = 0; };
+static std::vector<PathStats> path_stats;
+static void record(const std::string& name, bool ok, double ey, double eh)
+{
+    PathStats* ps = nullptr;
+    for (auto& s : path_stats) if (s.name == name) ps = &s;
+    if (!ps) { path_stats.push_back(PathStats{name}); ps = &path_stats.back(); }
+    if (ok) ++ps->ok; else ++ps->fail;
+    if (!(ey == ey) || ey > ps->worstY) ps->worstY = ey;
+    if (!(eh == eh) || eh > ps->worstH) ps->worstH = eh;
+}
+// Prints the tallies; returns the number of failed checks.
+static int print_path_stats()
+{
+    int fails = 0;
+    for (auto& s : path_stats) {
+        printf("  %-22s %4d ok %3d failed, worst out %.2e, worst state %.2e\n", s.name.c_str(), s.ok, s.fail, s.worstY, s.worstH);
+        fails += s.fail;
+    }
+    return fails;
 }
 
 // ---------------------------------------------------------------- timing

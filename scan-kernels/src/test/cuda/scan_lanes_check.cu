@@ -1,7 +1,7 @@
 // Standalone check and benchmark of the scan kernels on a GPU machine without Java: the single-pass
 // state-parallel kernels (scan_lanes.cuh) against a float64 host reference on awkward shapes, then
 // both scan paths (chunk-parallel selective_scan.cuh and lanes) timed on the issue's vision shapes.
-// Build and run: run-scan-lanes-check.sh OUT_DIR (nvcc on the GPU machine).
+// Build and run: run-scan-check.sh scan_lanes OUT_DIR [--quick] (nvcc on the GPU machine).
 //
 // Glossary: B batch, L tokens, E channels (H·P for SSD), N state size, H heads, P head dim, G groups.
 // "% of copy BW" = bytes an ideal kernel moves (every input once, the output once) / time / measured
@@ -67,16 +67,9 @@ static void check_case(bool ssd, int b, int l, int e, int n, int heads, int g, b
     float *dh, *dy, *hloc, *sdel;
     CK(cudaMalloc(&dh, h0.size() * 4)); CK(cudaMalloc(&dy, std::max<size_t>(4, yw.size() * 4)));
     CK(cudaMalloc(&hloc, (size_t)4 * b * e * n * 1024 + 4)); CK(cudaMalloc(&sdel, (size_t)4 * b * e * 1024 + 4));
-    std::vector<float> hy(yw.size()), hh(h0.size());
     auto run = [&](const char* name, auto launch) {
-        CK(cudaMemcpy(dh, h0.data(), h0.size() * 4, cudaMemcpyHostToDevice));
-        CK(cudaMemset(dy, 0xff, std::max<size_t>(4, yw.size() * 4)));   // NaN: unwritten outputs fail
-        launch();
-        CK(cudaGetLastError()); CK(cudaDeviceSynchronize());
-        if (!yw.empty()) CK(cudaMemcpy(hy.data(), dy, yw.size() * 4, cudaMemcpyDeviceToHost));
-        CK(cudaMemcpy(hh.data(), dh, h0.size() * 4, cudaMemcpyDeviceToHost));
-        double ey = yw.empty() ? 0 : relerr(hy, yw), eh = relerr(hh, hw);
-        bool ok = ey <= 2e-5 && eh <= 2e-5 && ey == ey && eh == eh;   // fp32 vs fp64 over <= 300 tokens
+        double ey, eh;
+        const bool ok = checked_launch(launch, dh, dy, h0, hw, yw, 2e-5, ey, eh);   // fp32 vs fp64 over <= 300 tokens
         ++checks; if (!ok) ++failures;
         printf("%s %-22s %s B%d L%d E%d N%d H%d G%d %s: out %.2e state %.2e\n", ok ? "ok  " : "FAIL", name,
                ssd ? "ssd" : "ss ", b, l, e, n, heads, g, withZD ? "z/D" : "-", ey, eh);

@@ -2,7 +2,7 @@
 // against a float64 host reference on awkward shapes (output and final state, from a random nonzero
 // state, single pass and cut into chunks), then timed next to the SSD path it replaces (the
 // chunk-parallel scan body, launched as CudaOps did) on the issue's shapes.
-// Build and run: run-ssd-seg-check.sh OUT_DIR (nvcc on the GPU machine).
+// Build and run: run-scan-check.sh ssd_seg OUT_DIR [--ncu] (nvcc on the GPU machine).
 //
 // Glossary: B batch, L tokens, H heads, P head dim, E = H·P, N state size, G groups of B/C rows,
 // NCH chunks. "% of copy BW" = bytes an ideal kernel moves (x, dt, B, C read once, y written once) /
@@ -67,13 +67,6 @@ static void launch_seg(const SegVariant& v, int chunk, const float* x, const flo
     v.out<<<grid, v.threads, v.smem>>>(x, dt, a, bm, cm, d, db, sp, h, hloc, sdelta, y, l, e, n, heads, g, nch, chunk);
 }
 
-struct PathStats { std::string name; int ok = 0, fail = 0; double worstY = 0, worstH = 0; };
-static std::vector<PathStats> stats;
-static PathStats& stat_of(const std::string& name) {
-    for (auto& s : stats) if (s.name == name) return s;
-    stats.push_back(PathStats{name});
-    return stats.back();
-}
 static FILE* jsonf;
 static FILE* checkf;
 
@@ -92,20 +85,10 @@ static void check_case(int b, int l, int heads, int p, int n, int g, bool withD,
     float *dh, *dy, *hloc, *sdel;
     CK(cudaMalloc(&dh, h0.size() * 4)); CK(cudaMalloc(&dy, std::max<size_t>(4, yw.size() * 4)));
     CK(cudaMalloc(&hloc, (size_t)4 * b * e * n * 1100 + 4)); CK(cudaMalloc(&sdel, (size_t)4 * b * e * 1100 + 4));
-    std::vector<float> hy(yw.size()), hh(h0.size());
     auto run = [&](const std::string& name, auto launch) {
-        CK(cudaMemcpy(dh, h0.data(), h0.size() * 4, cudaMemcpyHostToDevice));
-        CK(cudaMemset(dy, 0xff, std::max<size_t>(4, yw.size() * 4)));   // NaN: unwritten outputs fail
-        launch();
-        CK(cudaGetLastError()); CK(cudaDeviceSynchronize());
-        if (!yw.empty()) CK(cudaMemcpy(hy.data(), dy, yw.size() * 4, cudaMemcpyDeviceToHost));
-        CK(cudaMemcpy(hh.data(), dh, h0.size() * 4, cudaMemcpyDeviceToHost));
-        double ey = yw.empty() ? 0 : relerr(hy, yw), eh = relerr(hh, hw);
-        bool ok = ey <= tol && eh <= tol;   // NaN compares false
-        PathStats& ps = stat_of(name);
-        if (ok) ++ps.ok; else ++ps.fail;
-        if (!(ey == ey) || ey > ps.worstY) ps.worstY = ey;
-        if (!(eh == eh) || eh > ps.worstH) ps.worstH = eh;
+        double ey, eh;
+        const bool ok = checked_launch(launch, dh, dy, h0, hw, yw, tol, ey, eh);
+        record(name, ok, ey, eh);
         fprintf(checkf, "%s %-22s B%d L%d H%d P%d N%d G%d %s %s: out %.2e state %.2e (tol %.0e)\n", ok ? "ok  " : "FAIL",
                 name.c_str(), b, l, heads, p, n, g, withD ? "D" : "-", sp ? "softplus" : "linear  ", ey, eh, tol);
         if (!ok) printf("FAIL %s B%d L%d H%d P%d N%d G%d D%d sp%d: out %.2e state %.2e\n", name.c_str(), b, l, heads, p, n, g,
@@ -201,12 +184,8 @@ int main(int argc, char** argv)
     check_case(1, 0, 2, 64, 16, 1, true, true, 2e-5);     // L = 0: the state passes through
     // Long: rounding accumulates over 4097 sequential steps (random walk ~ sqrt(L) · 6e-8 ≈ 4e-6).
     check_case(2, 4097, 3, 64, 16, 1, true, true, 1e-4);
-    int totalFail = 0;
     printf("correctness (%d cases; every check compares out and final state vs float64):\n", idx + 2);
-    for (auto& s : stats) {
-        printf("  %-22s %4d ok %3d failed, worst out %.2e, worst state %.2e\n", s.name.c_str(), s.ok, s.fail, s.worstY, s.worstH);
-        totalFail += s.fail;
-    }
+    const int totalFail = print_path_stats();
     fclose(checkf);
     if (totalFail) { printf("correctness FAILED\n"); return 1; }
 

@@ -184,19 +184,35 @@ public final class CudaOps implements AutoCloseable {
         int eg = e / g;
         int block = Math.min(128, (eg + 31) / 32 * 32);
         int gx = g * ((eg + block - 1) / block);
-        int sp = softplus ? 1 : 0;
+        chunkedLaunch(kind + "_state_n" + nmax, kind + "_out_n" + nmax, gx, block, 0,
+                new Object[] {u, delta, a, bm, cm, d, z, dbias, softplus ? 1 : 0}, a, kind.equals("ssd"), h, out,
+                b, l, e, n, heads, g, nch, chunk);
+    }
+
+    /**
+     * The launches of a scan whose sequence is cut into nch chunks: state pass, ss_combine (which
+     * needs A: per head for SSD) and output pass; with one chunk the output pass alone. Both passes
+     * take {@code inputs} followed by (state, hloc, sdelta, out, L, E, N, H, G, NCH, chunk length).
+     */
+    private void chunkedLaunch(String stateKernel, String outKernel, int gx, int block, int smem, Object[] inputs,
+                               DeviceBuffer a, boolean aPerHead, DeviceBuffer state, DeviceBuffer out,
+                               int b, int l, int e, int n, int heads, int g, int nch, int chunk) {
         DeviceBuffer hloc = null, sdelta = null;
         if (nch > 1) {
             hloc = scratch("scan.hloc", 4L * b * nch * n * e);
             sdelta = scratch("scan.sdelta", 4L * b * nch * e);
-            ctx.launch(kind + "_state_n" + nmax, gx, nch, b, block, 0,
-                    u, delta, a, bm, cm, d, z, dbias, sp, h, hloc, sdelta, null, l, e, n, heads, g, nch, chunk);
+            ctx.launch(stateKernel, gx, nch, b, block, smem, withTail(inputs, state, hloc, sdelta, null, l, e, n, heads, g, nch, chunk));
             long total = (long) b * n * e;
             ctx.launch("ss_combine", (int) ((total + 255) / 256), 1, 1, 256, 0,
-                    a, kind.equals("ssd") ? 1 : 0, h, hloc, sdelta, b, e, n, heads, nch);
+                    a, aPerHead ? 1 : 0, state, hloc, sdelta, b, e, n, heads, nch);
         }
-        ctx.launch(kind + "_out_n" + nmax, gx, nch, b, block, 0,
-                u, delta, a, bm, cm, d, z, dbias, sp, h, hloc, sdelta, out, l, e, n, heads, g, nch, chunk);
+        ctx.launch(outKernel, gx, nch, b, block, smem, withTail(inputs, state, hloc, sdelta, out, l, e, n, heads, g, nch, chunk));
+    }
+
+    private static Object[] withTail(Object[] inputs, Object... tail) {
+        Object[] all = java.util.Arrays.copyOf(inputs, inputs.length + tail.length);
+        System.arraycopy(tail, 0, all, inputs.length, tail.length);
+        return all;
     }
 
     /**
@@ -224,19 +240,8 @@ public final class CudaOps implements AutoCloseable {
         int nch = (l + chunk - 1) / chunk;
         if (nch > 65535) throw new IllegalArgumentException("SSD chunk " + chunk + " gives " + nch + " chunks (max 65535)");
         int gx = heads * ((p + SEG_PB - 1) / SEG_PB);
-        int sp = softplus ? 1 : 0;
-        DeviceBuffer hloc = null, sdelta = null;
-        if (nch > 1) {
-            hloc = scratch("scan.hloc", 4L * b * nch * n * e);
-            sdelta = scratch("scan.sdelta", 4L * b * nch * e);
-            ctx.launch(SEG_STATE, gx, nch, b, SEG_THREADS, SEG_SMEM,
-                    x, dt, a, bm, cm, d, dtBias, sp, state, hloc, sdelta, null, l, e, n, heads, g, nch, chunk);
-            long total = (long) b * n * e;
-            ctx.launch("ss_combine", (int) ((total + 255) / 256), 1, 1, 256, 0,
-                    a, 1, state, hloc, sdelta, b, e, n, heads, nch);
-        }
-        ctx.launch(SEG_OUT, gx, nch, b, SEG_THREADS, SEG_SMEM,
-                x, dt, a, bm, cm, d, dtBias, sp, state, hloc, sdelta, y, l, e, n, heads, g, nch, chunk);
+        chunkedLaunch(SEG_STATE, SEG_OUT, gx, SEG_THREADS, SEG_SMEM, new Object[] {x, dt, a, bm, cm, d, dtBias, softplus ? 1 : 0},
+                a, true, state, y, b, l, e, n, heads, g, nch, chunk);
     }
 
     /** Chunk length the mLSTM kernels use for a requested one: bounded by shared memory. */
