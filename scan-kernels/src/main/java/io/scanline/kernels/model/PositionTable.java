@@ -31,7 +31,7 @@ public final class PositionTable {
     private int[][] xIdx;          // (Wp, 4) source columns of each output column
     private double[][] xW;         // (Wp, 4) their weights
     private final RowCache<float[]> outRows = new RowCache<>();     // output row → (Wp·D) token-major
-    private final RowCache<double[]> srcRows = new RowCache<>();    // source row → (D·Wp) width-resized
+    private final RowCache<double[]> srcRows = new RowCache<>();    // source row → (Wp·D) width-resized
 
     /** A few rows by index, least recently used evicted first. */
     private static final class RowCache<V> extends LinkedHashMap<Integer, V> {
@@ -127,20 +127,23 @@ public final class PositionTable {
             int[] iy = new int[4];
             double[] wy = new double[4];
             BicubicTaps.axis(hp0, hp, r, iy, wy);
-            double[][] taps = new double[4][];
-            for (int a = 0; a < 4; a++) taps[a] = sourceRow(iy[a]);
-            for (int ch = 0; ch < d; ch++)
-                for (int ox = 0; ox < wp; ox++) {
-                    double acc = 0.0;
-                    for (int a = 0; a < 4; a++) acc += wy[a] * taps[a][ch * wp + ox];
-                    row[ox * d + ch] = (float) acc;
-                }
+            // source rows are token-major like the output: one contiguous pass (SIMD), same sums
+            double[] t0 = sourceRow(iy[0]), t1 = sourceRow(iy[1]), t2 = sourceRow(iy[2]), t3 = sourceRow(iy[3]);
+            double w0 = wy[0], w1 = wy[1], w2 = wy[2], w3 = wy[3];
+            for (int i = 0; i < row.length; i++) {
+                double acc = 0.0;
+                acc += w0 * t0[i];
+                acc += w1 * t1[i];
+                acc += w2 * t2[i];
+                acc += w3 * t3[i];
+                row[i] = (float) acc;
+            }
         }
         outRows.put(r, row);
         return row;
     }
 
-    /** Source row iy resized along the width, channel-major (D·Wp), fp64. */
+    /** Source row iy resized along the width, token-major (Wp·D), fp64. */
     private double[] sourceRow(int iy) {
         double[] row = srcRows.get(iy);
         if (row != null) return row;
@@ -150,7 +153,7 @@ public final class PositionTable {
             for (int ox = 0; ox < wp; ox++) {
                 double acc = 0.0;
                 for (int b = 0; b < 4; b++) acc += xW[ox][b] * (double) src[base + xIdx[ox][b]];
-                row[ch * wp + ox] = acc;
+                row[ox * d + ch] = acc;
             }
         }
         srcRows.put(iy, row);
