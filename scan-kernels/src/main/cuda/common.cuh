@@ -22,7 +22,7 @@ namespace sl {
 // softplus with PyTorch's threshold 20 (spec ops §3), branch-free: max(x, 0) + log1p(e), e = exp(-|x|) in (0, 1],
 // log1p(e) = 2·atanh(s), s = e / (2 + e) <= 1/3, by its odd series to s^11 (truncation < 2e-7
 // relative). log1pf costs ~25 instructions and a branch; this ~15 with two MUFU ops.
-__device__ __forceinline__ float blk_softplus(float x)
+__device__ __forceinline__ float sl_softplus(float x)
 {
     const float e = exp2f(-fabsf(x) * SL_LOG2E);
     const float s = __fdividef(e, 2.f + e);

@@ -4,7 +4,7 @@
 namespace sl {
 
 template <int BYTES>
-__device__ __forceinline__ void blk_cp(float* dst, const float* src, bool valid)
+__device__ __forceinline__ void sl_cp(float* dst, const float* src, bool valid)
 {
     const unsigned s = (unsigned)__cvta_generic_to_shared(dst);
     if constexpr (BYTES == 16)
@@ -13,7 +13,7 @@ __device__ __forceinline__ void blk_cp(float* dst, const float* src, bool valid)
         asm volatile("cp.async.ca.shared.global [%0], [%1], %2, %3;\n" :: "r"(s), "l"(src), "n"(BYTES), "r"(valid ? BYTES : 0));
 }
 
-__device__ __forceinline__ void blk_commit() { asm volatile("cp.async.commit_group;\n" ::); }
-__device__ __forceinline__ void blk_wait_all() { asm volatile("cp.async.wait_group 0;\n" ::); }
+__device__ __forceinline__ void sl_cp_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+__device__ __forceinline__ void sl_cp_wait_all() { asm volatile("cp.async.wait_group 0;\n" ::); }
 
 }  // namespace sl

@@ -142,9 +142,9 @@ __device__ __forceinline__ void block_body(
                 const bool v = cv && t0 + t < L;
                 const int go = v ? t * E : 0;   // < TT·E: 32-bit
                 float* d = raw + t * W + c0;
-                blk_cp<BY>(d, su + go, v);
-                blk_cp<BY>(d + TT * W, sd + go, v);
-                if (z) blk_cp<BY>(d + 2 * TT * W, sz + go, v);
+                sl_cp<BY>(d, su + go, v);
+                sl_cp<BY>(d + TT * W, sd + go, v);
+                if (z) sl_cp<BY>(d + 2 * TT * W, sz + go, v);
             }
         };
         if (vw == 4) rows(std::integral_constant<int, 16>());
@@ -165,8 +165,8 @@ __device__ __forceinline__ void block_body(
                 const bool v = t < tvl && 4 * q < N;   // N % 4 == 0 here
                 const int off = v ? t * rowStride + 4 * q : 0;
                 const int p = 4 * blk_bc_slot<Q, K>(t, q);
-                blk_cp<16>(st + p, sb + off, v);
-                blk_cp<16>(st + TT * NMAX + p, sc + off, v);
+                sl_cp<16>(st + p, sb + off, v);
+                sl_cp<16>(st + TT * NMAX + p, sc + off, v);
             }
         } else {
             for (int i = tid; i < TT * NMAX; i += nthr) {
@@ -174,8 +174,8 @@ __device__ __forceinline__ void block_body(
                 const bool v = t0 + t < L && n < N;
                 const size_t off = v ? ((tokBase + t0 + t) * G + g) * N + n : 0;
                 const int p = 4 * blk_bc_slot<Q, K>(t, n >> 2) + (n & 3);
-                blk_cp<4>(st + p, Bm + off, v);
-                blk_cp<4>(st + TT * NMAX + p, Cm + off, v);
+                sl_cp<4>(st + p, Bm + off, v);
+                sl_cp<4>(st + TT * NMAX + p, Cm + off, v);
             }
         }
     };
@@ -210,16 +210,16 @@ __device__ __forceinline__ void block_body(
 
     const int tiles = (L + TT - 1) / TT;
     if (tiles > 0) { load_raw(0); load_bc(0, 0); }
-    blk_commit();
+    sl_cp_commit();
 
     for (int tile = 0; tile < tiles; ++tile) {
         const int slot = tile & 1;
         const int t0 = tile * TT;
         const int tv = min(TT, L - t0);
-        blk_wait_all();
+        sl_cp_wait_all();
         __syncthreads();                       // (A) raw and B/C of this tile landed; last lane phase done
         if (tile + 1 < tiles) load_bc(tile + 1, slot ^ 1);
-        blk_commit();
+        sl_cp_commit();
 
         // Output rows of the previous tile (the lane phase wrote them before barrier A).
         if (tile > 0) store_out(tile - 1);
@@ -235,7 +235,7 @@ __device__ __forceinline__ void block_body(
                     const int ri = t * W + cc;
                     const float uu = raw[ri];
                     float dl = raw[TT * W + ri] + bias;
-                    if constexpr (SP) dl = blk_softplus(dl);
+                    if constexpr (SP) dl = sl_softplus(dl);
                     dl = (cAct && t < tv) ? dl : 0.f;
                     const int xi = 32 * r + ((r & 1) ? xb1 : xb0);
                     xdl[xi] = dl;
@@ -251,7 +251,7 @@ __device__ __forceinline__ void block_body(
         }
         __syncthreads();                       // (B)
         if (tile + 1 < tiles) load_raw(tile + 1);
-        blk_commit();
+        sl_cp_commit();
 
         // Lane phase, every warp (idle channels scan zeros: no divergence around the shuffles).
         {
@@ -362,7 +362,7 @@ __device__ __forceinline__ void block_body(
                                                                (y[6] + s1.z) * g1.z, (y[7] + s1.w) * g1.w);
         }
     }
-    blk_wait_all();
+    sl_cp_wait_all();
     __syncthreads();
     if (tiles > 0) store_out(tiles - 1);
     for (int i = tid; i < W * NMAX; i += nthr) {
@@ -379,8 +379,10 @@ __device__ __forceinline__ void block_body(
 
 // Kernel names: ss_block_n{NMAX}_k{K}_t{TH}; blockDim.x = 32·W with W <= TH / 32 channels per block;
 // grid (G·⌈(E/G)/W⌉, B); dynamic shared memory sl::BlockLayout<NMAX, K>::smem_bytes(W) (180 KB at
-// W 12, 218 KB at W 16). TH = 384 leaves ptxas 168 registers per thread; TH = 512 caps it at 128.
+// W 12, 218 KB at W 16; for W = TH / 32 exported as the constant ss_block_n{NMAX}_k{K}_t{TH}_smem). TH = 384
+// leaves ptxas 168 registers per thread; TH = 512 caps it at 128.
 #define SL_BLOCK_INSTANCE(NM, KK, TH) \
+    extern "C" { __constant__ int ss_block_n##NM##_k##KK##_t##TH##_smem = sl::BlockLayout<NM, KK>::smem_bytes(TH / 32); } \
     extern "C" __global__ void __launch_bounds__(TH, 1) ss_block_n##NM##_k##KK##_t##TH(SL_BLOCK_ARGS) { sl::block_body<NM, KK, 1>(SL_BLOCK_PASS); }
 // The same with two state groups per loop body (more independent work between the scan's waits).
 #define SL_BLOCK_INSTANCE_U2(NM, KK, TH) \

@@ -192,7 +192,7 @@ __device__ __forceinline__ void lanes_body(
             const int ec = min(e0 + cc, E - 1);
             const int hc = ec / P;
             float dl = st[S::D + i] + (dbias ? dbias[hc] : 0.f);
-            if (softplus) dl = blk_softplus(dl);
+            if (softplus) dl = sl_softplus(dl);
             if (i / CPB >= tv) dl = 0.f;
             const float x = SSD ? exp2f(dl * (A[hc] * SL_LOG2E)) : dl;
             sxd[i] = make_float2(x, dl * st[S::U + i]);
@@ -282,8 +282,10 @@ __device__ __forceinline__ void lanes_body(
 #define SL_LANES_PASS u, delta, A, Bm, Cm, D, z, dbias, softplus, hState, out, L, E, N, H, G
 
 // Kernel names: {ss,ssd}_lanes_n{NS}_s{SPT}_t{TH}_p{STAGES}; TH threads per block, CPB = TH·SPT/NS
-// channels; grid (G·⌈(E/G)/CPB⌉, B); dynamic shared memory lanes_smem_bytes<NS, SPT, TH, STAGES>().
+// channels; grid (G·⌈(E/G)/CPB⌉, B); dynamic shared memory lanes_smem_bytes<NS, SPT, TH, STAGES>(),
+// exported as the constant ss_lanes_n{NS}_s{SPT}_t{TH}_p{STAGES}_smem (the host reads it).
 #define SL_LANES_INSTANCE(NS, SPT, TH, ST) \
+    extern "C" { __constant__ int ss_lanes_n##NS##_s##SPT##_t##TH##_p##ST##_smem = sl::lanes_smem_bytes<NS, SPT, TH, ST>(); } \
     extern "C" __global__ void __launch_bounds__(TH) ss_lanes_n##NS##_s##SPT##_t##TH##_p##ST(SL_LANES_ARGS) { sl::lanes_body<NS, SPT, TH, ST, false>(SL_LANES_PASS); } \
     extern "C" __global__ void __launch_bounds__(TH) ssd_lanes_n##NS##_s##SPT##_t##TH##_p##ST(SL_LANES_ARGS) { sl::lanes_body<NS, SPT, TH, ST, true>(SL_LANES_PASS); }
 

@@ -74,19 +74,19 @@ __device__ __forceinline__ void scan_body(
             const int tt = i / NMAX, n = i - tt * NMAX;
             const bool v = tt < ntn && n < N;          // zero-filled: padded states have B = C = 0
             const size_t src = v ? (((size_t)b * L + ts0 + tt) * G + g) * N + n : 0;
-            blk_cp<4>(&sB[buf][i], Bm + src, v);
-            if (OUT) blk_cp<4>(&sC[buf][i], Cm + src, v);
+            sl_cp<4>(&sB[buf][i], Bm + src, v);
+            if (OUT) sl_cp<4>(&sC[buf][i], Cm + src, v);
         }
     };
     if (t0c < t1c) stage(t0c, 0);
-    blk_commit();
+    sl_cp_commit();
     int buf = 0;
     for (int t0 = t0c; t0 < t1c; t0 += SCAN_TS, buf ^= 1) {
         const int nt = min(SCAN_TS, t1c - t0);
-        blk_wait_all();
+        sl_cp_wait_all();
         __syncthreads();                      // this step's rows landed; the other stage is free
         if (t0 + SCAN_TS < t1c) stage(t0 + SCAN_TS, buf ^ 1);
-        blk_commit();
+        sl_cp_commit();
         if (!act) continue;
         for (int s = 0; s < nt; s += SCAN_PF) {
             float ru[SCAN_PF], rd[SCAN_PF], rz[SCAN_PF];
@@ -104,7 +104,7 @@ __device__ __forceinline__ void scan_body(
             for (int k = 0; k < SCAN_PF; ++k) {
                 if (s + k < nt) {
                     float dl = rd[k] + db;
-                    if (softplus) dl = blk_softplus(dl);   // branch-free (common.cuh): ~10 instructions fewer per token
+                    if (softplus) dl = sl_softplus(dl);
                     const float du = dl * ru[k];
                     const float4* bt = reinterpret_cast<const float4*>(sB[buf] + (s + k) * NMAX);
                     const float4* ct = reinterpret_cast<const float4*>(sC[buf] + (OUT ? (s + k) * NMAX : 0));

@@ -32,8 +32,8 @@ struct SegLayout {
     // One stage: x (T, PB), B (T, NMAX), C (T, NMAX), dt (T).
     static constexpr int STAGE = T * (PB + 2 * NMAX + 1);
     // 2 stages, (a, δ) pairs (T), cum (T), partial outputs (T, PB), segment states (S, NMAX, PB),
-    // carry (NMAX, PB), Σδ.
-    static constexpr int FLOATS = 2 * STAGE + 3 * T + T * PB + S * NMAX * PB + NMAX * PB + 4;
+    // carry (NMAX, PB), per-segment Σδ (S, at least 4 floats).
+    static constexpr int FLOATS = 2 * STAGE + 3 * T + T * PB + S * NMAX * PB + NMAX * PB + (S > 4 ? S : 4);
     static constexpr int BYTES = 4 * FLOATS;
 };
 
@@ -69,7 +69,8 @@ __device__ __forceinline__ void ssd_seg_body(
     float* ysh = scum + T;                                            // (T, PB): outputs from a zero segment start
     float* hseg = ysh + T * PB;                                       // (S, NMAX, PB): end, then start states
     float* carry = hseg + S * NMAX * PB;                              // (NMAX, PB): state entering the tile
-    float* sumd = carry + NMAX * PB;                                  // [0]: Σδ of this chunk
+    float* segd = carry + NMAX * PB;                                  // (S): Σδ of each segment of the tile
+    float sumDelta = 0.f;                                             // Σδ of the chunk so far (thread 0)
 
     for (int i = tid; i < NMAX * PB; i += NTH) {
         const int n = i / PB, pp = p0 + (i - (i / PB) * PB);
@@ -80,7 +81,6 @@ __device__ __forceinline__ void ssd_seg_body(
         }
         carry[i] = v;
     }
-    if (tid == 0) sumd[0] = 0.f;
 
     auto al = [](const void* ptr) { return (reinterpret_cast<size_t>(ptr) & 15) == 0; };
     const bool xv4 = P % 4 == 0 && al(x);
@@ -112,13 +112,13 @@ __device__ __forceinline__ void ssd_seg_body(
                 const int t = xt + k * XR;
                 if (XK * XR > T && t >= T) break;
                 const bool v = xqv && t < tv;
-                blk_cp<16>(xs + t * PB + 4 * xq, v ? src + (size_t)(k * XR) * xRow : x, v);
+                sl_cp<16>(xs + t * PB + 4 * xq, v ? src + (size_t)(k * XR) * xRow : x, v);
             }
         } else {
             for (int i = tid; i < T * PB; i += NTH) {
                 const int t = i / PB, pp = p0 + (i - t * PB);
                 const bool v = t < tv && pp < P;
-                blk_cp<4>(xs + i, v ? x + ((size_t)(b * L + tb + t) * H + h) * P + pp : x, v);
+                sl_cp<4>(xs + i, v ? x + ((size_t)(b * L + tb + t) * H + h) * P + pp : x, v);
             }
         }
         if (bc4) {
@@ -129,28 +129,28 @@ __device__ __forceinline__ void ssd_seg_body(
                 if (BK * BR > T && t >= T) break;
                 const bool v = bqv && t < tv;
                 const size_t o = v ? off + (size_t)(k * BR) * bRow : 0;
-                blk_cp<16>(bs + 4 * (t * NQ + bq), Bm + o, v);
-                blk_cp<16>(cs + 4 * (t * NQ + bq), Cm + o, v);
+                sl_cp<16>(bs + 4 * (t * NQ + bq), Bm + o, v);
+                sl_cp<16>(cs + 4 * (t * NQ + bq), Cm + o, v);
             }
         } else {
             for (int i = tid; i < T * NMAX; i += NTH) {
                 const int t = i / NMAX, n = i - t * NMAX;
                 const bool v = t < tv && n < N;
                 const size_t off = v ? ((size_t)(b * L + tb + t) * G + g) * N + n : 0;
-                blk_cp<4>(bs + i, Bm + off, v);
-                blk_cp<4>(cs + i, Cm + off, v);
+                sl_cp<4>(bs + i, Bm + off, v);
+                sl_cp<4>(cs + i, Cm + off, v);
             }
         }
         if (tid < T) {
             const bool v = tid < tv;
-            blk_cp<4>(ds + tid, v ? dt + ((size_t)b * L + tb + tid) * H + h : dt, v);
+            sl_cp<4>(ds + tid, v ? dt + ((size_t)b * L + tb + tid) * H + h : dt, v);
         }
     };
 
     const int len = max(0, t1c - t0c);
     const int tiles = (len + T - 1) / T;
     if (tiles > 0) load(0, 0);
-    blk_commit();
+    sl_cp_commit();
 
     for (int tile = 0; tile < tiles; ++tile) {
         const int st = tile & 1;
@@ -159,13 +159,13 @@ __device__ __forceinline__ void ssd_seg_body(
         const float* cs = bs + T * NMAX;
         const float* ds = cs + T * NMAX;
         const int tb = t0c + tile * T;
-        blk_wait_all();
+        sl_cp_wait_all();
         __syncthreads();                                            // (A)
         if (tile + 1 < tiles) load(tile + 1, st ^ 1);
-        blk_commit();
+        sl_cp_commit();
         if (tid < T) {
             float dl = ds[tid] + bias;
-            if (softplus) dl = blk_softplus(dl);
+            if (softplus) dl = sl_softplus(dl);
             dl = tb + tid < t1c ? dl : 0.f;                         // padded tokens: a = 1, δx = 0
             // Π a over the segment up to t as exp2(A·Σδ): a segmented shuffle scan, one exp per token.
             float run = dl;
@@ -176,14 +176,15 @@ __device__ __forceinline__ void ssd_seg_body(
             }
             sad[tid] = make_float2(exp2f(dl * a2), dl);
             scum[tid] = exp2f(a2 * run);
-            if (!OUT) {
-                float w = dl;
-#pragma unroll
-                for (int o = 16; o > 0; o >>= 1) w += __shfl_xor_sync(0xffffffffu, w, o);
-                if ((tid & 31) == 0) atomicAdd(sumd, w);
-            }
+            if (!OUT && tid % TSEG == TSEG - 1) segd[tid / TSEG] = run;   // Σδ of the segment
         }
         __syncthreads();                                            // (B)
+        if (!OUT && tid == 0) {
+            // Σδ of the chunk in a fixed order (a float atomicAdd would make the state pass's result
+            // depend on the order the warps arrive in)
+#pragma unroll
+            for (int ss = 0; ss < S; ++ss) sumDelta += segd[ss];
+        }
         // Segment from a zero state.
         const int ts = s * TSEG;
         float hh[NMAX];
@@ -260,7 +261,7 @@ __device__ __forceinline__ void ssd_seg_body(
             }
         }
     }
-    blk_wait_all();
+    sl_cp_wait_all();
     __syncthreads();
     for (int i = tid; i < NMAX * PB; i += NTH) {
         const int n = i / PB, pp = p0 + (i - (i / PB) * PB);
@@ -272,7 +273,11 @@ __device__ __forceinline__ void ssd_seg_body(
             hloc[(((size_t)b * nch + c) * N + n) * E + e] = carry[i];
         }
     }
-    if (!OUT && tid < PB && act) sdelta[((size_t)b * nch + c) * E + h * P + p] = sumd[0];
+    if (!OUT) {
+        if (tid == 0) segd[0] = sumDelta;
+        __syncthreads();
+        if (tid < PB && act) sdelta[((size_t)b * nch + c) * E + h * P + p] = segd[0];
+    }
 }
 
 }  // namespace sl
@@ -283,8 +288,10 @@ __device__ __forceinline__ void ssd_seg_body(
 #define SL_SEG_PASS x, dt, A, Bm, Cm, D, dbias, softplus, hState, hloc, sdelta, out, L, E, N, H, G, nch, chunkLen
 
 // Kernel names: ssd_seg_{state,out}_n{NMAX}_p{PB}_s{S}_t{TSEG}; blockDim.x = PB·S; grid (H·⌈P/PB⌉,
-// NCH, B); dynamic shared memory sl::SegLayout<NMAX, PB, S, TSEG>::BYTES.
+// NCH, B); dynamic shared memory sl::SegLayout<NMAX, PB, S, TSEG>::BYTES, exported as the constant
+// ssd_seg_n{NMAX}_p{PB}_s{S}_t{TSEG}_smem so that the host reads it instead of repeating the layout.
 #define SL_SEG_INSTANCE(NM, PBV, SV, TS, MINB) \
+    extern "C" { __constant__ int ssd_seg_n##NM##_p##PBV##_s##SV##_t##TS##_smem = sl::SegLayout<NM, PBV, SV, TS>::BYTES; } \
     extern "C" __global__ void __launch_bounds__(PBV * SV, MINB) ssd_seg_state_n##NM##_p##PBV##_s##SV##_t##TS(SL_SEG_ARGS) \
     { sl::ssd_seg_body<NM, PBV, SV, TS, false>(SL_SEG_PASS); } \
     extern "C" __global__ void __launch_bounds__(PBV * SV, MINB) ssd_seg_out_n##NM##_p##PBV##_s##SV##_t##TS(SL_SEG_ARGS) \

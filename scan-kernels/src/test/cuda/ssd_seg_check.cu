@@ -109,6 +109,33 @@ static void check_case(int b, int l, int heads, int p, int n, int g, bool withD,
     for (float* q : {dx, ddt, da, dbm, dcm, dd, ddb, dh, dy, hloc, sdel}) cudaFree(q);
 }
 
+// The chunk-cut form twice on the same inputs: outputs and final states must be bitwise equal (the
+// state pass's Σδ is summed in a fixed order, not by atomics).
+static void determinism_check(const SegVariant& v)
+{
+    const int b = 2, l = 1000, heads = 3, p = 64, n = 16, g = 1, e = heads * p, chunk = 37;
+    auto x = rnd((size_t)b * l * e, -1, 1), dt = rnd((size_t)b * l * heads, -3, 1), a = rnd(heads, -2, -0.05f);
+    auto bm = rnd((size_t)b * l * g * n, -1, 1), cm = rnd((size_t)b * l * g * n, -1, 1), d = rnd(heads, -1, 1);
+    auto db = rnd(heads, -0.5f, 0.5f), h0 = rnd((size_t)b * e * n, -1, 1);
+    float *dx = dev(x), *ddt = dev(dt), *da = dev(a), *dbm = dev(bm), *dcm = dev(cm), *dd = dev(d), *ddb = dev(db);
+    float *dh, *dy, *hloc, *sdel;
+    CK(cudaMalloc(&dh, h0.size() * 4)); CK(cudaMalloc(&dy, x.size() * 4));
+    CK(cudaMalloc(&hloc, (size_t)4 * b * e * n * 30)); CK(cudaMalloc(&sdel, (size_t)4 * b * e * 30));
+    std::vector<float> y[2], hs[2];
+    for (int k = 0; k < 2; ++k) {
+        CK(cudaMemcpy(dh, h0.data(), h0.size() * 4, cudaMemcpyHostToDevice));
+        launch_seg(v, chunk, dx, ddt, da, dbm, dcm, dd, ddb, 1, dh, dy, b, l, heads, p, n, g, hloc, sdel);
+        CK(cudaDeviceSynchronize());
+        y[k].resize(x.size()); hs[k].resize(h0.size());
+        CK(cudaMemcpy(y[k].data(), dy, x.size() * 4, cudaMemcpyDeviceToHost));
+        CK(cudaMemcpy(hs[k].data(), dh, h0.size() * 4, cudaMemcpyDeviceToHost));
+    }
+    const bool same = !memcmp(y[0].data(), y[1].data(), x.size() * 4) && !memcmp(hs[0].data(), hs[1].data(), h0.size() * 4);
+    record(std::string(v.name) + "_repeat_bitwise", same, 0, 0);
+    if (!same) printf("FAIL %s: two runs of the chunk-cut form differ\n", v.name);
+    for (float* q : {dx, ddt, da, dbm, dcm, dd, ddb, dh, dy, hloc, sdel}) cudaFree(q);
+}
+
 static void bench(int b, int l, int heads, int p, int n)
 {
     const int g = 1, e = heads * p;
@@ -182,6 +209,7 @@ int main(int argc, char** argv)
         check_case(c.b, c.l, c.heads, c.p, c.n, c.g, combo & 1, (combo >> 1) & 1 ? false : true, 2e-5);
     }
     check_case(1, 0, 2, 64, 16, 1, true, true, 2e-5);     // L = 0: the state passes through
+    for (int vi = 0; vi < NVARS; ++vi) if (VARS[vi].nmax == 16) determinism_check(VARS[vi]);
     // Long: rounding accumulates over 4097 sequential steps (random walk ~ sqrt(L) · 6e-8 ≈ 4e-6).
     check_case(2, 4097, 3, 64, 16, 1, true, true, 1e-4);
     printf("correctness (%d cases; every check compares out and final state vs float64):\n", idx + 2);

@@ -187,6 +187,7 @@ public final class Tensor {
      */
     public Tensor flipAxis1() {
         if (shape.length < 2) throw new IllegalArgumentException("flip of axis 1 needs rank >= 2, got " + Arrays.toString(shape));
+        if (dtype != DType.F32) throw new IllegalArgumentException("flip of axis 1 is for F32 tensors, got " + dtype);
         int b = shape[0], l = shape[1], inner = 1;
         for (int i = 2; i < shape.length; i++) inner *= shape[i];
         float[] src = f32(), out = new float[src.length];

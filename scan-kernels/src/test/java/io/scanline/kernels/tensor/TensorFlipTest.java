@@ -59,7 +59,8 @@ class TensorFlipTest {
     }
 
     @Test
-    void rankOneIsRejected() {
+    void rankOneAndF64AreRejected() {
         assertThrows(IllegalArgumentException.class, () -> iota(4).flipAxis1());
+        assertThrows(IllegalArgumentException.class, () -> Tensor.of(new double[6], 1, 3, 2).flipAxis1());
     }
 }

@@ -199,6 +199,26 @@ public final class CudaContext implements AutoCloseable {
         }
     }
 
+    /** An {@code extern "C" __constant__ int} of the fatbin (kernel parameters the host must not repeat). */
+    public int constantInt(String name) {
+        makeCurrent();
+        CUdeviceptr p = new CUdeviceptr();
+        long[] bytes = new long[1];
+        JCudaDriver.cuModuleGetGlobal(p, bytes, module, name);
+        if (bytes[0] != 4) throw new IllegalStateException("fatbin constant " + name + " has " + bytes[0] + " bytes, expected an int");
+        int[] v = new int[1];
+        JCudaDriver.cuMemcpyDtoH(Pointer.to(v), p, 4);
+        return v[0];
+    }
+
+    /** Blocks of a kernel the driver can keep resident on one SM at this block size and dynamic shared memory. */
+    public int blocksPerSm(String kernel, int threads, int dynamicSmem) {
+        makeCurrent();
+        int[] n = new int[1];
+        JCudaDriver.cuOccupancyMaxActiveBlocksPerMultiprocessor(n, function(kernel), threads, dynamicSmem);
+        return n[0];
+    }
+
     /** Lets a kernel use more than 48 KiB of dynamic shared memory (opt-in on Hopper, up to 227 KiB). */
     public void allowSharedMemory(String kernel, int bytes) {
         makeCurrent();

@@ -30,8 +30,6 @@ public final class CudaOps implements AutoCloseable {
     /** The lanes kernel of the fatbin: 64-state width, 4 states per thread, 128 threads, 3 stages. */
     private static final String LANES_KERNEL = "ss_lanes_n64_s4_t128_p3";
     private static final int LANES_THREADS = 128, LANES_CPB = 8;
-    /** Shared memory of LANES_KERNEL: 3 stages of (u, δ, z) 32×8 and (B, C) 32×64, plus (δ, δu) 32×8. */
-    private static final int LANES_SMEM = 4 * (3 * 32 * (3 * LANES_CPB + 2 * 64) + 2 * 32 * LANES_CPB);
     /**
      * Automatic choice: the lanes kernel when B·E reaches this. Measured on an H100 (N = 64): 1.7x
      * faster than the chunk-parallel path at B8 E384/768/1536 L64K and B64 L4096 E384/768, equal at B64
@@ -47,8 +45,6 @@ public final class CudaOps implements AutoCloseable {
     /** The block kernel of the fatbin: 16 states, 8 tokens per lane, 16 warps (= channels) per block. */
     private static final String BLOCK_KERNEL = "ss_block_n16_k8_t512";
     private static final int BLOCK_W = 16, BLOCK_THREADS = 32 * BLOCK_W;
-    /** BlockLayout&lt;16, 8&gt;::smem_bytes(16): B/C tiles (2 stages), u/δ/z rows, per-channel rows, scan scratch. */
-    private static final int BLOCK_SMEM = blockSmemBytes(BLOCK_W);
     /**
      * Automatic choice: the block kernel for B·E in [BLOCK_MIN_CHANNELS, smCount·512) and L &gt;= 1024.
      * Measured on an H100 (N = 16, results-h100/scan-block): 1.28x the chunk-parallel path at B8 L64K
@@ -63,26 +59,25 @@ public final class CudaOps implements AutoCloseable {
      */
     private static final String SEG_STATE = "ssd_seg_state_n16_p32_s4_t16", SEG_OUT = "ssd_seg_out_n16_p32_s4_t16";
     private static final int SEG_PB = 32, SEG_TILE = 64, SEG_THREADS = 128;
-    /** SegLayout&lt;16, 32, 4, 16&gt;::BYTES: 2 stages of x/B/C/dt, (a, δ), cum, outputs, segment states, carry. */
-    static final int SEG_SMEM = 4 * (2 * SEG_TILE * (SEG_PB + 2 * 16 + 1) + 3 * SEG_TILE + SEG_TILE * SEG_PB
-            + 4 * 16 * SEG_PB + 16 * SEG_PB + 4);
-    /** Resident blocks per SM of the segment SSD on an H100 (127 registers × 128 threads, 52 KB). */
-    private static final int SEG_BLOCKS_PER_SM = 4;
 
-    static int blockSmemBytes(int w) {
-        int tt = 32 * 8, nmax = 16, row = tt + 4, scr = 2 * 36 * 4;
-        return 4 * (4 * tt * nmax + 3 * tt * w + 5 * w * row + w * scr + w * (2 * nmax + 2));
-    }
+    // Dynamic shared memory of the fixed-layout kernels, read from the constants the fatbin exports
+    // next to each kernel (the layouts live in the .cuh files only), and the segment SSD's resident
+    // blocks per SM as the driver computes them.
+    private final int lanesSmem, blockSmem, segSmem, segBlocksPerSm;
 
     public CudaOps(CudaContext ctx) {
         this.ctx = ctx;
-        ctx.allowSharedMemory(SEG_STATE, SEG_SMEM);
-        ctx.allowSharedMemory(SEG_OUT, SEG_SMEM);
+        lanesSmem = ctx.constantInt(LANES_KERNEL + "_smem");
+        blockSmem = ctx.constantInt(BLOCK_KERNEL + "_smem");
+        segSmem = ctx.constantInt("ssd_seg_n16_p32_s4_t16_smem");
+        ctx.allowSharedMemory(SEG_STATE, segSmem);
+        ctx.allowSharedMemory(SEG_OUT, segSmem);
         int optin = ctx.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
         ctx.allowSharedMemory("mlstm_chunk_state", Math.min(optin, MLSTM_SMEM_CAP));
         ctx.allowSharedMemory("mlstm_chunk_out", Math.min(optin, MLSTM_SMEM_CAP));
-        ctx.allowSharedMemory(LANES_KERNEL, LANES_SMEM);
-        ctx.allowSharedMemory(BLOCK_KERNEL, BLOCK_SMEM);
+        ctx.allowSharedMemory(LANES_KERNEL, lanesSmem);
+        ctx.allowSharedMemory(BLOCK_KERNEL, blockSmem);
+        segBlocksPerSm = Math.max(1, ctx.blocksPerSm(SEG_OUT, SEG_THREADS, segSmem));
     }
 
     public CudaContext context() { return ctx; }
@@ -164,7 +159,7 @@ public final class CudaOps implements AutoCloseable {
         if (b == 0 || l == 0 || e == 0) return; // L = 0: the state passes through unchanged
         if (useLanes(kind, nmax, b, e)) {
             int eg = e / g;
-            ctx.launch(LANES_KERNEL, g * ((eg + LANES_CPB - 1) / LANES_CPB), b, 1, LANES_THREADS, LANES_SMEM,
+            ctx.launch(LANES_KERNEL, g * ((eg + LANES_CPB - 1) / LANES_CPB), b, 1, LANES_THREADS, lanesSmem,
                     u, delta, a, bm, cm, d, z, dbias, softplus ? 1 : 0, h, out, l, e, n, heads, g);
             return;
         }
@@ -174,7 +169,7 @@ public final class CudaOps implements AutoCloseable {
         }
         if (useBlock(kind, nmax, b, l, e)) {
             int eg = e / g;
-            ctx.launch(BLOCK_KERNEL, g * ((eg + BLOCK_W - 1) / BLOCK_W), b, 1, BLOCK_THREADS, BLOCK_SMEM,
+            ctx.launch(BLOCK_KERNEL, g * ((eg + BLOCK_W - 1) / BLOCK_W), b, 1, BLOCK_THREADS, blockSmem,
                     u, delta, a, bm, cm, d, z, dbias, softplus ? 1 : 0, h, out, l, e, n, g);
             return;
         }
@@ -225,7 +220,7 @@ public final class CudaOps implements AutoCloseable {
     int segChunk(int b, int l, int heads, int p) {
         if (scanChunkLen > 0) return scanChunkLen;
         long blocks = (long) b * heads * ((p + SEG_PB - 1) / SEG_PB);
-        long slots = (long) ctx.smCount() * SEG_BLOCKS_PER_SM;
+        long slots = (long) ctx.smCount() * segBlocksPerSm;
         if (2 * blocks >= slots || l <= 8 * SEG_TILE) return Math.max(1, l);
         long nch = Math.min((6 * slots + blocks - 1) / blocks, Math.max(1, l / (4 * SEG_TILE)));
         nch = Math.min(nch, 65535);
@@ -240,7 +235,7 @@ public final class CudaOps implements AutoCloseable {
         int nch = (l + chunk - 1) / chunk;
         if (nch > 65535) throw new IllegalArgumentException("SSD chunk " + chunk + " gives " + nch + " chunks (max 65535)");
         int gx = heads * ((p + SEG_PB - 1) / SEG_PB);
-        chunkedLaunch(SEG_STATE, SEG_OUT, gx, SEG_THREADS, SEG_SMEM, new Object[] {x, dt, a, bm, cm, d, dtBias, softplus ? 1 : 0},
+        chunkedLaunch(SEG_STATE, SEG_OUT, gx, SEG_THREADS, segSmem, new Object[] {x, dt, a, bm, cm, d, dtBias, softplus ? 1 : 0},
                 a, true, state, y, b, l, e, n, heads, g, nch, chunk);
     }
 

@@ -44,51 +44,38 @@ public final class CudaBench {
         this.out = out;
     }
 
+    /** Which cases a run times (each after the copy peak). */
+    public enum Part { ALL, SCANS, SSD, GEMMS }
+
     public static void main(String[] args) throws IOException {
-        boolean quick = Arrays.asList(args).contains("--quick");
-        boolean gemmOnly = Arrays.asList(args).contains("--gemm-only");
-        boolean scanOnly = Arrays.asList(args).contains("--scan-only");
-        boolean ssdOnly = Arrays.asList(args).contains("--ssd-only");
+        List<String> as = Arrays.asList(args);
+        Part part = as.contains("--gemm-only") ? Part.GEMMS : as.contains("--scan-only") ? Part.SCANS
+                : as.contains("--ssd-only") ? Part.SSD : Part.ALL;
         Path jsonOut = null;
         double maxGiB = 40;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--json")) jsonOut = Path.of(args[++i]);
             if (args[i].equals("--max-gib")) maxGiB = Double.parseDouble(args[++i]);
         }
-        if (ssdOnly) runSsdOnly(quick, jsonOut, maxGiB, System.out);
-        else run(quick, gemmOnly, scanOnly, jsonOut, maxGiB, System.out);
+        run(as.contains("--quick"), part, jsonOut, maxGiB, System.out);
     }
 
-    /** The copy peak and the Mamba-2 SSD shapes only. */
-    public static void runSsdOnly(boolean quick, Path jsonOut, double maxGiB, PrintStream out) throws IOException {
+    public static void run(boolean quick, Path jsonOut, double maxGiB, PrintStream out) throws IOException {
+        run(quick, Part.ALL, jsonOut, maxGiB, out);
+    }
+
+    /** Runs the cases of {@code part} on device 0; writes the JSON array to jsonOut when given. */
+    public static void run(boolean quick, Part part, Path jsonOut, double maxGiB, PrintStream out) throws IOException {
         try (CudaContext ctx = new CudaContext(0)) {
             CudaBench b = new CudaBench(ctx, quick ? 3 : 10, (long) (maxGiB * (1L << 30)), out);
             try {
                 b.header();
-                b.ssds(quick);
-            } finally {
-                b.ops.close();
-            }
-            if (jsonOut != null) Files.writeString(jsonOut, "[\n" + String.join(",\n", b.json) + "\n]\n");
-        }
-    }
-
-    public static void run(boolean quick, Path jsonOut, double maxGiB, PrintStream out) throws IOException {
-        run(quick, false, false, jsonOut, maxGiB, out);
-    }
-
-    /** Runs every case on device 0; writes the JSON array to jsonOut when given. */
-    /**
-     * @param gemmOnly only the copy peak and the GEMMs (fp32 and the bf16 tensor-core mode)
-     * @param scanOnly only the copy peak and the Mamba-1 selective scans
-     */
-    public static void run(boolean quick, boolean gemmOnly, boolean scanOnly, Path jsonOut, double maxGiB, PrintStream out) throws IOException {
-        try (CudaContext ctx = new CudaContext(0)) {
-            CudaBench b = new CudaBench(ctx, quick ? 3 : 10, (long) (maxGiB * (1L << 30)), out);
-            try {
-                if (gemmOnly) b.runGemms(quick);
-                else if (scanOnly) b.runScans(quick);
-                else b.runAll(quick);
+                switch (part) {
+                    case GEMMS -> b.gemms(quick);
+                    case SCANS -> b.scans(quick);
+                    case SSD -> b.ssds(quick);
+                    case ALL -> b.runAll(quick);
+                }
             } finally {
                 b.ops.close();
             }
@@ -120,13 +107,7 @@ public final class CudaBench {
         }
     }
 
-    void runScans(boolean quick) {
-        header();
-        scans(quick);
-    }
-
-    void runAll(boolean quick) {
-        header();
+    private void runAll(boolean quick) {
         scans(quick);
         ssds(quick);
         for (int[] s : (quick ? new int[][] {{1, 4096}} : new int[][] {{1, 4096}, {1, 65536}, {8, 65536}, {1, 1 << 20}, {64, 4096}})) {
@@ -136,11 +117,6 @@ public final class CudaBench {
                 new int[][] {{1, 4096, 4, 96}, {1, 65536, 4, 96}, {8, 65536, 4, 96}, {1, 1 << 20, 4, 96}, {64, 4096, 4, 96},
                         {8, 65536, 4, 192}, {8, 65536, 8, 64}};
         for (int[] s : ml) mlstm(s[0], s[1], s[2], s[3], 64);
-        gemms(quick);
-    }
-
-    void runGemms(boolean quick) {
-        header();
         gemms(quick);
     }
 
