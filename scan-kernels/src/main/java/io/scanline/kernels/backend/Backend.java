@@ -181,6 +181,34 @@ public interface Backend extends AutoCloseable {
     default Tensor flipAxis1(Tensor x) { return x.flipAxis1(); }
 
     /**
+     * Per-image states (each with a batch axis of 1, same shape) joined along axis 0 into one state for a
+     * batched recurrent call; {@link #unstackStates} writes the updated rows back. The default copies on
+     * the host; a device backend joins the device copies of the states, so that batched passes keep
+     * their state on the device as well.
+     */
+    default Tensor stackStates(java.util.List<Tensor> parts) {
+        Tensor first = parts.get(0);
+        int per = first.numel();
+        float[] out = new float[per * parts.size()];
+        for (int i = 0; i < parts.size(); i++) {
+            Tensor p = parts.get(i);
+            if (!p.sameShape(first) || p.dim(0) != 1) throw new IllegalArgumentException("stack: states differ or have batch != 1: " + first + " vs " + p);
+            System.arraycopy(p.f32(), 0, out, i * per, per);
+        }
+        int[] shape = first.shape();
+        shape[0] = parts.size();
+        return Tensor.of(out, shape);
+    }
+
+    /** Row i of a state made by {@link #stackStates} written back into {@code parts.get(i)} (in place). */
+    default void unstackStates(Tensor stacked, java.util.List<Tensor> parts) {
+        int per = parts.get(0).numel();
+        if (stacked.numel() != per * parts.size()) throw new IllegalArgumentException("unstack: " + stacked + " into " + parts.size() + " states of " + per);
+        float[] src = stacked.f32();
+        for (int i = 0; i < parts.size(); i++) System.arraycopy(src, i * per, parts.get(i).f32(), 0, per);
+    }
+
+    /**
      * Asks for room to keep a barrier store of {@code bytes} as this backend's own outputs (on a device
      * backend: device memory), so that multi-pass models need not copy their residual stream to the
      * host between passes. True when granted; the caller then gives the room back with

@@ -13,6 +13,10 @@ import java.util.Arrays;
  * its host array is produced on the first host access ({@link #f32()}, {@link #getDouble}, and every
  * method here, which all read through {@link #f32()}), so a chain of backend ops never copies to the
  * host. {@link #deferred()} lets the backend that made it find its own copy again.
+ *
+ * <p>A host F32 array may also have a {@link HostMirror}: a newer copy on a device (carried state that
+ * a device backend updates in place). Every host read pulls that copy first, so host code always sees
+ * the current data; it must not keep an array it got from {@link #f32()} across backend calls.
  */
 public final class Tensor {
     private final DType dtype;
@@ -50,10 +54,17 @@ public final class Tensor {
         return lazy != null && !lazy.materialized() ? lazy : null;
     }
 
-    /** Host F32 data (materializing deferred data), or null for F64. */
+    /** Host F32 data (materializing deferred data, pulling a newer mirrored copy), or null for F64. */
     private float[] data32() {
-        return f32 != null ? f32 : lazy != null ? lazy.host() : null;
+        if (f32 != null) {
+            HostMirror.syncBeforeHostRead(f32);
+            return f32;
+        }
+        return lazy != null ? lazy.host() : null;
     }
+
+    /** The host F32 array as it is, without pulling a mirror's newer copy (for {@link HostMirror}). */
+    float[] hostArrayOrNull() { return f32; }
 
     public static Tensor of(float[] data, int... shape) {
         return new Tensor(DType.F32, shape, data, null);
@@ -145,9 +156,10 @@ public final class Tensor {
         return f64 == null ? of(data32().clone(), shape) : of(f64.clone(), shape);
     }
 
-    /** Same data, new shape (no copy; deferred data stays deferred and shared). */
+    /** Same data, new shape (no copy; deferred data stays deferred and shared, a mirror stays attached). */
     public Tensor reshape(int... newShape) {
         if (lazy != null && !lazy.materialized()) return new Tensor(DType.F32, newShape, null, null, lazy);
+        if (f32 != null) return of(f32, newShape);
         return f64 == null ? of(data32(), newShape) : of(f64, newShape);
     }
 

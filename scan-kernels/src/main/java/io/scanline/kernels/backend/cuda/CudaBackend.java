@@ -23,8 +23,10 @@ import java.util.List;
  * when unreachable), and an op given such a tensor reads the buffer in place. So a chain of ops has no
  * host round trip; only host code that reads a tensor (slicing, a token sink) pulls it down;
  * {@link #concatAxis1} joins on the device. With {@code resident=false} every call downloads its output (the former behaviour, kept for
- * comparison). Recurrent state tensors (conv tail, h, SSD state, C/n/m) are the caller's host tensors:
- * they are uploaded and written back on every call (small: B·E·N floats). Weights (w, biases, A, D,
+ * comparison). Recurrent state tensors (conv tail, h, SSD state, C/n/m) stay on the GPU too
+ * ({@link DeviceStates}): the first op on a state uploads it, later ops update that copy in place, and
+ * only a host read of the tensor (a checkpoint) pulls it down, so a chunked pass has no host round trip
+ * for its state either; with {@code resident=false} states are uploaded and written back per call. Weights (w, biases, A, D,
  * gains, RoPE frequencies) are uploaded once per backend instance ({@link WeightCache}).
  *
  * <p>Forms: every {@link SsdForm} runs the chunk-parallel recurrence of {@link CudaOps#ssd}, and
@@ -40,6 +42,7 @@ public final class CudaBackend implements Backend {
     private final CudaOps ops;
     private final WeightCache weights;
     private final ResidentTensors resident; // null when outputs go back to the host per call
+    private DeviceStates states;            // null when states go back to the host per call
     private final Precision precision;
     private long storeBudget;    // bytes of barrier stores kept on the device (0: none)
     private long storeReserved;
@@ -65,6 +68,7 @@ public final class CudaBackend implements Backend {
         this.ops = new CudaOps(ctx);
         this.weights = new WeightCache(ctx, weightCacheBytes);
         this.resident = residentOutputs ? new ResidentTensors(this, residentBudget) : null;
+        this.states = residentOutputs ? new DeviceStates(this, ctx) : null;
         this.storeBudget = residentOutputs ? residentBudget / 2 : 0;
     }
 
@@ -99,6 +103,31 @@ public final class CudaBackend implements Backend {
 
     /** Bytes of op outputs now held on the GPU (0 when not resident). */
     public synchronized long residentBytes() { return resident == null ? 0 : resident.liveBytes(); }
+
+    /**
+     * Keeps carried state on the GPU between op calls (default, needs resident outputs) or moves it per
+     * call (off: every state held now is pulled back to its host array first).
+     */
+    public synchronized void setDeviceStates(boolean on) {
+        if (on && states == null && resident != null) states = new DeviceStates(this, ctx);
+        if (!on && states != null) {
+            states.close();
+            states = null;
+        }
+    }
+
+    public synchronized boolean deviceStates() { return states != null; }
+
+    /** Bytes of carried state now held on the GPU, and how many state tensors (0 when not resident). */
+    public synchronized long stateBytes() { return states == null ? 0 : states.bytes(); }
+
+    public synchronized int stateCount() { return states == null ? 0 : states.count(); }
+
+    /** State tensors uploaded so far (a first use, or a use after a host read pulled the copy down). */
+    public synchronized long stateUploads() { return states == null ? 0 : states.uploads(); }
+
+    /** State copies pulled to the host so far (host reads of state tensors). */
+    public synchronized long statePulls() { return states == null ? 0 : states.pulls(); }
 
     /** Collections requested because resident outputs passed the budget. */
     public synchronized long residentGcRequests() { return resident == null ? 0 : resident.gcRequests(); }
@@ -140,6 +169,7 @@ public final class CudaBackend implements Backend {
     /** Starts an op call: frees unreachable resident outputs, makes room for {@code outFloats} more. */
     private void begin(long outFloats) {
         weights.beginCall();
+        if (states != null) states.drain();
         if (resident != null) resident.reclaim(4L * outFloats);
     }
 
@@ -152,6 +182,17 @@ public final class CudaBackend implements Backend {
     }
 
     private static void copyBack(DeviceBuffer src, Tensor dst) { src.download(dst.f32()); }
+
+    /** A state operand: its device copy (updated in place) when states stay here, else uploaded into the scope. */
+    private DeviceBuffer stateIn(DeviceScope s, Tensor t) {
+        if (states != null && DeviceStates.mirrorable(t) && t.numel() > 0) return states.of(t);
+        return s.upload(t);
+    }
+
+    /** After the op: a state moved per call is written back into the host tensor; a device copy stays. */
+    private void stateOut(DeviceBuffer d, Tensor t) {
+        if (states == null || !states.holds(t, d)) copyBack(d, t);
+    }
 
     // ------------------------------------------------------------------ recurrent ops
 
@@ -166,9 +207,10 @@ public final class CudaBackend implements Backend {
         Shapes.require(tail, "tail", b, k - 1, c);
         begin((long) b * l * c);
         try (DeviceScope s = ctx.scope()) {
-            DeviceBuffer dx = in(s, x), dt = s.upload(tail), nt = s.floats(tail.numel()), dy = s.floats((long) b * l * c);
+            DeviceBuffer dx = in(s, x), dt = stateIn(s, tail), nt = s.floats(tail.numel()), dy = s.floats((long) b * l * c);
             ops.causalConv1d(dx, w(wt), w(bias), dt, nt, dy, b, l, c, k, silu);
-            copyBack(nt, tail);
+            if (states != null && states.holds(tail, dt)) states.replace(tail, s.keep(nt));
+            else copyBack(nt, tail);
             return out(s, dy, b, l, c);
         }
     }
@@ -180,10 +222,10 @@ public final class CudaBackend implements Backend {
         int b = dims.b(), l = dims.l(), e = dims.e(), n = dims.n();
         begin(u.numel());
         try (DeviceScope s = ctx.scope()) {
-            DeviceBuffer dh = s.upload(h), dy = s.floats(u.numel());
+            DeviceBuffer dh = stateIn(s, h), dy = s.floats(u.numel());
             ops.selectiveScan(in(s, u), in(s, delta), w(a), in(s, bm), in(s, cm), w(d), in(s, z),
                     w(deltaBias), softplus, dh, dy, b, l, e, n);
-            copyBack(dh, h);
+            stateOut(dh, h);
             return out(s, dy, b, l, e);
         }
     }
@@ -196,10 +238,10 @@ public final class CudaBackend implements Backend {
         int b = dims.b(), l = dims.l(), hh = dims.heads(), p = dims.p(), g = dims.g(), n = dims.n();
         begin(x.numel());
         try (DeviceScope s = ctx.scope()) {
-            DeviceBuffer ds = s.upload(state), dy = s.floats(x.numel());
+            DeviceBuffer ds = stateIn(s, state), dy = s.floats(x.numel());
             ops.ssd(in(s, x), in(s, dt), w(a), in(s, bm), in(s, cm), w(d), w(dtBias), softplus, ds, dy,
                     b, l, hh, p, g, n);
-            copyBack(ds, state);
+            stateOut(ds, state);
             return out(s, dy, x.shape());
         }
     }
@@ -213,14 +255,54 @@ public final class CudaBackend implements Backend {
         int qc = form == MlstmForm.CHUNKWISE ? chunk : DEFAULT_MLSTM_CHUNK;
         begin(q.numel());
         try (DeviceScope s = ctx.scope()) {
-            DeviceBuffer dc = s.upload(c), dn = s.upload(n), dm = s.upload(m), dhb = s.floats(q.numel());
+            DeviceBuffer dc = stateIn(s, c), dn = stateIn(s, n), dm = stateIn(s, m), dhb = s.floats(q.numel());
             ops.mlstm(qc, in(s, q), in(s, k), in(s, v), in(s, ig), in(s, fg), dc, dn, dm, dhb,
                     b, l, nh, dh, eps);
-            copyBack(dc, c);
-            copyBack(dn, n);
-            copyBack(dm, m);
+            stateOut(dc, c);
+            stateOut(dn, n);
+            stateOut(dm, m);
             return out(s, dhb, b, l, nh, dh);
         }
+    }
+
+    /** Joins the device copies of the states (uploading those without one) into a new device-held state. */
+    @Override
+    public synchronized Tensor stackStates(List<Tensor> parts) {
+        Tensor first = parts.get(0);
+        boolean device = states != null && first.numel() > 0;
+        for (Tensor p : parts) {
+            if (!p.sameShape(first) || p.dim(0) != 1) throw new IllegalArgumentException("stack: states differ or have batch != 1: " + first + " vs " + p);
+            device &= DeviceStates.mirrorable(p);
+        }
+        if (!device) return Backend.super.stackStates(parts);
+        begin(0);
+        long per = 4L * first.numel();
+        DeviceBuffer y = ctx.alloc(per * parts.size());
+        try {
+            for (int i = 0; i < parts.size(); i++) y.copyFrom(states.of(parts.get(i)), 0, i * per, per);
+        } catch (RuntimeException e) {
+            y.close();
+            throw e;
+        }
+        int[] shape = first.shape();
+        shape[0] = parts.size();
+        return states.wrap(y, shape);
+    }
+
+    /** Copies the rows of a device-held stacked state into the states' device copies, then drops it. */
+    @Override
+    public synchronized void unstackStates(Tensor stacked, List<Tensor> parts) {
+        DeviceBuffer src = states == null ? null : states.bufferOf(stacked);
+        long per = 4L * parts.get(0).numel();
+        boolean device = src != null && src.bytes() == per * parts.size();
+        for (Tensor p : parts) device &= DeviceStates.mirrorable(p) && 4L * p.numel() == per;
+        if (!device) {
+            Backend.super.unstackStates(stacked, parts);
+            return;
+        }
+        begin(0);
+        for (int i = 0; i < parts.size(); i++) states.of(parts.get(i)).copyFrom(src, i * per, 0, per);
+        states.discard(stacked);
     }
 
     /** On the device when outputs are resident: parts of ours are read in place, host parts uploaded. */
@@ -503,6 +585,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public synchronized void close() {
+        RuntimeException lost = null;
+        try {
+            if (states != null) states.close(); // pulls every state copy back to its host array
+        } catch (RuntimeException e) {
+            lost = e;
+        }
         try {
             if (resident != null) resident.close();
             weights.close();
@@ -510,5 +598,6 @@ public final class CudaBackend implements Backend {
         } finally {
             ctx.close();
         }
+        if (lost != null) throw new IllegalStateException("carried state left on the device could not be pulled back on close", lost);
     }
 }

@@ -75,6 +75,8 @@ public final class CudaOps implements AutoCloseable {
         int optin = ctx.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
         ctx.allowSharedMemory("mlstm_chunk_state", Math.min(optin, MLSTM_SMEM_CAP));
         ctx.allowSharedMemory("mlstm_chunk_out", Math.min(optin, MLSTM_SMEM_CAP));
+        ctx.allowSharedMemory("mlstm_chunk_state_bf16", Math.min(optin, MLSTM_SMEM_CAP));
+        ctx.allowSharedMemory("mlstm_chunk_out_bf16", Math.min(optin, MLSTM_SMEM_CAP));
         ctx.allowSharedMemory(LANES_KERNEL, lanesSmem);
         ctx.allowSharedMemory(BLOCK_KERNEL, blockSmem);
         segBlocksPerSm = Math.max(1, ctx.blocksPerSm(SEG_OUT, SEG_THREADS, segSmem));
@@ -271,6 +273,48 @@ public final class CudaOps implements AutoCloseable {
         long total = (long) b * nh * (dh * dh + dh);
         ctx.launch("mlstm_combine", (int) ((total + 255) / 256), 1, 1, 256, 0, c, n, cl, nl, fd, lw, b, nh, dh, nch);
         ctx.launch("mlstm_chunk_out", nch, nh, b, 256, mlstmOutSmem(qc, dh),
+                q, k, v, ig, fg, cl, nl, mi, h, l, nh, dh, qc, (float) eps);
+    }
+
+    // Dynamic shared memory of the bf16 mLSTM passes (layouts in mlstm_bf16.cuh, same formulas).
+    static int mlstmBf16StateSmem(int q, int dh) { return 4 * q * (dh + 8) + 24 * q + 16; }
+
+    static int mlstmBf16OutSmem(int q, int dh) {
+        int ns = dh % 64 == 0 ? 64 : dh % 32 == 0 ? 32 : 16;
+        return 2 * q * (dh + 8) + 2 * Math.max(q * (dh + 8), dh * (ns + 8)) + 2 * q * (ns + 8) + 2 * q * (q + 8)
+                + 4 * q * (Math.max(q, ns) + 4) + 28 * q;
+    }
+
+    /**
+     * mLSTM chunkwise with the chunk passes on bf16 tensor cores (q, k, v and the incoming state rounded
+     * to bf16, fp32 accumulation, states fp32 in memory; see mlstm_bf16.cuh); same contract as
+     * {@link #mlstm}. Needs dh % 16 == 0 (callers fall back to {@link #mlstm} otherwise). The chunk is
+     * the requested one rounded down to a multiple of 16 (at least 16), at most l rounded up to 16,
+     * halved while a pass needs more shared memory than the cap.
+     */
+    public void mlstmBf16(int chunk, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer ig, DeviceBuffer fg,
+                          DeviceBuffer c, DeviceBuffer n, DeviceBuffer m, DeviceBuffer h, int b, int l, int nh, int dh,
+                          double eps) {
+        if (dh % 16 != 0) throw new IllegalArgumentException("bf16 mLSTM needs a head dim divisible by 16, got " + dh);
+        if (b == 0 || l == 0 || nh == 0) return;
+        int qc = Math.min(Math.max(16, chunk / 16 * 16), (l + 15) / 16 * 16);
+        while (qc > 16 && Math.max(mlstmBf16OutSmem(qc, dh), mlstmBf16StateSmem(qc, dh)) > MLSTM_SMEM_CAP) qc = Math.max(16, qc / 32 * 16);
+        if (Math.max(mlstmBf16OutSmem(qc, dh), mlstmBf16StateSmem(qc, dh)) > MLSTM_SMEM_CAP)
+            throw new IllegalArgumentException("mLSTM head dim " + dh + " too large for the bf16 kernels");
+        int nch = (l + qc - 1) / qc;
+        long bhc = (long) b * nh * nch;
+        DeviceBuffer cl = scratch("mlstm.C", 4L * bhc * dh * dh);
+        DeviceBuffer nl = scratch("mlstm.n", 4L * bhc * dh);
+        DeviceBuffer ml = scratch("mlstm.m", 8L * bhc);
+        DeviceBuffer gl = scratch("mlstm.g", 8L * bhc);
+        DeviceBuffer mi = scratch("mlstm.mIn", 8L * bhc);
+        DeviceBuffer fd = scratch("mlstm.fdec", 4L * bhc);
+        DeviceBuffer lw = scratch("mlstm.lw", 4L * bhc);
+        ctx.launch("mlstm_chunk_state_bf16", nch, nh, b, 256, mlstmBf16StateSmem(qc, dh), k, v, ig, fg, cl, nl, ml, gl, l, nh, dh, qc);
+        ctx.launch("mlstm_chunk_decay", (b * nh + 127) / 128, 1, 1, 128, 0, m, ml, gl, mi, fd, lw, b * nh, nch);
+        long total = (long) b * nh * (dh * dh + dh);
+        ctx.launch("mlstm_combine", (int) ((total + 255) / 256), 1, 1, 256, 0, c, n, cl, nl, fd, lw, b, nh, dh, nch);
+        ctx.launch("mlstm_chunk_out_bf16", nch, nh, b, 256, mlstmBf16OutSmem(qc, dh),
                 q, k, v, ig, fg, cl, nl, mi, h, l, nh, dh, qc, (float) eps);
     }
 

@@ -18,7 +18,9 @@ import java.util.Map;
  * budget's default, so that a model's freed outputs come back as its next chunk's; system property
  * {@code scanline.cuda.poolMiB}), {@code storeMiB=M} (multi-pass models' barrier stores kept on the GPU
  * instead of host memory while they fit; default half the resident budget; 0 keeps them on the host;
- * system property {@code scanline.cuda.storeMiB}).
+ * system property {@code scanline.cuda.storeMiB}), {@code deviceStates=true|false} (carried state kept on
+ * the GPU between op calls, default true with resident outputs; false uploads and writes it back per
+ * call, for comparison; system property {@code scanline.cuda.deviceStates}).
  */
 public final class CudaProvider implements BackendProvider {
     /** Reason computed once per JVM: probing the driver is not free, and its answer does not change. */
@@ -87,6 +89,8 @@ public final class CudaProvider implements BackendProvider {
         ctx.setPoolLimit(pool);
         CudaBackend be = new CudaBackend(ctx, cacheBytes, resident, budget, precision);
         be.setStoreBudget(store);
+        be.setDeviceStates(Boolean.parseBoolean(options.getOrDefault("deviceStates",
+                System.getProperty("scanline.cuda.deviceStates", "true"))));
         return be;
     }
 }

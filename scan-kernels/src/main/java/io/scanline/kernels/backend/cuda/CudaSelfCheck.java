@@ -18,7 +18,8 @@ import java.util.stream.Stream;
 
 /**
  * The cuda conformance checks as a program, for machines with a GPU but no Maven: every op against
- * the reference backend ({@link CudaConformance}), the opt-in bf16 mode ({@link CudaBf16Conformance}),
+ * the reference backend ({@link CudaConformance}), carried state kept on the device ({@link DeviceStateChecks}),
+ * the opt-in bf16 mode ({@link CudaBf16Conformance}),
  * then every golden case under the given folder
  * whole and with chunks of 1, 7 and 64 tokens (state carried). Prints one line per compared tensor
  * and a summary; exit code 0 only if everything passes.
@@ -51,6 +52,14 @@ public final class CudaSelfCheck {
                     res.size(), res.stream().filter(c -> !c.pass()).count(),
                     res.stream().mapToDouble(c -> Double.isNaN(c.relErr()) ? Double.POSITIVE_INFINITY : c.relErr()).max().orElse(0),
                     (System.nanoTime() - t0) / 1e9);
+            List<Comparison> st = new ArrayList<>(new DeviceStateChecks(cuda, new ReferenceBackend(), 20240603L).runAll());
+            st.add(DeviceStateChecks.closePullsBack(() -> (CudaBackend) Backends.open(CudaBackend.NAME, Map.of()), new ReferenceBackend(), 20240604L));
+            for (Comparison c : st) {
+                total++;
+                if (!c.pass()) failed++;
+                if (!c.pass() || c.relErr() > 1e-6) out.println("  " + c.format());
+            }
+            out.printf("carried state on the device: %d compared, %d failed%n", st.size(), st.stream().filter(c -> !c.pass()).count());
             try (Backend bb = Backends.open(CudaBackend.NAME, Map.of("precision", "bf16"))) {
                 List<Comparison> br = new CudaBf16Conformance((CudaBackend) bb, new ReferenceBackend(), 20240602L).runAll();
                 for (Comparison c : br) {

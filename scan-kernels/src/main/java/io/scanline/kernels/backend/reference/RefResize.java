@@ -13,6 +13,7 @@ final class RefResize {
         int c = t.dim(0), h = t.dim(1), w = t.dim(2);
         if (outH < 1 || outW < 1) throw new IllegalArgumentException("resize target " + outH + "x" + outW);
         float[] out = new float[c * outH * outW];
+        double[] src = t.toF64().f64(); // one host read, not one per tap
         int[] iy = new int[4], ix = new int[4];
         double[] wy = new double[4], wx = new double[4];
         for (int oy = 0; oy < outH; oy++) {
@@ -23,7 +24,7 @@ final class RefResize {
                     double acc = 0.0;
                     for (int a = 0; a < 4; a++) {
                         double row = 0.0;
-                        for (int b = 0; b < 4; b++) row += wx[b] * t.getDouble((ch * h + iy[a]) * w + ix[b]);
+                        for (int b = 0; b < 4; b++) row += wx[b] * src[(ch * h + iy[a]) * w + ix[b]];
                         acc += wy[a] * row;
                     }
                     out[(ch * outH + oy) * outW + ox] = (float) acc;

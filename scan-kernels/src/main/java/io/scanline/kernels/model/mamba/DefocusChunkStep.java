@@ -90,29 +90,22 @@ public final class DefocusChunkStep {
                 tails[i] = per[i][l].tail();
                 hs[i] = per[i][l].h();
             }
-            DirectionState stacked = new DirectionState(stack(tails), stack(hs));
+            DirectionState stacked = new DirectionState(stack(be, tails), stack(be, hs));
             x = m.blocks[l].forward(be, x, stacked, pos0);
-            scatter(stacked.tail(), tails);
-            scatter(stacked.h(), hs);
+            scatter(be, stacked.tail(), tails);
+            scatter(be, stacked.h(), hs);
         }
         for (CarriedState s : states) s.advance(n);
         return be.layerNorm(x, m.normW, m.normB, DefocusConfig.FINAL_NORM_EPS);
     }
 
-    /** (1, …) × B → (B, …); a single part is used as is, so the op updates it in place. */
-    private static Tensor stack(Tensor[] parts) {
-        if (parts.length == 1) return parts[0];
-        int per = parts[0].numel();
-        float[] out = new float[per * parts.length];
-        for (int i = 0; i < parts.length; i++) System.arraycopy(parts[i].f32(), 0, out, i * per, per);
-        int[] shape = parts[0].shape();
-        shape[0] = parts.length;
-        return Tensor.of(out, shape);
+    /** (1, …) × B → (B, …) by the backend (on the device for a device backend); a single part is used as is, so the op updates it in place. */
+    private static Tensor stack(Backend be, Tensor[] parts) {
+        return parts.length == 1 ? parts[0] : be.stackStates(java.util.List.of(parts));
     }
 
-    private static void scatter(Tensor stacked, Tensor[] targets) {
+    private static void scatter(Backend be, Tensor stacked, Tensor[] targets) {
         if (targets.length == 1 && targets[0] == stacked) return;
-        int per = targets[0].numel();
-        for (int i = 0; i < targets.length; i++) System.arraycopy(stacked.f32(), i * per, targets[i].f32(), 0, per);
+        be.unstackStates(stacked, java.util.List.of(targets));
     }
 }
