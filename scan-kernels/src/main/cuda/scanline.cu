@@ -11,9 +11,11 @@
 #define SL_SEG_VARIANTS SL_SEG_INSTANCE(16, 32, 4, 16, 4)
 #include "ssd_seg.cuh"
 #include "mlstm.cuh"
+#include "mlstm_bf16.cuh"
 #include "conv.cuh"
 #include "gemm.cuh"
 #include "gemm_bf16.cuh"
+#include "gemm_mma.cuh"
 #include "norms.cuh"
 #include "elementwise.cuh"
 #include "spatial.cuh"

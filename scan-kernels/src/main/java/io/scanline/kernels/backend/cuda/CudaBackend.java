@@ -12,8 +12,9 @@ import java.util.List;
 
 /**
  * The {@link Backend} ops on a CUDA GPU, fp32 throughout (states fp32, reductions fp32). The opt-in
- * {@link Precision#BF16} mode changes {@code linear} only: bf16 inputs and weights on tensor cores with
- * fp32 accumulation (see {@link Precision}); every other op, state and the residual stream stay fp32.
+ * {@link Precision#BF16} mode changes {@code linear} and the chunkwise mLSTM's matrix products: bf16
+ * operands on tensor cores with fp32 accumulation (see {@link Precision}); every other op, the states
+ * and the residual stream stay fp32.
  *
  * <p>Glossary as in {@link Backend}: B batch (images), L tokens, E/C channels, N state size, K conv
  * width, H/P/G Mamba-2 heads/head dim/groups, NH/DH mLSTM heads/head dim.
@@ -256,8 +257,11 @@ public final class CudaBackend implements Backend {
         begin(q.numel());
         try (DeviceScope s = ctx.scope()) {
             DeviceBuffer dc = stateIn(s, c), dn = stateIn(s, n), dm = stateIn(s, m), dhb = s.floats(q.numel());
-            ops.mlstm(qc, in(s, q), in(s, k), in(s, v), in(s, ig), in(s, fg), dc, dn, dm, dhb,
-                    b, l, nh, dh, eps);
+            if (precision == Precision.BF16 && dh % 16 == 0) {
+                ops.mlstmBf16(qc, in(s, q), in(s, k), in(s, v), in(s, ig), in(s, fg), dc, dn, dm, dhb, b, l, nh, dh, eps);
+            } else {
+                ops.mlstm(qc, in(s, q), in(s, k), in(s, v), in(s, ig), in(s, fg), dc, dn, dm, dhb, b, l, nh, dh, eps);
+            }
             stateOut(dc, c);
             stateOut(dn, n);
             stateOut(dm, m);

@@ -1,6 +1,7 @@
 package io.scanline.kernels.backend.cuda;
 
 import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.MlstmForm;
 import io.scanline.kernels.bench.RandomTensors;
 import io.scanline.kernels.golden.Comparison;
 import io.scanline.kernels.tensor.Bf16;
@@ -11,8 +12,9 @@ import java.util.List;
 
 /**
  * The opt-in bf16 mode ({@link Precision#BF16}) of the cuda backend against the reference backend, on
- * seeded random inputs with awkward M/N/K (1, not multiples of 16, both sides of the 128×128×32 tile
- * and of the K % 8 vector-load condition).
+ * seeded random inputs with awkward M/N/K (1, not multiples of 16, both sides of the 128×128×32 and
+ * 128×256×32 tiles and of the K % 8 vector-load condition), every shape through each bf16 GEMM kernel
+ * ({@link CudaOps.Bf16Gemm}: forced WMMA, forced mma.sync where K % 8 == 0, and the automatic choice).
  *
  * <p>Glossary: M rows (tokens), K input width, N output width.
  *
@@ -32,6 +34,12 @@ import java.util.List;
 public final class CudaBf16Conformance {
     static final double EXACT_INPUT_TOL = 2e-5;
     static final double BF16_TOL = 1e-2;
+    /**
+     * bf16 mLSTM output h: 5e-2. h = num/den with den = max(|q·n|, exp(−m)) cancels: the float64
+     * reference on bf16-rounded q, k, v alone moves h by up to 3e-2 relative to the unrounded one on
+     * random inputs (measured by the mLSTM harness), so rounding the operands, not the kernel, sets it.
+     */
+    static final double MLSTM_H_TOL = 5e-2;
 
     private final CudaBackend bf16;
     private final Backend ref;
@@ -46,17 +54,28 @@ public final class CudaBf16Conformance {
     }
 
     public List<Comparison> runAll() {
+        // the mma.sync kernel's 128×256 tile and K % 8 == 0: M and N off both tiles, N odd (scalar stores), one K step
         int[][] shapes = {{1, 5, 1}, {1, 8, 3}, {67, 64, 63}, {130, 193, 65}, {64, 16, 64}, {3, 17, 130}, {129, 40, 129},
-                {257, 136, 255}, {128, 128, 128}, {300, 768, 200}, {33, 1536, 17}, {500, 31, 385}};
+                {257, 136, 255}, {128, 128, 128}, {300, 768, 200}, {33, 1536, 17}, {500, 31, 385},
+                {1000, 512, 1000}, {131, 32, 8}, {5, 2048, 301}, {384, 64, 520}};
         for (int[] s : shapes) {
             int m = s[0], k = s[1], n = s[2];
             Tensor x = r.normal(0, 1, 1, m, k), w = r.normal(0, 1.0 / Math.sqrt(k), n, k), b = r.normal(0, 1, n);
-            String tag = String.format("bf16 linear M%d K%d N%d", m, k, n);
-            Tensor y = bf16.linear(x, w, b), yn = bf16.linear(x, w, null);
             Tensor xr = Bf16.round(x), wr = Bf16.round(w);
-            out.add(Comparison.relative(tag + " vs bf16-input reference", y, ref.linear(xr, wr, b), EXACT_INPUT_TOL));
-            out.add(Comparison.relative(tag + " nobias vs bf16-input reference", yn, ref.linear(xr, wr, null), EXACT_INPUT_TOL));
-            out.add(Comparison.relative(tag + " vs fp32 reference", y, ref.linear(x, w, b), BF16_TOL));
+            Tensor exact = ref.linear(xr, wr, b), exactNb = ref.linear(xr, wr, null), fp32 = ref.linear(x, w, b);
+            for (CudaOps.Bf16Gemm kernel : CudaOps.Bf16Gemm.values()) {
+                if (kernel == CudaOps.Bf16Gemm.MMA && k % 8 != 0) continue; // runs WMMA, as AUTO does
+                bf16.ops().setBf16Gemm(kernel);
+                try {
+                    String tag = String.format("bf16 linear M%d K%d N%d %s (%s)", m, k, n, kernel, bf16.ops().bf16GemmKernel(m, n, k));
+                    Tensor y = bf16.linear(x, w, b), yn = bf16.linear(x, w, null);
+                    out.add(Comparison.relative(tag + " vs bf16-input reference", y, exact, EXACT_INPUT_TOL));
+                    out.add(Comparison.relative(tag + " nobias vs bf16-input reference", yn, exactNb, EXACT_INPUT_TOL));
+                    out.add(Comparison.relative(tag + " vs fp32 reference", y, fp32, BF16_TOL));
+                } finally {
+                    bf16.ops().setBf16Gemm(CudaOps.Bf16Gemm.AUTO);
+                }
+            }
         }
         Tensor x = r.normal(0, 1, 2, 45, 96), w1 = r.normal(0, 0.1, 200, 96), w2 = r.normal(0, 0.07, 96, 200);
         long before = bf16.weightUploads();
@@ -67,8 +86,47 @@ public final class CudaBf16Conformance {
         out.add(Comparison.relative("bf16 chain linear-linear vs fp32 reference", y, ref.linear(ref.linear(x, w1, null), w2, null), BF16_TOL));
         out.add(new Comparison("bf16 weight copies made once", once ? 0 : Double.NaN, once ? 0 : Double.NaN, 0, once,
                 once ? "" : "uploads went from " + before + " to " + bf16.weightUploads()));
+        mlstm();
         Tensor g = r.normal(1, 0.2, 96);
         out.add(Comparison.relative("bf16 mode: rmsNorm stays fp32", bf16.rmsNorm(x, g, 1e-6), ref.rmsNorm(x, g, 1e-6), CudaConformance.TOL));
         return out;
+    }
+
+    /**
+     * The bf16 chunkwise mLSTM against the fp32 reference, whole and in two calls carrying (C, n, m): h at
+     * {@link #MLSTM_H_TOL}, C and n at {@link #BF16_TOL}, m (fp64 gate sums, unrounded) at the fp32
+     * tolerance; DH 20 (not divisible by 16) takes the fp32 kernels and is held to the fp32 tolerance.
+     */
+    private void mlstm() {
+        // b, l, nh, dh, chunk, random initial state (1) or fresh (0)
+        int[][] shapes = {{1, 1, 1, 16, 64, 0}, {2, 65, 2, 96, 64, 1}, {1, 130, 4, 32, 16, 1}, {1, 17, 1, 64, 64, 0}, {1, 40, 2, 20, 16, 1}};
+        for (int[] sh : shapes) {
+            int b = sh[0], l = sh[1], nh = sh[2], dh = sh[3], chunk = sh[4];
+            boolean init = sh[5] == 1, bf = dh % 16 == 0;
+            Tensor q = r.normal(0, 1, b, l, nh, dh), k = r.normal(0, 1, b, l, nh, dh), v = r.normal(0, 1, b, l, nh, dh);
+            Tensor ig = r.normal(0, 2, b, l, nh), fg = r.normal(2, 2, b, l, nh);
+            Tensor c0 = init ? r.normal(0, 0.3, b, nh, dh, dh) : Tensor.zeros(b, nh, dh, dh);
+            Tensor n0 = init ? r.normal(0, 0.3, b, nh, dh) : Tensor.zeros(b, nh, dh);
+            Tensor m0 = init ? r.normal(0, 2, b, nh) : Tensor.full(Float.NEGATIVE_INFINITY, b, nh);
+            Tensor[] sr = {c0.copy(), n0.copy(), m0.copy()};
+            Tensor hr = ref.mlstm(MlstmForm.CHUNKWISE, chunk, q, k, v, ig, fg, sr[0], sr[1], sr[2], 1e-6);
+            int cut = Math.max(1, l / 3);
+            for (boolean split : l > 1 ? new boolean[] {false, true} : new boolean[] {false}) {
+                Tensor[] sc = {c0.copy(), n0.copy(), m0.copy()};
+                Tensor h = split
+                        ? Tensor.concatAxis1(java.util.List.of(
+                                bf16.mlstm(MlstmForm.CHUNKWISE, chunk, q.sliceAxis1(0, cut), k.sliceAxis1(0, cut), v.sliceAxis1(0, cut),
+                                        ig.sliceAxis1(0, cut), fg.sliceAxis1(0, cut), sc[0], sc[1], sc[2], 1e-6),
+                                bf16.mlstm(MlstmForm.CHUNKWISE, chunk, q.sliceAxis1(cut, l), k.sliceAxis1(cut, l), v.sliceAxis1(cut, l),
+                                        ig.sliceAxis1(cut, l), fg.sliceAxis1(cut, l), sc[0], sc[1], sc[2], 1e-6)))
+                        : bf16.mlstm(MlstmForm.CHUNKWISE, chunk, q, k, v, ig, fg, sc[0], sc[1], sc[2], 1e-6);
+                String tag = String.format("bf16 mlstm B%d L%d NH%d DH%d chunk%d %s%s%s", b, l, nh, dh, chunk, init ? "init" : "fresh",
+                        split ? " two calls" : "", bf ? "" : " (fp32 kernels)");
+                out.add(Comparison.relative(tag + " h vs fp32 reference", h, hr, bf ? MLSTM_H_TOL : CudaConformance.TOL));
+                out.add(Comparison.relative(tag + " C vs fp32 reference", sc[0], sr[0], bf ? BF16_TOL : CudaConformance.TOL));
+                out.add(Comparison.relative(tag + " n vs fp32 reference", sc[1], sr[1], bf ? BF16_TOL : CudaConformance.TOL));
+                out.add(Comparison.stabilizer(tag + " m vs fp32 reference", sc[2], sr[2], CudaConformance.TOL));
+            }
+        }
     }
 }

@@ -21,6 +21,8 @@ public final class CudaOps implements AutoCloseable {
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
     private int scanChunkLen; // 0 = chosen for occupancy, LANES = single-pass kernel where one exists
     private int gemmTile;     // 0 = chosen by shape, else 64 or 128
+    private Bf16Gemm bf16Gemm = Bf16Gemm.AUTO;
+    private final int mmaSmem;
 
     /**
      * {@link #setScanChunkLen} value that forces the single-pass state-parallel scan
@@ -78,6 +80,8 @@ public final class CudaOps implements AutoCloseable {
         ctx.allowSharedMemory("mlstm_chunk_state_bf16", Math.min(optin, MLSTM_SMEM_CAP));
         ctx.allowSharedMemory("mlstm_chunk_out_bf16", Math.min(optin, MLSTM_SMEM_CAP));
         ctx.allowSharedMemory(LANES_KERNEL, lanesSmem);
+        mmaSmem = ctx.constantInt(MMA_KERNEL + "_smem");
+        ctx.allowSharedMemory(MMA_KERNEL, mmaSmem);
         ctx.allowSharedMemory(BLOCK_KERNEL, blockSmem);
         segBlocksPerSm = Math.max(1, ctx.blocksPerSm(SEG_OUT, SEG_THREADS, segSmem));
     }
@@ -280,7 +284,7 @@ public final class CudaOps implements AutoCloseable {
     static int mlstmBf16StateSmem(int q, int dh) { return 4 * q * (dh + 8) + 24 * q + 16; }
 
     static int mlstmBf16OutSmem(int q, int dh) {
-        int ns = dh % 64 == 0 ? 64 : dh % 32 == 0 ? 32 : 16;
+        int ns = dh <= 128 ? dh : dh % 64 == 0 ? 64 : dh % 32 == 0 ? 32 : 16;
         return 2 * q * (dh + 8) + 2 * Math.max(q * (dh + 8), dh * (ns + 8)) + 2 * q * (ns + 8) + 2 * q * (q + 8)
                 + 4 * q * (Math.max(q, ns) + 4) + 28 * q;
     }
@@ -357,9 +361,35 @@ public final class CudaOps implements AutoCloseable {
      */
     public void gemmBf16(DeviceBuffer x, DeviceBuffer wBf16, DeviceBuffer bias, DeviceBuffer y, int m, int no, int k) {
         if (m == 0 || no == 0) return;
+        if (bf16GemmKernel(m, no, k) == Bf16Gemm.MMA) {
+            ctx.launch(MMA_KERNEL, (m + 127) / 128, (no + 255) / 256, 1, 256, mmaSmem, x, wBf16, bias, y, m, no, k);
+            return;
+        }
         // 16-byte loads need every row start aligned: K % 8 == 0 (8 bf16 / 2 float4)
         ctx.launch(k % 8 == 0 ? "gemm_bf16_nt_vec" : "gemm_bf16_nt_any", (m + 127) / 128, (no + 127) / 128, 1, 256, 0,
                 x, wBf16, bias, y, m, no, k);
+    }
+
+    /** The bf16 GEMM kernels: WMMA 128×128 tiles (any K), mma.sync 128×256 tiles (K % 8 == 0). */
+    public enum Bf16Gemm { AUTO, WMMA, MMA }
+
+    static final String MMA_KERNEL = "gemm_bf16_nt_mma";
+
+    /** Forces a bf16 GEMM kernel (tests run both on small shapes); MMA still needs K % 8 == 0. */
+    public void setBf16Gemm(Bf16Gemm kernel) {
+        if (kernel == null) throw new IllegalArgumentException("kernel must not be null");
+        bf16Gemm = kernel;
+    }
+
+    /**
+     * The kernel a bf16 GEMM of this shape runs: mma.sync when its 16-byte weight rows allow (K % 8 == 0)
+     * and, unless forced, its 128×256 tiles give every SM a block; else WMMA.
+     */
+    Bf16Gemm bf16GemmKernel(int m, int no, int k) {
+        if (k % 8 != 0 || bf16Gemm == Bf16Gemm.WMMA) return Bf16Gemm.WMMA;
+        if (bf16Gemm == Bf16Gemm.MMA) return Bf16Gemm.MMA;
+        long blocks = (long) ((m + 127) / 128) * ((no + 255) / 256);
+        return blocks >= ctx.smCount() ? Bf16Gemm.MMA : Bf16Gemm.WMMA;
     }
 
     /** bf16 (round to nearest even) copy of n fp32 values; dst holds 2·n bytes. */

@@ -3,11 +3,13 @@ package io.scanline.kernels.backend.cuda;
 import java.util.Locale;
 
 /**
- * Compute precision of the cuda backend's {@code linear} (decision D2 of the model spec).
+ * Compute precision of the cuda backend's matrix products (decision D2 of the model spec).
  * FP32: the default, fp32 accuracy everywhere. BF16: opt-in; {@code linear} rounds its input to bf16
  * and uses a bf16 copy of the weight (converted once on upload) on tensor cores with fp32
- * accumulation; its output, recurrent states, norms, scans and the residual stream stay fp32. Its
- * error against the fp32 goldens is measured and reported, not assumed.
+ * accumulation, and the chunkwise mLSTM (head dims divisible by 16) runs its chunk products on tensor
+ * cores with q, k, v and the incoming state rounded to bf16 as operands ({@code mlstm_bf16.cuh}). Outputs,
+ * recurrent states (stored and carried in fp32), gate sums, norms, scans and the residual stream stay
+ * fp32. Its error against the fp32 goldens is measured and reported, not assumed.
  */
 public enum Precision {
     FP32, BF16;

@@ -289,11 +289,20 @@ public final class CudaBench {
             }
             DeviceBuffer wb = s.alloc(2L * no * k);
             ops.toBf16(w, wb, (long) no * k); // once, as on weight upload: not timed
-            double ms = median(() -> ops.gemmBf16(x, wb, b, y, m, no, k));
             double flops = 2.0 * m * k * no;
-            report("linear_bf16", "bf16", shape, m, ms, 4.0 * m * k + 2.0 * no * k + 4.0 * m * no, flops);
-            out.printf(Locale.ROOT, "%-15s %-34s %.1f%% of the bf16 dense peak (%.0f TFLOP/s)%n", "", "", 100 * flops / (ms * 1e9)
-                    / BF16_DENSE_PEAK_TFLOPS, BF16_DENSE_PEAK_TFLOPS);
+            for (CudaOps.Bf16Gemm kernel : k % 8 == 0 ? new CudaOps.Bf16Gemm[] {CudaOps.Bf16Gemm.WMMA, CudaOps.Bf16Gemm.MMA}
+                    : new CudaOps.Bf16Gemm[] {CudaOps.Bf16Gemm.WMMA}) {
+                ops.setBf16Gemm(kernel);
+                try {
+                    double ms = median(() -> ops.gemmBf16(x, wb, b, y, m, no, k));
+                    report("linear_bf16_" + kernel.name().toLowerCase(Locale.ROOT), "bf16", shape, m, ms,
+                            4.0 * m * k + 2.0 * no * k + 4.0 * m * no, flops);
+                    out.printf(Locale.ROOT, "%-15s %-34s %.1f%% of the bf16 dense peak (%.0f TFLOP/s)%n", "", "", 100 * flops / (ms * 1e9)
+                            / BF16_DENSE_PEAK_TFLOPS, BF16_DENSE_PEAK_TFLOPS);
+                } finally {
+                    ops.setBf16Gemm(CudaOps.Bf16Gemm.AUTO);
+                }
+            }
         }
     }
 }

@@ -1,0 +1,433 @@
+// Standalone check and benchmark of the bf16 tensor-core mLSTM passes (mlstm_bf16.cuh) next to the
+// fp32 kernels (mlstm.cuh), on a GPU machine without Java: both paths launched as CudaOps launches
+// them, against a float64 host recurrence (spec ops §10.1, D1) from a random nonzero state and from
+// the fresh state (0, 0, −∞), in one call and cut into two calls carrying (C, n, m); then timings.
+// Build and run: run-scan-check.sh mlstm_bf16 OUT_DIR [--ncu] (nvcc on the GPU machine).
+//
+// Glossary: B batch, L tokens, NH heads, DH head dim, Q chunk length, NCH chunks.
+// Errors are max|x − ref| / max|ref| per tensor (h, final C, n, m).
+// FLOP count (the project's for the chunkwise form): (4·DH² + 4·Q·DH) per token and head, with the Q
+// each path runs at. "GB/s ideal" = q, k, v read and h written once (fp32) + gates; "GB/s states"
+// adds the per-chunk state traffic of the three-pass form: Cl written (pass 1), read and written
+// (pass 2), read (pass 3): 16·(DH² + DH) bytes per chunk and head.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <cmath>
+#include <vector>
+#include <string>
+#include <algorithm>
+#include <cuda_runtime.h>
+
+#include "../../main/cuda/common.cuh"
+#include "../../main/cuda/mlstm.cuh"
+#include "../../main/cuda/mlstm_bf16.cuh"
+#include "../../main/cuda/elementwise.cuh"
+#include "../../main/cuda/bench_util.cuh"
+
+#define CK(x) do { cudaError_t err_ = (x); if (err_ != cudaSuccess) { \
+    fprintf(stderr, "CUDA %s at %s:%d: %s\n", #x, __FILE__, __LINE__, cudaGetErrorString(err_)); exit(3); } } while (0)
+
+// ---------------------------------------------------------------- launch rules (mirrors of CudaOps)
+static const int SMEM_CAP = 200 * 1024;
+static long long f32_state_smem(int q, int dh) { return 8LL * q + 4LL * (2LL * q * dh + 2 * q); }
+static long long f32_out_smem(int q, int dh) { return 16LL * q + 4LL * (2LL * q * (dh + 1) + (long long)q * dh + (long long)q * (q + 1) + 3 * q); }
+static int f32_chunk(int req, int l, int dh) {
+    int q = std::max(1, std::min(req, std::max(1, l)));
+    while (q > 1 && std::max(f32_out_smem(q, dh), f32_state_smem(q, dh)) > SMEM_CAP) q = (q + 1) / 2;
+    return q;
+}
+static int slab_of(int dh) { return dh <= 128 ? dh : dh % 64 == 0 ? 64 : dh % 32 == 0 ? 32 : 16; }
+static long long bf_state_smem(int q, int dh) { return 4LL * q * (dh + 8) + 24LL * q + 16; }
+static long long bf_out_smem(int q, int dh) {
+    const long long ns = slab_of(dh), dp = dh + 8, np = ns + 8, qp = q + 8, sf = std::max<long long>(q, ns) + 4;
+    return 2 * q * dp + 2 * std::max(q * dp, dh * np) + 2 * q * np + 2 * q * qp + 4 * q * sf + 28LL * q;
+}
+static int bf_chunk(int req, int l, int dh) {
+    int q = std::max(16, req / 16 * 16);
+    q = std::min(q, (std::max(1, l) + 15) / 16 * 16);
+    while (q > 16 && std::max(bf_out_smem(q, dh), bf_state_smem(q, dh)) > SMEM_CAP) q = std::max(16, q / 32 * 16);
+    if (std::max(bf_out_smem(q, dh), bf_state_smem(q, dh)) > SMEM_CAP) { fprintf(stderr, "DH %d too large\n", dh); exit(2); }
+    return q;
+}
+
+struct Scratch {
+    float *cl = nullptr, *nl = nullptr, *fd = nullptr, *lw = nullptr;
+    double *ml = nullptr, *gl = nullptr, *mi = nullptr;
+    size_t clCap = 0, nlCap = 0, bhcCap = 0;   // elements
+    void ensure(size_t bhc, int dh) {
+        const size_t ncl = bhc * dh * dh, nnl = bhc * dh;
+        if (ncl > clCap) { if (cl) cudaFree(cl); clCap = ncl; CK(cudaMalloc(&cl, 4 * clCap)); }
+        if (nnl > nlCap) { if (nl) cudaFree(nl); nlCap = nnl; CK(cudaMalloc(&nl, 4 * nlCap)); }
+        if (bhc > bhcCap) {
+            for (void* p : {(void*)fd, (void*)lw, (void*)ml, (void*)gl, (void*)mi}) if (p) cudaFree(p);
+            bhcCap = bhc;
+            CK(cudaMalloc(&fd, 4 * bhcCap)); CK(cudaMalloc(&lw, 4 * bhcCap));
+            CK(cudaMalloc(&ml, 8 * bhcCap)); CK(cudaMalloc(&gl, 8 * bhcCap)); CK(cudaMalloc(&mi, 8 * bhcCap));
+        }
+    }
+};
+
+enum Pass { ALL, STATE, DECAY, COMBINE, OUT };
+
+// One mLSTM call as CudaOps.mlstm (fp32) / CudaOps.mlstmBf16 launch it; pass != ALL launches one pass
+// only (timing breakdown). Returns the chunk used.
+static int run_mlstm(bool bf, int chunk, const float* q, const float* k, const float* v, const float* ig, const float* fg,
+                     float* C, float* n, float* m, float* h, int b, int l, int nh, int dh, Scratch& s, Pass pass = ALL)
+{
+    if (b == 0 || l == 0 || nh == 0) return 0;
+    const int qc = bf ? bf_chunk(chunk, l, dh) : f32_chunk(chunk, l, dh);
+    const int nch = (l + qc - 1) / qc;
+    s.ensure((size_t)b * nh * nch, dh);
+    dim3 grid(nch, nh, b);
+    if (pass == ALL || pass == STATE) {
+        if (bf) mlstm_chunk_state_bf16<<<grid, 256, bf_state_smem(qc, dh)>>>(k, v, ig, fg, s.cl, s.nl, s.ml, s.gl, l, nh, dh, qc);
+        else mlstm_chunk_state<<<grid, 256, f32_state_smem(qc, dh)>>>(k, v, ig, fg, s.cl, s.nl, s.ml, s.gl, l, nh, dh, qc);
+    }
+    if (pass == ALL || pass == DECAY)
+        mlstm_chunk_decay<<<(b * nh + 127) / 128, 128>>>(m, s.ml, s.gl, s.mi, s.fd, s.lw, b * nh, nch);
+    if (pass == ALL || pass == COMBINE) {
+        const long long total = (long long)b * nh * (dh * dh + dh);
+        mlstm_combine<<<(unsigned)((total + 255) / 256), 256>>>(C, n, s.cl, s.nl, s.fd, s.lw, b, nh, dh, nch);
+    }
+    if (pass == ALL || pass == OUT) {
+        if (bf) mlstm_chunk_out_bf16<<<grid, 256, bf_out_smem(qc, dh)>>>(q, k, v, ig, fg, s.cl, s.nl, s.mi, h, l, nh, dh, qc, 1e-6f);
+        else mlstm_chunk_out<<<grid, 256, f32_out_smem(qc, dh)>>>(q, k, v, ig, fg, s.cl, s.nl, s.mi, h, l, nh, dh, qc, 1e-6f);
+    }
+    return qc;
+}
+
+// ---------------------------------------------------------------- float64 host recurrence (ops §10.1)
+static void host_mlstm(const std::vector<float>& q, const std::vector<float>& k, const std::vector<float>& v,
+                       const std::vector<float>& ig, const std::vector<float>& fg, std::vector<double>& C,
+                       std::vector<double>& n, std::vector<double>& m, std::vector<double>& h, int b, int l, int nh, int dh)
+{
+    h.assign((size_t)b * l * nh * dh, 0.0);
+    const double scale = 1.0 / std::sqrt((double)dh);
+    std::vector<double> kh(dh);
+    for (int bi = 0; bi < b; ++bi)
+        for (int hh = 0; hh < nh; ++hh) {
+            double* Cs = &C[((size_t)bi * nh + hh) * dh * dh];
+            double* ns = &n[((size_t)bi * nh + hh) * dh];
+            double& ms = m[(size_t)bi * nh + hh];
+            for (int t = 0; t < l; ++t) {
+                const size_t gi = ((size_t)bi * l + t) * nh + hh;
+                const double f = fg[gi], iv = ig[gi];
+                const double lf = std::min(f, 0.0) - std::log1p(std::exp(-std::fabs(f)));
+                const double mt = std::max(lf + ms, iv);
+                const double fp = std::exp(lf + ms - mt), ip = std::exp(iv - mt);
+                const float* qt = &q[gi * dh];
+                const float* kt = &k[gi * dh];
+                const float* vt = &v[gi * dh];
+                for (int i = 0; i < dh; ++i) kh[i] = kt[i] * scale;
+                for (int i = 0; i < dh; ++i) {
+                    double* row = Cs + (size_t)i * dh;
+                    const double a = ip * kh[i];
+                    for (int j = 0; j < dh; ++j) row[j] = fp * row[j] + a * vt[j];
+                    ns[i] = fp * ns[i] + ip * kh[i];
+                }
+                ms = mt;
+                double den = 0;
+                for (int i = 0; i < dh; ++i) den += qt[i] * ns[i];
+                den = std::max(std::fabs(den), std::exp(-mt)) + 1e-6;
+                double* ht = &h[gi * dh];
+                for (int i = 0; i < dh; ++i) {
+                    const double qi = qt[i];
+                    const double* row = Cs + (size_t)i * dh;
+                    for (int j = 0; j < dh; ++j) ht[j] += qi * row[j];
+                }
+                for (int j = 0; j < dh; ++j) ht[j] /= den;
+            }
+        }
+}
+
+// fp32 -> bf16 -> fp32, round to nearest even (as __float2bfloat16_rn for finite values)
+static float bf16_round(float x) {
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    u &= 0xffff0000u;
+    memcpy(&x, &u, 4);
+    return x;
+}
+static std::vector<float> bf16_round(const std::vector<float>& v) {
+    std::vector<float> r(v.size());
+    for (size_t i = 0; i < v.size(); ++i) r[i] = bf16_round(v[i]);
+    return r;
+}
+
+static unsigned long long rng = 88172645463325252ull;
+static float urand(float lo, float hi) {
+    rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+    return lo + (hi - lo) * (float)((rng >> 40) * (1.0 / 16777216.0));
+}
+static std::vector<float> rnd(size_t n, float lo, float hi) { std::vector<float> v(n); for (auto& x : v) x = urand(lo, hi); return v; }
+static float* dev(const std::vector<float>& v) {
+    float* p; CK(cudaMalloc(&p, std::max<size_t>(4, v.size() * 4)));
+    if (!v.empty()) CK(cudaMemcpy(p, v.data(), v.size() * 4, cudaMemcpyHostToDevice));
+    return p;
+}
+static std::vector<float> host(const float* p, size_t n) {
+    std::vector<float> v(n);
+    if (n) CK(cudaMemcpy(v.data(), p, n * 4, cudaMemcpyDeviceToHost));
+    return v;
+}
+template <class W>
+static double relerr(const std::vector<float>& got, const W& want) {
+    double md = 0, mw = 1e-30;
+    for (size_t i = 0; i < want.size(); ++i) {
+        const double diff = std::fabs(got[i] - (double)want[i]);
+        if (!(diff == diff)) return NAN;
+        md = std::max(md, diff); mw = std::max(mw, std::fabs((double)want[i]));
+    }
+    return md / mw;
+}
+
+static FILE* jsonf;
+static FILE* checkf;
+static int failed = 0, passed = 0;
+static const double TOL32 = 5e-5;                 // fp32 kernels
+static const double TOLH = 5e-2, TOLS = 1e-2;     // bf16 kernels: h, states C and n (see NOTES.md)
+static const double TOLM = 1e-6;                  // m: fp64 gate path in both
+struct Worst { double h = 0, C = 0, n = 0, m = 0, split = 0, hr = 0, Cr = 0; };
+static Worst worst32, worst16;
+
+static void check_case(int b, int l, int nh, int dh, bool fresh, const std::vector<int>& chunks, Scratch& s)
+{
+    const size_t nx = (size_t)b * l * nh * dh, ng = (size_t)b * l * nh, nC = (size_t)b * nh * dh * dh, nn = (size_t)b * nh * dh;
+    auto q = rnd(nx, -1, 1), k = rnd(nx, -1, 1), v = rnd(nx, -1, 1);
+    auto ig = rnd(ng, -3, 3), fg = rnd(ng, -1, 4);
+    std::vector<float> C0(nC, 0.f), n0(nn, 0.f), m0((size_t)b * nh, -INFINITY);
+    if (!fresh) { C0 = rnd(nC, -0.5f, 0.5f); n0 = rnd(nn, -0.5f, 0.5f); m0 = rnd((size_t)b * nh, -1, 1); }
+    std::vector<double> Cw(C0.begin(), C0.end()), nw(n0.begin(), n0.end()), mw(m0.begin(), m0.end()), hw;
+    host_mlstm(q, k, v, ig, fg, Cw, nw, mw, hw, b, l, nh, dh);
+    // second reference on q, k, v rounded to bf16 as the kernels stage them: what is left against it is
+    // the kernels' own rounding (weighted k̂, P, C_in, fp32 sums), not the inputs'
+    std::vector<double> Cr(C0.begin(), C0.end()), nr(n0.begin(), n0.end()), mr(m0.begin(), m0.end()), hr;
+    host_mlstm(bf16_round(q), bf16_round(k), bf16_round(v), ig, fg, Cr, nr, mr, hr, b, l, nh, dh);
+    float *dq = dev(q), *dk = dev(k), *dv = dev(v), *dig = dev(ig), *dfg = dev(fg);
+    float *dC = dev(C0), *dn = dev(n0), *dm = dev(m0), *dh_;
+    CK(cudaMalloc(&dh_, nx * 4));
+    const int l1 = std::max(1, l / 3);   // split point of the two-call run
+    auto reset = [&] {
+        CK(cudaMemcpy(dC, C0.data(), nC * 4, cudaMemcpyHostToDevice));
+        CK(cudaMemcpy(dn, n0.data(), nn * 4, cudaMemcpyHostToDevice));
+        CK(cudaMemcpy(dm, m0.data(), m0.size() * 4, cudaMemcpyHostToDevice));
+        CK(cudaMemset(dh_, 0xff, nx * 4));   // NaN: unwritten outputs fail
+    };
+    std::vector<std::pair<bool, int>> paths = {{false, 64}};
+    for (int c : chunks) paths.push_back({true, c});
+    for (auto [bf, chunk] : paths) {
+        reset();
+        const int qc = run_mlstm(bf, chunk, dq, dk, dv, dig, dfg, dC, dn, dm, dh_, b, l, nh, dh, s);
+        CK(cudaGetLastError()); CK(cudaDeviceSynchronize());
+        auto h1 = host(dh_, nx), C1 = host(dC, nC), n1 = host(dn, nn), m1 = host(dm, m0.size());
+        const double eh = relerr(h1, hw), eC = relerr(C1, Cw), en = relerr(n1, nw), em = relerr(m1, mw);
+        const double ehr = relerr(h1, hr), eCr = relerr(C1, Cr);
+        // two calls carrying (C, n, m): the second sees the first's final state
+        double es = 0, esh = 0, esC = 0;
+        if (l >= 2) {
+            reset();
+            // the batch axis is outermost, so a token split needs per-batch copies: use B-contiguous sub-buffers
+            float *q1, *k1, *v1, *i1, *f1, *h1d, *q2, *k2, *v2, *i2, *f2, *h2d;
+            const int l2 = l - l1;
+            const size_t x1 = (size_t)b * l1 * nh * dh, x2 = (size_t)b * l2 * nh * dh;
+            for (float** p : {&q1, &k1, &v1, &h1d}) CK(cudaMalloc(p, x1 * 4));
+            for (float** p : {&q2, &k2, &v2, &h2d}) CK(cudaMalloc(p, x2 * 4));
+            CK(cudaMalloc(&i1, (size_t)b * l1 * nh * 4)); CK(cudaMalloc(&f1, (size_t)b * l1 * nh * 4));
+            CK(cudaMalloc(&i2, (size_t)b * l2 * nh * 4)); CK(cudaMalloc(&f2, (size_t)b * l2 * nh * 4));
+            for (int bi = 0; bi < b; ++bi) {
+                const size_t row = (size_t)nh * dh, grow = nh;
+                auto cp = [&](float* dst, const float* src, size_t w, int t0, int len, int dl) {
+                    CK(cudaMemcpy(dst + (size_t)bi * dl * w, src + ((size_t)bi * l + t0) * w, (size_t)len * w * 4, cudaMemcpyDeviceToDevice));
+                };
+                cp(q1, dq, row, 0, l1, l1); cp(k1, dk, row, 0, l1, l1); cp(v1, dv, row, 0, l1, l1);
+                cp(i1, dig, grow, 0, l1, l1); cp(f1, dfg, grow, 0, l1, l1);
+                cp(q2, dq, row, l1, l2, l2); cp(k2, dk, row, l1, l2, l2); cp(v2, dv, row, l1, l2, l2);
+                cp(i2, dig, grow, l1, l2, l2); cp(f2, dfg, grow, l1, l2, l2);
+            }
+            run_mlstm(bf, chunk, q1, k1, v1, i1, f1, dC, dn, dm, h1d, b, l1, nh, dh, s);
+            run_mlstm(bf, chunk, q2, k2, v2, i2, f2, dC, dn, dm, h2d, b, l2, nh, dh, s);
+            CK(cudaGetLastError()); CK(cudaDeviceSynchronize());
+            auto ha = host(h1d, x1), hb = host(h2d, x2);
+            std::vector<float> hs(nx);
+            for (int bi = 0; bi < b; ++bi) {
+                const size_t row = (size_t)nh * dh;
+                std::copy(ha.begin() + (size_t)bi * l1 * row, ha.begin() + (size_t)(bi + 1) * l1 * row, hs.begin() + (size_t)bi * l * row);
+                std::copy(hb.begin() + (size_t)bi * l2 * row, hb.begin() + (size_t)(bi + 1) * l2 * row, hs.begin() + ((size_t)bi * l + l1) * row);
+            }
+            auto Cs = host(dC, nC);
+            esh = relerr(hs, hw); esC = relerr(Cs, Cw);
+            // split vs one call, relative to the reference's scale
+            double dmax = 0, wmax = 1e-30;
+            for (size_t i = 0; i < nx; ++i) { dmax = std::max(dmax, std::fabs((double)hs[i] - h1[i])); wmax = std::max(wmax, std::fabs(hw[i])); }
+            es = dmax / wmax;
+            for (float* p : {q1, k1, v1, i1, f1, h1d, q2, k2, v2, i2, f2, h2d}) cudaFree(p);
+        }
+        const double th = bf ? TOLH : TOL32, ts = bf ? TOLS : TOL32;
+        const bool ok = eh <= th && eC <= ts && en <= ts && em <= TOLM && esh <= th && esC <= ts;
+        (ok ? passed : failed)++;
+        Worst& w = bf ? worst16 : worst32;
+        w.h = std::max(w.h, std::max(eh, esh)); w.C = std::max(w.C, std::max(eC, esC)); w.n = std::max(w.n, en);
+        w.m = std::max(w.m, em); w.split = std::max(w.split, es); w.hr = std::max(w.hr, ehr); w.Cr = std::max(w.Cr, eCr);
+        if (!(eh == eh) || !(eC == eC) || !(en == en) || !(esh == esh)) w.h = NAN;
+        char line[400];
+        snprintf(line, sizeof line, "%s %-4s Q%-3d B%d L%-4d NH%d DH%-3d %-5s h %.2e C %.2e n %.2e m %.2e | split@%d h %.2e C %.2e, vs one call %.2e"
+                 " | vs bf16-input ref h %.2e C %.2e",
+                 ok ? "PASS" : "FAIL", bf ? "bf16" : "fp32", qc, b, l, nh, dh, fresh ? "fresh" : "state", eh, eC, en, em, l1, esh, esC, es,
+                 ehr, eCr);
+        printf("%s\n", line);
+        fprintf(checkf, "%s\n", line);
+        fprintf(jsonf, "{\"check\":\"%s\",\"path\":\"%s\",\"Q\":%d,\"B\":%d,\"L\":%d,\"NH\":%d,\"DH\":%d,\"init\":\"%s\",\"err_h\":%.3e,"
+                "\"err_C\":%.3e,\"err_n\":%.3e,\"err_m\":%.3e,\"split_err_h\":%.3e,\"split_err_C\":%.3e,\"split_vs_one\":%.3e,\"err_h_vs_bf16_input_ref\":%.3e,\"err_C_vs_bf16_input_ref\":%.3e,\"ok\":%s}\n",
+                ok ? "pass" : "fail", bf ? "bf16" : "fp32", qc, b, l, nh, dh, fresh ? "fresh" : "state", eh, eC, en, em, esh, esC, es,
+                ehr, eCr, ok ? "true" : "false");
+        fflush(stdout); fflush(jsonf);
+    }
+    for (float* p : {dq, dk, dv, dig, dfg, dC, dn, dm, dh_}) cudaFree(p);
+}
+
+// ---------------------------------------------------------------- timing
+template <class F>
+static float time_ms(F launch, int reps = 10) {
+    cudaEvent_t s, t; cudaEventCreate(&s); cudaEventCreate(&t);
+    launch(); launch(); CK(cudaDeviceSynchronize());
+    std::vector<float> ms;
+    for (int i = 0; i < reps; ++i) {
+        cudaEventRecord(s); launch(); cudaEventRecord(t); cudaEventSynchronize(t);
+        float x; cudaEventElapsedTime(&x, s, t); ms.push_back(x);
+    }
+    CK(cudaGetLastError());
+    std::sort(ms.begin(), ms.end());
+    return ms[ms.size() / 2];
+}
+
+static float *bq, *bk, *bv, *bh, *big, *bfg, *bC, *bn, *bm;
+static double copy_gbs;
+static const double PEAK = 989e12;
+
+static void bench(int b, int l, int nh, int dh, Scratch& s, const std::vector<int>& bfChunks)
+{
+    char shape[64];
+    snprintf(shape, sizeof shape, "B%d L%d NH%d DH%d", b, l, nh, dh);
+    const double tokh = (double)b * l * nh;
+    const double ideal = tokh * (16.0 * dh + 8);
+    auto report = [&](const char* path, int qc, float ms, const float* parts) {
+        const double flop = tokh * (4.0 * dh * dh + 4.0 * qc * dh);
+        const double nchh = (double)b * nh * ((l + qc - 1) / qc);
+        const double states = nchh * 16.0 * ((double)dh * dh + dh);
+        const double tf = flop / (ms * 1e-3) / 1e12;
+        printf("%-24s %-5s Q%-4d %9.3f ms %8.2f TFLOP/s %5.1f%% of 989 %7.0f GB/s ideal %7.0f GB/s states (%4.1f%% of copy)",
+               shape, path, qc, ms, tf, 100 * tf * 1e12 / PEAK, ideal / (ms * 1e-3) / 1e9, (ideal + states) / (ms * 1e-3) / 1e9,
+               100 * (ideal + states) / (ms * 1e-3) / 1e9 / copy_gbs);
+        if (parts) printf("  [state %.3f decay %.3f combine %.3f out %.3f]", parts[0], parts[1], parts[2], parts[3]);
+        printf("\n");
+        fprintf(jsonf, "{\"op\":\"mlstm\",\"shape\":\"%s\",\"path\":\"%s\",\"Q\":%d,\"ms_median\":%.4f,\"tflop_s\":%.3f,\"pct_of_989\":%.2f,"
+                "\"gb_s_ideal\":%.1f,\"gb_s_with_states\":%.1f", shape, path, qc, ms, tf, 100 * tf * 1e12 / PEAK,
+                ideal / (ms * 1e-3) / 1e9, (ideal + states) / (ms * 1e-3) / 1e9);
+        if (parts) fprintf(jsonf, ",\"ms_state\":%.4f,\"ms_decay\":%.4f,\"ms_combine\":%.4f,\"ms_out\":%.4f", parts[0], parts[1], parts[2], parts[3]);
+        fprintf(jsonf, "}\n");
+        fflush(stdout); fflush(jsonf);
+    };
+    auto timed = [&](bool bf, int chunk, const char* name) {
+        int qc = 0;
+        const float ms = time_ms([&] { qc = run_mlstm(bf, chunk, bq, bk, bv, big, bfg, bC, bn, bm, bh, b, l, nh, dh, s); });
+        float parts[4];
+        const Pass ps[4] = {STATE, DECAY, COMBINE, OUT};
+        for (int i = 0; i < 4; ++i)
+            parts[i] = time_ms([&] { run_mlstm(bf, chunk, bq, bk, bv, big, bfg, bC, bn, bm, bh, b, l, nh, dh, s, ps[i]); });
+        report(name, qc, ms, parts);
+    };
+    timed(false, 64, "fp32");
+    for (int c : bfChunks) {
+        if (c != bfChunks[0] && bf_chunk(c, l, dh) == bf_chunk(bfChunks[0], l, dh)) continue;
+        timed(true, c, "bf16");
+    }
+}
+
+int main(int argc, char** argv)
+{
+    jsonf = fopen(argc > 1 ? argv[1] : "mlstm_bf16.json", "w");
+    checkf = fopen(argc > 2 ? argv[2] : "mlstm_bf16_checks.txt", "w");
+    const bool profile = argc > 3 && std::string(argv[3]) == "--profile";
+    cudaDeviceProp prop; CK(cudaGetDeviceProperties(&prop, 0));
+    printf("device: %s, %d SMs\n", prop.name, prop.multiProcessorCount);
+    CK(cudaFuncSetAttribute(mlstm_chunk_state, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_CAP));
+    CK(cudaFuncSetAttribute(mlstm_chunk_out, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_CAP));
+    CK(cudaFuncSetAttribute(mlstm_chunk_state_bf16, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_CAP));
+    CK(cudaFuncSetAttribute(mlstm_chunk_out_bf16, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_CAP));
+    for (int dh : {96, 256, 512}) {
+        const int qc = bf_chunk(64, 1 << 16, dh);
+        int bs = 0, bo = 0;
+        CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&bs, mlstm_chunk_state_bf16, 256, bf_state_smem(qc, dh)));
+        CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&bo, mlstm_chunk_out_bf16, 256, bf_out_smem(qc, dh)));
+        printf("  bf16 DH%-3d Q%-3d state %6lld B shared %d block(s)/SM, out %6lld B shared %d block(s)/SM\n", dh, qc,
+               bf_state_smem(qc, dh), bs, bf_out_smem(qc, dh), bo);
+    }
+    Scratch s;
+    if (profile) {   // one call per path at B1 L16384 NH8 DH512, for ncu
+        const size_t nx = (size_t)16384 * 8 * 512;
+        float *q, *g, *C, *n, *m, *h;
+        CK(cudaMalloc(&q, nx * 4)); CK(cudaMalloc(&h, nx * 4)); CK(cudaMalloc(&g, 16384 * 8 * 4));
+        CK(cudaMalloc(&C, 8 * 512 * 512 * 4)); CK(cudaMalloc(&n, 8 * 512 * 4)); CK(cudaMalloc(&m, 8 * 4));
+        fill_uniform<<<4096, 256>>>(q, (long long)nx, 1, -1, 1);
+        fill_uniform<<<256, 256>>>(g, 16384 * 8, 2, 0, 3);
+        CK(cudaMemset(C, 0, 8 * 512 * 512 * 4)); CK(cudaMemset(n, 0, 8 * 512 * 4)); CK(cudaMemset(m, 0, 32));
+        run_mlstm(false, 64, q, q, q, g, g, C, n, m, h, 1, 16384, 8, 512, s);
+        run_mlstm(true, 64, q, q, q, g, g, C, n, m, h, 1, 16384, 8, 512, s);
+        CK(cudaDeviceSynchronize());
+        return 0;
+    }
+
+    // correctness: L = 1, 17, 64, 65, 1000 (single token, under one tile, exact chunk, one past, long);
+    // B 1 and 3, NH 1 and 4, DH 16..512; chunks 16, 64, 128 where shared memory allows (bf_chunk caps them).
+    struct Case { int b, l, nh, dh; };
+    const Case cases[] = {
+        {1, 1, 1, 16}, {3, 1, 4, 96}, {1, 17, 4, 32}, {3, 17, 1, 128}, {1, 64, 4, 96}, {3, 64, 1, 256},
+        {3, 65, 4, 16}, {1, 65, 1, 256}, {1, 65, 4, 128}, {1, 1000, 4, 96}, {3, 1000, 1, 32}, {1, 1000, 1, 256},
+        {3, 200, 4, 64}, {1, 130, 2, 512},
+    };
+    for (const Case& c : cases)
+        for (bool fresh : {false, true}) check_case(c.b, c.l, c.nh, c.dh, fresh, {16, 64, 128}, s);
+    printf("fp32 worst: h %.2e C %.2e n %.2e m %.2e split-vs-one %.2e (tol %.0e)\n", worst32.h, worst32.C, worst32.n, worst32.m,
+           worst32.split, TOL32);
+    printf("bf16 worst: h %.2e C %.2e n %.2e m %.2e split-vs-one %.2e (tol h %.0e, C/n %.0e, m %.0e); vs bf16-input ref h %.2e C %.2e\n",
+           worst16.h, worst16.C, worst16.n, worst16.m, worst16.split, TOLH, TOLS, TOLM, worst16.hr, worst16.Cr);
+    printf("fp32 vs bf16-input ref (input rounding alone): h %.2e C %.2e\n", worst32.hr, worst32.Cr);
+    printf("passed %d failed %d\n", passed, failed);
+    fprintf(checkf, "passed %d failed %d\n", passed, failed);
+    fclose(checkf);
+    if (failed) { printf("correctness FAILED\n"); fclose(jsonf); return 1; }
+    if (argc > 3 && std::string(argv[3]) == "--checks-only") { fclose(jsonf); return 0; }
+
+    // timing buffers: sized for the largest shape (B8 L65536 NH4 DH256 = B1 L65536 NH8 DH512 elements ×2)
+    const size_t nx = (size_t)8 * 65536 * 4 * 256, ng = (size_t)8 * 65536 * 8;
+    for (float** p : {&bq, &bk, &bv, &bh}) CK(cudaMalloc(p, nx * 4));
+    CK(cudaMalloc(&big, ng * 4)); CK(cudaMalloc(&bfg, ng * 4));
+    CK(cudaMalloc(&bC, (size_t)64 * 512 * 512 * 4)); CK(cudaMalloc(&bn, 64 * 512 * 4)); CK(cudaMalloc(&bm, 64 * 4));
+    fill_uniform<<<4096, 256>>>(bq, (long long)nx, 1, -1, 1); fill_uniform<<<4096, 256>>>(bk, (long long)nx, 2, -1, 1);
+    fill_uniform<<<4096, 256>>>(bv, (long long)nx, 3, -1, 1); fill_uniform<<<4096, 256>>>(big, (long long)ng, 4, -3, 3);
+    fill_uniform<<<4096, 256>>>(bfg, (long long)ng, 5, -1, 4);
+    CK(cudaMemset(bC, 0, (size_t)64 * 512 * 512 * 4)); CK(cudaMemset(bn, 0, 64 * 512 * 4)); CK(cudaMemset(bm, 0, 64 * 4));
+    CK(cudaDeviceSynchronize());
+    {
+        const size_t n4 = nx / 4;
+        const float ms = time_ms([&] { copy_f4<<<(unsigned)((n4 + 255) / 256), 256>>>((const float4*)bq, (float4*)bh, (long long)n4); });
+        copy_gbs = 2.0 * nx * 4 / (ms * 1e-3) / 1e9;
+        printf("copy bandwidth: %.0f GB/s\n", copy_gbs);
+        fprintf(jsonf, "{\"op\":\"copy\",\"gb_s\":%.1f}\n", copy_gbs);
+    }
+    printf("timing (median of 10 after 2 warm-up calls; whole call, then each pass alone in brackets, ms):\n");
+    bench(1, 4096, 4, 96, s, {64, 128});
+    bench(8, 4096, 4, 96, s, {64, 128});
+    bench(1, 65536, 4, 96, s, {64, 128});
+    bench(8, 65536, 4, 96, s, {64, 128});
+    bench(1, 65536, 4, 256, s, {64, 128});
+    bench(8, 4096, 4, 256, s, {64, 128});
+    bench(8, 65536, 4, 256, s, {64, 128});
+    bench(1, 16384, 8, 512, s, {64});
+    bench(8, 4096, 8, 512, s, {64});
+    bench(1, 65536, 8, 512, s, {64});
+    fclose(jsonf);
+    return 0;
+}
