@@ -16,6 +16,7 @@
 #include "gemm.cuh"
 #include "gemm_bf16.cuh"
 #include "gemm_mma.cuh"
+#include "gemm_tf32.cuh"
 #include "norms.cuh"
 #include "elementwise.cuh"
 #include "spatial.cuh"

@@ -333,20 +333,31 @@ public final class CudaConformance {
 
     private void dense() {
         int[][] lin = {{1, 5, 1}, {67, 64, 63}, {130, 193, 65}, {64, 16, 64}, {3, 17, 130}, {129, 12, 257}, {300, 768, 200},
-                {257, 7, 131}, {2000, 96, 1536}};
-        // every shape through both fp32 kernels (64×64 and 128×128 tiles; the last shape also picks 128 itself)
+                {257, 7, 131}, {2000, 96, 1536}, {1000, 4, 999}, {131, 36, 128}, {5, 3072, 260}};
+        // every shape through each fp32 kernel: SIMT 64×64 and 128×128 tiles, 3xTF32 (K % 4 == 0; others
+        // run SIMT), and the automatic choice (2000×96×1536 has 192 tiles of 128×128: 3xTF32 on a GPU of up
+        // to 192 SMs)
         CudaOps ops = cuda instanceof CudaBackend cb ? cb.ops() : null;
-        for (int tile : ops == null ? new int[] {0} : new int[] {64, 128, 0}) {
-            if (ops != null) ops.setGemmTile(tile);
+        String[] configs = ops == null ? new String[] {"auto"} : new String[] {"simt64", "simt128", "tf32x3", "auto"};
+        for (String config : configs) {
+            if (ops != null) {
+                ops.setGemmTile(config.equals("simt64") ? 64 : config.equals("simt128") ? 128 : 0);
+                ops.setFp32Gemm(config.startsWith("simt") ? CudaOps.Fp32Gemm.SIMT
+                        : config.equals("tf32x3") ? CudaOps.Fp32Gemm.TF32X3 : CudaOps.Fp32Gemm.AUTO);
+            }
             try {
                 for (int[] s : lin) {
                     Tensor x = r.normal(0, 1, 1, s[0], s[1]), w = r.normal(0, 0.2, s[2], s[1]), b = r.normal(0, 1, s[2]);
-                    String tag = String.format("linear M%d K%d N%d tile%d", s[0], s[1], s[2], tile);
+                    String tag = String.format("linear M%d K%d N%d %s%s", s[0], s[1], s[2], config,
+                            ops == null ? "" : " (" + ops.fp32GemmKernel(s[0], s[2], s[1]) + ")");
                     cmp(tag, cuda.linear(x, w, b), ref.linear(x, w, b));
                     cmp(tag + " nobias", cuda.linear(x, w, null), ref.linear(x, w, null));
                 }
             } finally {
-                if (ops != null) ops.setGemmTile(0);
+                if (ops != null) {
+                    ops.setGemmTile(0);
+                    ops.setFp32Gemm(CudaOps.Fp32Gemm.AUTO);
+                }
             }
         }
         for (int e : new int[] {4, 12, 384}) {

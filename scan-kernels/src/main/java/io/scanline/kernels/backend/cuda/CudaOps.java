@@ -22,7 +22,8 @@ public final class CudaOps implements AutoCloseable {
     private int scanChunkLen; // 0 = chosen for occupancy, LANES = single-pass kernel where one exists
     private int gemmTile;     // 0 = chosen by shape, else 64 or 128
     private Bf16Gemm bf16Gemm = Bf16Gemm.AUTO;
-    private final int mmaSmem;
+    private Fp32Gemm fp32Gemm = Fp32Gemm.AUTO;
+    private final int mmaSmem, tf32Smem;
 
     /**
      * {@link #setScanChunkLen} value that forces the single-pass state-parallel scan
@@ -82,6 +83,8 @@ public final class CudaOps implements AutoCloseable {
         ctx.allowSharedMemory(LANES_KERNEL, lanesSmem);
         mmaSmem = ctx.constantInt(MMA_KERNEL + "_smem");
         ctx.allowSharedMemory(MMA_KERNEL, mmaSmem);
+        tf32Smem = ctx.constantInt(TF32_KERNEL + "_smem");
+        ctx.allowSharedMemory(TF32_KERNEL, tf32Smem);
         ctx.allowSharedMemory(BLOCK_KERNEL, blockSmem);
         segBlocksPerSm = Math.max(1, ctx.blocksPerSm(SEG_OUT, SEG_THREADS, segSmem));
     }
@@ -341,9 +344,43 @@ public final class CudaOps implements AutoCloseable {
         gemmTile = tile;
     }
 
+    /** The fp32 GEMM kernels: SIMT fp32 (64×64 or 128×128 tiles, any K), 3xTF32 on tensor cores (K % 4 == 0). */
+    public enum Fp32Gemm {
+        AUTO, SIMT, TF32X3;
+
+        /** Parses an option value: auto, simt or tf32x3 (any case). */
+        public static Fp32Gemm parse(String s) {
+            for (Fp32Gemm k : values()) if (k.name().equalsIgnoreCase(s == null ? "" : s.trim())) return k;
+            throw new IllegalArgumentException("fp32Gemm must be auto, simt or tf32x3, got '" + s + "'");
+        }
+    }
+
+    static final String TF32_KERNEL = "gemm_nt_tf32x3";
+
+    /** Forces an fp32 GEMM kernel (tests run each on small shapes); TF32X3 still needs K % 4 == 0. */
+    public void setFp32Gemm(Fp32Gemm kernel) {
+        if (kernel == null) throw new IllegalArgumentException("kernel must not be null");
+        fp32Gemm = kernel;
+    }
+
+    /**
+     * The kernel an fp32 GEMM of this shape runs: 3xTF32 when its 16-byte rows allow (K % 4 == 0) and,
+     * unless forced, its 128×128 tiles give every SM a block; else SIMT.
+     */
+    Fp32Gemm fp32GemmKernel(int m, int no, int k) {
+        if (k % 4 != 0 || fp32Gemm == Fp32Gemm.SIMT) return Fp32Gemm.SIMT;
+        if (fp32Gemm == Fp32Gemm.TF32X3) return Fp32Gemm.TF32X3;
+        long blocks = (long) ((m + 127) / 128) * ((no + 127) / 128);
+        return blocks >= ctx.smCount() ? Fp32Gemm.TF32X3 : Fp32Gemm.SIMT;
+    }
+
     /** y (M, NO) = x (M, K) · w (NO, K)ᵀ + bias. */
     public void gemm(DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer y, int m, int no, int k) {
         if (m == 0 || no == 0) return;
+        if (fp32GemmKernel(m, no, k) == Fp32Gemm.TF32X3) {
+            ctx.launch(TF32_KERNEL, (no + 127) / 128, (m + 127) / 128, 1, 256, tf32Smem, x, w, bias, y, m, no, k);
+            return;
+        }
         long big = (long) ((m + 127) / 128) * ((no + 127) / 128);
         boolean use128 = gemmTile == 128 || (gemmTile == 0 && big >= ctx.smCount());
         if (use128) {

@@ -20,7 +20,9 @@ import java.util.Map;
  * instead of host memory while they fit; default half the resident budget; 0 keeps them on the host;
  * system property {@code scanline.cuda.storeMiB}), {@code deviceStates=true|false} (carried state kept on
  * the GPU between op calls, default true with resident outputs; false uploads and writes it back per
- * call, for comparison; system property {@code scanline.cuda.deviceStates}).
+ * call, for comparison; system property {@code scanline.cuda.deviceStates}), {@code fp32Gemm=auto|simt|tf32x3}
+ * (the fp32 GEMM kernel: auto takes 3xTF32 on tensor cores where its tiles fill the GPU and K % 4 == 0,
+ * simt the CUDA-core kernels only; system property {@code scanline.cuda.fp32Gemm}).
  */
 public final class CudaProvider implements BackendProvider {
     /** Reason computed once per JVM: probing the driver is not free, and its answer does not change. */
@@ -91,6 +93,8 @@ public final class CudaProvider implements BackendProvider {
         be.setStoreBudget(store);
         be.setDeviceStates(Boolean.parseBoolean(options.getOrDefault("deviceStates",
                 System.getProperty("scanline.cuda.deviceStates", "true"))));
+        be.ops().setFp32Gemm(CudaOps.Fp32Gemm.parse(options.getOrDefault("fp32Gemm",
+                System.getProperty("scanline.cuda.fp32Gemm", "auto"))));
         return be;
     }
 }

@@ -121,7 +121,8 @@ public final class CudaBench {
     }
 
     private void gemms(boolean quick) {
-        for (int[] g : (quick ? new int[][] {{4096, 768, 768}} : new int[][] {{65536, 768, 3072}, {65536, 3072, 768}, {16384, 1536, 1536}})) {
+        for (int[] g : (quick ? new int[][] {{4096, 768, 768}} : new int[][] {{65536, 768, 3072}, {65536, 3072, 768}, {16384, 1536, 1536},
+                {4096, 768, 3072}, {8192, 8192, 8192}, {65536, 1000, 999}})) {
             gemm(g[0], g[1], g[2], false);
         }
         int[][] bf = quick ? new int[][] {{4096, 768, 768}} : new int[][] {{4096, 768, 3072}, {65536, 768, 3072},
@@ -283,8 +284,17 @@ public final class CudaBench {
             ops.fillUniform(w, (long) no * k, 42, -1, 1);
             ops.fillUniform(b, no, 43, -1, 1);
             if (!bf16) {
-                double ms = median(() -> ops.gemm(x, w, b, y, m, no, k));
-                report("linear_fp32", shape, m, ms, 4.0 * ((long) m * k + (long) no * k + (long) m * no), 2.0 * m * k * no);
+                for (CudaOps.Fp32Gemm kernel : k % 4 == 0 ? new CudaOps.Fp32Gemm[] {CudaOps.Fp32Gemm.SIMT, CudaOps.Fp32Gemm.TF32X3}
+                        : new CudaOps.Fp32Gemm[] {CudaOps.Fp32Gemm.SIMT}) {
+                    ops.setFp32Gemm(kernel);
+                    try {
+                        double ms = median(() -> ops.gemm(x, w, b, y, m, no, k));
+                        report("linear_fp32_" + kernel.name().toLowerCase(Locale.ROOT), shape, m, ms,
+                                4.0 * ((long) m * k + (long) no * k + (long) m * no), 2.0 * m * k * no);
+                    } finally {
+                        ops.setFp32Gemm(CudaOps.Fp32Gemm.AUTO);
+                    }
+                }
                 return;
             }
             DeviceBuffer wb = s.alloc(2L * no * k);
