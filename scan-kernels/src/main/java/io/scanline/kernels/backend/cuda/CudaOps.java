@@ -292,6 +292,15 @@ public final class CudaOps implements AutoCloseable {
                 + 4 * q * (Math.max(q, ns) + 4) + 28 * q;
     }
 
+    /** Chunk length the bf16 mLSTM kernels use for a requested one (rule in {@link #mlstmBf16}). */
+    public static int mlstmBf16Chunk(int requested, int l, int dh) {
+        int qc = Math.min(Math.max(16, requested / 16 * 16), (Math.max(1, l) + 15) / 16 * 16);
+        while (qc > 16 && Math.max(mlstmBf16OutSmem(qc, dh), mlstmBf16StateSmem(qc, dh)) > MLSTM_SMEM_CAP) qc = Math.max(16, qc / 32 * 16);
+        if (Math.max(mlstmBf16OutSmem(qc, dh), mlstmBf16StateSmem(qc, dh)) > MLSTM_SMEM_CAP)
+            throw new IllegalArgumentException("mLSTM head dim " + dh + " too large for the bf16 kernels");
+        return qc;
+    }
+
     /**
      * mLSTM chunkwise with the chunk passes on bf16 tensor cores (q, k, v and the incoming state rounded
      * to bf16, fp32 accumulation, states fp32 in memory; see mlstm_bf16.cuh); same contract as
@@ -304,10 +313,7 @@ public final class CudaOps implements AutoCloseable {
                           double eps) {
         if (dh % 16 != 0) throw new IllegalArgumentException("bf16 mLSTM needs a head dim divisible by 16, got " + dh);
         if (b == 0 || l == 0 || nh == 0) return;
-        int qc = Math.min(Math.max(16, chunk / 16 * 16), (l + 15) / 16 * 16);
-        while (qc > 16 && Math.max(mlstmBf16OutSmem(qc, dh), mlstmBf16StateSmem(qc, dh)) > MLSTM_SMEM_CAP) qc = Math.max(16, qc / 32 * 16);
-        if (Math.max(mlstmBf16OutSmem(qc, dh), mlstmBf16StateSmem(qc, dh)) > MLSTM_SMEM_CAP)
-            throw new IllegalArgumentException("mLSTM head dim " + dh + " too large for the bf16 kernels");
+        int qc = mlstmBf16Chunk(chunk, l, dh);
         int nch = (l + qc - 1) / qc;
         long bhc = (long) b * nh * nch;
         DeviceBuffer cl = scratch("mlstm.C", 4L * bhc * dh * dh);

@@ -45,12 +45,12 @@ public final class CudaBench {
     }
 
     /** Which cases a run times (each after the copy peak). */
-    public enum Part { ALL, SCANS, SSD, GEMMS }
+    public enum Part { ALL, SCANS, SSD, MLSTM, GEMMS }
 
     public static void main(String[] args) throws IOException {
         List<String> as = Arrays.asList(args);
         Part part = as.contains("--gemm-only") ? Part.GEMMS : as.contains("--scan-only") ? Part.SCANS
-                : as.contains("--ssd-only") ? Part.SSD : Part.ALL;
+                : as.contains("--ssd-only") ? Part.SSD : as.contains("--mlstm-only") ? Part.MLSTM : Part.ALL;
         Path jsonOut = null;
         double maxGiB = 40;
         for (int i = 0; i < args.length; i++) {
@@ -74,6 +74,7 @@ public final class CudaBench {
                     case GEMMS -> b.gemms(quick);
                     case SCANS -> b.scans(quick);
                     case SSD -> b.ssds(quick);
+                    case MLSTM -> b.mlstms(quick);
                     case ALL -> b.runAll(quick);
                 }
             } finally {
@@ -113,11 +114,19 @@ public final class CudaBench {
         for (int[] s : (quick ? new int[][] {{1, 4096}} : new int[][] {{1, 4096}, {1, 65536}, {8, 65536}, {1, 1 << 20}, {64, 4096}})) {
             conv(s[0], s[1], 1536, 4);
         }
+        mlstms(quick);
+        gemms(quick);
+    }
+
+    /** Chunkwise mLSTM, fp32 kernels then the bf16 tensor-core passes (head dims divisible by 16). */
+    private void mlstms(boolean quick) {
         int[][] ml = quick ? new int[][] {{1, 4096, 4, 96}} :
                 new int[][] {{1, 4096, 4, 96}, {1, 65536, 4, 96}, {8, 65536, 4, 96}, {1, 1 << 20, 4, 96}, {64, 4096, 4, 96},
-                        {8, 65536, 4, 192}, {8, 65536, 8, 64}};
-        for (int[] s : ml) mlstm(s[0], s[1], s[2], s[3], 64);
-        gemms(quick);
+                        {8, 65536, 4, 192}, {8, 65536, 8, 64}, {8, 4096, 4, 256}, {8, 4096, 8, 512}};
+        for (int[] s : ml) {
+            mlstm(s[0], s[1], s[2], s[3], 64, false);
+            mlstm(s[0], s[1], s[2], s[3], 64, true);
+        }
     }
 
     private void gemms(boolean quick) {
@@ -243,10 +252,10 @@ public final class CudaBench {
         }
     }
 
-    private void mlstm(int b, int l, int nh, int dh, int chunk) {
-        String shape = String.format("B%d L%d NH%d DH%d Q%d", b, l, nh, dh, chunk);
+    private void mlstm(int b, int l, int nh, int dh, int chunk, boolean bf16) {
         long act = (long) b * l * nh * dh, gates = (long) b * l * nh;
-        int q = CudaOps.mlstmChunk(chunk, l, dh);
+        int q = bf16 ? CudaOps.mlstmBf16Chunk(chunk, l, dh) : CudaOps.mlstmChunk(chunk, l, dh);
+        String shape = String.format("B%d L%d NH%d DH%d Q%d", b, l, nh, dh, q);
         long nch = (l + q - 1) / q;
         long scratch = 4L * b * nh * nch * (dh * dh + dh + 3);
         if (!fits("mlstm", shape, 4 * (4 * act + 2 * gates) + scratch)) return;
@@ -264,10 +273,17 @@ public final class CudaBench {
             ops.fillUniform(c, (long) b * nh * dh * dh, 36, -0.1, 0.1);
             ops.fillUniform(n, (long) b * nh * dh, 37, -0.1, 0.1);
             ops.fillUniform(m, (long) b * nh, 38, 0, 1);
-            double ms = median(() -> ops.mlstm(chunk, qq, k, v, ig, fg, c, n, m, h, b, l, nh, dh, 1e-6));
+            double ms = median(() -> {
+                if (bf16) ops.mlstmBf16(chunk, qq, k, v, ig, fg, c, n, m, h, b, l, nh, dh, 1e-6);
+                else ops.mlstm(chunk, qq, k, v, ig, fg, c, n, m, h, b, l, nh, dh, 1e-6);
+            });
             // per token and head: k̂vᵀ into the chunk state (2·DH²), qᵀC (2·DH²), causal q·k̂ and S·v (2·Q·DH)
             double flops = (double) b * l * nh * (4.0 * dh * dh + 2.0 * q * dh);
-            report("mlstm_chunkwise", shape, (long) b * l, ms, 4.0 * (4 * act + 2 * gates), flops);
+            report(bf16 ? "mlstm_chunkwise_bf16" : "mlstm_chunkwise", shape, (long) b * l, ms, 4.0 * (4 * act + 2 * gates), flops);
+            if (bf16) {
+                out.printf(Locale.ROOT, "%-15s %-34s %.1f%% of the bf16 dense peak (%.0f TFLOP/s)%n", "", "", 100 * flops / (ms * 1e9)
+                        / BF16_DENSE_PEAK_TFLOPS, BF16_DENSE_PEAK_TFLOPS);
+            }
         }
     }
 
