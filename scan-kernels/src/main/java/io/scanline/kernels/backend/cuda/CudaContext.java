@@ -35,8 +35,8 @@ public final class CudaContext implements AutoCloseable {
     private final String deviceName;
     private final int smCount;
     private final long totalMem;
-    private long liveBytes, peakBytes, pooledBytes, peakReserved, poolLimit = 1L << 30;
-    private final Map<Long, java.util.ArrayDeque<CUdeviceptr>> pool = new HashMap<>();
+    private long liveBytes, peakBytes, peakReserved;
+    private final SizePool<CUdeviceptr> pool = new SizePool<>(1L << 30, JCudaDriver::cuMemFree);
     private int liveBuffers;
     private boolean closed;
 
@@ -108,7 +108,7 @@ public final class CudaContext implements AutoCloseable {
 
     public synchronized void resetPeak() {
         peakBytes = liveBytes;
-        peakReserved = liveBytes + pooledBytes;
+        peakReserved = liveBytes + pool.bytes();
     }
 
     void makeCurrent() {
@@ -120,8 +120,9 @@ public final class CudaContext implements AutoCloseable {
 
     /**
      * A buffer of at least 4 bytes (the driver rejects empty allocations). Freed buffers are kept in a
-     * pool by exact size (up to {@link #setPoolLimit} bytes) and handed out again: cuMemFree waits for
-     * the whole device, which would put a host-device sync into every op call. Pool reuse is safe
+     * pool by exact size (up to {@link #setPoolLimit} bytes, least recently used sizes released first:
+     * {@link SizePool}) and handed out again: cuMemFree waits for the whole device, which would put a
+     * host-device sync into every op call. Pool reuse is safe
      * because all work is ordered on the one default stream. When the driver runs out of memory the
      * pool is released and the allocation retried once.
      */
@@ -131,16 +132,13 @@ public final class CudaContext implements AutoCloseable {
         CUdeviceptr p;
         synchronized (this) {
             makeCurrent();
-            java.util.ArrayDeque<CUdeviceptr> q = pool.get(size);
-            p = q == null ? null : q.poll();
-            if (p != null) {
-                pooledBytes -= size;
-            } else {
+            p = pool.take(size);
+            if (p == null) {
                 p = new CUdeviceptr();
                 try {
                     JCudaDriver.cuMemAlloc(p, size);
                 } catch (jcuda.CudaException e) {
-                    if (pooledBytes == 0) throw e;
+                    if (pool.bytes() == 0) throw e;
                     releasePool();
                     JCudaDriver.cuMemAlloc(p, size);
                 }
@@ -148,7 +146,7 @@ public final class CudaContext implements AutoCloseable {
             liveBytes += size;
             liveBuffers++;
             peakBytes = Math.max(peakBytes, liveBytes);
-            peakReserved = Math.max(peakReserved, liveBytes + pooledBytes);
+            peakReserved = Math.max(peakReserved, liveBytes + pool.bytes());
         }
         return new DeviceBuffer(this, p, size);
     }
@@ -157,34 +155,29 @@ public final class CudaContext implements AutoCloseable {
         if (closed) return; // the context's teardown already released everything
         liveBytes -= bytes;
         liveBuffers--;
-        if (pooledBytes + bytes <= poolLimit) {
-            pool.computeIfAbsent(bytes, k -> new java.util.ArrayDeque<>()).push(p);
-            pooledBytes += bytes;
-            return;
-        }
         JCudaDriver.cuCtxSetCurrent(context);
-        JCudaDriver.cuMemFree(p);
+        pool.give(bytes, p);
     }
 
     /** Gives every pooled buffer back to the driver. */
     public synchronized void releasePool() {
         if (closed) return;
         JCudaDriver.cuCtxSetCurrent(context);
-        for (java.util.ArrayDeque<CUdeviceptr> q : pool.values()) {
-            for (CUdeviceptr p : q) JCudaDriver.cuMemFree(p);
-        }
         pool.clear();
-        pooledBytes = 0;
     }
 
-    /** Most bytes the pool keeps (default 1 GiB); lowering it releases the pool. */
+    /** Most bytes the pool keeps (default 1 GiB); lowering it releases the least recently used sizes above it. */
     public synchronized void setPoolLimit(long bytes) {
-        poolLimit = Math.max(0, bytes);
-        if (pooledBytes > poolLimit) releasePool();
+        if (closed) return;
+        JCudaDriver.cuCtxSetCurrent(context);
+        pool.setLimit(bytes);
     }
+
+    /** Pooled buffers released to make room for buffers of sizes used more recently. */
+    public synchronized long poolEvictions() { return pool.evicted(); }
 
     /** Bytes held from the driver, in use or pooled. */
-    public synchronized long reservedBytes() { return liveBytes + pooledBytes; }
+    public synchronized long reservedBytes() { return liveBytes + pool.bytes(); }
 
     /** High-water mark of {@link #reservedBytes()} since the last {@link #resetPeak()}: the GPU memory this context took. */
     public synchronized long peakReservedBytes() { return peakReserved; }
