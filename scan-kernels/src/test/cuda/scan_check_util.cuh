@@ -1,6 +1,7 @@
-// Host-side helpers shared by the standalone scan harnesses (scan_lanes_check.cu, scan_block_check.cu):
-// error check, the chunk-parallel path launched exactly as CudaOps launches it, the float64 host
-// reference of the selective scan / SSD (spec ops §8.1, §9), random inputs, relative error, timing.
+// Host-side helpers shared by the standalone scan harnesses (scan_lanes_check.cu, scan_block_check.cu,
+// ssd_seg_check.cu), on top of harness_util.cuh: the chunk-parallel path launched exactly as CudaOps
+// launches it, the float64 host reference of the selective scan / SSD (spec ops §8.1, §9), the checked
+// launch and per-path tallies, the benchmark buffers and the copy bandwidth.
 // Glossary: B batch, L tokens, E channels (H·P for SSD), N state size, H heads, P head dim, G groups.
 #pragma once
 #include <cstdio>
@@ -11,8 +12,7 @@
 #include <string>
 #include <cuda_runtime.h>
 
-#define CK(x) do { cudaError_t err_ = (x); if (err_ != cudaSuccess) { \
-    fprintf(stderr, "CUDA %s at %s:%d: %s\n", #x, __FILE__, __LINE__, cudaGetErrorString(err_)); exit(3); } } while (0)
+#include "harness_util.cuh"
 
 
 // The chunk-parallel path exactly as CudaOps launches it (chunk chosen for 132 SMs x 1024 threads).
@@ -74,27 +74,6 @@ static void host_scan(bool ssd, const std::vector<float>& u, const std::vector<f
             }
 }
 
-static unsigned long long rng = 88172645463325252ull;
-static float urand(float lo, float hi) {
-    rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
-    return lo + (hi - lo) * (float)((rng >> 40) * (1.0 / 16777216.0));
-}
-static std::vector<float> rnd(size_t n, float lo, float hi) { std::vector<float> v(n); for (auto& x : v) x = urand(lo, hi); return v; }
-static float* dev(const std::vector<float>& v) {
-    float* p; CK(cudaMalloc(&p, std::max<size_t>(4, v.size() * 4)));
-    if (!v.empty()) CK(cudaMemcpy(p, v.data(), v.size() * 4, cudaMemcpyHostToDevice));
-    return p;
-}
-static double relerr(const std::vector<float>& got, const std::vector<double>& want) {
-    double md = 0, mw = 1e-30;
-    for (size_t i = 0; i < want.size(); ++i) {
-        double diff = std::fabs(got[i] - want[i]);
-        if (!(diff == diff)) return NAN;
-        md = std::max(md, diff); mw = std::max(mw, std::fabs(want[i]));
-    }
-    return md / mw;
-}
-
 // One checked launch: the state reset to h0 (device dh), the outputs (device dy) NaN-filled so unwritten
 // ones fail, the launch, then out and final state against the float64 reference (relative to their
 // largest value) into ey / eh. True when both are within tol (NaN compares false).
@@ -137,25 +116,6 @@ static int print_path_stats()
     return fails;
 }
 
-// ---------------------------------------------------------------- timing
-template <class F>
-static float time_ms(F launch, int reps = 10) {
-    cudaEvent_t s, t; cudaEventCreate(&s); cudaEventCreate(&t);
-    launch(); launch(); CK(cudaDeviceSynchronize());
-    std::vector<float> ms;
-    for (int i = 0; i < reps; ++i) {
-        cudaEventRecord(s); launch(); cudaEventRecord(t); cudaEventSynchronize(t);
-        float x; cudaEventElapsedTime(&x, s, t); ms.push_back(x);
-    }
-    CK(cudaGetLastError());
-    std::sort(ms.begin(), ms.end());
-    return ms[ms.size() / 2];
-}
-
-
-// ---------------------------------------------------------------- benchmark buffers
-// Device inputs sized for the largest timed shape (B1 L1M E1536, or B64 at L4096), filled on the
-// device; nmax = the widest state size timed (B/C rows, A, h).
 static double copy_gbs;
 static float *bu, *bdl, *bz, *by, *bbm, *bcm, *ba, *bd, *bdb, *bh, *bhloc, *bsdel;
 static size_t bench_big;
