@@ -13,6 +13,7 @@
 // the fragment loads, so shared memory holds plain fp32.
 #pragma once
 #include "cp_async.cuh"
+#include "mma_store.cuh"
 
 namespace sltf {
 constexpr int BM = 128, BN = 128, BK = 32, LDS = BK + 4, STAGES = 4;
@@ -134,29 +135,7 @@ __device__ __forceinline__ void gemm(const float* __restrict__ x, const float* _
     }
     asm volatile("cp.async.wait_group 0;\n" ::);
 
-    // accumulator (i, j): c0, c1 at (row g, cols 2q, 2q + 1), c2, c3 at (row g + 8, same cols)
-    const bool pair = (NO & 1) == 0;
-#pragma unroll
-    for (int j = 0; j < 4; ++j) {
-        const int gn = n0 + wn * 32 + j * 8 + 2 * q;
-        const float b0 = (bias && gn < NO) ? bias[gn] : 0.f, b1 = (bias && gn + 1 < NO) ? bias[gn + 1] : 0.f;
-#pragma unroll
-        for (int i = 0; i < 4; ++i) {
-#pragma unroll
-            for (int h = 0; h < 2; ++h) {
-                const int gm = m0 + wm * 64 + i * 16 + g + 8 * h;
-                if (gm >= M) continue;
-                float* row = y + (size_t)gm * NO;
-                const float v0 = tot[i][j][2 * h] + b0, v1 = tot[i][j][2 * h + 1] + b1;
-                if (pair && gn + 1 < NO) {
-                    *reinterpret_cast<float2*>(row + gn) = make_float2(v0, v1);
-                } else {
-                    if (gn < NO) row[gn] = v0;
-                    if (gn + 1 < NO) row[gn + 1] = v1;
-                }
-            }
-        }
-    }
+    sl::store_mma_tiles(tot, y, bias, M, NO, m0 + wm * 64, n0 + wn * 32, lane);
 }
 } // namespace sltf
 
