@@ -167,11 +167,15 @@ public final class CudaBackend implements Backend {
         return own != null ? own : s.upload(t);
     }
 
-    /** Starts an op call: frees unreachable resident outputs, makes room for {@code outFloats} more. */
+    /**
+     * Starts an op call: frees the copies of unreachable states and unreachable resident outputs, makes
+     * room for {@code outFloats} more. State copies count toward the resident budget, so that the states
+     * of finished images, which nothing reads any more, are found by the same collections.
+     */
     private void begin(long outFloats) {
         weights.beginCall();
         if (states != null) states.drain();
-        if (resident != null) resident.reclaim(4L * outFloats);
+        if (resident != null) resident.reclaim(4L * outFloats + (states == null ? 0 : states.bytes()));
     }
 
     /** The call's result: resident (the buffer leaves the scope) or downloaded. */

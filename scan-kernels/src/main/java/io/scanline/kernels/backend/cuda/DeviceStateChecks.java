@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * nothing: chunk after chunk with the same state tensors, no state crosses to the host (counted), the
  * state read on the host at the end equals the reference's, a host write into a state after reading it
  * is what the next op uses, per-image states stacked for a batched call and written back stay on the
- * device, and closing a backend pulls its states back first.
+ * device, the copies of states nobody refers to are freed, and closing a backend pulls its states back
+ * first.
  *
  * <p>Glossary: B images, L tokens of a chunk, E channels, N state size, K conv width, NH/DH mLSTM heads
  * and head dim. Tolerances as {@link CudaConformance#TOL} (fp32 op tolerance; each chunk's state error
@@ -40,7 +41,31 @@ public final class DeviceStateChecks {
         mambaChunks();
         mlstmChunks();
         stacked();
+        droppedStatesFreed();
         return out;
+    }
+
+    /** Copies of states nobody refers to any more are freed (after a collection, at the next op call). */
+    private void droppedStatesFreed() {
+        int before = cuda.stateCount();
+        long up0 = cuda.stateUploads();
+        for (int i = 0; i < 3; i++) {
+            Tensor[] in = scanInputs(r, 1, 3, 8, 4);
+            cuda.selectiveScan(in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], true, r.normal(0, 1, 1, 8, 4));
+        }
+        fact("three new states uploaded", cuda.stateUploads() - up0 == 3, "uploads " + (cuda.stateUploads() - up0));
+        int last = cuda.stateCount();
+        for (int i = 0; i < 20 && (last = cuda.stateCount()) > before; i++) {
+            System.gc();
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            cuda.silu(Tensor.zeros(1, 1, 4)); // an op call drains the freed states
+        }
+        fact("copies of unreachable states are freed", last <= before, "state copies " + last + ", before " + before);
     }
 
     /**

@@ -14,7 +14,8 @@ import java.util.Map;
  * the first recurrent op on a state tensor uploads it and attaches a {@link HostMirror}; later ops read
  * and overwrite that copy in place, so a chunked pass moves no state between host and device. A host
  * read of the tensor (a checkpoint, a test) pulls the copy down and detaches it; the next op uploads
- * again. Copies of arrays nobody refers to any more are freed at the start of the next op call;
+ * again. Copies of arrays nobody refers to any more are freed at the start of the next op call (their
+ * bytes count toward the backend's resident budget, whose collections find them);
  * {@link #close()} pulls every copy back into its host array first, so closing the backend loses no state.
  *
  * <p>If a kernel fails half-way through an in-place update, the copy is no longer a valid state; CUDA
