@@ -47,6 +47,11 @@ public abstract class HostMirror {
         }
     }
 
+    /** True when t holds its data in a host F32 array of its own (not deferred or F64 data), which can be mirrored. */
+    public static boolean canMirror(Tensor t) {
+        return t != null && t.hostArrayOrNull() != null;
+    }
+
     /** The mirror attached to t's host array, or null (none, or t has no host F32 array). */
     public static HostMirror of(Tensor t) {
         float[] a = t.hostArrayOrNull();

@@ -113,7 +113,13 @@ class HostMirrorTest {
         DeferredF32 lazy = new DeferredF32(1) {
             @Override protected float[] produce() { return new float[1]; }
         };
-        assertThrows(IllegalArgumentException.class, () -> new Fake(Tensor.deferred(lazy, 1), new float[] {3}));
+        Tensor deferred = Tensor.deferred(lazy, 1);
+        assertFalse(HostMirror.canMirror(deferred));
+        assertThrows(IllegalArgumentException.class, () -> new Fake(deferred, new float[] {3}));
+        deferred.f32(); // materialized: still not an array of its own
+        assertFalse(HostMirror.canMirror(deferred));
+        assertTrue(HostMirror.canMirror(Tensor.zeros(2)));
+        assertFalse(HostMirror.canMirror(Tensor.zerosF64(2)));
         assertEquals(0, HostMirror.attachedCount());
     }
 

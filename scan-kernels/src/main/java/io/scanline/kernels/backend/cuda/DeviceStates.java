@@ -110,9 +110,9 @@ final class DeviceStates implements AutoCloseable {
         if (m instanceof Copy c && live.get(c.reference()) == c) c.detach();
     }
 
-    /** Can t have a device copy here: a host F32 array (not an op output that lives on the device). */
+    /** Can t have a device copy here: its data is a host F32 array (not an op output, read or not). */
     static boolean mirrorable(Tensor t) {
-        return t != null && t.deferred() == null && t.dtype() == io.scanline.kernels.tensor.DType.F32;
+        return HostMirror.canMirror(t);
     }
 
     private DeviceBuffer attach(Tensor t, DeviceBuffer buf) {
