@@ -181,6 +181,12 @@ public interface Backend extends AutoCloseable {
     default Tensor flipAxis1(Tensor x) { return x.flipAxis1(); }
 
     /**
+     * Opens a scope whose outputs are freed when it closes, unless kept ({@link OpScope}); use it
+     * around a block whose intermediates do not escape. The default keeps nothing on a device.
+     */
+    default OpScope opScope() { return OpScope.NONE; }
+
+    /**
      * Per-image states (each with a batch axis of 1, same shape) joined along axis 0 into one state for a
      * batched recurrent call; {@link #unstackStates} writes the updated rows back. The default copies on
      * the host; a device backend joins the device copies of the states, so that batched passes keep

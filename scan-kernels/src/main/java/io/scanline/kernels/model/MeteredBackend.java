@@ -101,6 +101,7 @@ public final class MeteredBackend implements Backend {
 
     @Override public Tensor sliceAxis1(Tensor x, int from, int to) { return note(inner.sliceAxis1(x, from, to), x); }
     @Override public Tensor flipAxis1(Tensor x) { return note(inner.flipAxis1(x), x); }
+    @Override public io.scanline.kernels.backend.OpScope opScope() { return inner.opScope(); }
     @Override public Tensor stackStates(java.util.List<Tensor> parts) { return inner.stackStates(parts); }
     @Override public void unstackStates(Tensor stacked, java.util.List<Tensor> parts) { inner.unstackStates(stacked, parts); }
     @Override public boolean reserveDeviceStore(long bytes) { return inner.reserveDeviceStore(bytes); }

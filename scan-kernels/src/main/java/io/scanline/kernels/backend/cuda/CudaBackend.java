@@ -2,6 +2,7 @@ package io.scanline.kernels.backend.cuda;
 
 import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.MlstmForm;
+import io.scanline.kernels.backend.OpScope;
 import io.scanline.kernels.backend.OpDims;
 import io.scanline.kernels.backend.Shapes;
 import io.scanline.kernels.backend.SsdForm;
@@ -271,6 +272,33 @@ public final class CudaBackend implements Backend {
             stateOut(dm, m);
             return out(s, dhb, b, l, nh, dh);
         }
+    }
+
+    /** Outputs made inside are freed when the scope closes unless kept (needs resident outputs, else {@link OpScope#NONE}). */
+    @Override
+    public synchronized OpScope opScope() {
+        if (resident == null) return OpScope.NONE;
+        java.util.List<ResidentTensors.Resident> made = resident.openScope();
+        return new OpScope() {
+            private boolean closed;
+
+            @Override
+            public Tensor keep(Tensor t) {
+                synchronized (CudaBackend.this) {
+                    if (!closed) resident.keep(made, t);
+                }
+                return t;
+            }
+
+            @Override
+            public void close() {
+                synchronized (CudaBackend.this) {
+                    if (closed) return;
+                    closed = true;
+                    resident.closeScope(made);
+                }
+            }
+        };
     }
 
     /** Joins the device copies of the states (uploading those without one) into a new device-held state. */

@@ -2,6 +2,7 @@ package io.scanline.kernels.backend.cuda;
 
 import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.MlstmForm;
+import io.scanline.kernels.backend.OpScope;
 import io.scanline.kernels.backend.SsdForm;
 import io.scanline.kernels.bench.RandomTensors;
 import io.scanline.kernels.golden.Comparison;
@@ -76,6 +77,7 @@ public final class CudaConformance {
         if (!(cuda instanceof CudaBackend cb) || !cb.residentOutputs()) return;
         residentChain();
         residentConcat();
+        residentScope();
         // the chain's outputs are unreachable now: collections plus an op call (which drains) free them
         collectUntil(cuda, () -> cb.residentBytes() <= 4096);
         long last = cb.residentBytes();
@@ -168,6 +170,43 @@ public final class CudaConformance {
             rejected = true;
         }
         fact("concat rejects parts that differ beyond axis 1", rejected, "no error");
+    }
+
+    /**
+     * Op scopes: outputs made inside and not kept are freed when the scope closes (exactly their bytes),
+     * the kept one stays correct, a freed one fails clearly when read or used as an op input, and a
+     * tensor kept by an inner scope lives until its outer scope closes.
+     */
+    private void residentScope() {
+        CudaBackend cb = (CudaBackend) cuda;
+        Tensor x = r.normal(0, 1, 2, 33, 40), w = r.normal(0, 0.2, 40, 40);
+        OpScope scope = cuda.opScope();
+        Tensor a = cuda.linear(x, w, null), b = cuda.silu(a), kept = scope.keep(cuda.add(b, x));
+        long beforeClose = cb.residentBytes();
+        scope.close();
+        long freed = beforeClose - cb.residentBytes();
+        fact("op scope frees what it made and did not keep, at once", freed == a.bytes() + b.bytes(),
+                "freed " + freed + " bytes, expected " + (a.bytes() + b.bytes()));
+        cmp("op scope: the kept output", kept, ref.add(ref.silu(ref.linear(x, w, null)), x));
+        fact("op scope: reading a freed output fails", failsWithState(a::f32), "no error");
+        fact("op scope: a freed output as op input fails", failsWithState(() -> cuda.silu(b)), "no error");
+        Tensor inner;
+        try (OpScope outer = cuda.opScope()) {
+            try (OpScope in = cuda.opScope()) {
+                inner = in.keep(cuda.silu(x));
+            }
+            cmp("op scope: kept from an inner scope, used in the outer", cuda.silu(inner), ref.silu(ref.silu(x)));
+        }
+        fact("op scope: the outer scope frees what the inner kept", failsWithState(() -> cuda.silu(inner)), "no error");
+    }
+
+    private static boolean failsWithState(Runnable r) {
+        try {
+            r.run();
+            return false;
+        } catch (IllegalStateException expected) {
+            return expected.getMessage() != null && expected.getMessage().contains("op scope");
+        }
     }
 
     private void cmp(String name, Tensor got, Tensor want) {

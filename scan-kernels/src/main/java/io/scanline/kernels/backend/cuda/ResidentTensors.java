@@ -23,6 +23,8 @@ import java.util.Map;
  *       never on a collector thread);</li>
  *   <li>memory pressure: when resident bytes would pass the budget, a collection is requested and the
  *       queue drained before allocating (GPU memory is invisible to the Java heap's own triggers);</li>
+ *   <li>an op scope ({@link io.scanline.kernels.backend.OpScope}) closing: the outputs made inside and
+ *       not kept are freed at once, and a later read or op use of one fails with a clear message;</li>
  *   <li>{@link #close()} (the backend closes): everything still resident is freed, and a later host
  *       read of such a tensor fails with a clear message.</li>
  * </ol>
@@ -33,6 +35,8 @@ final class ResidentTensors implements AutoCloseable {
     private final long budgetBytes;
     private final ReferenceQueue<Resident> queue = new ReferenceQueue<>();
     private final Map<Reference<Resident>, DeviceBuffer> live = new IdentityHashMap<>();
+    // open op scopes, innermost first: the outputs each made and has not given up
+    private final java.util.ArrayDeque<java.util.List<Resident>> scopes = new java.util.ArrayDeque<>();
     private long liveBytes, gcRequests;
     private boolean closed;
 
@@ -40,6 +44,7 @@ final class ResidentTensors implements AutoCloseable {
     final class Resident extends DeferredF32 {
         private DeviceBuffer buf;
         private Reference<Resident> ref;
+        private boolean scopeFreed;
 
         private Resident(DeviceBuffer buf, int length) {
             super(length);
@@ -50,6 +55,7 @@ final class ResidentTensors implements AutoCloseable {
 
         @Override
         protected float[] produce() {
+            if (scopeFreed) throw new IllegalStateException("device-resident output read after the op scope that made it closed (keep it with OpScope.keep)");
             if (closed || buf == null) throw new IllegalStateException("device-resident tensor read after its cuda backend closed");
             float[] h = new float[length()];
             buf.download(h);
@@ -79,13 +85,50 @@ final class ResidentTensors implements AutoCloseable {
         r.ref = new PhantomReference<>(r, queue);
         live.put(r.ref, buf);
         liveBytes += buf.bytes();
+        if (!scopes.isEmpty()) scopes.peek().add(r);
         return Tensor.deferred(r, shape);
+    }
+
+    /** Opens an op scope; returns its list, which {@link #closeScope} checks. */
+    java.util.List<Resident> openScope() {
+        java.util.List<Resident> made = new java.util.ArrayList<>();
+        scopes.push(made);
+        return made;
+    }
+
+    /** Moves t's data (one of ours, still on the device) out of the innermost scope into its parent. */
+    void keep(java.util.List<Resident> scope, Tensor t) {
+        DeferredF32 d = t == null ? null : t.deferred();
+        if (!(d instanceof Resident r) || r.owner() != this || !scope.remove(r)) return;
+        java.util.Iterator<java.util.List<Resident>> it = scopes.iterator();
+        while (it.hasNext()) {
+            if (it.next() == scope) {
+                if (it.hasNext()) it.next().add(r);
+                return;
+            }
+        }
+    }
+
+    /** Closes the innermost scope: frees every output it made that is still only on the device. */
+    void closeScope(java.util.List<Resident> scope) {
+        if (scopes.peek() != scope) throw new IllegalStateException("op scopes must close in reverse order of opening");
+        scopes.pop();
+        for (Resident r : scope) {
+            if (r.buf == null) continue; // read on the host already
+            release(r.ref);
+            r.ref.clear();
+            r.buf = null;
+            r.scopeFreed = true;
+        }
     }
 
     /** The device copy of t when it is one of ours and still on the device, else null. */
     DeviceBuffer bufferOf(Tensor t) {
         DeferredF32 d = t == null ? null : t.deferred();
-        if (d instanceof Resident r && r.owner() == this && r.buf != null) return r.buf;
+        if (d instanceof Resident r && r.owner() == this) {
+            if (r.scopeFreed) throw new IllegalStateException("op input is a device-resident output freed by its op scope (keep it with OpScope.keep)");
+            return r.buf;
+        }
         return null;
     }
 

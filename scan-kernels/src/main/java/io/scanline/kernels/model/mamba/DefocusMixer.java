@@ -1,6 +1,7 @@
 package io.scanline.kernels.model.mamba;
 
 import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.OpScope;
 import io.scanline.kernels.model.Weights;
 import io.scanline.kernels.tensor.Tensor;
 
@@ -47,19 +48,22 @@ final class DefocusMixer {
      * @return (B, L, D) residual stream after the block
      */
     Tensor forward(Backend be, Tensor x, DirectionState st, long[] pos0) {
-        Tensor hn = be.rmsNorm(x, normW, eps);
-        Tensor xi = be.linear(hn, wx, null);
-        Tensor g = be.linear(hn, wg, null);
-        Tensor xc = be.causalConv1d(xi, p.convW(), p.convB(), st.tail(), true);
-        Tensor dt = be.linear(xc, p.wDt(), null);
-        Tensor bm = be.rope(be.linear(xc, p.wB(), null), freq, pos0, rho);
-        Tensor cm = be.rope(be.linear(xc, p.wC(), null), freq, pos0, rho);
-        if (deltaScale != 1.0) bm = be.axpby(bm, 1.0 / deltaScale, null, 0.0);
-        Tensor delta = be.linear(dt, p.dtW(), null);
-        // scan without D and gate: both come after the group RMS (spec models §6.4)
-        Tensor y = be.selectiveScan(xc, delta, p.a(), bm, cm, null, null, p.dtB(), true, st.h());
-        y = be.groupRmsNorm(y, groupSize, null, SCAN_GROUP_EPS);
-        y = be.mul(be.add(y, be.mulChannels(xc, p.d())), be.silu(g));
-        return be.add(x, be.linear(y, outW, null));
+        // every intermediate dies here: a device backend frees them when the scope closes
+        try (OpScope scope = be.opScope()) {
+            Tensor hn = be.rmsNorm(x, normW, eps);
+            Tensor xi = be.linear(hn, wx, null);
+            Tensor g = be.linear(hn, wg, null);
+            Tensor xc = be.causalConv1d(xi, p.convW(), p.convB(), st.tail(), true);
+            Tensor dt = be.linear(xc, p.wDt(), null);
+            Tensor bm = be.rope(be.linear(xc, p.wB(), null), freq, pos0, rho);
+            Tensor cm = be.rope(be.linear(xc, p.wC(), null), freq, pos0, rho);
+            if (deltaScale != 1.0) bm = be.axpby(bm, 1.0 / deltaScale, null, 0.0);
+            Tensor delta = be.linear(dt, p.dtW(), null);
+            // scan without D and gate: both come after the group RMS (spec models §6.4)
+            Tensor y = be.selectiveScan(xc, delta, p.a(), bm, cm, null, null, p.dtB(), true, st.h());
+            y = be.groupRmsNorm(y, groupSize, null, SCAN_GROUP_EPS);
+            y = be.mul(be.add(y, be.mulChannels(xc, p.d())), be.silu(g));
+            return scope.keep(be.add(x, be.linear(y, outW, null)));
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.scanline.kernels.model.mamba;
 
 import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.OpScope;
 import io.scanline.kernels.tensor.Tensor;
 
 /**
@@ -38,9 +39,12 @@ final class Mamba1Direction {
      */
     static Tensor mix(Backend be, Mamba1Params p, Tensor hn, Tensor wx, Tensor wz, Tensor outW, DirectionState s,
                       boolean reverse) {
-        Tensor in = reverse ? be.flipAxis1(hn) : hn;
-        Tensor y = run(be, p, be.linear(in, wx, null), be.linear(in, wz, null), s);
-        if (reverse) y = be.flipAxis1(y);
-        return be.linear(y, outW, null);
+        // every intermediate dies here: a device backend frees them when the scope closes
+        try (OpScope scope = be.opScope()) {
+            Tensor in = reverse ? be.flipAxis1(hn) : hn;
+            Tensor y = run(be, p, be.linear(in, wx, null), be.linear(in, wz, null), s);
+            if (reverse) y = be.flipAxis1(y);
+            return scope.keep(be.linear(y, outW, null));
+        }
     }
 }
