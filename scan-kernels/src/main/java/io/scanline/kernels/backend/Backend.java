@@ -193,17 +193,23 @@ public interface Backend extends AutoCloseable {
      * their state on the device as well.
      */
     default Tensor stackStates(java.util.List<Tensor> parts) {
+        requireStackable(parts);
         Tensor first = parts.get(0);
         int per = first.numel();
         float[] out = new float[per * parts.size()];
-        for (int i = 0; i < parts.size(); i++) {
-            Tensor p = parts.get(i);
-            if (!p.sameShape(first) || p.dim(0) != 1) throw new IllegalArgumentException("stack: states differ or have batch != 1: " + first + " vs " + p);
-            System.arraycopy(p.f32(), 0, out, i * per, per);
-        }
+        for (int i = 0; i < parts.size(); i++) System.arraycopy(parts.get(i).f32(), 0, out, i * per, per);
         int[] shape = first.shape();
         shape[0] = parts.size();
         return Tensor.of(out, shape);
+    }
+
+    /** The precondition of {@link #stackStates}: at least one state, all of one shape with a batch axis of 1. */
+    static void requireStackable(java.util.List<Tensor> parts) {
+        if (parts.isEmpty()) throw new IllegalArgumentException("stack: no states");
+        Tensor first = parts.get(0);
+        for (Tensor p : parts) {
+            if (!p.sameShape(first) || p.dim(0) != 1) throw new IllegalArgumentException("stack: states differ or have batch != 1: " + first + " vs " + p);
+        }
     }
 
     /** Row i of a state made by {@link #stackStates} written back into {@code parts.get(i)} (in place). */

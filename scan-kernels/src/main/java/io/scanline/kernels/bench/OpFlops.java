@@ -23,6 +23,11 @@ public final class OpFlops {
 
     public long total() { return total; }
 
+    /** Operations of the chunkwise mLSTM over {@code tokensHeads} (token, head) pairs: 4·DH² + 4·Q·DH each. */
+    public static long mlstmChunkwise(long tokensHeads, int dh, int chunk) {
+        return tokensHeads * (4L * dh * dh + 4L * chunk * dh);
+    }
+
     public void reset() { total = 0; }
 
     /** A backend that forwards every call to {@code inner} and adds the call's operations here. */
@@ -59,9 +64,9 @@ public final class OpFlops {
             }
             case "mlstm": {
                 Tensor q = (Tensor) args[2];
-                long dh = q.dim(3), tokensHeads = q.numel() / Math.max(1, dh);
-                long chunk = Math.max(1, Math.min((Integer) args[1], q.dim(1)));
-                return tokensHeads * (4 * dh * dh + 4 * chunk * dh);
+                int dh = q.dim(3);
+                long tokensHeads = q.numel() / Math.max(1, dh);
+                return mlstmChunkwise(tokensHeads, dh, Math.max(1, Math.min((Integer) args[1], q.dim(1))));
             }
             case "patchEmbed": {
                 Tensor img = (Tensor) args[0], w = (Tensor) args[1];

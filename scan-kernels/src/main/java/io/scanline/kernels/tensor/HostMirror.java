@@ -111,14 +111,7 @@ public abstract class HostMirror {
             m = BY_ARRAY.get(a);
         }
         // the owner's lock is taken outside the registry's: the owner attaches while holding its own
-        if (m != null) {
-            synchronized (m.lock()) {
-                if (m.attached()) {
-                    m.pull(a);
-                    m.detach();
-                }
-            }
-        }
+        if (m != null) m.pullAndDetach();
     }
 
     /** Copies the newer data into {@code into} (the mirrored array). */

@@ -7,6 +7,7 @@ import io.scanline.kernels.backend.OpDims;
 import io.scanline.kernels.backend.Shapes;
 import io.scanline.kernels.backend.SsdForm;
 import io.scanline.kernels.tensor.DType;
+import io.scanline.kernels.tensor.HostMirror;
 import io.scanline.kernels.tensor.Tensor;
 
 import java.util.List;
@@ -191,13 +192,17 @@ public final class CudaBackend implements Backend {
 
     /** A state operand: its device copy (updated in place) when states stay here, else uploaded into the scope. */
     private DeviceBuffer stateIn(DeviceScope s, Tensor t) {
-        if (states != null && DeviceStates.mirrorable(t) && t.numel() > 0) return states.of(t);
+        if (states != null && HostMirror.canMirror(t) && t.numel() > 0) return states.of(t);
         return s.upload(t);
     }
 
-    /** After the op: a state moved per call is written back into the host tensor; a device copy stays. */
-    private void stateOut(DeviceBuffer d, Tensor t) {
-        if (states == null || !states.holds(t, d)) copyBack(d, t);
+    /**
+     * After the op: the final state, in {@code result} ({@code held} itself for ops that update it in
+     * place), becomes t's device copy when {@code held} is one, else is written back into t.
+     */
+    private void stateOut(DeviceScope s, DeviceBuffer held, DeviceBuffer result, Tensor t) {
+        if (states == null || !states.holds(t, held)) copyBack(result, t);
+        else if (result != held) states.replace(t, s.keep(result));
     }
 
     // ------------------------------------------------------------------ recurrent ops
@@ -215,8 +220,7 @@ public final class CudaBackend implements Backend {
         try (DeviceScope s = ctx.scope()) {
             DeviceBuffer dx = in(s, x), dt = stateIn(s, tail), nt = s.floats(tail.numel()), dy = s.floats((long) b * l * c);
             ops.causalConv1d(dx, w(wt), w(bias), dt, nt, dy, b, l, c, k, silu);
-            if (states != null && states.holds(tail, dt)) states.replace(tail, s.keep(nt));
-            else copyBack(nt, tail);
+            stateOut(s, dt, nt, tail);
             return out(s, dy, b, l, c);
         }
     }
@@ -231,7 +235,7 @@ public final class CudaBackend implements Backend {
             DeviceBuffer dh = stateIn(s, h), dy = s.floats(u.numel());
             ops.selectiveScan(in(s, u), in(s, delta), w(a), in(s, bm), in(s, cm), w(d), in(s, z),
                     w(deltaBias), softplus, dh, dy, b, l, e, n);
-            stateOut(dh, h);
+            stateOut(s, dh, dh, h);
             return out(s, dy, b, l, e);
         }
     }
@@ -247,7 +251,7 @@ public final class CudaBackend implements Backend {
             DeviceBuffer ds = stateIn(s, state), dy = s.floats(x.numel());
             ops.ssd(in(s, x), in(s, dt), w(a), in(s, bm), in(s, cm), w(d), w(dtBias), softplus, ds, dy,
                     b, l, hh, p, g, n);
-            stateOut(ds, state);
+            stateOut(s, ds, ds, state);
             return out(s, dy, x.shape());
         }
     }
@@ -267,9 +271,9 @@ public final class CudaBackend implements Backend {
             } else {
                 ops.mlstm(qc, in(s, q), in(s, k), in(s, v), in(s, ig), in(s, fg), dc, dn, dm, dhb, b, l, nh, dh, eps);
             }
-            stateOut(dc, c);
-            stateOut(dn, n);
-            stateOut(dm, m);
+            stateOut(s, dc, dc, c);
+            stateOut(s, dn, dn, n);
+            stateOut(s, dm, dm, m);
             return out(s, dhb, b, l, nh, dh);
         }
     }
@@ -304,12 +308,10 @@ public final class CudaBackend implements Backend {
     /** Joins the device copies of the states (uploading those without one) into a new device-held state. */
     @Override
     public synchronized Tensor stackStates(List<Tensor> parts) {
+        Backend.requireStackable(parts);
         Tensor first = parts.get(0);
         boolean device = states != null && first.numel() > 0;
-        for (Tensor p : parts) {
-            if (!p.sameShape(first) || p.dim(0) != 1) throw new IllegalArgumentException("stack: states differ or have batch != 1: " + first + " vs " + p);
-            device &= DeviceStates.mirrorable(p);
-        }
+        for (Tensor p : parts) device &= HostMirror.canMirror(p);
         if (!device) return Backend.super.stackStates(parts);
         begin(0);
         long per = 4L * first.numel();
@@ -331,7 +333,7 @@ public final class CudaBackend implements Backend {
         DeviceBuffer src = states == null ? null : states.bufferOf(stacked);
         long per = 4L * parts.get(0).numel();
         boolean device = src != null && src.bytes() == per * parts.size();
-        for (Tensor p : parts) device &= DeviceStates.mirrorable(p) && 4L * p.numel() == per;
+        for (Tensor p : parts) device &= HostMirror.canMirror(p) && 4L * p.numel() == per;
         if (!device) {
             Backend.super.unstackStates(stacked, parts);
             return;

@@ -266,6 +266,18 @@ public final class CudaOps implements AutoCloseable {
                       double eps) {
         if (b == 0 || l == 0 || nh == 0) return;
         int qc = mlstmChunk(chunk, l, dh);
+        mlstmPasses("mlstm_chunk_state", mlstmStateSmem(qc, dh), "mlstm_chunk_out", mlstmOutSmem(qc, dh), qc,
+                q, k, v, ig, fg, c, n, m, h, b, l, nh, dh, eps);
+    }
+
+    /**
+     * The chunkwise mLSTM's launches with the given chunk passes (fp32 or bf16, same arguments and
+     * layouts): chunk states, decays, the combine walk over the chunks, chunk outputs.
+     */
+    private void mlstmPasses(String stateKernel, int stateSmem, String outKernel, int outSmem, int qc,
+                             DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer ig, DeviceBuffer fg,
+                             DeviceBuffer c, DeviceBuffer n, DeviceBuffer m, DeviceBuffer h, int b, int l, int nh, int dh,
+                             double eps) {
         int nch = (l + qc - 1) / qc;
         long bhc = (long) b * nh * nch;
         DeviceBuffer cl = scratch("mlstm.C", 4L * bhc * dh * dh);
@@ -275,12 +287,11 @@ public final class CudaOps implements AutoCloseable {
         DeviceBuffer mi = scratch("mlstm.mIn", 8L * bhc);
         DeviceBuffer fd = scratch("mlstm.fdec", 4L * bhc);
         DeviceBuffer lw = scratch("mlstm.lw", 4L * bhc);
-        ctx.launch("mlstm_chunk_state", nch, nh, b, 256, mlstmStateSmem(qc, dh), k, v, ig, fg, cl, nl, ml, gl, l, nh, dh, qc);
+        ctx.launch(stateKernel, nch, nh, b, 256, stateSmem, k, v, ig, fg, cl, nl, ml, gl, l, nh, dh, qc);
         ctx.launch("mlstm_chunk_decay", (b * nh + 127) / 128, 1, 1, 128, 0, m, ml, gl, mi, fd, lw, b * nh, nch);
         long total = (long) b * nh * (dh * dh + dh);
         ctx.launch("mlstm_combine", (int) ((total + 255) / 256), 1, 1, 256, 0, c, n, cl, nl, fd, lw, b, nh, dh, nch);
-        ctx.launch("mlstm_chunk_out", nch, nh, b, 256, mlstmOutSmem(qc, dh),
-                q, k, v, ig, fg, cl, nl, mi, h, l, nh, dh, qc, (float) eps);
+        ctx.launch(outKernel, nch, nh, b, 256, outSmem, q, k, v, ig, fg, cl, nl, mi, h, l, nh, dh, qc, (float) eps);
     }
 
     // Dynamic shared memory of the bf16 mLSTM passes (layouts in mlstm_bf16.cuh, same formulas).
@@ -314,21 +325,8 @@ public final class CudaOps implements AutoCloseable {
         if (dh % 16 != 0) throw new IllegalArgumentException("bf16 mLSTM needs a head dim divisible by 16, got " + dh);
         if (b == 0 || l == 0 || nh == 0) return;
         int qc = mlstmBf16Chunk(chunk, l, dh);
-        int nch = (l + qc - 1) / qc;
-        long bhc = (long) b * nh * nch;
-        DeviceBuffer cl = scratch("mlstm.C", 4L * bhc * dh * dh);
-        DeviceBuffer nl = scratch("mlstm.n", 4L * bhc * dh);
-        DeviceBuffer ml = scratch("mlstm.m", 8L * bhc);
-        DeviceBuffer gl = scratch("mlstm.g", 8L * bhc);
-        DeviceBuffer mi = scratch("mlstm.mIn", 8L * bhc);
-        DeviceBuffer fd = scratch("mlstm.fdec", 4L * bhc);
-        DeviceBuffer lw = scratch("mlstm.lw", 4L * bhc);
-        ctx.launch("mlstm_chunk_state_bf16", nch, nh, b, 256, mlstmBf16StateSmem(qc, dh), k, v, ig, fg, cl, nl, ml, gl, l, nh, dh, qc);
-        ctx.launch("mlstm_chunk_decay", (b * nh + 127) / 128, 1, 1, 128, 0, m, ml, gl, mi, fd, lw, b * nh, nch);
-        long total = (long) b * nh * (dh * dh + dh);
-        ctx.launch("mlstm_combine", (int) ((total + 255) / 256), 1, 1, 256, 0, c, n, cl, nl, fd, lw, b, nh, dh, nch);
-        ctx.launch("mlstm_chunk_out_bf16", nch, nh, b, 256, mlstmBf16OutSmem(qc, dh),
-                q, k, v, ig, fg, cl, nl, mi, h, l, nh, dh, qc, (float) eps);
+        mlstmPasses("mlstm_chunk_state_bf16", mlstmBf16StateSmem(qc, dh), "mlstm_chunk_out_bf16", mlstmBf16OutSmem(qc, dh), qc,
+                q, k, v, ig, fg, c, n, m, h, b, l, nh, dh, eps);
     }
 
     /** Causal depthwise conv1d; newTail (B, K-1, C) receives the tail after x (tail is read only). */

@@ -62,8 +62,8 @@ final class DeviceStates implements AutoCloseable {
 
     /**
      * The device copy of state tensor t, read and written in place by the op: ours when we have one,
-     * else t's host data uploaded (pulling another owner's newer copy first) and attached. Null when t
-     * has no host F32 array (then the caller moves it per call).
+     * else t's host data uploaded (pulling another owner's newer copy first) and attached. t must hold
+     * a host F32 array ({@link HostMirror#canMirror}); callers move other tensors per call.
      */
     DeviceBuffer of(Tensor t) {
         DeviceBuffer own = bufferOf(t);
@@ -93,26 +93,27 @@ final class DeviceStates implements AutoCloseable {
 
     /** Replaces the device copy of a state that {@link #of} returned by {@code next} (now owned here). */
     void replace(Tensor t, DeviceBuffer next) {
-        Copy c = (Copy) HostMirror.of(t);
+        Copy c = own(t);
         if (c == null || next.bytes() != c.buf.bytes()) throw new IllegalStateException("no device copy of the same size to replace for " + t);
         c.buf.close();
         c.buf = next;
     }
 
+    /** The copy of t held here (not another backend's), or null. */
+    private Copy own(Tensor t) {
+        return HostMirror.of(t) instanceof Copy c && live.get(c.reference()) == c ? c : null;
+    }
+
     /** The device copy of t held here, or null. */
     DeviceBuffer bufferOf(Tensor t) {
-        return HostMirror.of(t) instanceof Copy c && live.get(c.reference()) == c ? c.buf : null;
+        Copy c = own(t);
+        return c == null ? null : c.buf;
     }
 
     /** Drops the device copy of t without pulling it (a temporary stacked state already scattered). */
     void discard(Tensor t) {
-        HostMirror m = HostMirror.of(t);
-        if (m instanceof Copy c && live.get(c.reference()) == c) c.detach();
-    }
-
-    /** Can t have a device copy here: its data is a host F32 array (not an op output, read or not). */
-    static boolean mirrorable(Tensor t) {
-        return HostMirror.canMirror(t);
+        Copy c = own(t);
+        if (c != null) c.detach();
     }
 
     private DeviceBuffer attach(Tensor t, DeviceBuffer buf) {

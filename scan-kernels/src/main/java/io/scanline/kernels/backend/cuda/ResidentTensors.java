@@ -63,7 +63,10 @@ final class ResidentTensors implements AutoCloseable {
         }
 
         @Override
-        protected void afterMaterialize() {
+        protected void afterMaterialize() { drop(); }
+
+        /** Frees the device copy now (the host array, or nothing, is the data from here on). */
+        private void drop() {
             release(ref);
             ref.clear();
             buf = null;
@@ -115,9 +118,7 @@ final class ResidentTensors implements AutoCloseable {
         scopes.pop();
         for (Resident r : scope) {
             if (r.buf == null) continue; // read on the host already
-            release(r.ref);
-            r.ref.clear();
-            r.buf = null;
+            r.drop();
             r.scopeFreed = true;
         }
     }

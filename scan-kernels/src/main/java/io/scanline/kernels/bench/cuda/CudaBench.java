@@ -277,18 +277,20 @@ public final class CudaBench {
                 if (bf16) ops.mlstmBf16(chunk, qq, k, v, ig, fg, c, n, m, h, b, l, nh, dh, 1e-6);
                 else ops.mlstm(chunk, qq, k, v, ig, fg, c, n, m, h, b, l, nh, dh, 1e-6);
             });
-            // per token and head: k̂vᵀ into the chunk state (2·DH²), qᵀC (2·DH²), causal q·k̂ and S·v (2·Q·DH)
-            double flops = (double) b * l * nh * (4.0 * dh * dh + 2.0 * q * dh);
+            // the count bench-models uses too (OpFlops): 4·DH² + 4·Q·DH per token and head
+            double flops = io.scanline.kernels.bench.OpFlops.mlstmChunkwise((long) b * l * nh, dh, q);
             report(bf16 ? "mlstm_chunkwise_bf16" : "mlstm_chunkwise", shape, (long) b * l, ms, 4.0 * (4 * act + 2 * gates), flops);
-            if (bf16) {
-                out.printf(Locale.ROOT, "%-15s %-34s %.1f%% of the bf16 dense peak (%.0f TFLOP/s)%n", "", "", 100 * flops / (ms * 1e9)
-                        / BF16_DENSE_PEAK_TFLOPS, BF16_DENSE_PEAK_TFLOPS);
-            }
+            if (bf16) printBf16Peak(flops, ms);
         }
     }
 
     /** H100 SXM bf16 dense tensor-core peak (datasheet, no sparsity), the reference of "% bf16 peak". */
     static final double BF16_DENSE_PEAK_TFLOPS = 989;
+
+    private void printBf16Peak(double flops, double ms) {
+        out.printf(Locale.ROOT, "%-15s %-34s %.1f%% of the bf16 dense peak (%.0f TFLOP/s)%n", "", "",
+                100 * flops / (ms * 1e9) / BF16_DENSE_PEAK_TFLOPS, BF16_DENSE_PEAK_TFLOPS);
+    }
 
     private void gemm(int m, int k, int no, boolean bf16) {
         String shape = String.format("M%d K%d N%d", m, k, no);
@@ -323,8 +325,7 @@ public final class CudaBench {
                     double ms = median(() -> ops.gemmBf16(x, wb, b, y, m, no, k));
                     report("linear_bf16_" + kernel.name().toLowerCase(Locale.ROOT), "bf16", shape, m, ms,
                             4.0 * m * k + 2.0 * no * k + 4.0 * m * no, flops);
-                    out.printf(Locale.ROOT, "%-15s %-34s %.1f%% of the bf16 dense peak (%.0f TFLOP/s)%n", "", "", 100 * flops / (ms * 1e9)
-                            / BF16_DENSE_PEAK_TFLOPS, BF16_DENSE_PEAK_TFLOPS);
+                    printBf16Peak(flops, ms);
                 } finally {
                     ops.setBf16Gemm(CudaOps.Bf16Gemm.AUTO);
                 }
