@@ -1,7 +1,7 @@
 // fp32 GEMM on tensor cores with fp32 accuracy ("3xTF32"): y (M, NO) = x (M, K) · w (NO, K)ᵀ + b (NO).
-// Every operand v is split into hi = tf32(v) and lo = tf32(v − hi) (round to nearest, 10+1-bit
-// mantissas each), and each product is formed as lo_x·hi_w + hi_x·lo_w + hi_x·hi_w on mma.sync
-// m16n8k8 tf32 with fp32 accumulation; the dropped lo·lo term and the rounding of lo are ~2^-22 of the
+// Every operand v is split into hi = tf32(v) (rounded to nearest) and lo = v − hi (tf32.cuh), and each
+// product is formed as lo_x·hi_w + hi_x·lo_w + hi_x·hi_w on mma.sync m16n8k8 tf32 with fp32
+// accumulation; the dropped lo·lo term and the truncation of lo by the tensor core are <= ~2^-21 of the
 // product, so the result matches the SIMT kernels of gemm.cuh to fp32 rounding (both are compared with
 // the reference at the fp32 tolerance 1e-5).
 //
@@ -14,32 +14,12 @@
 #pragma once
 #include "cp_async.cuh"
 #include "mma_store.cuh"
+#include "tf32.cuh"
 
 namespace sltf {
 constexpr int BM = 128, BN = 128, BK = 32, LDS = BK + 4, STAGES = 4;
 constexpr int STAGE = (BM + BN) * LDS;                  // floats per stage: x tile then w tile
 constexpr int SMEM_BYTES = STAGES * STAGE * 4;         // 147,456 bytes
-
-__device__ __forceinline__ unsigned tf32(float v)
-{
-    unsigned r;
-    asm("cvt.rna.tf32.f32 %0, %1;\n" : "=r"(r) : "f"(v));
-    return r;
-}
-
-__device__ __forceinline__ void split(float v, unsigned& hi, unsigned& lo)
-{
-    hi = tf32(v);
-    lo = tf32(v - __uint_as_float(hi));
-}
-
-__device__ __forceinline__ void mma_tf32(float* d, const unsigned* a, const unsigned* b)
-{
-    asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-                 "{%0, %1, %2, %3};\n"
-                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-}
 
 __device__ __forceinline__ void gemm(const float* __restrict__ x, const float* __restrict__ w,
                                      const float* __restrict__ bias, float* __restrict__ y, int M, int NO, int K)

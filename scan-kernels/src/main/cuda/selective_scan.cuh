@@ -16,15 +16,18 @@
 //   3. output pass: each chunk again from its true incoming state, writing y.
 // With NCH = 1 only pass 3 runs (reading the initial state and writing the final state itself).
 #pragma once
+#include <type_traits>
 #include "common.cuh"
 #include "cp_async.cuh"
 
 namespace sl {
 
 constexpr int SCAN_TS = 32;      // tokens of B/C staged in shared memory per step
-constexpr int SCAN_PF = 8;       // tokens of u/δ/z prefetched into registers per thread
 
-template <int NMAX, bool OUT, bool SSD>
+// PF: tokens of u/δ/z in registers per group (more: more independent work per warp, more registers).
+// DB: the next group's u/δ/z load while this group computes, so a whole group of work hides their
+// latency (without it, waiting on those loads was a third of the stall cycles at 16 warps per SM).
+template <int NMAX, bool OUT, bool SSD, int PF, bool DB>
 __device__ __forceinline__ void scan_body(
     const float* __restrict__ u, const float* __restrict__ delta, const float* __restrict__ A,
     const float* __restrict__ Bm, const float* __restrict__ Cm, const float* __restrict__ D,
@@ -78,66 +81,156 @@ __device__ __forceinline__ void scan_body(
             if (OUT) sl_cp<4>(&sC[buf][i], Cm + src, v);
         }
     };
-    if (t0c < t1c) stage(t0c, 0);
-    sl_cp_commit();
-    int buf = 0;
-    for (int t0 = t0c; t0 < t1c; t0 += SCAN_TS, buf ^= 1) {
-        const int nt = min(SCAN_TS, t1c - t0);
-        sl_cp_wait_all();
-        __syncthreads();                      // this step's rows landed; the other stage is free
-        if (t0 + SCAN_TS < t1c) stage(t0 + SCAN_TS, buf ^ 1);
-        sl_cp_commit();
-        if (!act) continue;
-        for (int s = 0; s < nt; s += SCAN_PF) {
-            float ru[SCAN_PF], rd[SCAN_PF], rz[SCAN_PF];
+    // One token of this thread's channel from its u, raw δ and z: the state update, then y (output pass)
+    // or Σδ (state pass). bt, ct: the token's B/C rows in shared memory.
+    auto token = [&](auto spTag, auto zTag, const float* bt, const float* ct, float uu, float dr, float zz, float* yo) {
+        constexpr bool SP = decltype(spTag)::value, HZ = decltype(zTag)::value;
+        float dl = dr + db;
+        if constexpr (SP) dl = sl_softplus(dl);
+        const float du = dl * uu;
+        const float dAs = SSD ? exp2f(dl * a2s) : 0.f;
+        float y = 0.f, y2 = 0.f;   // two partial sums: shorter FMA dependency chain
 #pragma unroll
-            for (int k = 0; k < SCAN_PF; ++k) {
-                ru[k] = 0.f; rd[k] = 0.f; rz[k] = 0.f;
-                if (s + k < nt) {
-                    const size_t tok = (size_t)b * L + t0 + s + k;
-                    ru[k] = u[tok * E + e];
-                    rd[k] = delta[tok * H + h];
-                    if (OUT && z) rz[k] = z[tok * E + e];
-                }
-            }
+        for (int n4 = 0; n4 < NMAX / 4; ++n4) {
+            // padded states (N..) have B = C = 0 and stay 0; only the 64-wide build skips them
+            if (NMAX <= 16 || 4 * n4 < N) {
+                const float4 bv = reinterpret_cast<const float4*>(bt)[n4];
+                const float bb[4] = {bv.x, bv.y, bv.z, bv.w};
+                float cc[4] = {0.f, 0.f, 0.f, 0.f};
+                if (OUT) { const float4 cv = reinterpret_cast<const float4*>(ct)[n4]; cc[0] = cv.x; cc[1] = cv.y; cc[2] = cv.z; cc[3] = cv.w; }
 #pragma unroll
-            for (int k = 0; k < SCAN_PF; ++k) {
-                if (s + k < nt) {
-                    float dl = rd[k] + db;
-                    if (softplus) dl = sl_softplus(dl);
-                    const float du = dl * ru[k];
-                    const float4* bt = reinterpret_cast<const float4*>(sB[buf] + (s + k) * NMAX);
-                    const float4* ct = reinterpret_cast<const float4*>(sC[buf] + (OUT ? (s + k) * NMAX : 0));
-                    const float dAs = SSD ? exp2f(dl * a2s) : 0.f;
-                    float y = 0.f, y2 = 0.f;   // two partial sums: shorter FMA dependency chain
-#pragma unroll
-                    for (int n4 = 0; n4 < NMAX / 4; ++n4) {
-                        if (4 * n4 < N) {      // padded states (N..) have B = C = 0 and stay 0
-                            const float4 bv = bt[n4];
-                            const float bb[4] = {bv.x, bv.y, bv.z, bv.w};
-                            float cc[4] = {0.f, 0.f, 0.f, 0.f};
-                            if (OUT) { const float4 cv = ct[n4]; cc[0] = cv.x; cc[1] = cv.y; cc[2] = cv.z; cc[3] = cv.w; }
-#pragma unroll
-                            for (int j = 0; j < 4; ++j) {
-                                const int n = 4 * n4 + j;
-                                const float dA = SSD ? dAs : exp2f(dl * a2[n]);
-                                hs[n] = fmaf(dA, hs[n], du * bb[j]);
-                                if (OUT) { if (j & 1) y2 = fmaf(hs[n], cc[j], y2); else y = fmaf(hs[n], cc[j], y); }
-                            }
-                        }
-                    }
-                    y += y2;
-                    if (!OUT) {
-                        sumd += dl;
-                    } else {
-                        y = fmaf(dd, ru[k], y);
-                        if (z) y *= sl_silu(rz[k]);
-                        out[((size_t)b * L + t0 + s + k) * E + e] = y;
-                    }
+                for (int j = 0; j < 4; ++j) {
+                    const int n = 4 * n4 + j;
+                    const float dA = SSD ? dAs : exp2f(dl * a2[n]);
+                    hs[n] = fmaf(dA, hs[n], du * bb[j]);
+                    if (OUT) { if (j & 1) y2 = fmaf(hs[n], cc[j], y2); else y = fmaf(hs[n], cc[j], y); }
                 }
             }
         }
-    }
+        y += y2;
+        if (!OUT) {
+            sumd += dl;
+        } else {
+            y = fmaf(dd, uu, y);
+            if constexpr (HZ) y *= sl_silu(zz);
+            *yo = y;
+        }
+    };
+
+    // The sequence in steps of SCAN_TS tokens (B/C rows staged); inside a step, full groups of PF
+    // tokens run without per-token checks and with running pointers (the per-token branches and index
+    // math were about a sixth of the instructions), the rest token by token.
+    auto walk = [&](auto spTag, auto zTag) {
+        constexpr bool HZ = decltype(zTag)::value;
+        if (t0c < t1c) stage(t0c, 0);
+        sl_cp_commit();
+        int buf = 0;
+        const size_t sE = (size_t)E, sH = (size_t)H;
+        for (int t0 = t0c; t0 < t1c; t0 += SCAN_TS, buf ^= 1) {
+            const int nt = min(SCAN_TS, t1c - t0);
+            sl_cp_wait_all();
+            __syncthreads();                      // this step's rows landed; the other stage is free
+            if (t0 + SCAN_TS < t1c) stage(t0 + SCAN_TS, buf ^ 1);
+            sl_cp_commit();
+            if (!act) continue;
+            const size_t tok0 = (size_t)b * L + t0;
+            const float* up = u + tok0 * sE + e;
+            const float* dp = delta + tok0 * sH + h;
+            const float* zp = HZ ? z + tok0 * sE + e : nullptr;
+            float* op = OUT ? out + tok0 * sE + e : nullptr;
+            const float* bS = sB[buf];
+            const float* cS = sC[buf];
+            int s = 0;
+            for (; s + PF <= nt; s += PF) {
+                float ru[PF], rd[PF], rz[PF];
+#pragma unroll
+                for (int k = 0; k < PF; ++k) {
+                    ru[k] = up[k * sE];
+                    rd[k] = dp[k * sH];
+                    rz[k] = HZ ? zp[k * sE] : 0.f;
+                }
+#pragma unroll
+                for (int k = 0; k < PF; ++k)
+                    token(spTag, zTag, bS + (s + k) * NMAX, cS + (OUT ? (s + k) * NMAX : 0), ru[k], rd[k], rz[k],
+                          OUT ? op + k * sE : nullptr);
+                up += PF * sE;
+                dp += PF * sH;
+                if (HZ) zp += PF * sE;
+                if (OUT) op += PF * sE;
+            }
+#pragma unroll 1
+            for (; s < nt; ++s) {
+                token(spTag, zTag, bS + s * NMAX, cS + (OUT ? s * NMAX : 0), *up, *dp, HZ ? *zp : 0.f, op);
+                up += sE;
+                dp += sH;
+                if (HZ) zp += sE;
+                if (OUT) op += sE;
+            }
+        }
+    };
+    // As walk, with the u/δ/z loads a group ahead (DB).
+    auto walk_ahead = [&](auto spTag, auto zTag) {
+        constexpr bool HZ = decltype(zTag)::value;
+        if (t0c < t1c) stage(t0c, 0);
+        sl_cp_commit();
+        int buf = 0;
+        const size_t sE = (size_t)E, sH = (size_t)H;
+        const int len = act ? t1c - t0c : 0;
+        const size_t tok0 = (size_t)b * L + t0c;
+        const float* up = u + tok0 * sE + e;        // the next tokens to load
+        const float* dp = delta + tok0 * sH + h;
+        const float* zp = HZ ? z + tok0 * sE + e : nullptr;
+        float* op = OUT ? out + tok0 * sE + e : nullptr;
+        auto fetch = [&](float* ru, float* rd, float* rz, int cnt) {
+#pragma unroll
+            for (int k = 0; k < PF; ++k) {
+                const bool v = k < cnt;
+                ru[k] = v ? up[k * sE] : 0.f;
+                rd[k] = v ? dp[k * sH] : 0.f;
+                rz[k] = (HZ && v) ? zp[k * sE] : 0.f;
+            }
+            up += PF * sE;
+            dp += PF * sH;
+            if (HZ) zp += PF * sE;
+        };
+        float cu[PF], cd[PF], cz[PF];
+        fetch(cu, cd, cz, min(PF, len));
+        for (int t0 = t0c; t0 < t1c; t0 += SCAN_TS, buf ^= 1) {
+            const int nt = min(SCAN_TS, t1c - t0);
+            sl_cp_wait_all();
+            __syncthreads();                      // this step's rows landed; the other stage is free
+            if (t0 + SCAN_TS < t1c) stage(t0 + SCAN_TS, buf ^ 1);
+            sl_cp_commit();
+            if (!act) continue;
+            const float* bS = sB[buf];
+            const float* cS = sC[buf];
+            for (int s = 0; s < nt; s += PF) {
+                float nu[PF], nd[PF], nz[PF];
+                fetch(nu, nd, nz, min(PF, len - (t0 - t0c + s) - PF));
+                if (s + PF <= nt) {
+#pragma unroll
+                    for (int k = 0; k < PF; ++k)
+                        token(spTag, zTag, bS + (s + k) * NMAX, cS + (OUT ? (s + k) * NMAX : 0), cu[k], cd[k], cz[k],
+                              OUT ? op + k * sE : nullptr);
+                } else {
+#pragma unroll
+                    for (int k = 0; k < PF; ++k)
+                        if (s + k < nt)
+                            token(spTag, zTag, bS + (s + k) * NMAX, cS + (OUT ? (s + k) * NMAX : 0), cu[k], cd[k], cz[k],
+                                  OUT ? op + k * sE : nullptr);
+                }
+                if (OUT) op += PF * sE;
+#pragma unroll
+                for (int k = 0; k < PF; ++k) { cu[k] = nu[k]; cd[k] = nd[k]; cz[k] = nz[k]; }
+            }
+        }
+    };
+    using T_ = std::true_type;
+    using F_ = std::false_type;
+    const bool hz = OUT && !SSD && z != nullptr;   // the SSD has no z gate
+    auto pick = [&](auto spTag, auto zTag) { if constexpr (DB) walk_ahead(spTag, zTag); else walk(spTag, zTag); };
+    if (softplus) { if (hz) pick(T_(), T_()); else pick(T_(), F_()); }
+    else { if (hz) pick(F_(), T_()); else pick(F_(), F_()); }
     if (!act) return;
     if (!OUT) {
 #pragma unroll
@@ -158,16 +251,24 @@ __device__ __forceinline__ void scan_body(
     float* out, int L, int E, int N, int H, int G, int nch, int chunkLen
 #define SL_SCAN_PASS u, delta, A, Bm, Cm, D, z, dbias, softplus, hState, hloc, sdelta, out, L, E, N, H, G, nch, chunkLen
 
-#define SL_SCAN_INSTANCE(NM) \
-    extern "C" __global__ void __launch_bounds__(128) ss_state_n##NM(SL_SCAN_ARGS) { sl::scan_body<NM, false, false>(SL_SCAN_PASS); } \
-    extern "C" __global__ void __launch_bounds__(128) ss_out_n##NM(SL_SCAN_ARGS) { sl::scan_body<NM, true, false>(SL_SCAN_PASS); } \
-    extern "C" __global__ void __launch_bounds__(128) ssd_state_n##NM(SL_SCAN_ARGS) { sl::scan_body<NM, false, true>(SL_SCAN_PASS); } \
-    extern "C" __global__ void __launch_bounds__(128) ssd_out_n##NM(SL_SCAN_ARGS) { sl::scan_body<NM, true, true>(SL_SCAN_PASS); }
+#define SL_SCAN_INSTANCE(NM, PFV, OUTB, DBV) \
+    extern "C" __global__ void __launch_bounds__(128) ss_state_n##NM(SL_SCAN_ARGS) { sl::scan_body<NM, false, false, PFV, DBV>(SL_SCAN_PASS); } \
+    extern "C" __global__ void __launch_bounds__(128, OUTB) ss_out_n##NM(SL_SCAN_ARGS) { sl::scan_body<NM, true, false, PFV, DBV>(SL_SCAN_PASS); } \
+    extern "C" __global__ void __launch_bounds__(128) ssd_state_n##NM(SL_SCAN_ARGS) { sl::scan_body<NM, false, true, PFV, DBV>(SL_SCAN_PASS); } \
+    extern "C" __global__ void __launch_bounds__(128) ssd_out_n##NM(SL_SCAN_ARGS) { sl::scan_body<NM, true, true, PFV, DBV>(SL_SCAN_PASS); }
 
-// State sizes are rounded up to one of these register-array widths (N <= 64 supported).
-SL_SCAN_INSTANCE(8)
-SL_SCAN_INSTANCE(16)
-SL_SCAN_INSTANCE(64)
+// State sizes are rounded up to one of these register-array widths (N <= 64 supported). Widths 8 and
+// 16 load a group ahead (H100, results-h100/scan-prefetch/: the chunked scan B1 L1M E1536 36% -> 46% of
+// the copy bandwidth); 64 does not (255 registers, and its SSD ran 20% slower so).
+SL_SCAN_INSTANCE(8, 4, 3, true)
+SL_SCAN_INSTANCE(16, 4, 5, true)
+SL_SCAN_INSTANCE(64, 8, 1, false)
+
+// One-pass builds at N <= 16 (CudaOps: one chunk, B·E alone fills the GPU): every block of the grid is
+// resident at once, so registers go to independent work (8 tokens a group, a group ahead) rather than to
+// more blocks. H100 (results-h100/scan-prefetch/): Mamba-1 B44 L64K E1536 81% of the copy bandwidth.
+extern "C" __global__ void __launch_bounds__(128, 4) ss_out1_n16(SL_SCAN_ARGS) { sl::scan_body<16, true, false, 8, true>(SL_SCAN_PASS); }
+extern "C" __global__ void __launch_bounds__(128, 4) ssd_out1_n16(SL_SCAN_ARGS) { sl::scan_body<16, true, true, 8, true>(SL_SCAN_PASS); }
 
 // Pass 2: per (b, n, e), walk the chunks in order. hloc[c] is replaced by chunk c's incoming state;
 // the state after the last chunk goes to hState. aPerHead: A is (H) (SSD) instead of (E, N).

@@ -117,6 +117,8 @@ static void check_case(int b, int l, int e, int n, int g, bool withZD, bool sp, 
 }
 
 
+static bool chunked_only;   // --chunked-only: time the chunk-parallel path alone
+
 static void bench(int b, int l, int e, int n, std::vector<int> ws)
 {
     const int g = 1;
@@ -139,6 +141,7 @@ static void bench(int b, int l, int e, int n, std::vector<int> ws)
     float saved = chunkedMs; chunkedMs = 0;
     report("chunked", saved);
     chunkedMs = saved;
+    if (chunked_only) return;
     const int auto_w = pick_w(b, e, g);
     for (const BlockVariant* v : {&V384, &VU2, &V512})
         for (int w : ws) {
@@ -147,6 +150,40 @@ static void bench(int b, int l, int e, int n, std::vector<int> ws)
             snprintf(name, sizeof name, "%s_w%d%s", v->name, w, w == auto_w && v == &variant_of(w) ? "*" : "");
             report(name, time_ms([&] { launch_block(*v, w, bu, bdl, ba, bbm, bcm, bd, bz, bdb, 1, bh, by, b, l, e, n, g); }));
         }
+}
+
+// The chunk-parallel body in one pass (nch = 1, as CudaOps launches it once B·E fills the GPU) on its own
+// buffers, for shapes larger than the shared benchmark buffers (L >= 64K with B·E >= 33,792 channels).
+// Prints "does not fit" when the device lacks the memory.
+static void bench_single_pass(int b, int l, int e)
+{
+    const int n = 16;
+    const size_t act = (size_t)b * l * e, bc = (size_t)b * l * n;
+    char shape[96];
+    snprintf(shape, sizeof shape, "B%d L%d E%d N%d", b, l, e, n);
+    float *u = nullptr, *dl = nullptr, *z = nullptr, *y = nullptr, *bm = nullptr, *cm = nullptr;
+    bool ok = cudaMalloc(&u, act * 4) == cudaSuccess && cudaMalloc(&dl, act * 4) == cudaSuccess &&
+              cudaMalloc(&z, act * 4) == cudaSuccess && cudaMalloc(&y, act * 4) == cudaSuccess &&
+              cudaMalloc(&bm, bc * 4) == cudaSuccess && cudaMalloc(&cm, bc * 4) == cudaSuccess;
+    if (!ok) {
+        cudaGetLastError();
+        printf("%-24s single_pass    does not fit in device memory (%.1f GB)\n", shape, 4.0 * (4 * act + 2 * bc) / 1e9);
+    } else {
+        fill_uniform<<<4096, 256>>>(u, (long long)act, 1, -1, 1); fill_uniform<<<4096, 256>>>(dl, (long long)act, 2, -4, -1);
+        fill_uniform<<<4096, 256>>>(z, (long long)act, 3, -2, 2); fill_uniform<<<4096, 256>>>(bm, (long long)bc, 4, -1, 1);
+        fill_uniform<<<4096, 256>>>(cm, (long long)bc, 5, -1, 1);
+        CK(cudaDeviceSynchronize());
+        const double bytes = 4.0 * (4 * act + 2 * bc);
+        dim3 grid((e + 127) / 128, 1, b);
+        const float ms = time_ms([&] { ss_out1_n16<<<grid, 128>>>(u, dl, ba, bm, cm, bd, z, bdb, 1, bh, nullptr, nullptr, y, l, e, n, e, 1, 1, l); });
+        const double gbs = bytes / (ms * 1e-3) / 1e9;
+        printf("%-24s single_pass    %9.3f ms %12.4g tok/s %8.1f GB/s %6.1f%% of copy\n", shape, ms, b * (double)l / (ms * 1e-3), gbs,
+               100 * gbs / copy_gbs);
+        fprintf(jsonf, "{\"op\":\"selective_scan\",\"shape\":\"%s\",\"path\":\"single_pass\",\"ms_median\":%.4f,\"tokens_per_s\":%.1f,"
+                "\"gb_s\":%.1f,\"pct_of_copy_bw\":%.1f}\n", shape, ms, b * (double)l / (ms * 1e-3), gbs, 100 * gbs / copy_gbs);
+        fflush(stdout); fflush(jsonf);
+    }
+    for (float* q : {u, dl, z, y, bm, cm}) if (q) cudaFree(q);
 }
 
 // Same inputs through both paths at a long shape: max |diff| / max |chunked| of out and state (GPU vs GPU).
@@ -195,6 +232,7 @@ int main(int argc, char** argv)
     for (int w : {3, 4, 6, 8, 12, 16})
         printf("  W=%2d: %6d B shared memory, %d block(s)/SM\n", w, BL::smem_bytes(w), blocks_per_sm(w == 16 ? V512 : V384, w));
 
+    chunked_only = argc > 3 && std::string(argv[3]) == "--chunked-only";
     if (argc > 3 && std::string(argv[3]) == "--profile") {   // one B1 L64K E1536 N16 launch per path, for ncu
         size_t act = (size_t)1536 << 16, bcn = (size_t)16 << 16;
         float *u, *dl, *z, *y, *bm, *cm, *a, *d, *db, *h, *hl, *sd;
@@ -248,6 +286,14 @@ int main(int argc, char** argv)
     bench(8, 1 << 16, 768, 16, wsAll);
     bench(64, 4096, 384, 16, wsAll);
     bench(64, 4096, 1536, 16, wsAll);
+    bench(44, 4096, 1536, 16, {16});
+    bench(11, 1 << 16, 1536, 16, {16});     // one block per SM: the one-pass rule's threshold
+    // single pass at L = 64K: the shared buffers make way for the large ones (A, D, bias and h stay)
+    for (float* q : {bu, bdl, bz, by, bbm, bcm, bhloc, bsdel}) cudaFree(q);
+    bench_single_pass(11, 1 << 16, 1536);
+    bench_single_pass(22, 1 << 16, 1536);
+    bench_single_pass(44, 1 << 16, 1536);
+    bench_single_pass(88, 1 << 16, 768);
     fclose(jsonf);
     return 0;
 }

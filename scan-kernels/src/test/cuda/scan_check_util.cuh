@@ -15,7 +15,8 @@
 #include "harness_util.cuh"
 
 
-// The chunk-parallel path exactly as CudaOps launches it (chunk chosen for 132 SMs x 1024 threads).
+// The chunk-parallel path exactly as CudaOps launches it (chunks chosen for the SMs x 1024 threads; at
+// N16 one pass once B·E reaches 128 (SSD: 256) per SM, and one chunk at N16 runs the one-pass builds *_out1_n16).
 static int sm_count;
 // Register-array width of the chunk-parallel kernels for a state size (N <= 64).
 static int ns_of(int n) { return n <= 8 ? 8 : n <= 16 ? 16 : 64; }
@@ -24,8 +25,9 @@ static void launch_chunked(bool ssd, const float* u, const float* dl, const floa
                            int b, int l, int e, int n, int heads, int g, float* hloc, float* sdelta)
 {
     long long threads = (long long)b * e, want = (long long)sm_count * 1024;
+    const bool onePass16 = ns_of(n) == 16 && threads * (ssd ? 4 : 8) >= want;   // CudaOps.onePassN16
     int chunk = l;
-    if (!(threads * 2 >= want || l <= 128)) {
+    if (!(onePass16 || threads * 2 >= want || l <= 128)) {
         long long nch = std::min((want + threads - 1) / threads, (long long)std::max(1, l / 64));
         chunk = (int)((l + nch - 1) / nch);
     }
@@ -40,7 +42,7 @@ static void launch_chunked(bool ssd, const float* u, const float* dl, const floa
             long long total = (long long)b * n * e; \
             ss_combine<<<(unsigned)((total + 255) / 256), 256>>>(a, ssd ? 1 : 0, h, hloc, sdelta, b, e, n, heads, nch); \
         } \
-        (ssd ? ssd_out_n##NM : ss_out_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, y, l, e, n, heads, g, nch, chunk); \
+        (nch == 1 && NM == 16 ? (ssd ? ssd_out1_n16 : ss_out1_n16) : ssd ? ssd_out_n##NM : ss_out_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, y, l, e, n, heads, g, nch, chunk); \
     }
     PICK(8) PICK(16) PICK(64)
 #undef PICK

@@ -24,48 +24,11 @@
     SL_SEG_INSTANCE(64, 32, 4, 8, 1)
 #include "../../main/cuda/ssd_seg.cuh"
 #include "../../main/cuda/bench_util.cuh"
-#include "scan_check_util.cuh"
+#include "ssd_seg_util.cuh"
 
-typedef void (*SegFn)(SL_SEG_ARGS);
-struct SegVariant { const char* name; SegFn state, out; int nmax, pb, threads, tokens, smem; };
-#define SEG_V(NM, PBV, SV, TS) {"n" #NM "_p" #PBV "_s" #SV "_t" #TS, ssd_seg_state_n##NM##_p##PBV##_s##SV##_t##TS, \
-    ssd_seg_out_n##NM##_p##PBV##_s##SV##_t##TS, NM, PBV, PBV * SV, SV * TS, sl::SegLayout<NM, PBV, SV, TS>::BYTES}
 static const SegVariant VARS[] = {SEG_V(16, 32, 8, 8), SEG_V(16, 32, 4, 16), SEG_V(16, 32, 8, 16), SEG_V(16, 16, 8, 8),
                                   SEG_V(16, 32, 4, 32), SEG_V(64, 32, 4, 8)};
 static const int NVARS = 6;
-
-static int blocks_per_sm(const SegVariant& v) {
-    int n = 0;
-    CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, v.out, v.threads, v.smem));
-    return n;
-}
-// Launch rule (mirrored in CudaOps): one pass when B·H·⌈P/PB⌉ blocks fill at least half of the SMs'
-// resident blocks (a second pass over x costs more than idle slots), else enough chunks to fill them
-// about six times (each chunk at least 4 tiles).
-static int seg_chunk(const SegVariant& v, int b, int l, int heads, int p) {
-    long long blocks = (long long)b * heads * ((p + v.pb - 1) / v.pb);
-    long long slots = (long long)sm_count * blocks_per_sm(v);
-    if (2 * blocks >= slots || l <= 8 * v.tokens) return std::max(1, l);
-    long long nch = std::min((6 * slots + blocks - 1) / blocks, (long long)std::max(1, l / (4 * v.tokens)));
-    return (int)((l + nch - 1) / nch);
-}
-
-static void launch_seg(const SegVariant& v, int chunk, const float* x, const float* dt, const float* a, const float* bm,
-                       const float* cm, const float* d, const float* db, int sp, float* h, float* y,
-                       int b, int l, int heads, int p, int n, int g, float* hloc, float* sdelta)
-{
-    if (l == 0) return;
-    if (chunk <= 0) chunk = seg_chunk(v, b, l, heads, p);
-    chunk = std::min(chunk, l);
-    const int nch = (l + chunk - 1) / chunk, e = heads * p;
-    dim3 grid(heads * ((p + v.pb - 1) / v.pb), nch, b);
-    if (nch > 1) {
-        v.state<<<grid, v.threads, v.smem>>>(x, dt, a, bm, cm, d, db, sp, h, hloc, sdelta, nullptr, l, e, n, heads, g, nch, chunk);
-        long long total = (long long)b * n * e;
-        ss_combine<<<(unsigned)((total + 255) / 256), 256>>>(a, 1, h, hloc, sdelta, b, e, n, heads, nch);
-    }
-    v.out<<<grid, v.threads, v.smem>>>(x, dt, a, bm, cm, d, db, sp, h, hloc, sdelta, y, l, e, n, heads, g, nch, chunk);
-}
 
 static FILE* jsonf;
 static FILE* checkf;
@@ -172,6 +135,41 @@ static void bench(int b, int l, int heads, int p, int n)
     }
 }
 
+// L = 64K with B·H·P channels enough for the one-pass build (ssd_out1_n16, as CudaOps launches it from
+// 256 channels per SM) on their own buffers, next to the segment kernel on the same inputs. Prints "does not
+// fit" when the device lacks the memory.
+static void bench_single_pass(int b, int l, int heads, int p)
+{
+    const int n = 16, g = 1, e = heads * p;
+    const size_t act = (size_t)b * l * e, bc = (size_t)b * l * n, dts = (size_t)b * l * heads;
+    char shape[96];
+    snprintf(shape, sizeof shape, "B%d L%d H%d P%d N%d", b, l, heads, p, n);
+    float *x = nullptr, *y = nullptr, *dt = nullptr, *bm = nullptr, *cm = nullptr;
+    bool ok = cudaMalloc(&x, act * 4) == cudaSuccess && cudaMalloc(&y, act * 4) == cudaSuccess &&
+              cudaMalloc(&dt, dts * 4) == cudaSuccess && cudaMalloc(&bm, bc * 4) == cudaSuccess && cudaMalloc(&cm, bc * 4) == cudaSuccess;
+    const double bytes = 4.0 * (2.0 * act + dts + 2.0 * bc);
+    if (!ok) {
+        cudaGetLastError();
+        printf("%-26s one_pass   does not fit in device memory (%.1f GB)\n", shape, bytes / 1e9);
+    } else {
+        fill_uniform<<<4096, 256>>>(x, (long long)act, 1, -1, 1); fill_uniform<<<4096, 256>>>(dt, (long long)dts, 2, -4, -1);
+        fill_uniform<<<4096, 256>>>(bm, (long long)bc, 4, -1, 1); fill_uniform<<<4096, 256>>>(cm, (long long)bc, 5, -1, 1);
+        CK(cudaDeviceSynchronize());
+        auto report = [&](const char* path, float ms) {
+            const double gbs = bytes / (ms * 1e-3) / 1e9;
+            printf("%-26s %-22s %9.3f ms %12.4g tok/s %8.1f GB/s %6.1f%% of copy\n", shape, path, ms, b * (double)l / (ms * 1e-3), gbs,
+                   100 * gbs / copy_gbs);
+            fprintf(jsonf, "{\"op\":\"ssd\",\"shape\":\"%s\",\"path\":\"%s\",\"ms_median\":%.4f,\"tokens_per_s\":%.1f,\"gb_s\":%.1f,"
+                    "\"pct_of_copy_bw\":%.1f}\n", shape, path, ms, b * (double)l / (ms * 1e-3), gbs, 100 * gbs / copy_gbs);
+            fflush(stdout); fflush(jsonf);
+        };
+        dim3 grid((e + 127) / 128, 1, b);
+        report("one_pass", time_ms([&] { ssd_out1_n16<<<grid, 128>>>(x, dt, ba, bm, cm, bd, nullptr, bdb, 1, bh, nullptr, nullptr, y, l, e, n, heads, g, 1, l); }));
+        report("segment", time_ms([&] { launch_seg(VARS[1], 0, x, dt, ba, bm, cm, bd, bdb, 1, bh, y, b, l, heads, p, n, g, bhloc, bsdel); }));
+    }
+    for (float* q : {x, y, dt, bm, cm}) if (q) cudaFree(q);
+}
+
 int main(int argc, char** argv)
 {
     jsonf = fopen(argc > 1 ? argv[1] : "ssd_seg.json", "w");
@@ -227,6 +225,10 @@ int main(int argc, char** argv)
     bench(64, 4096, 6, 64, 16);
     bench(8, 1 << 16, 24, 64, 64);
     bench(1, 1 << 20, 24, 64, 64);
+    for (float* q : {bu, bdl, bz, by, bbm, bcm}) cudaFree(q);
+    bench_single_pass(11, 1 << 16, 24, 64);   // below the one-pass rule (B·E < 256 per SM)
+    bench_single_pass(22, 1 << 16, 24, 64);
+    bench_single_pass(44, 1 << 16, 24, 64);
     fclose(jsonf);
     return 0;
 }

@@ -59,6 +59,7 @@ public final class CudaConformance {
         mlstm();
         dense();
         resident();
+        onePass();
         return out;
     }
 
@@ -253,10 +254,32 @@ public final class CudaConformance {
                 // blocks, N below the 64-wide register layout, no z/D, and the automatic choice (B·E >= 3072)
                 {1, 1, 8, 64, lanes, 1}, {3, 130, 33, 64, lanes, 1}, {2, 31, 20, 40, lanes, 0}, {1, 33, 9, 17, lanes, 1},
                 {1, 64, 16, 64, lanes, 1}, {2, 0, 8, 64, lanes, 1}, {2, 45, 1600, 64, 0, 1},
-                // block kernel: one token, its 256-token tile ± 1, channels off its 16-channel blocks and
-                // not a multiple of 4, N below 16, no z/D, and the automatic choice (B·E >= 6144, L >= 1024)
+                // block kernel (forced only): one token, its 256-token tile ± 1, channels off its 16-channel
+                // blocks and not a multiple of 4, N below 16, no z/D
                 {1, 1, 8, 16, block, 1}, {2, 255, 33, 16, block, 1}, {1, 257, 17, 5, block, 0}, {3, 300, 7, 1, block, 1},
                 {1, 513, 48, 16, block, 1}, {2, 0, 16, 16, block, 1}, {4, 1100, 1600, 16, 0, 1}};
+        scanShapes(shapes);
+        // no softplus, no delta bias
+        Tensor u = r.normal(0, 1, 2, 19, 12), dl = r.uniform(0.01, 1, 2, 19, 12), a = r.uniform(-1, -0.1, 12, 16);
+        Tensor bm = r.normal(0, 1, 2, 19, 16), cm = r.normal(0, 1, 2, 19, 16);
+        Tensor h1 = Tensor.zeros(2, 12, 16), h2 = Tensor.zeros(2, 12, 16);
+        cmp("scan no-softplus out", cuda.selectiveScan(u, dl, a, bm, cm, null, null, null, false, h1),
+                ref.selectiveScan(u, dl, a, bm, cm, null, null, null, false, h2));
+        cmp("scan no-softplus state", h1, h2);
+    }
+
+    /**
+     * The one-pass builds at state width 16 (B·E >= 128 channels per SM, SSD 256): token counts off their 8-token
+     * groups and 32-token steps, channels off their 128-channel blocks, N below 16, no z/D, a scan between
+     * the two thresholds (one block per SM on 132 SMs), and an SSD with G = 3. Run last, so the earlier cases keep the random inputs they had before these existed.
+     */
+    private void onePass() {
+        scanShapes(new int[][] {{3, 77, 12000, 16, 0, 1}, {2, 40, 17001, 12, 0, 0}, {1, 50, 17000, 16, 0, 1}});
+        ssdShapes(new int[][] {{2, 77, 300, 64, 3, 13, 0}});
+    }
+
+    /** Each shape {b, l, e, n, forced chunk, withZ/D}: out and state vs the reference, chunked == whole. */
+    private void scanShapes(int[][] shapes) {
         for (int[] s : shapes) {
             int b = s[0], l = s[1], e = s[2], n = s[3], chunk = s[4];
             boolean full = s[5] == 1;
@@ -288,13 +311,6 @@ public final class CudaConformance {
                 scanChunk.accept(0);
             }
         }
-        // no softplus, no delta bias
-        Tensor u = r.normal(0, 1, 2, 19, 12), dl = r.uniform(0.01, 1, 2, 19, 12), a = r.uniform(-1, -0.1, 12, 16);
-        Tensor bm = r.normal(0, 1, 2, 19, 16), cm = r.normal(0, 1, 2, 19, 16);
-        Tensor h1 = Tensor.zeros(2, 12, 16), h2 = Tensor.zeros(2, 12, 16);
-        cmp("scan no-softplus out", cuda.selectiveScan(u, dl, a, bm, cm, null, null, null, false, h1),
-                ref.selectiveScan(u, dl, a, bm, cm, null, null, null, false, h2));
-        cmp("scan no-softplus state", h1, h2);
     }
 
     // ------------------------------------------------------------------ SSD
@@ -306,6 +322,11 @@ public final class CudaConformance {
                 // the segment SSD (N <= 16): automatic chunks (4 blocks, 1000 tokens: 3 chunks), a forced
                 // chunk off the 64-token tile with P off the 32-wide block, G = 2 with 64 head dims
                 {1, 1000, 2, 64, 2, 16, 0}, {2, 300, 3, 33, 1, 5, 100}, {1, 130, 2, 64, 1, 16, 64}};
+        ssdShapes(shapes);
+    }
+
+    /** Each shape {b, l, heads, p, g, n, forced chunk}: y and state of every form, chunked == whole. */
+    private void ssdShapes(int[][] shapes) {
         for (int[] s : shapes) {
             int b = s[0], l = s[1], hh = s[2], p = s[3], g = s[4], n = s[5], chunk = s[6];
             Tensor x = r.normal(0, 1, b, l, hh, p), dt = r.normal(-1, 1, b, l, hh), a = r.uniform(-2, -0.2, hh);

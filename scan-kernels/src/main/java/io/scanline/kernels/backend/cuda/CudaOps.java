@@ -42,19 +42,14 @@ public final class CudaOps implements AutoCloseable {
 
     /**
      * {@link #setScanChunkLen} value that forces the single-pass sequence-parallel scan
-     * ({@code scan_block.cuh}) wherever it exists: Mamba-1 scans with N &lt;= 16.
+     * ({@code scan_block.cuh}) wherever it exists: Mamba-1 scans with N &lt;= 16. It is no longer chosen
+     * automatically: since the chunk-parallel body loads a group ahead it is faster at every measured
+     * shape (H100, results-h100/scan-prefetch/: B8 L64K E768 and B64 L4096 E384).
      */
     public static final int BLOCK = -2;
     /** The block kernel of the fatbin: 16 states, 8 tokens per lane, 16 warps (= channels) per block. */
     private static final String BLOCK_KERNEL = "ss_block_n16_k8_t512";
     private static final int BLOCK_W = 16, BLOCK_THREADS = 32 * BLOCK_W;
-    /**
-     * Automatic choice: the block kernel for B·E in [BLOCK_MIN_CHANNELS, smCount·512) and L &gt;= 1024.
-     * Measured on an H100 (N = 16, results-h100/scan-block): 1.28x the chunk-parallel path at B8 L64K
-     * E768 and 1.22x at B64 L4096 E384; slower at B = 1 (latency-bound, few warps per SM) and where the
-     * chunk-parallel path is single-pass already (B64 E1536: 0.84x).
-     */
-    static final int BLOCK_MIN_CHANNELS = 6144, BLOCK_MIN_TOKENS = 1024;
 
     /**
      * The segment SSD of the fatbin ({@code ssd_seg.cuh}), used for every SSD with N &lt;= 16: 16-state
@@ -117,10 +112,20 @@ public final class CudaOps implements AutoCloseable {
     }
 
     private boolean useBlock(String kind, int nmax, int b, int l, int e) {
-        if (!kind.equals("ss") || nmax > 16) return false;
-        if (scanChunkLen == BLOCK) return true;
-        long ch = (long) b * e;
-        return scanChunkLen == 0 && l >= BLOCK_MIN_TOKENS && ch >= BLOCK_MIN_CHANNELS && ch * 2 < (long) ctx.smCount() * 1024;
+        return kind.equals("ss") && nmax <= 16 && scanChunkLen == BLOCK;
+    }
+
+    /**
+     * One pass of the chunk-parallel body at state width 16 (ss_out1_n16 / ssd_out1_n16), unless a
+     * chunk length is forced, once B·E channels fill one 128-thread block per SM (Mamba-1) or two (SSD,
+     * whose segment kernel is faster below that). H100 (results-h100/scan-prefetch/final/): Mamba-1 at
+     * L64K E1536 in one pass 57% of the copy bandwidth at B11 (one block per SM), 77% at B22, 80% at
+     * B44, against 46% cut into chunks (every exp twice); SSD H24 P64 one pass 41% / 59% / 63% at
+     * B11 / B22 / B44 against the segment kernel's 47% / 48% / 43%.
+     */
+    boolean onePassN16(String kind, int nmax, int b, int e) {
+        long perSm = kind.equals("ssd") ? 256 : 128;
+        return scanChunkLen == 0 && nmax == 16 && (long) b * e >= perSm * ctx.smCount();
     }
 
     /**
@@ -172,7 +177,8 @@ public final class CudaOps implements AutoCloseable {
                     u, delta, a, bm, cm, d, z, dbias, softplus ? 1 : 0, h, out, l, e, n, heads, g);
             return;
         }
-        if (kind.equals("ssd") && nmax <= 16) {
+        boolean onePass = onePassN16(kind, nmax, b, e);
+        if (kind.equals("ssd") && nmax <= 16 && !onePass) {
             segSsd(u, delta, a, bm, cm, d, dbias, softplus, h, out, b, l, e, n, heads, g);
             return;
         }
@@ -182,13 +188,15 @@ public final class CudaOps implements AutoCloseable {
                     u, delta, a, bm, cm, d, z, dbias, softplus ? 1 : 0, h, out, l, e, n, g);
             return;
         }
-        int chunk = Math.min(scanChunk(b, l, e), l);
+        int chunk = onePass ? l : Math.min(scanChunk(b, l, e), l);
         int nch = (l + chunk - 1) / chunk;
         if (nch > 65535) throw new IllegalArgumentException("scan chunk " + chunk + " gives " + nch + " chunks (max 65535)");
         int eg = e / g;
         int block = Math.min(128, (eg + 31) / 32 * 32);
         int gx = g * ((eg + block - 1) / block);
-        chunkedLaunch(kind + "_state_n" + nmax, kind + "_out_n" + nmax, gx, block, 0,
+        // one chunk at N <= 16: the one-pass build (more registers per thread, 8 tokens a group)
+        String outKernel = nch == 1 && nmax == 16 ? kind + "_out1_n16" : kind + "_out_n" + nmax;
+        chunkedLaunch(kind + "_state_n" + nmax, outKernel, gx, block, 0,
                 new Object[] {u, delta, a, bm, cm, d, z, dbias, softplus ? 1 : 0}, a, kind.equals("ssd"), h, out,
                 b, l, e, n, heads, g, nch, chunk);
     }

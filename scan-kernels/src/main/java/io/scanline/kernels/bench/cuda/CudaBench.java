@@ -99,6 +99,8 @@ public final class CudaBench {
     private void scans(boolean quick) {
         for (int e : quick ? new int[] {384} : new int[] {384, 768, 1536})
             for (int n : new int[] {16, 64}) for (int[] s : scanShapes(quick)) scan(s[0], s[1], e, n);
+        // batches whose B·E channels fill the GPU alone: the one-pass build (B44 L64K E1536 needs ~71 GB)
+        if (!quick) { scan(22, 65536, 1536, 16); scan(44, 65536, 1536, 16); scan(88, 65536, 768, 16); }
     }
 
     private void ssds(boolean quick) {
@@ -106,6 +108,7 @@ public final class CudaBench {
         for (int e : (quick ? new int[] {768} : new int[] {768, 1536})) {
             for (int n : new int[] {16, 64}) for (int[] s : bl) ssd(s[0], s[1], e / 64, 64, n);
         }
+        if (!quick) { ssd(22, 65536, 24, 64, 16); ssd(44, 65536, 24, 64, 16); }
     }
 
     private void runAll(boolean quick) {
