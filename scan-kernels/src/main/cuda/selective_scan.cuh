@@ -120,18 +120,23 @@ __device__ __forceinline__ void scan_body(
     // The sequence in steps of SCAN_TS tokens (B/C rows staged); inside a step, full groups of PF
     // tokens run without per-token checks and with running pointers (the per-token branches and index
     // math were about a sixth of the instructions), the rest token by token.
+    // Start of the step at t0: its B/C rows landed, the next step's copies go into the other stage.
+    auto step_start = [&](int t0, int buf) {
+        sl_cp_wait_all();
+        __syncthreads();                          // this step's rows landed; the other stage is free
+        if (t0 + SCAN_TS < t1c) stage(t0 + SCAN_TS, buf ^ 1);
+        sl_cp_commit();
+    };
+    const size_t sE = (size_t)E, sH = (size_t)H;
+
     auto walk = [&](auto spTag, auto zTag) {
         constexpr bool HZ = decltype(zTag)::value;
         if (t0c < t1c) stage(t0c, 0);
         sl_cp_commit();
         int buf = 0;
-        const size_t sE = (size_t)E, sH = (size_t)H;
         for (int t0 = t0c; t0 < t1c; t0 += SCAN_TS, buf ^= 1) {
             const int nt = min(SCAN_TS, t1c - t0);
-            sl_cp_wait_all();
-            __syncthreads();                      // this step's rows landed; the other stage is free
-            if (t0 + SCAN_TS < t1c) stage(t0 + SCAN_TS, buf ^ 1);
-            sl_cp_commit();
+            step_start(t0, buf);
             if (!act) continue;
             const size_t tok0 = (size_t)b * L + t0;
             const float* up = u + tok0 * sE + e;
@@ -174,7 +179,6 @@ __device__ __forceinline__ void scan_body(
         if (t0c < t1c) stage(t0c, 0);
         sl_cp_commit();
         int buf = 0;
-        const size_t sE = (size_t)E, sH = (size_t)H;
         const int len = act ? t1c - t0c : 0;
         const size_t tok0 = (size_t)b * L + t0c;
         const float* up = u + tok0 * sE + e;        // the next tokens to load
@@ -197,10 +201,7 @@ __device__ __forceinline__ void scan_body(
         fetch(cu, cd, cz, min(PF, len));
         for (int t0 = t0c; t0 < t1c; t0 += SCAN_TS, buf ^= 1) {
             const int nt = min(SCAN_TS, t1c - t0);
-            sl_cp_wait_all();
-            __syncthreads();                      // this step's rows landed; the other stage is free
-            if (t0 + SCAN_TS < t1c) stage(t0 + SCAN_TS, buf ^ 1);
-            sl_cp_commit();
+            step_start(t0, buf);
             if (!act) continue;
             const float* bS = sB[buf];
             const float* cS = sC[buf];

@@ -118,7 +118,46 @@ static int print_path_stats()
     return fails;
 }
 
+// The end of a harness's correctness part: the per-path tallies under a heading, the check file closed.
+// Returns the number of failed checks.
+static int finish_checks(FILE* checkf, int cases)
+{
+    printf("correctness (%d cases; every check compares out and final state vs float64):\n", cases);
+    const int fails = print_path_stats();
+    fclose(checkf);
+    if (fails) printf("correctness FAILED\n");
+    return fails;
+}
+
+// The case grid of the SSD harnesses: D on every other case, softplus off for every other pair, so that
+// each combination meets the varied shapes. check(case, withD, softplus); returns the number of cases.
+struct SsdCase { int b, l, heads, p, n, g; };
+template <size_t K, class F>
+static int ssd_grid(const SsdCase (&cases)[K], F check)
+{
+    int idx = 0;
+    for (const SsdCase& c : cases) {
+        const int combo = idx++;
+        check(c, (combo & 1) != 0, ((combo >> 1) & 1) == 0);
+    }
+    return idx;
+}
+
 static double copy_gbs;
+
+// One timed path: a line on stdout (with the speed-up against baseMs when baseMs > 0) and its JSON object.
+// bytes: what an ideal kernel moves (inputs once, outputs once); tokens: B·L.
+static void report_timing(FILE* json, const char* op, const char* shape, const char* path, double bytes, double tokens,
+                          float ms, float baseMs = 0, const char* baseName = "")
+{
+    const double gbs = bytes / (ms * 1e-3) / 1e9, tps = tokens / (ms * 1e-3);
+    printf("%-26s %-22s %9.3f ms %12.4g tok/s %8.1f GB/s %6.1f%% of copy", shape, path, ms, tps, gbs, 100 * gbs / copy_gbs);
+    if (baseMs > 0) printf("   %.2fx vs %s", baseMs / ms, baseName);
+    printf("\n");
+    fprintf(json, "{\"op\":\"%s\",\"shape\":\"%s\",\"path\":\"%s\",\"ms_median\":%.4f,\"tokens_per_s\":%.1f,\"gb_s\":%.1f,"
+            "\"pct_of_copy_bw\":%.1f}\n", op, shape, path, ms, tps, gbs, 100 * gbs / copy_gbs);
+    fflush(stdout); fflush(json);
+}
 static float *bu, *bdl, *bz, *by, *bbm, *bcm, *ba, *bd, *bdb, *bh, *bhloc, *bsdel;
 static size_t bench_big;
 

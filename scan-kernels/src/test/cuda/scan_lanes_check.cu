@@ -94,13 +94,7 @@ static void bench(bool ssd, int b, int l, int e, int n, int heads)
     else snprintf(shape, sizeof shape, "B%d L%d E%d N%d", b, l, e, n);
     const float* z = ssd ? nullptr : bz;
     auto report = [&](const char* path, float ms) {
-        double gbs = bytes / (ms * 1e-3) / 1e9;
-        printf("%-4s %-26s %-22s %9.3f ms %12.4g tok/s %8.1f GB/s %6.1f%%\n", ssd ? "ssd" : "ss", shape, path, ms,
-               b * (double)l / (ms * 1e-3), gbs, 100 * gbs / copy_gbs);
-        fprintf(jsonf, "{\"op\":\"%s\",\"shape\":\"%s\",\"path\":\"%s\",\"ms_median\":%.4f,\"tokens_per_s\":%.1f,\"gb_s\":%.1f,"
-                "\"pct_of_copy_bw\":%.1f}\n", ssd ? "ssd" : "selective_scan", shape, path, ms, b * (double)l / (ms * 1e-3), gbs,
-                100 * gbs / copy_gbs);
-        fflush(stdout); fflush(jsonf);
+        report_timing(jsonf, ssd ? "ssd" : "selective_scan", shape, path, bytes, b * (double)l, ms);
     };
     report("chunked", time_ms([&] { launch_chunked(ssd, bu, bdl, ba, bbm, bcm, bd, z, bdb, 1, bh, by, b, l, e, n, heads, g, bhloc, bsdel); }));
     for (auto& v : VARIANTS)

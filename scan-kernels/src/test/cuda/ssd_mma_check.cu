@@ -87,14 +87,7 @@ static void bench(int b, int l, int heads, int p, int n)
     snprintf(shape, sizeof shape, "B%d L%d H%d P%d N%d", b, l, heads, p, n);
     float segMs = 0;
     auto report = [&](const std::string& path, float ms) {
-        double gbs = bytes / (ms * 1e-3) / 1e9;
-        printf("%-26s %-16s %9.3f ms %12.4g tok/s %8.1f GB/s %6.1f%% of copy", shape, path.c_str(), ms, b * (double)l / (ms * 1e-3), gbs,
-               100 * gbs / copy_gbs);
-        if (segMs > 0) printf("   %.2fx vs segment", segMs / ms);
-        printf("\n");
-        fprintf(jsonf, "{\"op\":\"ssd\",\"shape\":\"%s\",\"path\":\"%s\",\"ms_median\":%.4f,\"tokens_per_s\":%.1f,\"gb_s\":%.1f,"
-                "\"pct_of_copy_bw\":%.1f}\n", shape, path.c_str(), ms, b * (double)l / (ms * 1e-3), gbs, 100 * gbs / copy_gbs);
-        fflush(stdout); fflush(jsonf);
+        report_timing(jsonf, "ssd", shape, path.c_str(), bytes, b * (double)l, ms, segMs, "segment");
     };
     segMs = time_ms([&] { launch_seg(SEG, 0, bu, bdl, ba, bbm, bcm, bd, bdb, 1, bh, by, b, l, heads, p, n, g, bhloc, bsdel); });
     report("segment", segMs);
@@ -127,27 +120,21 @@ int main(int argc, char** argv)
     }
     // correctness grid: L around the 32-token chunk, P off every block width (3, 17, 33, 40, 80), N
     // padded (1, 5, 13) and exact (4, 16), G up to 4, softplus and D alternating.
-    struct C { int b, l, heads, p, n, g; };
-    const C cases[] = {
+    const SsdCase cases[] = {
         {1, 1, 1, 32, 16, 1}, {1, 2, 2, 8, 16, 1}, {2, 7, 3, 3, 5, 1}, {1, 31, 2, 64, 16, 2}, {1, 32, 2, 64, 16, 1},
         {1, 33, 4, 33, 16, 2}, {3, 63, 2, 64, 4, 1}, {1, 64, 1, 64, 16, 1}, {1, 65, 2, 40, 13, 1}, {2, 200, 4, 64, 16, 4},
         {1, 300, 3, 17, 16, 3}, {2, 513, 2, 64, 16, 1}, {1, 1000, 2, 64, 16, 2}, {1, 97, 2, 80, 1, 1}, {2, 77, 3, 20, 8, 1},
         {1, 300, 2, 128, 16, 2}, {1, 65, 1, 16, 12, 1},
     };
-    int idx = 0;
-    for (const C& c : cases) {
-        const int combo = idx++;
-        check_case(c.b, c.l, c.heads, c.p, c.n, c.g, combo & 1, (combo >> 1) & 1 ? false : true, 2e-5);
-    }
+    const int idx = ssd_grid(cases, [](const SsdCase& c, bool withD, bool sp) {
+        check_case(c.b, c.l, c.heads, c.p, c.n, c.g, withD, sp, 2e-5);
+    });
     check_case(1, 0, 2, 64, 16, 1, true, true, 2e-5);                 // L = 0: the state passes through
     check_case(1, 500, 2, 64, 16, 1, true, true, 2e-5, -40.f);        // strong decays: exp2 of large differences
     check_case(1, 500, 2, 64, 16, 1, false, false, 2e-5, -0.06f);     // weak decays: long memory
     // Long: rounding accumulates over 4097 sequential steps (random walk ~ sqrt(L) · 6e-8 ≈ 4e-6).
     check_case(2, 4097, 3, 64, 16, 1, true, true, 1e-4);
-    printf("correctness (%d cases; every check compares out and final state vs float64):\n", idx + 4);
-    const int totalFail = print_path_stats();
-    fclose(checkf);
-    if (totalFail) { printf("correctness FAILED\n"); return 1; }
+    if (finish_checks(checkf, idx + 4)) return 1;
 
     alloc_bench_buffers(16);
     measure_copy_bandwidth(jsonf);

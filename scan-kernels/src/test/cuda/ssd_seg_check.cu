@@ -107,14 +107,7 @@ static void bench(int b, int l, int heads, int p, int n)
     snprintf(shape, sizeof shape, "B%d L%d H%d P%d N%d", b, l, heads, p, n);
     float baseMs = 0;
     auto report = [&](const std::string& path, float ms) {
-        double gbs = bytes / (ms * 1e-3) / 1e9;
-        printf("%-28s %-22s %9.3f ms %12.4g tok/s %8.1f GB/s %6.1f%% of copy", shape, path.c_str(), ms, b * (double)l / (ms * 1e-3), gbs,
-               100 * gbs / copy_gbs);
-        if (baseMs > 0) printf("   %.2fx vs chunked", baseMs / ms);
-        printf("\n");
-        fprintf(jsonf, "{\"op\":\"ssd\",\"shape\":\"%s\",\"path\":\"%s\",\"ms_median\":%.4f,\"tokens_per_s\":%.1f,\"gb_s\":%.1f,"
-                "\"pct_of_copy_bw\":%.1f}\n", shape, path.c_str(), ms, b * (double)l / (ms * 1e-3), gbs, 100 * gbs / copy_gbs);
-        fflush(stdout); fflush(jsonf);
+        report_timing(jsonf, "ssd", shape, path.c_str(), bytes, b * (double)l, ms, baseMs, "chunked");
     };
     float base = time_ms([&] { launch_chunked(true, bu, bdl, ba, bbm, bcm, bd, nullptr, bdb, 1, bh, by, b, l, e, n, heads, g, bhloc, bsdel); });
     report("chunked", base);
@@ -155,14 +148,7 @@ static void bench_single_pass(int b, int l, int heads, int p)
         fill_uniform<<<4096, 256>>>(x, (long long)act, 1, -1, 1); fill_uniform<<<4096, 256>>>(dt, (long long)dts, 2, -4, -1);
         fill_uniform<<<4096, 256>>>(bm, (long long)bc, 4, -1, 1); fill_uniform<<<4096, 256>>>(cm, (long long)bc, 5, -1, 1);
         CK(cudaDeviceSynchronize());
-        auto report = [&](const char* path, float ms) {
-            const double gbs = bytes / (ms * 1e-3) / 1e9;
-            printf("%-26s %-22s %9.3f ms %12.4g tok/s %8.1f GB/s %6.1f%% of copy\n", shape, path, ms, b * (double)l / (ms * 1e-3), gbs,
-                   100 * gbs / copy_gbs);
-            fprintf(jsonf, "{\"op\":\"ssd\",\"shape\":\"%s\",\"path\":\"%s\",\"ms_median\":%.4f,\"tokens_per_s\":%.1f,\"gb_s\":%.1f,"
-                    "\"pct_of_copy_bw\":%.1f}\n", shape, path, ms, b * (double)l / (ms * 1e-3), gbs, 100 * gbs / copy_gbs);
-            fflush(stdout); fflush(jsonf);
-        };
+        auto report = [&](const char* path, float ms) { report_timing(jsonf, "ssd", shape, path, bytes, b * (double)l, ms); };
         dim3 grid((e + 127) / 128, 1, b);
         report("one_pass", time_ms([&] { ssd_out1_n16<<<grid, 128>>>(x, dt, ba, bm, cm, bd, nullptr, bdb, 1, bh, nullptr, nullptr, y, l, e, n, heads, g, 1, l); }));
         report("segment", time_ms([&] { launch_seg(VARS[1], 0, x, dt, ba, bm, cm, bd, bdb, 1, bh, y, b, l, heads, p, n, g, bhloc, bsdel); }));
@@ -194,26 +180,20 @@ int main(int argc, char** argv)
     }
     // correctness grid: L around the tile (64/128 tokens) and the forced chunks, P off the 32-wide block,
     // N padded (5, 17, 40) and exact (4, 16, 64), G = 2, softplus and D alternating.
-    struct C { int b, l, heads, p, n, g; };
-    const C cases[] = {
+    const SsdCase cases[] = {
         {1, 1, 1, 32, 16, 1}, {1, 2, 2, 8, 16, 1}, {2, 7, 3, 3, 5, 1}, {1, 63, 2, 64, 16, 2}, {1, 64, 2, 64, 16, 1},
         {1, 65, 4, 33, 16, 2}, {3, 127, 2, 64, 4, 1}, {1, 128, 1, 64, 16, 1}, {1, 129, 2, 40, 13, 1}, {2, 200, 4, 64, 16, 4},
         {1, 300, 3, 17, 16, 3}, {2, 513, 2, 64, 16, 1}, {1, 1000, 2, 64, 16, 2}, {1, 100, 2, 64, 64, 1}, {2, 77, 3, 20, 40, 1},
         {1, 300, 2, 64, 17, 2}, {1, 65, 1, 32, 64, 1},
     };
-    int idx = 0;
-    for (const C& c : cases) {
-        const int combo = idx++;
-        check_case(c.b, c.l, c.heads, c.p, c.n, c.g, combo & 1, (combo >> 1) & 1 ? false : true, 2e-5);
-    }
+    const int idx = ssd_grid(cases, [](const SsdCase& c, bool withD, bool sp) {
+        check_case(c.b, c.l, c.heads, c.p, c.n, c.g, withD, sp, 2e-5);
+    });
     check_case(1, 0, 2, 64, 16, 1, true, true, 2e-5);     // L = 0: the state passes through
     for (int vi = 0; vi < NVARS; ++vi) if (VARS[vi].nmax == 16) determinism_check(VARS[vi]);
     // Long: rounding accumulates over 4097 sequential steps (random walk ~ sqrt(L) · 6e-8 ≈ 4e-6).
     check_case(2, 4097, 3, 64, 16, 1, true, true, 1e-4);
-    printf("correctness (%d cases; every check compares out and final state vs float64):\n", idx + 2);
-    const int totalFail = print_path_stats();
-    fclose(checkf);
-    if (totalFail) { printf("correctness FAILED\n"); return 1; }
+    if (finish_checks(checkf, idx + 2)) return 1;
 
     alloc_bench_buffers(64);
     measure_copy_bandwidth(jsonf);
