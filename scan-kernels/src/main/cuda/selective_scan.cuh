@@ -23,6 +23,7 @@
 namespace sl {
 
 constexpr int SCAN_TS = 32;      // tokens of B/C staged in shared memory per step
+constexpr int SSD_HMAX = 16;     // heads per block whose δ the SSD shares through shared memory
 
 // PF: tokens of u/δ/z in registers per group (more: more independent work per warp, more registers).
 // DB: the next group's u/δ/z load while this group computes, so a whole group of work hides their
@@ -41,6 +42,9 @@ __device__ __forceinline__ void scan_body(
     // global-load latency no longer stalls every 32 tokens.
     __shared__ __align__(16) float sB[2][SCAN_TS * NMAX];
     __shared__ __align__(16) float sC[2][OUT ? SCAN_TS * NMAX : 4];
+    // SSD: δ and exp2(δ·A) of each (token, head) of the step, computed once per head instead of once
+    // per channel (softplus and the exp were a fifth of the one-pass kernel's instructions at P 64).
+    __shared__ float2 sDA[SSD ? SCAN_TS * SSD_HMAX : 1];
     const int P = E / H;                  // channels per head (1 for the Mamba-1 scan)
     const int EG = E / G;                 // channels per B/C group
     const int blocksPerGroup = (EG + blockDim.x - 1) / blockDim.x;
@@ -49,6 +53,11 @@ __device__ __forceinline__ void scan_body(
     const bool act = (e < (g + 1) * EG);
     const int c = blockIdx.y, b = blockIdx.z;
     const int h = act ? e / P : 0;
+    // heads of this block's channels: hB of them from hLo (SSD: shared δ when hB <= SSD_HMAX)
+    const int eFirst = e - (int)threadIdx.x;
+    const int hLo = eFirst / P, hB = (min(eFirst + (int)blockDim.x, (g + 1) * EG) - 1) / P - hLo + 1;
+    const bool sharedDt = SSD && hB <= SSD_HMAX;
+    const int hOff = act ? h - hLo : 0;
     const int t0c = c * chunkLen;
     const int t1c = min(L, t0c + chunkLen);
 
@@ -83,12 +92,21 @@ __device__ __forceinline__ void scan_body(
     };
     // One token of this thread's channel from its u, raw δ and z: the state update, then y (output pass)
     // or Σδ (state pass). bt, ct: the token's B/C rows in shared memory.
-    auto token = [&](auto spTag, auto zTag, const float* bt, const float* ct, float uu, float dr, float zz, float* yo) {
-        constexpr bool SP = decltype(spTag)::value, HZ = decltype(zTag)::value;
-        float dl = dr + db;
-        if constexpr (SP) dl = sl_softplus(dl);
+    // tt: the token's index in its step (SDT: its δ and decay come from sDA).
+    auto token = [&](auto spTag, auto zTag, auto dtTag, int tt, const float* bt, const float* ct, float uu, float dr, float zz,
+                     float* yo) {
+        constexpr bool SP = decltype(spTag)::value, HZ = decltype(zTag)::value, SDT = decltype(dtTag)::value;
+        float dl, dAs = 0.f;
+        if constexpr (SDT) {
+            const float2 v = sDA[tt * hB + hOff];
+            dl = v.x;
+            dAs = v.y;
+        } else {
+            dl = dr + db;
+            if constexpr (SP) dl = sl_softplus(dl);
+            if constexpr (SSD) dAs = exp2f(dl * a2s);
+        }
         const float du = dl * uu;
-        const float dAs = SSD ? exp2f(dl * a2s) : 0.f;
         float y = 0.f, y2 = 0.f;   // two partial sums: shorter FMA dependency chain
 #pragma unroll
         for (int n4 = 0; n4 < NMAX / 4; ++n4) {
@@ -121,19 +139,30 @@ __device__ __forceinline__ void scan_body(
     // tokens run without per-token checks and with running pointers (the per-token branches and index
     // math were about a sixth of the instructions), the rest token by token.
     // Start of the step at t0: its B/C rows landed, the next step's copies go into the other stage.
+    // SSD with shared δ: every thread takes part (a second barrier makes sDA visible).
     auto step_start = [&](int t0, int buf) {
         sl_cp_wait_all();
         __syncthreads();                          // this step's rows landed; the other stage is free
         if (t0 + SCAN_TS < t1c) stage(t0 + SCAN_TS, buf ^ 1);
         sl_cp_commit();
+        if (sharedDt) {
+            const int ntn = min(SCAN_TS, t1c - t0);
+            for (int i = threadIdx.x; i < ntn * hB; i += blockDim.x) {
+                const int tt = i / hB, hh = hLo + (i - tt * hB);
+                float dl = delta[((size_t)b * L + t0 + tt) * H + hh] + (dbias ? dbias[hh] : 0.f);
+                if (softplus) dl = sl_softplus(dl);
+                sDA[i] = make_float2(dl, exp2f(dl * A[hh] * SL_LOG2E));
+            }
+            __syncthreads();
+        }
     };
-    const size_t sE = (size_t)E, sH = (size_t)H;
 
-    auto walk = [&](auto spTag, auto zTag) {
-        constexpr bool HZ = decltype(zTag)::value;
+    auto walk = [&](auto spTag, auto zTag, auto dtTag) {
+        constexpr bool HZ = decltype(zTag)::value, SDT = decltype(dtTag)::value;
         if (t0c < t1c) stage(t0c, 0);
         sl_cp_commit();
         int buf = 0;
+        const size_t sE = (size_t)E, sH = (size_t)H;
         for (int t0 = t0c; t0 < t1c; t0 += SCAN_TS, buf ^= 1) {
             const int nt = min(SCAN_TS, t1c - t0);
             step_start(t0, buf);
@@ -151,12 +180,12 @@ __device__ __forceinline__ void scan_body(
 #pragma unroll
                 for (int k = 0; k < PF; ++k) {
                     ru[k] = up[k * sE];
-                    rd[k] = dp[k * sH];
+                    rd[k] = SDT ? 0.f : dp[k * sH];
                     rz[k] = HZ ? zp[k * sE] : 0.f;
                 }
 #pragma unroll
                 for (int k = 0; k < PF; ++k)
-                    token(spTag, zTag, bS + (s + k) * NMAX, cS + (OUT ? (s + k) * NMAX : 0), ru[k], rd[k], rz[k],
+                    token(spTag, zTag, dtTag, s + k, bS + (s + k) * NMAX, cS + (OUT ? (s + k) * NMAX : 0), ru[k], rd[k], rz[k],
                           OUT ? op + k * sE : nullptr);
                 up += PF * sE;
                 dp += PF * sH;
@@ -165,7 +194,7 @@ __device__ __forceinline__ void scan_body(
             }
 #pragma unroll 1
             for (; s < nt; ++s) {
-                token(spTag, zTag, bS + s * NMAX, cS + (OUT ? s * NMAX : 0), *up, *dp, HZ ? *zp : 0.f, op);
+                token(spTag, zTag, dtTag, s, bS + s * NMAX, cS + (OUT ? s * NMAX : 0), *up, SDT ? 0.f : *dp, HZ ? *zp : 0.f, op);
                 up += sE;
                 dp += sH;
                 if (HZ) zp += sE;
@@ -174,11 +203,12 @@ __device__ __forceinline__ void scan_body(
         }
     };
     // As walk, with the u/δ/z loads a group ahead (DB).
-    auto walk_ahead = [&](auto spTag, auto zTag) {
-        constexpr bool HZ = decltype(zTag)::value;
+    auto walk_ahead = [&](auto spTag, auto zTag, auto dtTag) {
+        constexpr bool HZ = decltype(zTag)::value, SDT = decltype(dtTag)::value;
         if (t0c < t1c) stage(t0c, 0);
         sl_cp_commit();
         int buf = 0;
+        const size_t sE = (size_t)E, sH = (size_t)H;
         const int len = act ? t1c - t0c : 0;
         const size_t tok0 = (size_t)b * L + t0c;
         const float* up = u + tok0 * sE + e;        // the next tokens to load
@@ -190,7 +220,7 @@ __device__ __forceinline__ void scan_body(
             for (int k = 0; k < PF; ++k) {
                 const bool v = k < cnt;
                 ru[k] = v ? up[k * sE] : 0.f;
-                rd[k] = v ? dp[k * sH] : 0.f;
+                rd[k] = (!SDT && v) ? dp[k * sH] : 0.f;
                 rz[k] = (HZ && v) ? zp[k * sE] : 0.f;
             }
             up += PF * sE;
@@ -211,14 +241,14 @@ __device__ __forceinline__ void scan_body(
                 if (s + PF <= nt) {
 #pragma unroll
                     for (int k = 0; k < PF; ++k)
-                        token(spTag, zTag, bS + (s + k) * NMAX, cS + (OUT ? (s + k) * NMAX : 0), cu[k], cd[k], cz[k],
-                              OUT ? op + k * sE : nullptr);
+                        token(spTag, zTag, dtTag, s + k, bS + (s + k) * NMAX, cS + (OUT ? (s + k) * NMAX : 0), cu[k], cd[k],
+                              cz[k], OUT ? op + k * sE : nullptr);
                 } else {
 #pragma unroll
                     for (int k = 0; k < PF; ++k)
                         if (s + k < nt)
-                            token(spTag, zTag, bS + (s + k) * NMAX, cS + (OUT ? (s + k) * NMAX : 0), cu[k], cd[k], cz[k],
-                                  OUT ? op + k * sE : nullptr);
+                            token(spTag, zTag, dtTag, s + k, bS + (s + k) * NMAX, cS + (OUT ? (s + k) * NMAX : 0), cu[k],
+                                  cd[k], cz[k], OUT ? op + k * sE : nullptr);
                 }
                 if (OUT) op += PF * sE;
 #pragma unroll
@@ -229,7 +259,11 @@ __device__ __forceinline__ void scan_body(
     using T_ = std::true_type;
     using F_ = std::false_type;
     const bool hz = OUT && !SSD && z != nullptr;   // the SSD has no z gate
-    auto pick = [&](auto spTag, auto zTag) { if constexpr (DB) walk_ahead(spTag, zTag); else walk(spTag, zTag); };
+    auto pick = [&](auto spTag, auto zTag) {
+        auto go = [&](auto dtTag) { if constexpr (DB) walk_ahead(spTag, zTag, dtTag); else walk(spTag, zTag, dtTag); };
+        if constexpr (SSD) { if (sharedDt) go(T_()); else go(F_()); }
+        else go(F_());
+    };
     if (softplus) { if (hz) pick(T_(), T_()); else pick(T_(), F_()); }
     else { if (hz) pick(F_(), T_()); else pick(F_(), F_()); }
     if (!act) return;
