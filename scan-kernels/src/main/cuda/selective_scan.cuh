@@ -208,6 +208,7 @@ __device__ __forceinline__ void scan_body(
         if (t0c < t1c) stage(t0c, 0);
         sl_cp_commit();
         int buf = 0;
+        // strides local to each walk: declared once for both, they cost ss_out1_n16 44 more bytes of spill loads
         const size_t sE = (size_t)E, sH = (size_t)H;
         const int len = act ? t1c - t0c : 0;
         const size_t tok0 = (size_t)b * L + t0c;
