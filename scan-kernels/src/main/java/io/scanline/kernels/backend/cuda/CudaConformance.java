@@ -269,9 +269,10 @@ public final class CudaConformance {
     }
 
     /**
-     * The one-pass builds at state width 16 (B·E >= 128 channels per SM, SSD 256): token counts off their 8-token
-     * groups and 32-token steps, channels off their 128-channel blocks, N below 16, no z/D, a scan between
-     * the two thresholds (one block per SM on 132 SMs), and an SSD with G = 3. Run last, so the earlier cases keep the random inputs they had before these existed.
+     * The one-pass builds at state width 16 (B·E >= 128 channels per SM, SSD 256): token counts off their
+     * 8-token groups and 32-token steps, channels off their 128-channel blocks, N below 16, no z/D, a scan
+     * between the two thresholds (one block per SM on 132 SMs), and an SSD with G = 3 (its δ shared per
+     * head). Run last, so the earlier cases keep the random inputs they had before these existed.
      */
     private void onePass() {
         scanShapes(new int[][] {{3, 77, 12000, 16, 0, 1}, {2, 40, 17001, 12, 0, 0}, {1, 50, 17000, 16, 0, 1}});

@@ -111,17 +111,17 @@ public final class CudaOps implements AutoCloseable {
         return scanChunkLen == 0 && (long) b * e >= LANES_MIN_CHANNELS;
     }
 
-    private boolean useBlock(String kind, int nmax, int b, int l, int e) {
+    private boolean useBlock(String kind, int nmax) {
         return kind.equals("ss") && nmax <= 16 && scanChunkLen == BLOCK;
     }
 
     /**
      * One pass of the chunk-parallel body at state width 16 (ss_out1_n16 / ssd_out1_n16), unless a
      * chunk length is forced, once B·E channels fill one 128-thread block per SM (Mamba-1) or two (SSD,
-     * whose segment kernel is faster below that). H100 (results-h100/scan-prefetch/final/): Mamba-1 at
-     * L64K E1536 in one pass 57% of the copy bandwidth at B11 (one block per SM), 77% at B22, 80% at
-     * B44, against 46% cut into chunks (every exp twice); SSD H24 P64 one pass 41% / 59% / 63% at
-     * B11 / B22 / B44 against the segment kernel's 47% / 48% / 43%.
+     * whose segment kernel is faster below that). H100 (results-h100/scan-prefetch/): Mamba-1 at L64K
+     * E1536 in one pass 57% of the copy bandwidth at B11 (one block per SM), 77% at B22, 80% at B44,
+     * against 46% cut into chunks (every exp twice); SSD H24 P64 one pass 39% / 59% / 72% at B11 / B22 /
+     * B44 against the segment kernel's 47% / 47% / 48% (ssd-shared-dt/).
      */
     boolean onePassN16(String kind, int nmax, int b, int e) {
         long perSm = kind.equals("ssd") ? 256 : 128;
@@ -182,7 +182,7 @@ public final class CudaOps implements AutoCloseable {
             segSsd(u, delta, a, bm, cm, d, dbias, softplus, h, out, b, l, e, n, heads, g);
             return;
         }
-        if (useBlock(kind, nmax, b, l, e)) {
+        if (useBlock(kind, nmax)) {
             int eg = e / g;
             ctx.launch(BLOCK_KERNEL, g * ((eg + BLOCK_W - 1) / BLOCK_W), b, 1, BLOCK_THREADS, blockSmem,
                     u, delta, a, bm, cm, d, z, dbias, softplus ? 1 : 0, h, out, l, e, n, g);
