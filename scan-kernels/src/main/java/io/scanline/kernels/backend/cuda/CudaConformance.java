@@ -320,8 +320,9 @@ public final class CudaConformance {
         // b, l, heads, p, g, n, forced chunk
         int[][] shapes = {{1, 1, 2, 16, 1, 16, 0}, {2, 37, 4, 8, 2, 64, 0}, {1, 257, 3, 5, 1, 16, 0},
                 {2, 100, 8, 16, 1, 64, 16}, {1, 0, 2, 4, 1, 16, 0}, {1, 65, 2, 32, 1, 8, 33},
-                // the segment SSD (N <= 16): automatic chunks (4 blocks, 1000 tokens: 3 chunks), a forced
-                // chunk off the 64-token tile with P off the 32-wide block, G = 2 with 64 head dims
+                // N <= 16: where the segment SSD would need chunks (4 blocks, 1000 tokens) the chunk-parallel
+                // body runs; the segment SSD with a forced chunk off its 64-token tile and P off its 32-wide
+                // block, and with G = 2 and 64 head dims
                 {1, 1000, 2, 64, 2, 16, 0}, {2, 300, 3, 33, 1, 5, 100}, {1, 130, 2, 64, 1, 16, 64}};
         ssdShapes(shapes);
     }

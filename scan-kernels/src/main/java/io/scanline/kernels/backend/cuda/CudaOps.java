@@ -178,7 +178,7 @@ public final class CudaOps implements AutoCloseable {
             return;
         }
         boolean onePass = onePassN16(kind, nmax, b, e);
-        if (kind.equals("ssd") && nmax <= 16 && !onePass) {
+        if (kind.equals("ssd") && nmax <= 16 && !onePass && !segNeedsChunks(b, l, heads, e / heads)) {
             segSsd(u, delta, a, bm, cm, d, dbias, softplus, h, out, b, l, e, n, heads, g);
             return;
         }
@@ -234,6 +234,17 @@ public final class CudaOps implements AutoCloseable {
      * (results-h100/ssd-seg): one pass at B8 L64K H24 P64 is 1.5x the chunked form of the same
      * kernel; at B1 L1M 33 to 132 chunks are within 1% of each other.
      */
+    /**
+     * Whether the segment SSD would cut the sequence into chunks on its own (few heads, long sequence):
+     * there the chunk-parallel body, which shares δ per head and loads a group ahead, is faster. H100
+     * (results-h100/scan-prefetch/ssd-shared-dt/ssd_seg.txt, N16 H24 P64): B1 L1M 10.9 ms against 13.2,
+     * B1 L64K 0.73 against 0.89; where the segment kernel runs in one pass (B8 L64K, B64 L4096 H6) it
+     * stays faster (5.0 against 5.5 ms, 0.64 against 0.71).
+     */
+    boolean segNeedsChunks(int b, int l, int heads, int p) {
+        return scanChunkLen == 0 && segChunk(b, l, heads, p) < l;
+    }
+
     int segChunk(int b, int l, int heads, int p) {
         if (scanChunkLen > 0) return scanChunkLen;
         long blocks = (long) b * heads * ((p + SEG_PB - 1) / SEG_PB);
