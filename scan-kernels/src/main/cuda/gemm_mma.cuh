@@ -56,12 +56,7 @@ __device__ __forceinline__ void gemm(const float* __restrict__ x, const __nv_bfl
     const int m0 = blockIdx.x * BM, n0 = blockIdx.y * BN;
 
     float acc[4][8][4];
-#pragma unroll
-    for (int i = 0; i < 4; ++i)
-#pragma unroll
-        for (int j = 0; j < 8; ++j)
-#pragma unroll
-            for (int c = 0; c < 4; ++c) acc[i][j][c] = 0.f;
+    sl::zero_mma_tiles(acc);
 
     // x: 128 rows × 16 float4 per K step, 8 per thread; w: 256 rows × 8 chunks of 8 bf16, 8 per thread
     float4 ra[8];

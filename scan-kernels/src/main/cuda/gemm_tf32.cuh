@@ -35,12 +35,7 @@ __device__ __forceinline__ void gemm(const float* __restrict__ x, const float* _
     // K). Each K step therefore starts its own accumulator from zero and is added to tot with rounded
     // fp32 adds: the truncation then only applies within 12 MMAs of one step's partial sum.
     float tot[4][4][4];
-#pragma unroll
-    for (int i = 0; i < 4; ++i)
-#pragma unroll
-        for (int j = 0; j < 4; ++j)
-#pragma unroll
-            for (int c = 0; c < 4; ++c) tot[i][j][c] = 0.f;
+    sl::zero_mma_tiles(tot);
 
     // per stage: 128 rows × 8 chunks of 4 floats for x and for w, 4 chunks of each per thread
     auto copy = [&](int tile, int st) {
@@ -71,12 +66,7 @@ __device__ __forceinline__ void gemm(const float* __restrict__ x, const float* _
         if (t + STAGES - 1 < nk) copy(t + STAGES - 1, (t + STAGES - 1) % STAGES);
         sl::sl_cp_commit();
         float acc[4][4][4];
-#pragma unroll
-        for (int i = 0; i < 4; ++i)
-#pragma unroll
-            for (int j = 0; j < 4; ++j)
-#pragma unroll
-                for (int c = 0; c < 4; ++c) acc[i][j][c] = 0.f;
+        sl::zero_mma_tiles(acc);
         const float* xs = smf + (t % STAGES) * STAGE + (wm * 64) * LDS;
         const float* ws = smf + (t % STAGES) * STAGE + BM * LDS + (wn * 32) * LDS;
 #pragma unroll

@@ -1,8 +1,20 @@
-// Epilogue of the mma.sync GEMMs (gemm_mma.cuh, gemm_tf32.cuh): one warp's m16n8 accumulator
-// fragments written to y (M, NO) with the bias, bounds-checked.
+// Accumulator fragments of the mma.sync GEMMs (gemm_mma.cuh, gemm_tf32.cuh): zeroed, and written to
+// y (M, NO) with the bias, bounds-checked (the epilogue).
 #pragma once
 
 namespace sl {
+// Zeroes a warp's m16n8 accumulator fragments (MI × NJ of them).
+template <int MI, int NJ>
+__device__ __forceinline__ void zero_mma_tiles(float (&acc)[MI][NJ][4])
+{
+#pragma unroll
+    for (int i = 0; i < MI; ++i)
+#pragma unroll
+        for (int j = 0; j < NJ; ++j)
+#pragma unroll
+            for (int c = 0; c < 4; ++c) acc[i][j][c] = 0.f;
+}
+
 // Fragment (i, j) covers rows row0 + 16i .. +15 and columns col0 + 8j .. +7; lane (g = lane / 4,
 // q = lane % 4) holds c0, c1 at (row g, columns 2q, 2q + 1) and c2, c3 at (row g + 8, the same columns).
 template <int MI, int NJ>

@@ -135,9 +135,6 @@ __device__ __forceinline__ void scan_body(
         }
     };
 
-    // The sequence in steps of SCAN_TS tokens (B/C rows staged); inside a step, full groups of PF
-    // tokens run without per-token checks and with running pointers (the per-token branches and index
-    // math were about a sixth of the instructions), the rest token by token.
     // Start of the step at t0: its B/C rows landed, the next step's copies go into the other stage.
     // SSD with shared δ: every thread takes part (a second barrier makes sDA visible).
     auto step_start = [&](int t0, int buf) {
@@ -157,6 +154,10 @@ __device__ __forceinline__ void scan_body(
         }
     };
 
+    // The sequence in steps of SCAN_TS tokens (B/C rows staged); inside a step, full groups of PF
+    // tokens run without per-token checks and with running pointers (the per-token branches and index
+    // math were about a sixth of the instructions), the rest token by token. Width 64 only: walk_ahead
+    // (below) is the same with the loads a group ahead, which costs the 64-wide build 20% at SSD.
     auto walk = [&](auto spTag, auto zTag, auto dtTag) {
         constexpr bool HZ = decltype(zTag)::value, SDT = decltype(dtTag)::value;
         if (t0c < t1c) stage(t0c, 0);
