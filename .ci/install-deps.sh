@@ -3,7 +3,7 @@
 # Idempotent: skips the install when every tool is already present.
 set -euo pipefail
 need=()
-for pkg_tool in "libvips-tools:vips" "gdal-bin:gdalinfo" "geotiff-bin:listgeo" "python3:python3"; do
+for pkg_tool in "libvips-tools:vips" "gdal-bin:gdalinfo" "geotiff-bin:listgeo" "python3:python3" "g++:g++"; do
   tool=${pkg_tool#*:}
   command -v "$tool" >/dev/null 2>&1 || need+=("${pkg_tool%%:*}")
 done

@@ -1,6 +1,7 @@
 // cp.async helpers shared by the kernels that stage their inputs into shared memory.
 #pragma once
 
+#ifndef SL_WARP_EMU   // the CPU warp emulator (src/test/cuda/emu/warp_emu.hpp) supplies synchronous copies
 namespace sl {
 
 template <int BYTES>
@@ -17,3 +18,4 @@ __device__ __forceinline__ void sl_cp_commit() { asm volatile("cp.async.commit_g
 __device__ __forceinline__ void sl_cp_wait_all() { asm volatile("cp.async.wait_group 0;\n" ::); }
 
 }  // namespace sl
+#endif

@@ -18,6 +18,7 @@
 #pragma once
 #include <cuda_bf16.h>
 #include "cp_async.cuh"
+#include "mma_frag.cuh"
 #include "mma_store.cuh"
 
 namespace slmma {
@@ -25,20 +26,8 @@ constexpr int BM = 128, BN = 256, BK = 64, LDS = BK + 8;
 constexpr int A_STAGE = BM * LDS, B_STAGE = BN * LDS;           // bf16 elements
 constexpr int SMEM_BYTES = 2 * 2 * (A_STAGE + B_STAGE);        // 2 stages of x and w tiles: 110,592 bytes
 
-__device__ __forceinline__ void ldsm_x4(unsigned& r0, unsigned& r1, unsigned& r2, unsigned& r3, const __nv_bfloat16* p)
-{
-    const unsigned s = (unsigned)__cvta_generic_to_shared(p);
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-                 : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(s));
-}
-
-__device__ __forceinline__ void mma_bf16(float* d, const unsigned* a, unsigned b0, unsigned b1)
-{
-    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-                 "{%0, %1, %2, %3};\n"
-                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
+using sl::ldsm_x4;
+using sl::mma_bf16;
 
 __device__ __forceinline__ void cp16(__nv_bfloat16* dst, const __nv_bfloat16* src, bool valid)
 {

@@ -12,6 +12,7 @@
 #include "ssd_seg.cuh"
 #include "mlstm.cuh"
 #include "mlstm_bf16.cuh"
+#include "mlstm_fused.cuh"
 #include "conv.cuh"
 #include "gemm.cuh"
 #include "gemm_bf16.cuh"

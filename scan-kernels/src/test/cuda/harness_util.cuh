@@ -8,16 +8,11 @@
 #include <vector>
 #include <algorithm>
 #include <cuda_runtime.h>
+#include "host_ref.hpp"
 
 #define CK(x) do { cudaError_t err_ = (x); if (err_ != cudaSuccess) { \
     fprintf(stderr, "CUDA %s at %s:%d: %s\n", #x, __FILE__, __LINE__, cudaGetErrorString(err_)); exit(3); } } while (0)
 
-static unsigned long long rng = 88172645463325252ull;
-static float urand(float lo, float hi) {
-    rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
-    return lo + (hi - lo) * (float)((rng >> 40) * (1.0 / 16777216.0));
-}
-static std::vector<float> rnd(size_t n, float lo, float hi) { std::vector<float> v(n); for (auto& x : v) x = urand(lo, hi); return v; }
 static float* dev(const std::vector<float>& v) {
     float* p; CK(cudaMalloc(&p, std::max<size_t>(4, v.size() * 4)));
     if (!v.empty()) CK(cudaMemcpy(p, v.data(), v.size() * 4, cudaMemcpyHostToDevice));
@@ -28,18 +23,6 @@ static std::vector<float> host(const float* p, size_t n) {
     if (n) CK(cudaMemcpy(v.data(), p, n * 4, cudaMemcpyDeviceToHost));
     return v;
 }
-// max|got − want| / max|want|; NaN when got holds a NaN
-template <class W>
-static double relerr(const std::vector<float>& got, const W& want) {
-    double md = 0, mw = 1e-30;
-    for (size_t i = 0; i < want.size(); ++i) {
-        const double diff = std::fabs(got[i] - (double)want[i]);
-        if (!(diff == diff)) return NAN;
-        md = std::max(md, diff); mw = std::max(mw, std::fabs((double)want[i]));
-    }
-    return md / mw;
-}
-
 // Median of reps launches after two warm-up launches, by CUDA events.
 template <class F>
 static float time_ms(F launch, int reps = 10) {

@@ -22,10 +22,12 @@
 #include "../../main/cuda/common.cuh"
 #include "../../main/cuda/mlstm.cuh"
 #include "../../main/cuda/mlstm_bf16.cuh"
+#include "../../main/cuda/mlstm_fused.cuh"
 #include "../../main/cuda/elementwise.cuh"
 #include "../../main/cuda/bench_util.cuh"
 
 #include "harness_util.cuh"
+#include "mlstm_host_ref.hpp"
 
 // ---------------------------------------------------------------- launch rules (mirrors of CudaOps)
 static const int SMEM_CAP = 200 * 1024;
@@ -69,6 +71,88 @@ struct Scratch {
 
 enum Pass { ALL, STATE, DECAY, COMBINE, OUT };
 
+// ---------------------------------------------------------------- fused path (mirror of CudaOps.mlstmFused)
+typedef void (*FusedKernel)(const float*, const float*, const float*, const float*, const float*, const float*,
+                            const float*, const double*, const float*, float*, float*, float*, double*, float*, double*,
+                            int, int, int, int, float, int);
+struct FusedCfg { FusedKernel fn; int smem, q; };
+static FusedCfg fused_cfg(int dh) {
+    switch (dh) {
+        case 128: return {mlstm_fused_d128, slmf::smem_bytes(1, 64), 64};
+        case 256: return {mlstm_fused_d256, slmf::smem_bytes(2, 64), 64};
+        case 384: return {mlstm_fused_d384, slmf::smem_bytes(3, 64), 64};
+        case 512: return {mlstm_fused_d512, slmf::smem_bytes(4, 32), 32};
+        default: fprintf(stderr, "no fused kernel for DH %d\n", dh); exit(2);
+    }
+}
+static int sm_count = 132;
+// Segments: one when the slab blocks of all (b, head) fill the GPU's block slots, else enough segments for two
+// blocks per slot (at most one per chunk). forceG > 0 overrides (tests).
+static int fused_segments(int b, int l, int nh, int dh, int forceG, int* spc) {
+    const FusedCfg cfg = fused_cfg(dh);
+    const int nch = (l + cfg.q - 1) / cfg.q;
+    const long long blocks = (long long)b * nh * (dh / slmf::NS);
+    const long long slots = (long long)sm_count * std::max(1, (228 * 1024) / (cfg.smem + 1024));
+    int g = forceG > 0 ? forceG : blocks >= slots ? 1 : (int)std::min<long long>(nch, (2 * slots + blocks - 1) / blocks);
+    g = std::max(1, std::min(g, nch));
+    *spc = (nch + g - 1) / g;
+    return (nch + *spc - 1) / *spc;
+}
+struct FusedScratch { float *cs = nullptr, *ns = nullptr, *fd = nullptr, *lw = nullptr, *n0 = nullptr, *m0 = nullptr;
+                      double *ms = nullptr, *gs = nullptr, *mi = nullptr; size_t cap = 0, capBh = 0; };
+static FusedScratch fsc;
+static void fused_ensure(size_t bhg, size_t bh, int dh) {
+    if (bhg * dh * dh > fsc.cap) {
+        for (void* p : {(void*)fsc.cs, (void*)fsc.ns, (void*)fsc.fd, (void*)fsc.lw, (void*)fsc.ms, (void*)fsc.gs, (void*)fsc.mi}) if (p) cudaFree(p);
+        fsc.cap = bhg * dh * dh;
+        const size_t nb = fsc.cap / dh;   // >= bhg: the per-segment scalars fit whatever dh shares the capacity
+        CK(cudaMalloc(&fsc.cs, 4 * fsc.cap)); CK(cudaMalloc(&fsc.ns, 4 * nb));
+        CK(cudaMalloc(&fsc.fd, 4 * nb)); CK(cudaMalloc(&fsc.lw, 4 * nb));
+        CK(cudaMalloc(&fsc.ms, 8 * nb)); CK(cudaMalloc(&fsc.gs, 8 * nb)); CK(cudaMalloc(&fsc.mi, 8 * nb));
+    }
+    if (bh * dh > fsc.capBh) {
+        if (fsc.n0) cudaFree(fsc.n0);
+        if (fsc.m0) cudaFree(fsc.m0);
+        fsc.capBh = bh * dh;
+        CK(cudaMalloc(&fsc.n0, 4 * fsc.capBh)); CK(cudaMalloc(&fsc.m0, 4 * fsc.capBh));
+    }
+}
+// One fused call as CudaOps launches it; returns the chunk, *segs the segments used.
+static int run_fused(const float* q, const float* k, const float* v, const float* ig, const float* fg, float* C, float* n,
+                     float* m, float* h, int b, int l, int nh, int dh, int forceG, int* segs, Pass pass = ALL)
+{
+    const FusedCfg cfg = fused_cfg(dh);
+    int spc = 0;
+    const int G = fused_segments(b, l, nh, dh, forceG, &spc);
+    if (segs) *segs = G;
+    const size_t bh = (size_t)b * nh;
+    fused_ensure(bh * G, bh, dh);
+    dim3 grid((dh / slmf::NS) * G, nh, b);
+    if (G == 1) {
+        if (pass == ALL || pass == STATE) {
+            CK(cudaMemcpyAsync(fsc.n0, n, bh * dh * 4, cudaMemcpyDeviceToDevice));
+            CK(cudaMemcpyAsync(fsc.m0, m, bh * 4, cudaMemcpyDeviceToDevice));
+        }
+        if (pass == ALL || pass == OUT)
+            cfg.fn<<<grid, slmf::THREADS, cfg.smem>>>(q, k, v, ig, fg, C, fsc.n0, nullptr, fsc.m0, h, C, n, nullptr, m, nullptr,
+                                                      l, nh, 1, spc, 1e-6f, 0);
+        return cfg.q;
+    }
+    if (pass == ALL || pass == STATE)
+        cfg.fn<<<grid, slmf::THREADS, cfg.smem>>>(q, k, v, ig, fg, nullptr, nullptr, nullptr, nullptr, h, fsc.cs, fsc.ns, fsc.ms,
+                                                  nullptr, fsc.gs, l, nh, G, spc, 1e-6f, 1);
+    if (pass == ALL || pass == DECAY)
+        mlstm_chunk_decay<<<(unsigned)((bh + 127) / 128), 128>>>(m, fsc.ms, fsc.gs, fsc.mi, fsc.fd, fsc.lw, (int)bh, G);
+    if (pass == ALL || pass == COMBINE) {
+        const long long total = (long long)bh * (dh * dh + dh);
+        mlstm_combine<<<(unsigned)((total + 255) / 256), 256>>>(C, n, fsc.cs, fsc.ns, fsc.fd, fsc.lw, b, nh, dh, G);
+    }
+    if (pass == ALL || pass == OUT)
+        cfg.fn<<<grid, slmf::THREADS, cfg.smem>>>(q, k, v, ig, fg, fsc.cs, fsc.ns, fsc.mi, nullptr, h, nullptr, nullptr, nullptr,
+                                                  nullptr, nullptr, l, nh, G, spc, 1e-6f, 0);
+    return cfg.q;
+}
+
 // One mLSTM call as CudaOps.mlstm (fp32) / CudaOps.mlstmBf16 launch it; pass != ALL launches one pass
 // only (timing breakdown). Returns the chunk used.
 static int run_mlstm(bool bf, int chunk, const float* q, const float* k, const float* v, const float* ig, const float* fg,
@@ -96,65 +180,6 @@ static int run_mlstm(bool bf, int chunk, const float* q, const float* k, const f
     return qc;
 }
 
-// ---------------------------------------------------------------- float64 host recurrence (ops §10.1)
-static void host_mlstm(const std::vector<float>& q, const std::vector<float>& k, const std::vector<float>& v,
-                       const std::vector<float>& ig, const std::vector<float>& fg, std::vector<double>& C,
-                       std::vector<double>& n, std::vector<double>& m, std::vector<double>& h, int b, int l, int nh, int dh)
-{
-    h.assign((size_t)b * l * nh * dh, 0.0);
-    const double scale = 1.0 / std::sqrt((double)dh);
-    std::vector<double> kh(dh);
-    for (int bi = 0; bi < b; ++bi)
-        for (int hh = 0; hh < nh; ++hh) {
-            double* Cs = &C[((size_t)bi * nh + hh) * dh * dh];
-            double* ns = &n[((size_t)bi * nh + hh) * dh];
-            double& ms = m[(size_t)bi * nh + hh];
-            for (int t = 0; t < l; ++t) {
-                const size_t gi = ((size_t)bi * l + t) * nh + hh;
-                const double f = fg[gi], iv = ig[gi];
-                const double lf = std::min(f, 0.0) - std::log1p(std::exp(-std::fabs(f)));
-                const double mt = std::max(lf + ms, iv);
-                const double fp = std::exp(lf + ms - mt), ip = std::exp(iv - mt);
-                const float* qt = &q[gi * dh];
-                const float* kt = &k[gi * dh];
-                const float* vt = &v[gi * dh];
-                for (int i = 0; i < dh; ++i) kh[i] = kt[i] * scale;
-                for (int i = 0; i < dh; ++i) {
-                    double* row = Cs + (size_t)i * dh;
-                    const double a = ip * kh[i];
-                    for (int j = 0; j < dh; ++j) row[j] = fp * row[j] + a * vt[j];
-                    ns[i] = fp * ns[i] + ip * kh[i];
-                }
-                ms = mt;
-                double den = 0;
-                for (int i = 0; i < dh; ++i) den += qt[i] * ns[i];
-                den = std::max(std::fabs(den), std::exp(-mt)) + 1e-6;
-                double* ht = &h[gi * dh];
-                for (int i = 0; i < dh; ++i) {
-                    const double qi = qt[i];
-                    const double* row = Cs + (size_t)i * dh;
-                    for (int j = 0; j < dh; ++j) ht[j] += qi * row[j];
-                }
-                for (int j = 0; j < dh; ++j) ht[j] /= den;
-            }
-        }
-}
-
-// fp32 -> bf16 -> fp32, round to nearest even (as __float2bfloat16_rn for finite values)
-static float bf16_round(float x) {
-    uint32_t u;
-    memcpy(&u, &x, 4);
-    u += 0x7fffu + ((u >> 16) & 1u);
-    u &= 0xffff0000u;
-    memcpy(&x, &u, 4);
-    return x;
-}
-static std::vector<float> bf16_round(const std::vector<float>& v) {
-    std::vector<float> r(v.size());
-    for (size_t i = 0; i < v.size(); ++i) r[i] = bf16_round(v[i]);
-    return r;
-}
-
 static FILE* jsonf;
 static FILE* checkf;
 static int failed = 0, passed = 0;
@@ -162,7 +187,7 @@ static const double TOL32 = 5e-5;                 // fp32 kernels
 static const double TOLH = 5e-2, TOLS = 1e-2;     // bf16 kernels: h, states C and n (see NOTES.md)
 static const double TOLM = 1e-6;                  // m: fp64 gate path in both
 struct Worst { double h = 0, C = 0, n = 0, m = 0, split = 0, hr = 0, Cr = 0; };
-static Worst worst32, worst16;
+static Worst worst32, worst16, worstF;
 
 static void check_case(int b, int l, int nh, int dh, bool fresh, const std::vector<int>& chunks, Scratch& s)
 {
@@ -187,11 +212,23 @@ static void check_case(int b, int l, int nh, int dh, bool fresh, const std::vect
         CK(cudaMemcpy(dm, m0.data(), m0.size() * 4, cudaMemcpyHostToDevice));
         CK(cudaMemset(dh_, 0xff, nx * 4));   // NaN: unwritten outputs fail
     };
-    std::vector<std::pair<bool, int>> paths = {{false, 64}};
-    for (int c : chunks) paths.push_back({true, c});
-    for (auto [bf, chunk] : paths) {
+    // paths: fp32 at chunk 64; bf16 three-pass at each chunk; where DH % 128 == 0 the fused kernel with
+    // automatic segments, one segment (the whole sequence in one walk) and two segments
+    struct PathSpec { int mode, chunk, forceG; };   // mode 0 fp32, 1 bf16 three-pass, 2 fused
+    std::vector<PathSpec> paths = {{0, 64, 0}};
+    for (int c : chunks) paths.push_back({1, c, 0});
+    if (dh % 128 == 0) for (int g : {0, 1, 2}) paths.push_back({2, 0, g});
+    int segs = 0;
+    auto run_path = [&](const PathSpec& p, const float* q_, const float* k_, const float* v_, const float* i_, const float* f_,
+                        float* h_, int len) {
+        return p.mode == 2 ? run_fused(q_, k_, v_, i_, f_, dC, dn, dm, h_, b, len, nh, dh, p.forceG, &segs)
+                           : run_mlstm(p.mode == 1, p.chunk, q_, k_, v_, i_, f_, dC, dn, dm, h_, b, len, nh, dh, s);
+    };
+    for (const PathSpec& path : paths) {
+        const bool bf = path.mode != 0;
         reset();
-        const int qc = run_mlstm(bf, chunk, dq, dk, dv, dig, dfg, dC, dn, dm, dh_, b, l, nh, dh, s);
+        const int qc = run_path(path, dq, dk, dv, dig, dfg, dh_, l);
+        const int segsOne = segs;
         CK(cudaGetLastError()); CK(cudaDeviceSynchronize());
         auto h1 = host(dh_, nx), C1 = host(dC, nC), n1 = host(dn, nn), m1 = host(dm, m0.size());
         const double eh = relerr(h1, hw), eC = relerr(C1, Cw), en = relerr(n1, nw), em = relerr(m1, mw);
@@ -218,8 +255,8 @@ static void check_case(int b, int l, int nh, int dh, bool fresh, const std::vect
                 cp(q2, dq, row, l1, l2, l2); cp(k2, dk, row, l1, l2, l2); cp(v2, dv, row, l1, l2, l2);
                 cp(i2, dig, grow, l1, l2, l2); cp(f2, dfg, grow, l1, l2, l2);
             }
-            run_mlstm(bf, chunk, q1, k1, v1, i1, f1, dC, dn, dm, h1d, b, l1, nh, dh, s);
-            run_mlstm(bf, chunk, q2, k2, v2, i2, f2, dC, dn, dm, h2d, b, l2, nh, dh, s);
+            run_path(path, q1, k1, v1, i1, f1, h1d, l1);
+            run_path(path, q2, k2, v2, i2, f2, h2d, l2);
             CK(cudaGetLastError()); CK(cudaDeviceSynchronize());
             auto ha = host(h1d, x1), hb = host(h2d, x2);
             std::vector<float> hs(nx);
@@ -239,20 +276,23 @@ static void check_case(int b, int l, int nh, int dh, bool fresh, const std::vect
         const double th = bf ? TOLH : TOL32, ts = bf ? TOLS : TOL32;
         const bool ok = eh <= th && eC <= ts && en <= ts && em <= TOLM && esh <= th && esC <= ts;
         (ok ? passed : failed)++;
-        Worst& w = bf ? worst16 : worst32;
+        Worst& w = path.mode == 2 ? worstF : bf ? worst16 : worst32;
         w.h = std::max(w.h, std::max(eh, esh)); w.C = std::max(w.C, std::max(eC, esC)); w.n = std::max(w.n, en);
         w.m = std::max(w.m, em); w.split = std::max(w.split, es); w.hr = std::max(w.hr, ehr); w.Cr = std::max(w.Cr, eCr);
         if (!(eh == eh) || !(eC == eC) || !(en == en) || !(esh == esh)) w.h = NAN;
         char line[400];
-        snprintf(line, sizeof line, "%s %-4s Q%-3d B%d L%-4d NH%d DH%-3d %-5s h %.2e C %.2e n %.2e m %.2e | split@%d h %.2e C %.2e, vs one call %.2e"
+        char pname[32];
+        if (path.mode == 2) snprintf(pname, sizeof pname, "fused G%d", segsOne);
+        else snprintf(pname, sizeof pname, "%s", bf ? "bf16" : "fp32");
+        snprintf(line, sizeof line, "%s %-9s Q%-3d B%d L%-4d NH%d DH%-3d %-5s h %.2e C %.2e n %.2e m %.2e | split@%d h %.2e C %.2e, vs one call %.2e"
                  " | vs bf16-input ref h %.2e C %.2e",
-                 ok ? "PASS" : "FAIL", bf ? "bf16" : "fp32", qc, b, l, nh, dh, fresh ? "fresh" : "state", eh, eC, en, em, l1, esh, esC, es,
+                 ok ? "PASS" : "FAIL", pname, qc, b, l, nh, dh, fresh ? "fresh" : "state", eh, eC, en, em, l1, esh, esC, es,
                  ehr, eCr);
         printf("%s\n", line);
         fprintf(checkf, "%s\n", line);
         fprintf(jsonf, "{\"check\":\"%s\",\"path\":\"%s\",\"Q\":%d,\"B\":%d,\"L\":%d,\"NH\":%d,\"DH\":%d,\"init\":\"%s\",\"err_h\":%.3e,"
                 "\"err_C\":%.3e,\"err_n\":%.3e,\"err_m\":%.3e,\"split_err_h\":%.3e,\"split_err_C\":%.3e,\"split_vs_one\":%.3e,\"err_h_vs_bf16_input_ref\":%.3e,\"err_C_vs_bf16_input_ref\":%.3e,\"ok\":%s}\n",
-                ok ? "pass" : "fail", bf ? "bf16" : "fp32", qc, b, l, nh, dh, fresh ? "fresh" : "state", eh, eC, en, em, esh, esC, es,
+                ok ? "pass" : "fail", pname, qc, b, l, nh, dh, fresh ? "fresh" : "state", eh, eC, en, em, esh, esC, es,
                 ehr, eCr, ok ? "true" : "false");
         fflush(stdout); fflush(jsonf);
     }
@@ -269,9 +309,10 @@ static void bench(int b, int l, int nh, int dh, Scratch& s, const std::vector<in
     snprintf(shape, sizeof shape, "B%d L%d NH%d DH%d", b, l, nh, dh);
     const double tokh = (double)b * l * nh;
     const double ideal = tokh * (16.0 * dh + 8);
-    auto report = [&](const char* path, int qc, float ms, const float* parts) {
+    // nchh: state materializations, (b, head, chunk) for the three-pass form, (b, head, segment) for the
+    // fused one with G > 1, none for G = 1
+    auto report = [&](const char* path, int qc, float ms, const float* parts, double nchh) {
         const double flop = tokh * (4.0 * dh * dh + 4.0 * qc * dh);
-        const double nchh = (double)b * nh * ((l + qc - 1) / qc);
         const double states = nchh * 16.0 * ((double)dh * dh + dh);
         const double tf = flop / (ms * 1e-3) / 1e12;
         printf("%-24s %-5s Q%-4d %9.3f ms %8.2f TFLOP/s %5.1f%% of 989 %7.0f GB/s ideal %7.0f GB/s states (%4.1f%% of copy)",
@@ -293,13 +334,26 @@ static void bench(int b, int l, int nh, int dh, Scratch& s, const std::vector<in
         const Pass ps[4] = {STATE, DECAY, COMBINE, OUT};
         for (int i = 0; i < 4; ++i)
             parts[i] = time_ms([&] { run_mlstm(bf, chunk, bq, bk, bv, big, bfg, bC, bn, bm, bh, b, l, nh, dh, s, ps[i]); });
-        report(name, qc, ms, parts);
+        report(name, qc, ms, parts, (double)b * nh * ((l + qc - 1) / qc));
+    };
+    auto timedFused = [&] {
+        int qc = 0, G = 0;
+        const float ms = time_ms([&] { qc = run_fused(bq, bk, bv, big, bfg, bC, bn, bm, bh, b, l, nh, dh, 0, &G); });
+        float parts[4];
+        const Pass ps[4] = {STATE, DECAY, COMBINE, OUT};
+        for (int i = 0; i < 4; ++i)
+            parts[i] = G == 1 && (i == 1 || i == 2) ? 0.f
+                                                    : time_ms([&] { run_fused(bq, bk, bv, big, bfg, bC, bn, bm, bh, b, l, nh, dh, 0, nullptr, ps[i]); });
+        char name[24];
+        snprintf(name, sizeof name, "fusedG%d", G);
+        report(name, qc, ms, parts, G == 1 ? 0.0 : (double)b * nh * G);
     };
     timed(false, 64, "fp32");
     for (int c : bfChunks) {
         if (c != bfChunks[0] && bf_chunk(c, l, dh) == bf_chunk(bfChunks[0], l, dh)) continue;
         timed(true, c, "bf16");
     }
+    if (dh % 128 == 0) timedFused();
 }
 
 int main(int argc, char** argv)
@@ -309,6 +363,14 @@ int main(int argc, char** argv)
     const bool profile = argc > 3 && std::string(argv[3]) == "--profile";
     cudaDeviceProp prop; CK(cudaGetDeviceProperties(&prop, 0));
     printf("device: %s, %d SMs\n", prop.name, prop.multiProcessorCount);
+    sm_count = prop.multiProcessorCount;
+    for (int dh : {128, 256, 384, 512}) {
+        const FusedCfg cfg = fused_cfg(dh);
+        CK(cudaFuncSetAttribute(cfg.fn, cudaFuncAttributeMaxDynamicSharedMemorySize, cfg.smem));
+        int nb = 0;
+        CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&nb, cfg.fn, slmf::THREADS, cfg.smem));
+        printf("  fused DH%-3d Q%-3d %6d B shared %d block(s)/SM\n", dh, cfg.q, cfg.smem, nb);
+    }
     CK(cudaFuncSetAttribute(mlstm_chunk_state, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_CAP));
     CK(cudaFuncSetAttribute(mlstm_chunk_out, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_CAP));
     CK(cudaFuncSetAttribute(mlstm_chunk_state_bf16, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_CAP));
@@ -332,6 +394,7 @@ int main(int argc, char** argv)
         CK(cudaMemset(C, 0, 8 * 512 * 512 * 4)); CK(cudaMemset(n, 0, 8 * 512 * 4)); CK(cudaMemset(m, 0, 32));
         run_mlstm(false, 64, q, q, q, g, g, C, n, m, h, 1, 16384, 8, 512, s);
         run_mlstm(true, 64, q, q, q, g, g, C, n, m, h, 1, 16384, 8, 512, s);
+        run_fused(q, q, q, g, g, C, n, m, h, 1, 16384, 8, 512, 1, nullptr);
         CK(cudaDeviceSynchronize());
         return 0;
     }
@@ -342,7 +405,7 @@ int main(int argc, char** argv)
     const Case cases[] = {
         {1, 1, 1, 16}, {3, 1, 4, 96}, {1, 17, 4, 32}, {3, 17, 1, 128}, {1, 64, 4, 96}, {3, 64, 1, 256},
         {3, 65, 4, 16}, {1, 65, 1, 256}, {1, 65, 4, 128}, {1, 1000, 4, 96}, {3, 1000, 1, 32}, {1, 1000, 1, 256},
-        {3, 200, 4, 64}, {1, 130, 2, 512},
+        {3, 200, 4, 64}, {1, 130, 2, 512}, {2, 300, 2, 384}, {1, 257, 1, 512}, {2, 1000, 2, 128},
     };
     for (const Case& c : cases)
         for (bool fresh : {false, true}) check_case(c.b, c.l, c.nh, c.dh, fresh, {16, 64, 128}, s);
@@ -350,6 +413,8 @@ int main(int argc, char** argv)
            worst32.split, TOL32);
     printf("bf16 worst: h %.2e C %.2e n %.2e m %.2e split-vs-one %.2e (tol h %.0e, C/n %.0e, m %.0e); vs bf16-input ref h %.2e C %.2e\n",
            worst16.h, worst16.C, worst16.n, worst16.m, worst16.split, TOLH, TOLS, TOLM, worst16.hr, worst16.Cr);
+    printf("fused worst: h %.2e C %.2e n %.2e m %.2e split-vs-one %.2e; vs bf16-input ref h %.2e C %.2e\n", worstF.h, worstF.C,
+           worstF.n, worstF.m, worstF.split, worstF.hr, worstF.Cr);
     printf("fp32 vs bf16-input ref (input rounding alone): h %.2e C %.2e\n", worst32.hr, worst32.Cr);
     printf("passed %d failed %d\n", passed, failed);
     fprintf(checkf, "passed %d failed %d\n", passed, failed);
@@ -361,11 +426,11 @@ int main(int argc, char** argv)
     const size_t nx = (size_t)8 * 65536 * 4 * 256, ng = (size_t)8 * 65536 * 8;
     for (float** p : {&bq, &bk, &bv, &bh}) CK(cudaMalloc(p, nx * 4));
     CK(cudaMalloc(&big, ng * 4)); CK(cudaMalloc(&bfg, ng * 4));
-    CK(cudaMalloc(&bC, (size_t)64 * 512 * 512 * 4)); CK(cudaMalloc(&bn, 64 * 512 * 4)); CK(cudaMalloc(&bm, 64 * 4));
+    CK(cudaMalloc(&bC, (size_t)128 * 512 * 512 * 4)); CK(cudaMalloc(&bn, 128 * 512 * 4)); CK(cudaMalloc(&bm, 128 * 4));
     fill_uniform<<<4096, 256>>>(bq, (long long)nx, 1, -1, 1); fill_uniform<<<4096, 256>>>(bk, (long long)nx, 2, -1, 1);
     fill_uniform<<<4096, 256>>>(bv, (long long)nx, 3, -1, 1); fill_uniform<<<4096, 256>>>(big, (long long)ng, 4, -3, 3);
     fill_uniform<<<4096, 256>>>(bfg, (long long)ng, 5, -1, 4);
-    CK(cudaMemset(bC, 0, (size_t)64 * 512 * 512 * 4)); CK(cudaMemset(bn, 0, 64 * 512 * 4)); CK(cudaMemset(bm, 0, 64 * 4));
+    CK(cudaMemset(bC, 0, (size_t)128 * 512 * 512 * 4)); CK(cudaMemset(bn, 0, 128 * 512 * 4)); CK(cudaMemset(bm, 0, 128 * 4));
     CK(cudaDeviceSynchronize());
     {
         const size_t n4 = nx / 4;
@@ -385,6 +450,10 @@ int main(int argc, char** argv)
     bench(1, 16384, 8, 512, s, {64});
     bench(8, 4096, 8, 512, s, {64});
     bench(1, 65536, 8, 512, s, {64});
+    bench(8, 16384, 8, 512, s, {64});
+    bench(16, 4096, 8, 512, s, {64});
+    bench(8, 16384, 8, 384, s, {64});
+    bench(8, 16384, 8, 128, s, {64});
     fclose(jsonf);
     return 0;
 }

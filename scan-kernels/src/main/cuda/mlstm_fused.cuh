@@ -1,0 +1,390 @@
+// mLSTM chunkwise with the state on chip (bf16 tensor cores, mma.sync), for head dims that are a
+// multiple of 128. One block owns (b, head, column slab of 64 value channels, segment of chunks) and
+// walks its chunks in order, keeping its slab of C in fp32 registers from chunk to chunk, so the
+// per-chunk states never cross memory (the three-pass form of mlstm_bf16.cuh writes and reads them four
+// times: 16·DH²/Q bytes per token and head, which caps it near 5% of the bf16 peak at any head dim).
+//
+// Glossary: B batch, L tokens, NH heads, DH head dim (128·MI), NS = 64 value channels per block (the
+// slab), NSL = DH/NS slabs, Q chunk length (64, or 32 at DH 512 for shared memory), NCH = ceil(L/Q),
+// G segments of SPC chunks each (G = 1: one block walks the whole sequence).
+// Layouts (as mlstm.cuh): q, k, v, h (B, L, NH, DH); ig, fg (B, L, NH); C (B, NH, DH, DH) rows = key
+// channel; n (B, NH, DH); m (B, NH) fp32. Per-segment buffers Cs (B, NH, G, DH·DH), ns (B, NH, G, DH),
+// ms, gs (B, NH, G) fp64: the layout of mlstm.cuh's per-chunk buffers with a segment in place of a
+// chunk, so mlstm_chunk_decay and mlstm_combine run unchanged over segments.
+//
+// Launches (CudaOps.mlstmBf16 for DH % 128 == 0):
+//   G = 1: out mode from (C, n copy, m copy) -> h and the final (C, n, m). C's slab is read at the start
+//          and written at the end by the block that owns it; n and m are read by every slab block, so the
+//          caller passes copies of them.
+//   G > 1: state mode (segment-local state from the fresh state -> Cs, ns, ms, gs), mlstm_chunk_decay and
+//          mlstm_combine over G segments (Cs, ns become every segment's incoming state), then out mode
+//          from (Cs, ns, ms) -> h.
+// Grid (NSL·G, NH, B), 256 threads, dynamic shared memory mlstm_fused_smem(MI, Q) bytes (formula below,
+// same in CudaOps.mlstmFusedSmem).
+//
+// Per chunk (chunk-local b_s = Σ_{r≤s} log f_r, g = b_{qn−1}, m⁻ the incoming stabilizer):
+//   m_τ = b_τ + max(m⁻, max_{σ≤τ}(ĩ_σ − b_σ)),  m⁺ = max(g + m⁻, g + max_σ(ĩ_σ − b_σ))
+//   P = bf16(exp(b_τ − b_σ + ĩ_σ − m_τ)·(q_τ·k_σ)/√DH) for σ ≤ τ     (S = Q·Kᵀ on tensor cores)
+//   h_τ = (w_τ·(q_τ·C⁻) + Σ_σ P_τσ v_σ) / (max(|w_τ·q_τ·n⁻ + Σ_σ P_τσ|, exp(−m_τ)) + eps),  w_τ = exp(b_τ + m⁻ − m_τ)
+//   C⁺ = exp(g + m⁻ − m⁺)·C⁻ + Kᵀ·(u ⊙ V),  n⁺ = exp(g + m⁻ − m⁺)·n⁻ + Kᵀ·u,  u_σ = exp(g − b_σ + ĩ_σ − m⁺)/√DH
+// Precision as mlstm_bf16.cuh: bf16 (nearest even) q, k, v, u ⊙ v, P and C⁻ as a product operand;
+// fp32 accumulators, C and n in fp32 (registers, shared memory) across chunks; gate sums and stabilizers
+// in fp64. The gate weight sits on v (u ⊙ v) instead of on k, so one bf16 copy of k serves S and the
+// state update; each term still carries two roundings (k, u ⊙ v), as in the three-pass form.
+//
+// Warp work (8 warps). State update: warp w owns key rows [w·16·MI, (w+1)·16·MI) of the slab, MI × 8
+// fragments of m16n8 = 32·MI fp32 registers per thread. S (Q × Q) and O (Q × NS): warp w takes row tile
+// w / WPM (WPM = 128/Q warps per 16-row tile) and a contiguous run of n8 tiles; S tiles wholly above the
+// diagonal are skipped.
+#pragma once
+#include <cuda_bf16.h>
+#include "mma_frag.cuh"
+#include "mma_store.cuh"   // sl::zero_mma_tiles
+#include "mlstm_gates.cuh"
+
+namespace slmf {
+constexpr int NS = 64, LDC = NS + 8, THREADS = 256;
+
+// Shared memory (bytes): q and k (Q, DH + 8) bf16, C slab (DH, NS + 8) bf16, v and u ⊙ v (Q, NS + 8) bf16,
+// P (Q, Q + 8) bf16, b and m_τ (Q) fp64, ĩ, w, u, den, q·n (Q) fp32, n (DH) fp32. The pads put the 8 row
+// addresses of every ldmatrix phase in distinct 16-byte bank groups.
+__host__ __device__ constexpr int smem_bytes(int mi, int q)
+{
+    return 2 * 2 * q * (128 * mi + 8) + 2 * 128 * mi * LDC + 2 * 2 * q * LDC + 2 * q * (q + 8) + 2 * 8 * q + 5 * 4 * q
+           + 4 * 128 * mi;
+}
+
+// bf16 rows of 4 fp32 values, zero past the chunk's last token.
+__device__ __forceinline__ void stage_rows(__nv_bfloat16* dst, int ld, const float* src, size_t rowStride, int width,
+                                           int rows, int qn)
+{
+    const int w4 = width / 4;
+    for (int i = threadIdx.x; i < rows * w4; i += THREADS) {
+        const int s = i / w4, d = (i - s * w4) * 4;
+        float4 x = make_float4(0.f, 0.f, 0.f, 0.f);
+        if (s < qn) x = *reinterpret_cast<const float4*>(src + (size_t)s * rowStride + d);
+        slm16::st_bf16x4(dst + s * ld + d, x);
+    }
+}
+
+template <int MI, int Q>
+__device__ __forceinline__ void body(const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
+                                     const float* __restrict__ ig, const float* __restrict__ fg,
+                                     const float* Cin, const float* nIn, const double* mInD, const float* mInF,
+                                     float* h, float* Cout, float* nOut, double* mOutD, float* mOutF, double* gOut,
+                                     int L, int NH, int G, int SPC, float eps, bool stateOnly)
+{
+    constexpr int DH = 128 * MI, LDQ = DH + 8, LDP = Q + 8, NSL = DH / NS;
+    constexpr int WPM = 128 / Q;              // warps per 16-row tile of S and O
+    constexpr int FS = Q / (8 * WPM);         // n8 tiles of S per warp
+    constexpr int FO = NS / (8 * WPM);        // n8 tiles of O per warp
+    extern __shared__ __align__(128) unsigned char smem_mf[];
+    __nv_bfloat16* sQ = reinterpret_cast<__nv_bfloat16*>(smem_mf);   // (Q, LDQ)
+    __nv_bfloat16* sK = sQ + Q * LDQ;                                 // (Q, LDQ)
+    __nv_bfloat16* sC = sK + Q * LDQ;                                 // (DH, LDC) C⁻ slab
+    __nv_bfloat16* sV = sC + DH * LDC;                                // (Q, LDC)
+    __nv_bfloat16* sU = sV + Q * LDC;                                 // (Q, LDC) u ⊙ v
+    __nv_bfloat16* sP = sU + Q * LDC;                                 // (Q, LDP)
+    double* sb = reinterpret_cast<double*>(sP + Q * LDP);             // (Q) b_s
+    double* smt = sb + Q;                                             // (Q) running max of ĩ − b, then m_τ
+    float* si = reinterpret_cast<float*>(smt + Q);                    // (Q) ĩ
+    float* sw = si + Q;                                               // (Q) w_τ
+    float* su = sw + Q;                                               // (Q) u_σ
+    float* sden = su + Q;                                             // (Q) Σ_σ P_τσ
+    float* sqn = sden + Q;                                            // (Q) q_τ·n⁻
+    float* sN = sqn + Q;                                              // (DH) n
+
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g4 = lane >> 2, q4 = lane & 3;
+    const int slab = blockIdx.x % NSL, seg = blockIdx.x / NSL, hh = blockIdx.y, b = blockIdx.z;
+    const int c0 = slab * NS;
+    const size_t bh = (size_t)b * NH + hh, sidx = bh * G + seg;
+    const int nch = (L + Q - 1) / Q, cBeg = seg * SPC, cEnd = min(nch, cBeg + SPC);
+    const float scale = rsqrtf((float)DH);
+    const size_t rowStride = (size_t)NH * DH;
+
+    // carried state: this warp's key rows of the slab, fp32
+    float cst[MI][8][4];
+    const int kr0 = warp * 16 * MI;
+    double mPrev = -INFINITY;
+    if (stateOnly) {
+        sl::zero_mma_tiles(cst);
+        for (int i = tid; i < DH; i += THREADS) sN[i] = 0.f;
+    } else {
+        const float* Cb = Cin + sidx * DH * DH;
+#pragma unroll
+        for (int i = 0; i < MI; ++i)
+#pragma unroll
+            for (int j = 0; j < 8; ++j)
+#pragma unroll
+                for (int hf = 0; hf < 2; ++hf) {
+                    const float2 x = *reinterpret_cast<const float2*>(Cb + (size_t)(kr0 + 16 * i + g4 + 8 * hf) * DH + c0 + 8 * j + 2 * q4);
+                    cst[i][j][2 * hf] = x.x;
+                    cst[i][j][2 * hf + 1] = x.y;
+                }
+        for (int i = tid; i < DH; i += THREADS) sN[i] = nIn[sidx * DH + i];
+        mPrev = mInD ? mInD[sidx] : (double)mInF[bh];
+    }
+    auto store_c_slab = [&] {
+#pragma unroll
+        for (int i = 0; i < MI; ++i)
+#pragma unroll
+            for (int j = 0; j < 8; ++j)
+#pragma unroll
+                for (int hf = 0; hf < 2; ++hf)
+                    *reinterpret_cast<unsigned*>(sC + (kr0 + 16 * i + g4 + 8 * hf) * LDC + 8 * j + 2 * q4) =
+                        sl::pack_bf16x2(cst[i][j][2 * hf], cst[i][j][2 * hf + 1]);
+    };
+    if (!stateOnly) store_c_slab();
+    double gSum = 0.0;
+
+    // ldmatrix lane offsets: A row-major (rows lane & 15, k half lane >> 4); B stored n-major (n rows,
+    // k half); B stored k-major through .trans (k rows lane & 15, n half lane >> 4); A stored k-major
+    // through .trans (k rows lane & 7 plus the k half lane >> 4, m half (lane >> 3) & 1)
+    const int aRow = lane & 15, aCol = (lane >> 4) << 3;
+    const int bRow = (lane & 7) + ((lane >> 4) << 3), bCol = ((lane >> 3) & 1) << 3;
+    const int tRow = lane & 15, tCol = (lane >> 4) << 3;
+    const int atRow = (lane & 7) + ((lane >> 4) << 3), atCol = ((lane >> 3) & 1) << 3;
+
+    for (int c = cBeg; c < cEnd; ++c) {
+        const int t0 = c * Q, qn = min(Q, L - t0);
+        const size_t g0 = ((size_t)b * L + t0) * NH + hh;
+        const bool inter = !isinf(mPrev);
+        if (warp == 0) slm16::gate_scan(ig, fg, g0, NH, qn, Q, sb, smt, si);
+        if (!stateOnly) stage_rows(sQ, LDQ, q + g0 * DH, rowStride, DH, Q, qn);
+        stage_rows(sK, LDQ, k + g0 * DH, rowStride, DH, Q, qn);
+        __syncthreads();
+
+        const double g = sb[qn - 1], mNew = fmax(g + mPrev, g + smt[qn - 1]);
+        const float fdec = inter ? (float)exp(g + mPrev - mNew) : 0.f;
+        for (int s = tid; s < Q; s += THREADS) {
+            su[s] = s < qn ? __expf((float)(g - sb[s] + si[s] - mNew)) * scale : 0.f;
+            sden[s] = 0.f;
+        }
+        {   // v slab and u ⊙ v (the weight recomputed per row: su is not visible before the next barrier)
+            constexpr int W4 = NS / 4;
+            for (int i = tid; i < Q * W4; i += THREADS) {
+                const int s = i / W4, d = (i - s * W4) * 4;
+                float4 x = make_float4(0.f, 0.f, 0.f, 0.f);
+                float u = 0.f;
+                if (s < qn) {
+                    x = *reinterpret_cast<const float4*>(v + (g0 + (size_t)s * NH) * DH + c0 + d);
+                    u = __expf((float)(g - sb[s] + si[s] - mNew)) * scale;
+                }
+                slm16::st_bf16x4(sV + s * LDC + d, x);
+                slm16::st_bf16x4(sU + s * LDC + d, make_float4(x.x * u, x.y * u, x.z * u, x.w * u));
+            }
+        }
+        if (!stateOnly) {
+            // m_τ and w_τ: every thread reads the running max of its own rows before it is overwritten
+            __syncthreads();
+            if (tid < Q) {
+                const int t = tid;
+                if (t < qn) {
+                    const double mt = sb[t] + fmax(mPrev, smt[t]);
+                    smt[t] = mt;
+                    sw[t] = inter ? __expf((float)(sb[t] + mPrev - mt)) : 0.f;
+                } else {
+                    smt[t] = 0.0;
+                    sw[t] = 0.f;
+                }
+            }
+            __syncthreads();
+
+            // S = Q·Kᵀ for this warp's tiles, then P = bf16(decay·S/√DH) into shared memory and its row sums
+            const int mt = warp / WPM, j0 = (warp % WPM) * FS;
+            float sacc[FS][4];
+#pragma unroll
+            for (int f = 0; f < FS; ++f) sacc[f][0] = sacc[f][1] = sacc[f][2] = sacc[f][3] = 0.f;
+            const bool anyS = j0 * 8 <= mt * 16 + 15;
+            if (anyS) {
+                for (int kk = 0; kk < DH; kk += 16) {
+                    unsigned af[4];
+                    sl::ldsm_x4(af[0], af[1], af[2], af[3], sQ + (mt * 16 + aRow) * LDQ + kk + aCol);
+                    if constexpr (FS == 1) {
+                        unsigned b0, b1;
+                        sl::ldsm_x2(b0, b1, sK + (j0 * 8 + (lane & 7)) * LDQ + kk + (((lane >> 3) & 1) << 3));
+                        sl::mma_bf16(sacc[0], af, b0, b1);
+                    } else {
+#pragma unroll
+                        for (int jj = 0; jj < FS / 2; ++jj) {
+                            const int j = j0 + 2 * jj;
+                            if (j * 8 > mt * 16 + 15) continue;
+                            unsigned b[4];
+                            sl::ldsm_x4(b[0], b[1], b[2], b[3], sK + (j * 8 + bRow) * LDQ + kk + bCol);
+                            sl::mma_bf16(sacc[2 * jj], af, b[0], b[1]);
+                            sl::mma_bf16(sacc[2 * jj + 1], af, b[2], b[3]);
+                        }
+                    }
+                }
+            }
+            float rs[2] = {0.f, 0.f};
+#pragma unroll
+            for (int f = 0; f < FS; ++f) {
+                const int s0 = (j0 + f) * 8 + 2 * q4;
+#pragma unroll
+                for (int hf = 0; hf < 2; ++hf) {
+                    const int t = mt * 16 + g4 + 8 * hf;
+                    float p[2];
+#pragma unroll
+                    for (int e = 0; e < 2; ++e) {
+                        const int s = s0 + e;
+                        p[e] = 0.f;
+                        if (s <= t && t < qn)
+                            p[e] = __expf((float)(sb[t] - sb[s] + si[s] - smt[t])) * sacc[f][2 * hf + e] * scale;
+                    }
+                    const unsigned pk = sl::pack_bf16x2(p[0], p[1]);
+                    *reinterpret_cast<unsigned*>(sP + t * LDP + s0) = pk;
+                    const __nv_bfloat162 r = *reinterpret_cast<const __nv_bfloat162*>(&pk);
+                    rs[hf] += __bfloat162float(r.x) + __bfloat162float(r.y);
+                }
+            }
+#pragma unroll
+            for (int hf = 0; hf < 2; ++hf) {
+                rs[hf] += __shfl_xor_sync(0xffffffffu, rs[hf], 1);
+                rs[hf] += __shfl_xor_sync(0xffffffffu, rs[hf], 2);
+                if (q4 == 0) atomicAdd(&sden[mt * 16 + g4 + 8 * hf], rs[hf]);
+            }
+            // q_τ·n⁻ on the bf16 operands, one warp per row
+            for (int t = warp; t < Q; t += THREADS / 32) {
+                float acc = 0.f;
+                if (inter && t < qn)
+                    for (int i = lane; i < DH; i += 32)
+                        acc = fmaf(__bfloat162float(sQ[t * LDQ + i]), __bfloat162float(__float2bfloat16_rn(sN[i])), acc);
+#pragma unroll
+                for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
+                if (lane == 0) sqn[t] = acc;
+            }
+            __syncthreads();
+
+            // O = w ⊙ (Q·C⁻) + P·V for this warp's tiles, h = O / den
+            const int jo = (warp % WPM) * FO;
+            float oacc[FO][4];
+#pragma unroll
+            for (int f = 0; f < FO; ++f) oacc[f][0] = oacc[f][1] = oacc[f][2] = oacc[f][3] = 0.f;
+            if (inter) {
+                for (int kk = 0; kk < DH; kk += 16) {
+                    unsigned af[4];
+                    sl::ldsm_x4(af[0], af[1], af[2], af[3], sQ + (mt * 16 + aRow) * LDQ + kk + aCol);
+#pragma unroll
+                    for (int jj = 0; jj < FO / 2; ++jj) {
+                        unsigned b[4];
+                        sl::ldsm_x4_t(b[0], b[1], b[2], b[3], sC + (kk + tRow) * LDC + (jo + 2 * jj) * 8 + tCol);
+                        sl::mma_bf16(oacc[2 * jj], af, b[0], b[1]);
+                        sl::mma_bf16(oacc[2 * jj + 1], af, b[2], b[3]);
+                    }
+                }
+                const float w0 = sw[mt * 16 + g4], w1 = sw[mt * 16 + g4 + 8];
+#pragma unroll
+                for (int f = 0; f < FO; ++f) {
+                    oacc[f][0] *= w0; oacc[f][1] *= w0;
+                    oacc[f][2] *= w1; oacc[f][3] *= w1;
+                }
+            }
+            for (int ks = 0; ks <= mt; ++ks) {   // P is zero right of the diagonal tile
+                unsigned af[4];
+                sl::ldsm_x4(af[0], af[1], af[2], af[3], sP + (mt * 16 + aRow) * LDP + ks * 16 + aCol);
+#pragma unroll
+                for (int jj = 0; jj < FO / 2; ++jj) {
+                    unsigned b[4];
+                    sl::ldsm_x4_t(b[0], b[1], b[2], b[3], sV + (ks * 16 + tRow) * LDC + (jo + 2 * jj) * 8 + tCol);
+                    sl::mma_bf16(oacc[2 * jj], af, b[0], b[1]);
+                    sl::mma_bf16(oacc[2 * jj + 1], af, b[2], b[3]);
+                }
+            }
+#pragma unroll
+            for (int hf = 0; hf < 2; ++hf) {
+                const int t = mt * 16 + g4 + 8 * hf;
+                if (t >= qn) continue;
+                const float den = fmaxf(fabsf(fmaf(sw[t], sqn[t], sden[t])), (float)exp(-smt[t])) + eps;
+                const float inv = 1.f / den;
+                float* hrow = h + (g0 + (size_t)t * NH) * DH + c0;
+#pragma unroll
+                for (int f = 0; f < FO; ++f)
+                    *reinterpret_cast<float2*>(hrow + (jo + f) * 8 + 2 * q4) =
+                        make_float2(oacc[f][2 * hf] * inv, oacc[f][2 * hf + 1] * inv);
+            }
+        } else {
+            __syncthreads();
+        }
+
+        // C⁺ = fdec·C⁻ + Kᵀ·(u ⊙ V) in registers; then C⁺'s bf16 copy once every warp is done with C⁻
+#pragma unroll
+        for (int i = 0; i < MI; ++i)
+#pragma unroll
+            for (int j = 0; j < 8; ++j)
+#pragma unroll
+                for (int e = 0; e < 4; ++e) cst[i][j][e] *= fdec;
+        const int kb = (qn + 15) / 16;   // zero rows past qn add nothing
+        for (int ks = 0; ks < kb; ++ks) {
+            unsigned af[MI][4];
+#pragma unroll
+            for (int i = 0; i < MI; ++i)
+                sl::ldsm_x4_t(af[i][0], af[i][1], af[i][2], af[i][3], sK + (ks * 16 + atRow) * LDQ + kr0 + 16 * i + atCol);
+#pragma unroll
+            for (int jj = 0; jj < 4; ++jj) {
+                unsigned bfr[4];
+                sl::ldsm_x4_t(bfr[0], bfr[1], bfr[2], bfr[3], sU + (ks * 16 + tRow) * LDC + jj * 16 + tCol);
+#pragma unroll
+                for (int i = 0; i < MI; ++i) {
+                    sl::mma_bf16(cst[i][2 * jj], af[i], bfr[0], bfr[1]);
+                    sl::mma_bf16(cst[i][2 * jj + 1], af[i], bfr[2], bfr[3]);
+                }
+            }
+        }
+        // n⁺ = fdec·n⁻ + Kᵀ·u (the same bf16 k the state update sees)
+        for (int i = tid; i < DH; i += THREADS) {
+            float acc = 0.f;
+            for (int s = 0; s < qn; ++s) acc = fmaf(__bfloat162float(sK[s * LDQ + i]), su[s], acc);
+            sN[i] = fmaf(fdec, sN[i], acc);
+        }
+        mPrev = mNew;
+        gSum += g;
+        __syncthreads();
+        if (!stateOnly && c + 1 < cEnd) {
+            store_c_slab();
+            // the next chunk's first barrier orders these stores before any read
+        }
+    }
+
+    // outgoing state: the slab of C, and n, m, g from the first slab block of the (b, head, segment)
+    if (Cout) {
+        float* Cb = Cout + sidx * DH * DH;
+#pragma unroll
+        for (int i = 0; i < MI; ++i)
+#pragma unroll
+            for (int j = 0; j < 8; ++j)
+#pragma unroll
+                for (int hf = 0; hf < 2; ++hf)
+                    *reinterpret_cast<float2*>(Cb + (size_t)(kr0 + 16 * i + g4 + 8 * hf) * DH + c0 + 8 * j + 2 * q4) =
+                        make_float2(cst[i][j][2 * hf], cst[i][j][2 * hf + 1]);
+        if (slab == 0) {
+            for (int i = tid; i < DH; i += THREADS) nOut[sidx * DH + i] = sN[i];
+            if (tid == 0) {
+                if (mOutD) mOutD[sidx] = mPrev;
+                if (mOutF) mOutF[bh] = (float)mPrev;
+                if (gOut) gOut[sidx] = gSum;
+            }
+        }
+    }
+}
+}  // namespace slmf
+
+// One kernel per head dim (the state's register array is sized at compile time); stateOnly = 1: the
+// segment-local state only (no q, no h), written to Cout/nOut/mOutD/gOut; 0: h from the incoming state,
+// and the final state when Cout is given (G = 1).
+#define SL_MLSTM_FUSED(NAME, MI, Q)                                                                              \
+    extern "C" { __constant__ int NAME##_smem = slmf::smem_bytes(MI, Q); __constant__ int NAME##_chunk = Q; }     \
+    extern "C" __global__ void __launch_bounds__(slmf::THREADS, 1) NAME(                                           \
+        const float* q, const float* k, const float* v, const float* ig, const float* fg, const float* Cin,         \
+        const float* nIn, const double* mInD, const float* mInF, float* h, float* Cout, float* nOut, double* mOutD, \
+        float* mOutF, double* gOut, int L, int NH, int G, int SPC, float eps, int stateOnly)                        \
+    {                                                                                                              \
+        slmf::body<MI, Q>(q, k, v, ig, fg, Cin, nIn, mInD, mInF, h, Cout, nOut, mOutD, mOutF, gOut, L, NH, G, SPC, \
+                          eps, stateOnly != 0);                                                                    \
+    }
+
+SL_MLSTM_FUSED(mlstm_fused_d128, 1, 64)
+SL_MLSTM_FUSED(mlstm_fused_d256, 2, 64)
+SL_MLSTM_FUSED(mlstm_fused_d384, 3, 64)
+SL_MLSTM_FUSED(mlstm_fused_d512, 4, 32)
+#undef SL_MLSTM_FUSED

@@ -1,0 +1,203 @@
+// Checks of the fused mLSTM kernel (mlstm_fused.cuh) on the CPU warp emulator (warp_emu.hpp), for machines
+// without a GPU; the GPU run of the same cases is mlstm_bf16_check.cu. Three parts:
+//   1. anchor: the bf16 GEMM (gemm_mma.cuh, verified on an H100) through the emulator against a host GEMM
+//      on the same bf16-rounded operands: if the emulated ldmatrix/mma layouts were wrong, this fails;
+//   2. ldmatrix .trans: fragments of a tile loaded transposed equal those of its transposed copy loaded
+//      plainly (the PTX definition of .trans, tied through part 1 to the hardware layout);
+//   3. the fused mLSTM against the float64 recurrence (mlstm_host_ref.hpp), launched as CudaOps launches it:
+//      one segment (final state written by the kernel) and several (state mode, mlstm_chunk_decay,
+//      mlstm_combine, out mode), fresh and random initial states, one call and two calls carrying
+//      (C, n, m); head dims 128, 256, 384, 512; lengths that end mid-chunk, on a chunk boundary, and L = 1.
+// Tolerances are the bf16 ones of mlstm_bf16_check.cu (NOTES.md, "bf16 mLSTM chunkwise on tensor cores"):
+// h 5e-2, C and n 1e-2 (relative to max|ref|), m 1e-6.
+// Build and run: run-emu-checks.sh (g++ only).
+#include "warp_emu.hpp"
+#include "../../../main/cuda/gemm_mma.cuh"
+#include "../../../main/cuda/mlstm.cuh"
+#include "../../../main/cuda/mlstm_fused.cuh"
+#include "../host_ref.hpp"
+#include "../mlstm_host_ref.hpp"
+
+#include <string>
+
+// the kernels' dynamic shared memory (one block runs at a time)
+namespace slmma { alignas(128) __nv_bfloat16 smb[slmma::SMEM_BYTES / 2]; }
+namespace slmf { alignas(128) unsigned char smem_mf[232448]; }
+// mlstm.cuh's fp32 chunk kernels are compiled but not run here: their static __shared__ scalars would be
+// per-thread locals in the emulator
+alignas(16) double smemd[1];
+
+static int failed = 0, passed = 0;
+static void report(bool ok, const std::string& what)
+{
+    (ok ? passed : failed)++;
+    printf("%s %s\n", ok ? "PASS" : "FAIL", what.c_str());
+    fflush(stdout);
+}
+
+static float bf(float x) { return __bfloat162float(__float2bfloat16_rn(x)); }
+
+// ---------------------------------------------------------------- 1. GEMM anchor
+static void gemm_anchor(int M, int K, int NO)
+{
+    auto x = rnd((size_t)M * K, -1, 1), wf = rnd((size_t)NO * K, -1, 1), bias = rnd(NO, -1, 1);
+    std::vector<__nv_bfloat16> w(wf.size());
+    for (size_t i = 0; i < w.size(); ++i) w[i] = __float2bfloat16_rn(wf[i]);
+    std::vector<float> y((size_t)M * NO, NAN);
+    dim3 grid((M + slmma::BM - 1) / slmma::BM, (NO + slmma::BN - 1) / slmma::BN);
+    emu::launch(grid, dim3(256), slmma::smb, sizeof slmma::smb,
+                [&] { gemm_bf16_nt_mma(x.data(), w.data(), bias.data(), y.data(), M, NO, K); });
+    std::vector<double> ref((size_t)M * NO);
+    for (int i = 0; i < M; ++i)
+        for (int j = 0; j < NO; ++j) {
+            double acc = bias[j];
+            for (int kk = 0; kk < K; ++kk) acc += (double)bf(x[(size_t)i * K + kk]) * __bfloat162float(w[(size_t)j * K + kk]);
+            ref[(size_t)i * NO + j] = acc;
+        }
+    const double e = relerr(y, ref);
+    char buf[160];
+    snprintf(buf, sizeof buf, "gemm_bf16_nt_mma M%d K%d N%d: rel err %.2e (tol 2e-5: exact bf16 products, fp32 sums)", M, K, NO, e);
+    report(e <= 2e-5, buf);
+}
+
+// ---------------------------------------------------------------- 2. ldmatrix .trans
+static void trans_check()
+{
+    // a 16 × 24 tile (row stride 24) and its transpose (24 × 16, stride 16); one warp loads the 16 × 16
+    // block at column 8 of the tile transposed, and the same block of the transposed copy plainly
+    std::vector<__nv_bfloat16> t(16 * 24), tt(24 * 16);
+    for (int r = 0; r < 16; ++r)
+        for (int c = 0; c < 24; ++c) {
+            t[r * 24 + c] = __float2bfloat16_rn((float)(r * 24 + c));
+            tt[c * 16 + r] = t[r * 24 + c];
+        }
+    bool same = true;
+    static __nv_bfloat16 sh[16 * 24 + 24 * 16] __attribute__((aligned(16)));   // the block's shared memory
+    emu::launch(dim3(1), dim3(32), sh, sizeof sh, [&] {
+        const int lane = threadIdx.x;
+        if (lane == 0) {
+            std::copy(t.begin(), t.end(), sh);
+            std::copy(tt.begin(), tt.end(), sh + 16 * 24);
+        }
+        __syncwarp();
+        unsigned a[4], b[4];
+        // .trans: matrix i = rows (lane & 7) + 8·(i >> 1) of the tile, columns 8 + 8·(i & 1)
+        sl::ldsm_x4_t(a[0], a[1], a[2], a[3], sh + ((lane & 7) + ((lane >> 4) << 3)) * 24 + 8 + (((lane >> 3) & 1) << 3));
+        // plain: the same matrices of the transposed copy (row = tile column, column = tile row)
+        sl::ldsm_x4(b[0], b[1], b[2], b[3], sh + 16 * 24 + (8 + (lane & 7) + (((lane >> 3) & 1) << 3)) * 16 + ((lane >> 4) << 3));
+        for (int i = 0; i < 4; ++i) same = same && a[i] == b[i];
+    });
+    report(same, "ldmatrix .trans of a tile == ldmatrix of its transposed copy");
+}
+
+// ---------------------------------------------------------------- 3. fused mLSTM
+typedef void (*FusedKernel)(const float*, const float*, const float*, const float*, const float*, const float*,
+                            const float*, const double*, const float*, float*, float*, float*, double*, float*, double*,
+                            int, int, int, int, float, int);
+struct FusedCfg { FusedKernel fn; int smem, q; };
+static FusedCfg fused_cfg(int dh)
+{
+    switch (dh) {
+        case 128: return {mlstm_fused_d128, slmf::smem_bytes(1, 64), 64};
+        case 256: return {mlstm_fused_d256, slmf::smem_bytes(2, 64), 64};
+        case 384: return {mlstm_fused_d384, slmf::smem_bytes(3, 64), 64};
+        default: return {mlstm_fused_d512, slmf::smem_bytes(4, 32), 32};
+    }
+}
+
+// One call with G segments (G = 1: the kernel walks the whole sequence and writes the final state).
+static void run_fused(const float* q, const float* k, const float* v, const float* ig, const float* fg, float* C, float* n,
+                      float* m, float* h, int b, int l, int nh, int dh, int G)
+{
+    const FusedCfg cfg = fused_cfg(dh);
+    const int nch = (l + cfg.q - 1) / cfg.q;
+    G = std::max(1, std::min(G, nch));
+    const int spc = (nch + G - 1) / G;
+    G = (nch + spc - 1) / spc;
+    const size_t bh = (size_t)b * nh;
+    const dim3 grid((dh / slmf::NS) * G, nh, b), block(slmf::THREADS);
+    if (G == 1) {
+        std::vector<float> n0(n, n + bh * dh), m0(m, m + bh);
+        emu::launch(grid, block, slmf::smem_mf, cfg.smem, [&] {
+            cfg.fn(q, k, v, ig, fg, C, n0.data(), nullptr, m0.data(), h, C, n, nullptr, m, nullptr, l, nh, 1, spc, 1e-6f, 0);
+        });
+        return;
+    }
+    const size_t bhg = bh * G;
+    std::vector<float> cs(bhg * dh * dh), ns(bhg * dh), fd(bhg), lw(bhg);
+    std::vector<double> ms(bhg), gs(bhg), mi(bhg);
+    emu::launch(grid, block, slmf::smem_mf, cfg.smem, [&] {
+        cfg.fn(q, k, v, ig, fg, nullptr, nullptr, nullptr, nullptr, h, cs.data(), ns.data(), ms.data(), nullptr, gs.data(), l, nh,
+               G, spc, 1e-6f, 1);
+    });
+    emu::launch(dim3((unsigned)((bh + 127) / 128)), dim3(128), nullptr, 0,
+                [&] { mlstm_chunk_decay(m, ms.data(), gs.data(), mi.data(), fd.data(), lw.data(), (int)bh, G); });
+    const long long total = (long long)bh * (dh * dh + dh);
+    emu::launch(dim3((unsigned)((total + 255) / 256)), dim3(256), nullptr, 0,
+                [&] { mlstm_combine(C, n, cs.data(), ns.data(), fd.data(), lw.data(), b, nh, dh, G); });
+    emu::launch(grid, block, slmf::smem_mf, cfg.smem, [&] {
+        cfg.fn(q, k, v, ig, fg, cs.data(), ns.data(), mi.data(), nullptr, h, nullptr, nullptr, nullptr, nullptr, nullptr, l, nh,
+               G, spc, 1e-6f, 0);
+    });
+}
+
+// tokens [t0, t0 + len) of a (B, L, W) tensor
+static std::vector<float> tokens(const std::vector<float>& x, int b, int l, size_t w, int t0, int len)
+{
+    std::vector<float> r((size_t)b * len * w);
+    for (int bi = 0; bi < b; ++bi)
+        std::copy(x.begin() + ((size_t)bi * l + t0) * w, x.begin() + ((size_t)bi * l + t0 + len) * w, r.begin() + (size_t)bi * len * w);
+    return r;
+}
+
+static void fused_case(int b, int l, int nh, int dh, bool fresh, int G, int split)
+{
+    const size_t nx = (size_t)b * l * nh * dh, ng = (size_t)b * l * nh, nC = (size_t)b * nh * dh * dh, nn = (size_t)b * nh * dh;
+    auto q = rnd(nx, -1, 1), k = rnd(nx, -1, 1), v = rnd(nx, -1, 1);
+    auto ig = rnd(ng, -3, 3), fg = rnd(ng, -1, 4);
+    std::vector<float> C0(nC, 0.f), n0(nn, 0.f), m0((size_t)b * nh, -INFINITY);
+    if (!fresh) { C0 = rnd(nC, -0.5f, 0.5f); n0 = rnd(nn, -0.5f, 0.5f); m0 = rnd((size_t)b * nh, -1, 1); }
+    std::vector<double> Cw(C0.begin(), C0.end()), nw(n0.begin(), n0.end()), mw(m0.begin(), m0.end()), hw;
+    host_mlstm(q, k, v, ig, fg, Cw, nw, mw, hw, b, l, nh, dh);
+
+    std::vector<float> C = C0, n = n0, m = m0, h(nx, NAN);
+    if (split <= 0 || split >= l) {
+        run_fused(q.data(), k.data(), v.data(), ig.data(), fg.data(), C.data(), n.data(), m.data(), h.data(), b, l, nh, dh, G);
+    } else {   // two calls carrying (C, n, m)
+        const size_t row = (size_t)nh * dh;
+        for (auto [t0, len] : {std::pair<int, int>{0, split}, {split, l - split}}) {
+            auto qs = tokens(q, b, l, row, t0, len), ks = tokens(k, b, l, row, t0, len), vs = tokens(v, b, l, row, t0, len);
+            auto is = tokens(ig, b, l, nh, t0, len), fs = tokens(fg, b, l, nh, t0, len);
+            std::vector<float> hs((size_t)b * len * row, NAN);
+            run_fused(qs.data(), ks.data(), vs.data(), is.data(), fs.data(), C.data(), n.data(), m.data(), hs.data(), b, len, nh, dh, G);
+            for (int bi = 0; bi < b; ++bi)
+                std::copy(hs.begin() + (size_t)bi * len * row, hs.begin() + (size_t)(bi + 1) * len * row, h.begin() + ((size_t)bi * l + t0) * row);
+        }
+    }
+    const double eh = relerr(h, hw), eC = relerr(C, Cw), en = relerr(n, nw), em = relerr(m, mw);
+    const bool ok = eh <= 5e-2 && eC <= 1e-2 && en <= 1e-2 && em <= 1e-6;
+    char buf[220];
+    snprintf(buf, sizeof buf, "fused B%d L%-4d NH%d DH%-3d G%d %-5s %s: h %.2e C %.2e n %.2e m %.2e", b, l, nh, dh, G,
+             fresh ? "fresh" : "state", split > 0 ? ("split@" + std::to_string(split)).c_str() : "one call", eh, eC, en, em);
+    report(ok, buf);
+}
+
+int main(int argc, char** argv)
+{
+    const bool quick = argc > 1 && std::string(argv[1]) == "--quick";
+    gemm_anchor(130, 72, 300);
+    gemm_anchor(64, 16, 8);
+    trans_check();
+    // (B, L, NH, DH, fresh, G, split): L ends mid-chunk, on a boundary, and L = 1; G = 1 walks the whole
+    // sequence, G > 1 goes through the segment states and the combine
+    struct Case { int b, l, nh, dh; bool fresh; int G, split; };
+    std::vector<Case> cases = {
+        {2, 100, 2, 128, false, 1, 0}, {2, 100, 2, 128, true, 2, 0}, {1, 1, 1, 128, false, 1, 0},
+        {1, 130, 1, 256, false, 1, 0}, {1, 130, 1, 256, false, 3, 0}, {1, 130, 1, 256, true, 2, 43},
+        {1, 64, 1, 256, false, 1, 0},  {1, 70, 1, 512, false, 1, 0},  {1, 70, 1, 512, true, 2, 0},
+    };
+    if (!quick) cases.push_back({1, 65, 1, 384, false, 1, 0});
+    for (const Case& c : cases) fused_case(c.b, c.l, c.nh, c.dh, c.fresh, c.G, c.split);
+    printf("passed %d failed %d\n", passed, failed);
+    return failed ? 1 : 0;
+}
