@@ -89,6 +89,7 @@ public final class CudaBf16Conformance {
         mlstm();
         Tensor g = r.normal(1, 0.2, 96);
         out.add(Comparison.relative("bf16 mode: rmsNorm stays fp32", bf16.rmsNorm(x, g, 1e-6), ref.rmsNorm(x, g, 1e-6), CudaConformance.TOL));
+        mlstmFused();
         return out;
     }
 
@@ -100,33 +101,58 @@ public final class CudaBf16Conformance {
     private void mlstm() {
         // b, l, nh, dh, chunk, random initial state (1) or fresh (0)
         int[][] shapes = {{1, 1, 1, 16, 64, 0}, {2, 65, 2, 96, 64, 1}, {1, 130, 4, 32, 16, 1}, {1, 17, 1, 64, 64, 0}, {1, 40, 2, 20, 16, 1}};
-        for (int[] sh : shapes) {
-            int b = sh[0], l = sh[1], nh = sh[2], dh = sh[3], chunk = sh[4];
-            boolean init = sh[5] == 1, bf = dh % 16 == 0;
-            Tensor q = r.normal(0, 1, b, l, nh, dh), k = r.normal(0, 1, b, l, nh, dh), v = r.normal(0, 1, b, l, nh, dh);
-            Tensor ig = r.normal(0, 2, b, l, nh), fg = r.normal(2, 2, b, l, nh);
-            Tensor c0 = init ? r.normal(0, 0.3, b, nh, dh, dh) : Tensor.zeros(b, nh, dh, dh);
-            Tensor n0 = init ? r.normal(0, 0.3, b, nh, dh) : Tensor.zeros(b, nh, dh);
-            Tensor m0 = init ? r.normal(0, 2, b, nh) : Tensor.full(Float.NEGATIVE_INFINITY, b, nh);
-            Tensor[] sr = {c0.copy(), n0.copy(), m0.copy()};
-            Tensor hr = ref.mlstm(MlstmForm.CHUNKWISE, chunk, q, k, v, ig, fg, sr[0], sr[1], sr[2], 1e-6);
-            int cut = Math.max(1, l / 3);
-            for (boolean split : l > 1 ? new boolean[] {false, true} : new boolean[] {false}) {
-                Tensor[] sc = {c0.copy(), n0.copy(), m0.copy()};
-                Tensor h = split
-                        ? Tensor.concatAxis1(java.util.List.of(
-                                bf16.mlstm(MlstmForm.CHUNKWISE, chunk, q.sliceAxis1(0, cut), k.sliceAxis1(0, cut), v.sliceAxis1(0, cut),
-                                        ig.sliceAxis1(0, cut), fg.sliceAxis1(0, cut), sc[0], sc[1], sc[2], 1e-6),
-                                bf16.mlstm(MlstmForm.CHUNKWISE, chunk, q.sliceAxis1(cut, l), k.sliceAxis1(cut, l), v.sliceAxis1(cut, l),
-                                        ig.sliceAxis1(cut, l), fg.sliceAxis1(cut, l), sc[0], sc[1], sc[2], 1e-6)))
-                        : bf16.mlstm(MlstmForm.CHUNKWISE, chunk, q, k, v, ig, fg, sc[0], sc[1], sc[2], 1e-6);
-                String tag = String.format("bf16 mlstm B%d L%d NH%d DH%d chunk%d %s%s%s", b, l, nh, dh, chunk, init ? "init" : "fresh",
-                        split ? " two calls" : "", bf ? "" : " (fp32 kernels)");
-                out.add(Comparison.relative(tag + " h vs fp32 reference", h, hr, bf ? MLSTM_H_TOL : CudaConformance.TOL));
-                out.add(Comparison.relative(tag + " C vs fp32 reference", sc[0], sr[0], bf ? BF16_TOL : CudaConformance.TOL));
-                out.add(Comparison.relative(tag + " n vs fp32 reference", sc[1], sr[1], bf ? BF16_TOL : CudaConformance.TOL));
-                out.add(Comparison.stabilizer(tag + " m vs fp32 reference", sc[2], sr[2], CudaConformance.TOL));
-            }
+        for (int[] sh : shapes) mlstmCase(sh, "");
+    }
+
+    /**
+     * The fused form (state on chip, head dims 128/256/384/512) at the same tolerances: each shape with the
+     * segments chosen by shape (here several: small shapes do not fill the GPU), one walk over the whole
+     * sequence (the kernel writes the final state), and two segments; lengths ending mid-chunk and L = 1.
+     * Run after the three-pass cases so that their random inputs stay as they were.
+     */
+    private void mlstmFused() {
+        CudaOps ops = bf16.ops();
+        ops.setBf16Mlstm(CudaOps.Bf16Mlstm.FUSED);
+        try {
+            int[][] shapes = {{2, 100, 2, 128, 64, 1}, {1, 1, 1, 128, 64, 1}, {1, 130, 1, 256, 64, 0}, {1, 70, 1, 512, 64, 1},
+                    {1, 65, 2, 384, 64, 1}};
+            for (int[] sh : shapes)
+                for (int g : new int[] {0, 1, 2}) {
+                    ops.setFusedMlstmSegments(g);
+                    mlstmCase(sh, g == 0 ? " fused" : " fused G" + g);
+                }
+        } finally {
+            ops.setFusedMlstmSegments(0);
+            ops.setBf16Mlstm(CudaOps.Bf16Mlstm.THREE_PASS);
+        }
+    }
+
+    private void mlstmCase(int[] sh, String form) {
+        int b = sh[0], l = sh[1], nh = sh[2], dh = sh[3], chunk = sh[4];
+        boolean init = sh[5] == 1, bf = dh % 16 == 0;
+        Tensor q = r.normal(0, 1, b, l, nh, dh), k = r.normal(0, 1, b, l, nh, dh), v = r.normal(0, 1, b, l, nh, dh);
+        Tensor ig = r.normal(0, 2, b, l, nh), fg = r.normal(2, 2, b, l, nh);
+        Tensor c0 = init ? r.normal(0, 0.3, b, nh, dh, dh) : Tensor.zeros(b, nh, dh, dh);
+        Tensor n0 = init ? r.normal(0, 0.3, b, nh, dh) : Tensor.zeros(b, nh, dh);
+        Tensor m0 = init ? r.normal(0, 2, b, nh) : Tensor.full(Float.NEGATIVE_INFINITY, b, nh);
+        Tensor[] sr = {c0.copy(), n0.copy(), m0.copy()};
+        Tensor hr = ref.mlstm(MlstmForm.CHUNKWISE, chunk, q, k, v, ig, fg, sr[0], sr[1], sr[2], 1e-6);
+        int cut = Math.max(1, l / 3);
+        for (boolean split : l > 1 ? new boolean[] {false, true} : new boolean[] {false}) {
+            Tensor[] sc = {c0.copy(), n0.copy(), m0.copy()};
+            Tensor h = split
+                    ? Tensor.concatAxis1(java.util.List.of(
+                            bf16.mlstm(MlstmForm.CHUNKWISE, chunk, q.sliceAxis1(0, cut), k.sliceAxis1(0, cut), v.sliceAxis1(0, cut),
+                                    ig.sliceAxis1(0, cut), fg.sliceAxis1(0, cut), sc[0], sc[1], sc[2], 1e-6),
+                            bf16.mlstm(MlstmForm.CHUNKWISE, chunk, q.sliceAxis1(cut, l), k.sliceAxis1(cut, l), v.sliceAxis1(cut, l),
+                                    ig.sliceAxis1(cut, l), fg.sliceAxis1(cut, l), sc[0], sc[1], sc[2], 1e-6)))
+                    : bf16.mlstm(MlstmForm.CHUNKWISE, chunk, q, k, v, ig, fg, sc[0], sc[1], sc[2], 1e-6);
+            String tag = String.format("bf16%s mlstm B%d L%d NH%d DH%d chunk%d %s%s%s", form, b, l, nh, dh, chunk, init ? "init" : "fresh",
+                    split ? " two calls" : "", bf ? "" : " (fp32 kernels)");
+            out.add(Comparison.relative(tag + " h vs fp32 reference", h, hr, bf ? MLSTM_H_TOL : CudaConformance.TOL));
+            out.add(Comparison.relative(tag + " C vs fp32 reference", sc[0], sr[0], bf ? BF16_TOL : CudaConformance.TOL));
+            out.add(Comparison.relative(tag + " n vs fp32 reference", sc[1], sr[1], bf ? BF16_TOL : CudaConformance.TOL));
+            out.add(Comparison.stabilizer(tag + " m vs fp32 reference", sc[2], sr[2], CudaConformance.TOL));
         }
     }
 }

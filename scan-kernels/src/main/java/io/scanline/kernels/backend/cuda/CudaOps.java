@@ -75,6 +75,13 @@ public final class CudaOps implements AutoCloseable {
         ctx.allowSharedMemory("mlstm_chunk_out", Math.min(optin, MLSTM_SMEM_CAP));
         ctx.allowSharedMemory("mlstm_chunk_state_bf16", Math.min(optin, MLSTM_SMEM_CAP));
         ctx.allowSharedMemory("mlstm_chunk_out_bf16", Math.min(optin, MLSTM_SMEM_CAP));
+        for (int i = 0; i < FUSED_DH.length; ++i) {
+            String kernel = fusedKernel(FUSED_DH[i]);
+            fusedSmem[i] = ctx.constantInt(kernel + "_smem");
+            fusedChunk[i] = ctx.constantInt(kernel + "_chunk");
+            ctx.allowSharedMemory(kernel, fusedSmem[i]);
+            fusedBlocksPerSm[i] = Math.max(1, ctx.blocksPerSm(kernel, FUSED_THREADS, fusedSmem[i]));
+        }
         ctx.allowSharedMemory(LANES_KERNEL, lanesSmem);
         mmaSmem = ctx.constantInt(MMA_KERNEL + "_smem");
         ctx.allowSharedMemory(MMA_KERNEL, mmaSmem);
@@ -332,20 +339,132 @@ public final class CudaOps implements AutoCloseable {
     }
 
     /**
-     * mLSTM chunkwise with the chunk passes on bf16 tensor cores (q, k, v and the incoming state rounded
-     * to bf16, fp32 accumulation, states fp32 in memory; see mlstm_bf16.cuh); same contract as
-     * {@link #mlstm}. Needs dh % 16 == 0 (callers fall back to {@link #mlstm} otherwise). The chunk is
-     * the requested one rounded down to a multiple of 16 (at least 16), at most l rounded up to 16,
-     * halved while a pass needs more shared memory than the cap.
+     * mLSTM chunkwise on bf16 tensor cores (q, k, v and the incoming state rounded to bf16, fp32
+     * accumulation, states fp32; see mlstm_bf16.cuh and mlstm_fused.cuh); same contract as {@link #mlstm}.
+     * Needs dh % 16 == 0 (callers fall back to {@link #mlstm} otherwise). The form is {@link #bf16MlstmForm}.
+     * THREE_PASS runs the requested chunk rounded down to a multiple of 16 (at least 16), at most l rounded
+     * up to 16, halved while a pass needs more shared memory than the cap; FUSED its kernel's own chunk
+     * ({@link #fusedMlstmChunk}).
      */
     public void mlstmBf16(int chunk, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer ig, DeviceBuffer fg,
                           DeviceBuffer c, DeviceBuffer n, DeviceBuffer m, DeviceBuffer h, int b, int l, int nh, int dh,
                           double eps) {
         if (dh % 16 != 0) throw new IllegalArgumentException("bf16 mLSTM needs a head dim divisible by 16, got " + dh);
         if (b == 0 || l == 0 || nh == 0) return;
+        if (bf16MlstmForm(dh) == Bf16Mlstm.FUSED) {
+            mlstmFused(q, k, v, ig, fg, c, n, m, h, b, l, nh, dh, eps);
+            return;
+        }
         int qc = mlstmBf16Chunk(chunk, l, dh);
         mlstmPasses("mlstm_chunk_state_bf16", mlstmBf16StateSmem(qc, dh), "mlstm_chunk_out_bf16", mlstmBf16OutSmem(qc, dh), qc,
                 q, k, v, ig, fg, c, n, m, h, b, l, nh, dh, eps);
+    }
+
+    /**
+     * Launch forms of the bf16 chunkwise mLSTM. THREE_PASS: chunk states materialized in memory
+     * ({@code mlstm_bf16.cuh}; any head dim divisible by 16, the requested chunk). FUSED: each block keeps
+     * its 64-column slab of C in registers while it walks the chunks in order ({@code mlstm_fused.cuh}),
+     * built for head dims 128, 256, 384 and 512 with its own chunk (64; 32 at 512), other head dims run
+     * THREE_PASS. The default is THREE_PASS: FUSED has passed the CPU warp emulator's checks against the
+     * float64 recurrence (src/test/cuda/emu) but has not yet been measured on a GPU.
+     */
+    public enum Bf16Mlstm {
+        THREE_PASS, FUSED;
+
+        /** Parses an option value: three-pass or fused (any case, '-' or '_'). */
+        public static Bf16Mlstm parse(String s) {
+            String t = s == null ? "" : s.trim().replace('-', '_');
+            for (Bf16Mlstm f : values()) if (f.name().equalsIgnoreCase(t)) return f;
+            throw new IllegalArgumentException("bf16 mLSTM form must be three-pass or fused, got '" + s + "'");
+        }
+    }
+
+    private static final int[] FUSED_DH = {128, 256, 384, 512};
+    private static final int FUSED_THREADS = 256, FUSED_SLAB = 64;
+    private final int[] fusedSmem = new int[FUSED_DH.length], fusedChunk = new int[FUSED_DH.length];
+    private final int[] fusedBlocksPerSm = new int[FUSED_DH.length];
+    private Bf16Mlstm bf16Mlstm = Bf16Mlstm.THREE_PASS;
+    private int fusedSegments; // 0 = chosen by shape
+
+    private static String fusedKernel(int dh) { return "mlstm_fused_d" + dh; }
+
+    private static int fusedIndex(int dh) {
+        for (int i = 0; i < FUSED_DH.length; ++i) if (FUSED_DH[i] == dh) return i;
+        return -1;
+    }
+
+    /** Chooses the bf16 mLSTM's launch form (see {@link Bf16Mlstm}). */
+    public void setBf16Mlstm(Bf16Mlstm form) {
+        if (form == null) throw new IllegalArgumentException("form must not be null");
+        bf16Mlstm = form;
+    }
+
+    /** The form a bf16 mLSTM with this head dim runs. */
+    public Bf16Mlstm bf16MlstmForm(int dh) {
+        return bf16Mlstm == Bf16Mlstm.FUSED && fusedIndex(dh) >= 0 ? Bf16Mlstm.FUSED : Bf16Mlstm.THREE_PASS;
+    }
+
+    /** Forces the fused mLSTM's segment count (tests cover one walk and the segment combine); 0 = by shape. */
+    public void setFusedMlstmSegments(int g) {
+        if (g < 0) throw new IllegalArgumentException("segments " + g);
+        fusedSegments = g;
+    }
+
+    /**
+     * Segments of the fused mLSTM for a shape: one (each block walks the whole sequence) when the B·NH·DH/64
+     * slab blocks fill the GPU's resident block slots, else enough for two blocks per slot, at most one per
+     * chunk. Each extra segment costs a state-only pass over k and v (a third of the FLOPs) and a combine.
+     */
+    int fusedMlstmSegments(int b, int l, int nh, int dh) {
+        int i = fusedIndex(dh);
+        int nch = (l + fusedChunk[i] - 1) / fusedChunk[i];
+        long blocks = (long) b * nh * (dh / FUSED_SLAB);
+        long slots = (long) ctx.smCount() * fusedBlocksPerSm[i];
+        long g = fusedSegments > 0 ? fusedSegments : blocks >= slots ? 1 : (2 * slots + blocks - 1) / blocks;
+        g = Math.max(1, Math.min(g, nch));
+        long spc = (nch + g - 1) / g;
+        return (int) ((nch + spc - 1) / spc);
+    }
+
+    /** The fused launches (mlstm_fused.cuh header): one walk, or segment states, decay, combine and outputs. */
+    private void mlstmFused(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer ig, DeviceBuffer fg,
+                            DeviceBuffer c, DeviceBuffer n, DeviceBuffer m, DeviceBuffer h, int b, int l, int nh, int dh,
+                            double eps) {
+        int i = fusedIndex(dh);
+        String kernel = fusedKernel(dh);
+        int qc = fusedChunk[i], smem = fusedSmem[i];
+        int nch = (l + qc - 1) / qc;
+        int g = fusedMlstmSegments(b, l, nh, dh);
+        int spc = (nch + g - 1) / g;
+        long bh = (long) b * nh;
+        int gx = (dh / FUSED_SLAB) * g;
+        float e = (float) eps;
+        if (g == 1) {
+            // every slab block reads n and m at its start and the first writes them at its end: inputs are copies
+            DeviceBuffer n0 = scratch("mlstm.fused.n0", 4L * bh * dh), m0 = scratch("mlstm.fused.m0", 4L * bh);
+            n0.copyFrom(n, 4L * bh * dh);
+            m0.copyFrom(m, 4L * bh);
+            ctx.launch(kernel, gx, nh, b, FUSED_THREADS, smem, q, k, v, ig, fg, c, n0, CudaContext.NULL, m0, h,
+                    c, n, CudaContext.NULL, m, CudaContext.NULL, l, nh, 1, spc, e, 0);
+            return;
+        }
+        long bhg = bh * g;
+        DeviceBuffer cs = scratch("mlstm.C", 4L * bhg * dh * dh), ns = scratch("mlstm.n", 4L * bhg * dh);
+        DeviceBuffer ms = scratch("mlstm.m", 8L * bhg), gs = scratch("mlstm.g", 8L * bhg), mi = scratch("mlstm.mIn", 8L * bhg);
+        DeviceBuffer fd = scratch("mlstm.fdec", 4L * bhg), lw = scratch("mlstm.lw", 4L * bhg);
+        ctx.launch(kernel, gx, nh, b, FUSED_THREADS, smem, q, k, v, ig, fg, CudaContext.NULL, CudaContext.NULL, CudaContext.NULL,
+                CudaContext.NULL, h, cs, ns, ms, CudaContext.NULL, gs, l, nh, g, spc, e, 1);
+        ctx.launch("mlstm_chunk_decay", (int) ((bh + 127) / 128), 1, 1, 128, 0, m, ms, gs, mi, fd, lw, (int) bh, g);
+        long total = bh * (dh * dh + dh);
+        ctx.launch("mlstm_combine", (int) ((total + 255) / 256), 1, 1, 256, 0, c, n, cs, ns, fd, lw, b, nh, dh, g);
+        ctx.launch(kernel, gx, nh, b, FUSED_THREADS, smem, q, k, v, ig, fg, cs, ns, mi, CudaContext.NULL, h,
+                CudaContext.NULL, CudaContext.NULL, CudaContext.NULL, CudaContext.NULL, CudaContext.NULL, l, nh, g, spc, e, 0);
+    }
+
+    /** Chunk length the fused mLSTM kernel for this head dim runs at; -1 where there is none. */
+    public int fusedMlstmChunk(int dh) {
+        int i = fusedIndex(dh);
+        return i < 0 ? -1 : fusedChunk[i];
     }
 
     /** Causal depthwise conv1d; newTail (B, K-1, C) receives the tail after x (tail is read only). */

@@ -22,7 +22,10 @@ import java.util.Map;
  * the GPU between op calls, default true with resident outputs; false uploads and writes it back per
  * call, for comparison; system property {@code scanline.cuda.deviceStates}), {@code fp32Gemm=auto|simt|tf32x3}
  * (the fp32 GEMM kernel: auto takes 3xTF32 on tensor cores where its tiles fill the GPU and K % 4 == 0,
- * simt the CUDA-core kernels only; system property {@code scanline.cuda.fp32Gemm}).
+ * simt the CUDA-core kernels only; system property {@code scanline.cuda.fp32Gemm}),
+ * {@code bf16Mlstm=three-pass|fused} (the bf16 mode's chunkwise mLSTM: chunk states through memory, the
+ * default, or the state kept on chip for head dims 128/256/384/512, see {@link CudaOps.Bf16Mlstm}; system
+ * property {@code scanline.cuda.bf16Mlstm}).
  */
 public final class CudaProvider implements BackendProvider {
     /** Reason computed once per JVM: probing the driver is not free, and its answer does not change. */
@@ -95,6 +98,8 @@ public final class CudaProvider implements BackendProvider {
                 System.getProperty("scanline.cuda.deviceStates", "true"))));
         be.ops().setFp32Gemm(CudaOps.Fp32Gemm.parse(options.getOrDefault("fp32Gemm",
                 System.getProperty("scanline.cuda.fp32Gemm", "auto"))));
+        be.ops().setBf16Mlstm(CudaOps.Bf16Mlstm.parse(options.getOrDefault("bf16Mlstm",
+                System.getProperty("scanline.cuda.bf16Mlstm", "three-pass"))));
         return be;
     }
 }

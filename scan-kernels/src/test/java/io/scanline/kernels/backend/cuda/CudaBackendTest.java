@@ -62,6 +62,15 @@ class CudaBackendTest {
     }
 
     @Test
+    void bf16MlstmFormOptionParsesAndRejectsUnknownValues() {
+        assertEquals(CudaOps.Bf16Mlstm.FUSED, CudaOps.Bf16Mlstm.parse(" Fused"));
+        assertEquals(CudaOps.Bf16Mlstm.THREE_PASS, CudaOps.Bf16Mlstm.parse("three-pass"));
+        assertEquals(CudaOps.Bf16Mlstm.THREE_PASS, CudaOps.Bf16Mlstm.parse("THREE_PASS"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CudaOps.Bf16Mlstm.parse("chunked"));
+        assertTrue(e.getMessage().contains("three-pass or fused") && e.getMessage().contains("chunked"), e.getMessage());
+    }
+
+    @Test
     void weightsAreUploadedOncePerBackend() {
         String why = reason();
         if (why != null) {
