@@ -8,6 +8,13 @@
 
 #define SL_LOG2E 1.4426950408889634f
 
+// Dynamic shared memory declarations say SL_EXTERN_SHARED instead of `extern __shared__`: the CPU warp
+// emulator (src/test/cuda/emu/warp_emu.hpp) gives static shared arrays static storage, which C++ cannot
+// combine with extern, so it defines this one as plain extern.
+#ifndef SL_EXTERN_SHARED
+#define SL_EXTERN_SHARED extern __shared__
+#endif
+
 __device__ __forceinline__ float sl_silu(float x) { return x / (1.f + __expf(-x)); }
 __device__ __forceinline__ float sl_logsigmoid(float x) { return fminf(x, 0.f) - log1pf(__expf(-fabsf(x))); }
 

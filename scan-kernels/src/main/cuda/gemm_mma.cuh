@@ -16,6 +16,7 @@
 // ldmatrix phase in 8 different 16-byte bank groups. One barrier per K step: the stage written in step
 // t was last read in step t − 1, before that step's closing barrier.
 #pragma once
+#include "common.cuh"
 #include <cuda_bf16.h>
 #include "cp_async.cuh"
 #include "mma_frag.cuh"
@@ -37,7 +38,7 @@ __device__ __forceinline__ void cp16(__nv_bfloat16* dst, const __nv_bfloat16* sr
 __device__ __forceinline__ void gemm(const float* __restrict__ x, const __nv_bfloat16* __restrict__ w,
                                      const float* __restrict__ bias, float* __restrict__ y, int M, int NO, int K)
 {
-    extern __shared__ __align__(128) __nv_bfloat16 smb[];
+    SL_EXTERN_SHARED __align__(128) __nv_bfloat16 smb[];
     __nv_bfloat16* as = smb;                     // (2, BM, LDS)
     __nv_bfloat16* bs = smb + 2 * A_STAGE;       // (2, BN, LDS)
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;

@@ -12,6 +12,7 @@
 // the fragment loads (lane (g, t) reads row g, column t) hit 32 different banks. The split happens at
 // the fragment loads, so shared memory holds plain fp32.
 #pragma once
+#include "common.cuh"
 #include "cp_async.cuh"
 #include "mma_store.cuh"
 #include "tf32.cuh"
@@ -24,7 +25,7 @@ constexpr int SMEM_BYTES = STAGES * STAGE * 4;         // 147,456 bytes
 __device__ __forceinline__ void gemm(const float* __restrict__ x, const float* __restrict__ w,
                                      const float* __restrict__ bias, float* __restrict__ y, int M, int NO, int K)
 {
-    extern __shared__ __align__(16) float smf[];
+    SL_EXTERN_SHARED __align__(16) float smf[];
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
     const int wm = warp >> 2, wn = warp & 3;
     const int n0 = blockIdx.x * BN, m0 = blockIdx.y * BM;

@@ -17,6 +17,7 @@
 //      (written over the local one) and the final state;
 //   3. chunk output: every chunk from its incoming state -> h (intra-chunk part like attention).
 #pragma once
+#include "common.cuh"
 
 namespace sl {
 __device__ __forceinline__ float ninf() { return __int_as_float(0xff800000); }
@@ -27,7 +28,7 @@ extern "C" __global__ void __launch_bounds__(256) mlstm_chunk_state(
     const float* k, const float* v, const float* ig, const float* fg,
     float* Cl, float* nl, double* ml, double* gl, int L, int NH, int DH, int Q)
 {
-    extern __shared__ double smemd[];
+    SL_EXTERN_SHARED double smemd[];
     const int c = blockIdx.x, hh = blockIdx.y, b = blockIdx.z, nch = gridDim.x;
     const int t0 = c * Q, qn = min(Q, L - t0);
     double* sb = smemd;                            // (Q) running Σ log f, fp64
@@ -144,7 +145,7 @@ extern "C" __global__ void __launch_bounds__(256) mlstm_chunk_out(
     const float* q, const float* k, const float* v, const float* ig, const float* fg,
     const float* Cin, const float* nIn, const double* mIn, float* h, int L, int NH, int DH, int Q, float eps)
 {
-    extern __shared__ double smemd[];
+    SL_EXTERN_SHARED double smemd[];
     const int c = blockIdx.x, hh = blockIdx.y, b = blockIdx.z, nch = gridDim.x;
     const int t0 = c * Q, qn = min(Q, L - t0);
     const int DP = DH + 1;            // padded rows: conflict-free column walks

@@ -35,6 +35,7 @@
 // (mlstmBf16StateSmem / mlstmBf16OutSmem in CudaOps implement the same formulas.) Both kernels: 256
 // threads, grid (NCH, NH, B).
 #pragma once
+#include "common.cuh"
 #include <mma.h>
 #include <cuda_bf16.h>
 #include "mlstm_gates.cuh"
@@ -197,7 +198,7 @@ extern "C" __global__ void __launch_bounds__(256) mlstm_chunk_state_bf16(
     float* Cl, float* nl, double* ml, double* gl, int L, int NH, int DH, int Q)
 {
     using namespace nvcuda;
-    extern __shared__ __align__(128) unsigned char smem_mlstm16[];
+    SL_EXTERN_SHARED __align__(128) unsigned char smem_mlstm16[];
     const int c = blockIdx.x, hh = blockIdx.y, b = blockIdx.z, nch = gridDim.x;
     const int t0 = c * Q, qn = min(Q, L - t0);
     const int tid = threadIdx.x, warp = tid >> 5;
@@ -270,7 +271,7 @@ extern "C" __global__ void __launch_bounds__(256) mlstm_chunk_out_bf16(
     const float* Cin, const float* nIn, const double* mIn, float* h, int L, int NH, int DH, int Q, float eps)
 {
     using namespace nvcuda;
-    extern __shared__ __align__(128) unsigned char smem_mlstm16[];
+    SL_EXTERN_SHARED __align__(128) unsigned char smem_mlstm16[];
     const int c = blockIdx.x, hh = blockIdx.y, b = blockIdx.z, nch = gridDim.x;
     const int t0 = c * Q, qn = min(Q, L - t0);
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;

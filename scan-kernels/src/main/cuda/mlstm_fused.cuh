@@ -37,6 +37,7 @@
 // w / WPM (WPM = 128/Q warps per 16-row tile) and a contiguous run of n8 tiles; S tiles wholly above the
 // diagonal are skipped.
 #pragma once
+#include "common.cuh"
 #include <cuda_bf16.h>
 #include "mma_frag.cuh"
 #include "mma_store.cuh"   // sl::zero_mma_tiles
@@ -78,7 +79,7 @@ __device__ __forceinline__ void body(const float* __restrict__ q, const float* _
     constexpr int WPM = 128 / Q;              // warps per 16-row tile of S and O
     constexpr int FS = Q / (8 * WPM);         // n8 tiles of S per warp
     constexpr int FO = NS / (8 * WPM);        // n8 tiles of O per warp
-    extern __shared__ __align__(128) unsigned char smem_mf[];
+    SL_EXTERN_SHARED __align__(128) unsigned char smem_mf[];
     __nv_bfloat16* sQ = reinterpret_cast<__nv_bfloat16*>(smem_mf);   // (Q, LDQ)
     __nv_bfloat16* sK = sQ + Q * LDQ;                                 // (Q, LDQ)
     __nv_bfloat16* sC = sK + Q * LDQ;                                 // (DH, LDC) C⁻ slab

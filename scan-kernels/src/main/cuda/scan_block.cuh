@@ -79,7 +79,7 @@ __device__ __forceinline__ void block_body(
     static_assert(NMAX == 16 && K == 8, "layout and swizzles are worked out for NMAX 16, K 8");
     using LY = BlockLayout<NMAX, K>;
     constexpr int TT = LY::TT, Q = NMAX / 4, ROW = LY::ROW;
-    extern __shared__ __align__(16) float smem[];
+    SL_EXTERN_SHARED __align__(16) float smem[];
 
     const int W = blockDim.x >> 5;
     const int nthr = blockDim.x;

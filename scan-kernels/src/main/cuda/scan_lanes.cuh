@@ -17,6 +17,7 @@
 // flight while a tile is scanned; the padded states (n >= N) read zeros (cp.async zero-fill) and
 // stay zero.
 #pragma once
+#include "common.cuh"
 
 namespace sl {
 
@@ -91,7 +92,7 @@ __device__ __forceinline__ void lanes_body(
     constexpr int PER = TT / LPC;                     // tokens whose y each lane finishes
     static_assert(LPC <= 32 && (LPC & (LPC - 1)) == 0 && TT >= LPC && TH % LPC == 0, "lane layout");
     using S = LanesStage<NS, CPB>;
-    extern __shared__ __align__(16) float smem[];
+    SL_EXTERN_SHARED __align__(16) float smem[];
     float* stages = smem;
     float2* sxd = reinterpret_cast<float2*>(smem + STAGES * S::FLOATS);   // (TT, CPB): {δ or dA, δ·u}
 

@@ -47,7 +47,7 @@ __device__ __forceinline__ void ssd_seg_body(
     using LY = SegLayout<NMAX, PB, S, TSEG>;
     constexpr int T = LY::T, NQ = NMAX / 4, NTH = LY::THREADS;
     static_assert(PB % 4 == 0 && T % 32 == 0 && 32 % TSEG == 0, "16-byte rows; whole warps in the per-token prep, segments inside a warp");
-    extern __shared__ __align__(16) float smem[];
+    SL_EXTERN_SHARED __align__(16) float smem[];
 
     const int tid = threadIdx.x, pc = tid % PB, s = tid / PB;
     const int P = E / H;

@@ -13,6 +13,7 @@
 #include <cuda_runtime.h>
 
 #include "harness_util.cuh"
+#include "scan_host_ref.hpp"
 
 
 // The chunk-parallel path exactly as CudaOps launches it (chunks chosen for the SMs x 1024 threads; at
@@ -46,34 +47,6 @@ static void launch_chunked(bool ssd, const float* u, const float* dl, const floa
     }
     PICK(8) PICK(16) PICK(64)
 #undef PICK
-}
-
-// ---------------------------------------------------------------- float64 host reference (ops §8.1, §9)
-static void host_scan(bool ssd, const std::vector<float>& u, const std::vector<float>& dl, const std::vector<float>& a,
-                      const std::vector<float>& bm, const std::vector<float>& cm, const std::vector<float>* d,
-                      const std::vector<float>* z, const std::vector<float>& db, bool sp, std::vector<double>& h,
-                      std::vector<double>& y, int b, int l, int e, int n, int heads, int g)
-{
-    int p = e / heads, eg = e / g;
-    y.assign((size_t)b * l * e, 0.0);
-    for (int bi = 0; bi < b; ++bi)
-        for (int t = 0; t < l; ++t)
-            for (int ei = 0; ei < e; ++ei) {
-                int hh = ei / p, gi = ei / eg;
-                size_t tok = (size_t)bi * l + t;
-                double delta = (double)dl[tok * heads + hh] + db[hh];
-                if (sp) delta = delta > 20 ? delta : std::log1p(std::exp(delta));
-                double acc = 0;
-                for (int ni = 0; ni < n; ++ni) {
-                    double aa = ssd ? a[hh] : a[(size_t)ei * n + ni];
-                    double& hv = h[((size_t)bi * e + ei) * n + ni];
-                    hv = std::exp(delta * aa) * hv + delta * u[tok * e + ei] * bm[(tok * g + gi) * n + ni];
-                    acc += hv * cm[(tok * g + gi) * n + ni];
-                }
-                if (d) acc += (*d)[hh] * u[tok * e + ei];
-                if (z) { double zz = (*z)[tok * e + ei]; acc *= zz / (1 + std::exp(-zz)); }
-                y[tok * e + ei] = acc;
-            }
 }
 
 // One checked launch: the state reset to h0 (device dh), the outputs (device dy) NaN-filled so unwritten

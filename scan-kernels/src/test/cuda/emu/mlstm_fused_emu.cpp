@@ -23,8 +23,7 @@
 // the kernels' dynamic shared memory (one block runs at a time)
 namespace slmma { alignas(128) __nv_bfloat16 smb[slmma::SMEM_BYTES / 2]; }
 namespace slmf { alignas(128) unsigned char smem_mf[232448]; }
-// mlstm.cuh's fp32 chunk kernels are compiled but not run here: their static __shared__ scalars would be
-// per-thread locals in the emulator
+// mlstm.cuh's fp32 chunk kernels are compiled but not run here
 alignas(16) double smemd[1];
 
 static int failed = 0, passed = 0;

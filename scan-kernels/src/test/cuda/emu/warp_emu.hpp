@@ -5,7 +5,7 @@
 // memory, and a warp collective completes only when all 32 lanes reach it (as mma.sync and ldmatrix
 // require on the GPU). A barrier that not every thread reaches aborts with a message instead of hanging.
 //
-// What is emulated: threadIdx/blockIdx/blockDim/gridDim, __syncthreads, __syncwarp, __shfl_{sync,up,xor},
+// What is emulated: static and dynamic shared memory, threadIdx/blockIdx/blockDim/gridDim, __syncthreads, __syncwarp, __shfl_{sync,up,xor},
 // atomicAdd on floats, bf16 conversions (round to nearest even), the intrinsics of mma_frag.cuh (ldmatrix
 // x4/x2/.trans, mma.sync m16n8k16 bf16 -> fp32) and cp_async.cuh (copies done at once). The fragment
 // layouts follow the PTX ISA; warp_emu_check.cpp anchors them to the hardware by running the bf16 GEMM
@@ -28,7 +28,9 @@
 #define __host__
 #define __global__
 #define __forceinline__ inline
-#define __shared__
+// one block runs at a time, so a static shared array is one static array for all of its threads
+#define __shared__ static
+#define SL_EXTERN_SHARED extern
 #define __constant__
 #define __restrict__
 #define __launch_bounds__(...)
@@ -47,6 +49,8 @@ template <class T> inline T __ldg(const T* p) { return *p; }
 inline int min(int a, int b) { return a < b ? a : b; }
 inline int max(int a, int b) { return a > b ? a : b; }
 inline float __expf(float x) { return std::exp(x); }
+inline float __fdividef(float a, float b) { return a / b; }
+using std::exp2f; using std::log1pf; using std::fminf;
 inline float rsqrtf(float x) { return 1.f / std::sqrt(x); }
 inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, 4); return f; }
 using std::exp; using std::log1p; using std::fabs; using std::fmin; using std::fmax; using std::isinf;

@@ -1,0 +1,91 @@
+// Checks of the chunk-parallel selective scan and SSD kernels (selective_scan.cuh) on the CPU warp emulator
+// (warp_emu.hpp), against the float64 reference (scan_host_ref.hpp): every register-array width (8, 16,
+// 64), one chunk (the *_out_n* kernels and the one-pass *_out1_n16 builds) and the sequence cut into chunks
+// (state kernels, ss_combine, out kernels), Mamba-1 and SSD (heads sharing δ, several B/C groups), with and
+// without D, z (Mamba-1 only) and softplus, lengths that end mid-step. The GPU harnesses (scan_lanes_check.cu,
+// scan_block_check.cu, ssd_seg_check.cu) run the same paths with CudaOps' automatic chunk choice.
+// Tolerance 2e-5 relative to max|ref| (the harnesses' fp32 tolerance: exp2 of fp32 arguments and fp32
+// sums over at most a few hundred tokens).
+// Build and run: run-emu-checks.sh (g++ only).
+#include "warp_emu.hpp"
+#include "../../../main/cuda/common.cuh"
+#include "../../../main/cuda/selective_scan.cuh"
+#include "../host_ref.hpp"
+#include "../scan_host_ref.hpp"
+
+#include <string>
+
+typedef void (*ScanKernel)(const float*, const float*, const float*, const float*, const float*, const float*,
+                           const float*, const float*, int, float*, float*, float*, float*, int, int, int, int, int, int, int);
+
+struct Kernels { ScanKernel state, out; };
+static Kernels kernels(bool ssd, int ns, bool onePass)
+{
+    if (onePass) return {nullptr, ssd ? ssd_out1_n16 : ss_out1_n16};
+    switch (ns) {
+        case 8: return {ssd ? ssd_state_n8 : ss_state_n8, ssd ? ssd_out_n8 : ss_out_n8};
+        case 16: return {ssd ? ssd_state_n16 : ss_state_n16, ssd ? ssd_out_n16 : ss_out_n16};
+        default: return {ssd ? ssd_state_n64 : ss_state_n64, ssd ? ssd_out_n64 : ss_out_n64};
+    }
+}
+
+static int failed = 0, passed = 0;
+
+// One call with nch chunks, launched as CudaOps launches the chunk-parallel path (state kernels and the
+// combine only when the sequence is cut); onePass takes the *_out1_n16 build (N <= 16, one chunk).
+static void check(bool ssd, int b, int l, int e, int n, int heads, int g, bool withZD, bool sp, int nchWant, bool onePass)
+{
+    const int p = e / heads, ns = n <= 8 ? 8 : n <= 16 ? 16 : 64;
+    const size_t nx = (size_t)b * l * e, nd = (size_t)b * l * heads, nbc = (size_t)b * l * g * n, nh = (size_t)b * e * n;
+    auto u = rnd(nx, -1, 1), dl = rnd(nd, -2, 1), bm = rnd(nbc, -1, 1), cm = rnd(nbc, -1, 1), z = rnd(nx, -2, 2);
+    auto a = ssd ? rnd(heads, -1.5f, -0.1f) : rnd((size_t)e * n, -1.5f, -0.1f);
+    auto d = rnd(heads, -1, 1), db = rnd(heads, -0.5f, 0.5f), h0 = rnd(nh, -0.5f, 0.5f);
+    const bool withZ = withZD && !ssd;   // the SSD has no z gate (CudaOps.ssd passes none; the kernel ignores it)
+    std::vector<double> hw(h0.begin(), h0.end()), yw;
+    host_scan(ssd, u, dl, a, bm, cm, withZD ? &d : nullptr, withZ ? &z : nullptr, db, sp, hw, yw, b, l, e, n, heads, g);
+
+    const int chunk = (l + nchWant - 1) / nchWant, nch = (l + chunk - 1) / chunk;
+    const int eg = e / g, block = std::min(128, (eg + 31) / 32 * 32), gx = g * ((eg + block - 1) / block);
+    std::vector<float> h = h0, y(nx, NAN), hloc((size_t)b * nch * n * e), sdelta((size_t)b * nch * e);
+    const Kernels k = kernels(ssd, ns, onePass && nch == 1);
+    auto args = [&](ScanKernel kf, float* out) {
+        kf(u.data(), dl.data(), a.data(), bm.data(), cm.data(), withZD ? d.data() : nullptr, withZ ? z.data() : nullptr,
+           db.data(), sp ? 1 : 0, h.data(), hloc.data(), sdelta.data(), out, l, e, n, heads, g, nch, chunk);
+    };
+    if (nch > 1) {
+        emu::launch(dim3(gx, nch, b), dim3(block), nullptr, 0, [&] { args(k.state, nullptr); });
+        const long long total = (long long)b * n * e;
+        emu::launch(dim3((unsigned)((total + 255) / 256)), dim3(256), nullptr, 0,
+                    [&] { ss_combine(a.data(), ssd ? 1 : 0, h.data(), hloc.data(), sdelta.data(), b, e, n, heads, nch); });
+    }
+    emu::launch(dim3(gx, nch, b), dim3(block), nullptr, 0, [&] { args(k.out, y.data()); });
+    const double ey = relerr(y, yw), eh = relerr(h, hw);
+    const bool ok = ey <= 2e-5 && eh <= 2e-5;
+    (ok ? passed : failed)++;
+    printf("%s %-4s B%d L%-3d E%-3d N%-2d H%-2d G%d %-3s %-8s %s: out %.2e state %.2e\n", ok ? "PASS" : "FAIL", ssd ? "ssd" : "scan",
+           b, l, e, n, heads, g, withZ ? "z/D" : withZD ? "D" : "-", sp ? "softplus" : "linear",
+           (nch == 1 ? std::string(onePass ? "one pass (out1_n16)" : "one chunk") : std::to_string(nch) + " chunks of " + std::to_string(chunk)).c_str(),
+           ey, eh);
+    fflush(stdout);
+}
+
+int main()
+{
+    // Mamba-1: H = E (δ per channel), G = 1
+    check(false, 2, 70, 40, 16, 40, 1, true, true, 1, true);
+    check(false, 2, 70, 40, 16, 40, 1, true, true, 1, false);
+    check(false, 2, 70, 40, 16, 40, 1, false, true, 3, false);
+    check(false, 1, 45, 36, 5, 36, 1, true, false, 2, false);     // width 8
+    check(false, 1, 45, 33, 40, 33, 1, true, true, 3, false);     // width 64
+    check(false, 1, 1, 40, 16, 40, 1, true, true, 1, true);       // L = 1
+    check(false, 1, 130, 160, 16, 160, 2, true, true, 1, true);  // two blocks of channels
+    // SSD: heads of P channels share δ; B/C groups
+    check(true, 2, 70, 48, 16, 6, 2, true, true, 1, true);
+    check(true, 2, 70, 48, 16, 6, 2, true, true, 1, false);
+    check(true, 2, 70, 48, 16, 6, 2, false, false, 3, false);
+    check(true, 1, 45, 24, 8, 3, 1, true, true, 2, false);
+    check(true, 1, 45, 24, 64, 3, 3, true, true, 3, false);
+    check(true, 1, 100, 192, 16, 24, 1, true, true, 1, true);   // 24 heads of 8 in 128-channel blocks
+    printf("passed %d failed %d\n", passed, failed);
+    return failed ? 1 : 0;
+}
