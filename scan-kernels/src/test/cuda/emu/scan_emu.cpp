@@ -1,4 +1,5 @@
-// Checks of the chunk-parallel selective scan and SSD kernels (selective_scan.cuh) on the CPU warp emulator
+// Checks of the chunk-parallel selective scan and SSD kernels (selective_scan.cuh) and of the segment SSD
+// (ssd_seg.cuh, the build the backend launches) on the CPU warp emulator
 // (warp_emu.hpp), against the float64 reference (scan_host_ref.hpp): every register-array width (8, 16,
 // 64), one chunk (the *_out_n* kernels and the one-pass *_out1_n16 builds) and the sequence cut into chunks
 // (state kernels, ss_combine, out kernels), Mamba-1 and SSD (heads sharing δ, several B/C groups), with and
@@ -10,10 +11,15 @@
 #include "warp_emu.hpp"
 #include "../../../main/cuda/common.cuh"
 #include "../../../main/cuda/selective_scan.cuh"
+// the segment SSD build the backend launches (CudaOps.SEG_OUT)
+#define SL_SEG_VARIANTS SL_SEG_INSTANCE(16, 32, 4, 16, 4)
+#include "../../../main/cuda/ssd_seg.cuh"
 #include "../host_ref.hpp"
 #include "../scan_host_ref.hpp"
 
 #include <string>
+
+namespace sl { alignas(16) float smem[sl::SegLayout<16, 32, 4, 16>::BYTES / 4]; }   // ssd_seg's dynamic shared memory
 
 typedef void (*ScanKernel)(const float*, const float*, const float*, const float*, const float*, const float*,
                            const float*, const float*, int, float*, float*, float*, float*, int, int, int, int, int, int, int);
@@ -37,9 +43,10 @@ static void check(bool ssd, int b, int l, int e, int n, int heads, int g, bool w
 {
     const int p = e / heads, ns = n <= 8 ? 8 : n <= 16 ? 16 : 64;
     const size_t nx = (size_t)b * l * e, nd = (size_t)b * l * heads, nbc = (size_t)b * l * g * n, nh = (size_t)b * e * n;
-    auto u = rnd(nx, -1, 1), dl = rnd(nd, -2, 1), bm = rnd(nbc, -1, 1), cm = rnd(nbc, -1, 1), z = rnd(nx, -2, 2);
+    // δ raw: through softplus any sign; used as is it must stay positive, or the state grows without bound
+    auto u = rnd(nx, -1, 1), dl = sp ? rnd(nd, -2, 1) : rnd(nd, 0.05f, 1), bm = rnd(nbc, -1, 1), cm = rnd(nbc, -1, 1), z = rnd(nx, -2, 2);
     auto a = ssd ? rnd(heads, -1.5f, -0.1f) : rnd((size_t)e * n, -1.5f, -0.1f);
-    auto d = rnd(heads, -1, 1), db = rnd(heads, -0.5f, 0.5f), h0 = rnd(nh, -0.5f, 0.5f);
+    auto d = rnd(heads, -1, 1), db = sp ? rnd(heads, -0.5f, 0.5f) : rnd(heads, 0.f, 0.2f), h0 = rnd(nh, -0.5f, 0.5f);
     const bool withZ = withZD && !ssd;   // the SSD has no z gate (CudaOps.ssd passes none; the kernel ignores it)
     std::vector<double> hw(h0.begin(), h0.end()), yw;
     host_scan(ssd, u, dl, a, bm, cm, withZD ? &d : nullptr, withZ ? &z : nullptr, db, sp, hw, yw, b, l, e, n, heads, g);
@@ -69,6 +76,43 @@ static void check(bool ssd, int b, int l, int e, int n, int heads, int g, bool w
     fflush(stdout);
 }
 
+// The segment SSD (ssd_seg.cuh, N <= 16) with a given chunk (0: one pass), launched as CudaOps launches it.
+static void check_seg(int b, int l, int heads, int p, int n, int g, bool withD, bool sp, int chunk)
+{
+    using LY = sl::SegLayout<16, 32, 4, 16>;
+    const int e = heads * p;
+    const size_t nx = (size_t)b * l * e, nd = (size_t)b * l * heads, nbc = (size_t)b * l * g * n, nh = (size_t)b * e * n;
+    auto x = rnd(nx, -1, 1), dt = sp ? rnd(nd, -2, 1) : rnd(nd, 0.05f, 1), bm = rnd(nbc, -1, 1), cm = rnd(nbc, -1, 1);
+    auto a = rnd(heads, -1.5f, -0.1f), d = rnd(heads, -1, 1), db = sp ? rnd(heads, -0.5f, 0.5f) : rnd(heads, 0.f, 0.2f), h0 = rnd(nh, -0.5f, 0.5f);
+    std::vector<double> hw(h0.begin(), h0.end()), yw;
+    host_scan(true, x, dt, a, bm, cm, withD ? &d : nullptr, nullptr, db, sp, hw, yw, b, l, e, n, heads, g);
+    if (chunk <= 0 || chunk > l) chunk = l;
+    const int nch = (l + chunk - 1) / chunk;
+    std::vector<float> h = h0, y(nx, NAN), hloc((size_t)b * nch * n * e), sdelta((size_t)b * nch * e);
+    const dim3 grid(heads * ((p + 31) / 32), nch, b), block(LY::THREADS);
+    auto run = [&](bool out) {
+        emu::launch(grid, block, sl::smem, LY::BYTES, [&] {
+            (out ? ssd_seg_out_n16_p32_s4_t16 : ssd_seg_state_n16_p32_s4_t16)(x.data(), dt.data(), a.data(), bm.data(), cm.data(),
+                withD ? d.data() : nullptr, db.data(), sp ? 1 : 0, h.data(), hloc.data(), sdelta.data(), out ? y.data() : nullptr,
+                l, e, n, heads, g, nch, chunk);
+        });
+    };
+    if (nch > 1) {
+        run(false);
+        const long long total = (long long)b * n * e;
+        emu::launch(dim3((unsigned)((total + 255) / 256)), dim3(256), nullptr, 0,
+                    [&] { ss_combine(a.data(), 1, h.data(), hloc.data(), sdelta.data(), b, e, n, heads, nch); });
+    }
+    run(true);
+    const double ey = relerr(y, yw), eh = relerr(h, hw);
+    const bool ok = ey <= 2e-5 && eh <= 2e-5;
+    (ok ? passed : failed)++;
+    printf("%s seg  B%d L%-3d H%d P%-2d N%-2d G%d %-3s %-8s %s: out %.2e state %.2e\n", ok ? "PASS" : "FAIL", b, l, heads, p, n, g,
+           withD ? "D" : "-", sp ? "softplus" : "linear", (nch == 1 ? std::string("one pass") : std::to_string(nch) + " chunks of " + std::to_string(chunk)).c_str(),
+           ey, eh);
+    fflush(stdout);
+}
+
 int main()
 {
     // Mamba-1: H = E (δ per channel), G = 1
@@ -86,6 +130,12 @@ int main()
     check(true, 1, 45, 24, 8, 3, 1, true, true, 2, false);
     check(true, 1, 45, 24, 64, 3, 3, true, true, 3, false);
     check(true, 1, 100, 192, 16, 24, 1, true, true, 1, true);   // 24 heads of 8 in 128-channel blocks
+    // segment SSD: L around its 64-token tile, P off the 32-wide block, N padded, G = 2, forced chunks
+    check_seg(1, 1, 1, 32, 16, 1, true, true, 0);
+    check_seg(2, 65, 4, 33, 16, 2, true, false, 0);
+    check_seg(1, 130, 2, 64, 13, 1, false, true, 0);
+    check_seg(1, 200, 2, 40, 16, 2, true, true, 37);
+    check_seg(2, 129, 3, 20, 5, 1, true, true, 64);
     printf("passed %d failed %d\n", passed, failed);
     return failed ? 1 : 0;
 }
