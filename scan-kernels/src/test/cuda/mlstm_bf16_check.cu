@@ -28,9 +28,9 @@
 
 #include "harness_util.cuh"
 #include "mlstm_host_ref.hpp"
+#include "mlstm_rules.hpp"
 
 // ---------------------------------------------------------------- launch rules (mirrors of CudaOps)
-static const int SMEM_CAP = 200 * 1024;
 static long long f32_state_smem(int q, int dh) { return 8LL * q + 4LL * (2LL * q * dh + 2 * q); }
 static long long f32_out_smem(int q, int dh) { return 16LL * q + 4LL * (2LL * q * (dh + 1) + (long long)q * dh + (long long)q * (q + 1) + 3 * q); }
 static int f32_chunk(int req, int l, int dh) {
@@ -38,20 +38,6 @@ static int f32_chunk(int req, int l, int dh) {
     while (q > 1 && std::max(f32_out_smem(q, dh), f32_state_smem(q, dh)) > SMEM_CAP) q = (q + 1) / 2;
     return q;
 }
-static int slab_of(int dh) { return dh <= 128 ? dh : dh % 64 == 0 ? 64 : dh % 32 == 0 ? 32 : 16; }
-static long long bf_state_smem(int q, int dh) { return 4LL * q * (dh + 8) + 24LL * q + 16; }
-static long long bf_out_smem(int q, int dh) {
-    const long long ns = slab_of(dh), dp = dh + 8, np = ns + 8, qp = q + 8, sf = std::max<long long>(q, ns) + 4;
-    return 2 * q * dp + 2 * std::max(q * dp, dh * np) + 2 * q * np + 2 * q * qp + 4 * q * sf + 28LL * q;
-}
-static int bf_chunk(int req, int l, int dh) {
-    int q = std::max(16, req / 16 * 16);
-    q = std::min(q, (std::max(1, l) + 15) / 16 * 16);
-    while (q > 16 && std::max(bf_out_smem(q, dh), bf_state_smem(q, dh)) > SMEM_CAP) q = std::max(16, q / 32 * 16);
-    if (std::max(bf_out_smem(q, dh), bf_state_smem(q, dh)) > SMEM_CAP) { fprintf(stderr, "DH %d too large\n", dh); exit(2); }
-    return q;
-}
-
 struct Scratch {
     float *cl = nullptr, *nl = nullptr, *fd = nullptr, *lw = nullptr;
     double *ml = nullptr, *gl = nullptr, *mi = nullptr;

@@ -1,5 +1,5 @@
 // The mLSTM float64 host recurrence (spec ops §10.1, convention D1) and bf16 rounding of inputs, shared
-// by the CUDA harness (mlstm_bf16_check.cu) and the CPU warp-emulator check (emu/mlstm_fused_emu.cpp).
+// by the CUDA harness (mlstm_bf16_check.cu) and the CPU warp-emulator check (emu/mlstm_emu.cpp).
 // Layouts as mlstm.cuh: q, k, v, h (B, L, NH, DH); ig, fg (B, L, NH); C (B, NH, DH, DH); n (B, NH, DH); m (B, NH).
 #pragma once
 #include <cmath>

@@ -5,11 +5,12 @@
 // memory, and a warp collective completes only when all 32 lanes reach it (as mma.sync and ldmatrix
 // require on the GPU). A barrier that not every thread reaches aborts with a message instead of hanging.
 //
-// What is emulated: static and dynamic shared memory, threadIdx/blockIdx/blockDim/gridDim, __syncthreads, __syncwarp, __shfl_{sync,up,xor},
-// atomicAdd on floats, bf16 conversions (round to nearest even), the intrinsics of mma_frag.cuh (ldmatrix
-// x4/x2/.trans, mma.sync m16n8k16 bf16 -> fp32) and cp_async.cuh (copies done at once). The fragment
-// layouts follow the PTX ISA; warp_emu_check.cpp anchors them to the hardware by running the bf16 GEMM
-// (gemm_mma.cuh, verified on an H100) through the emulator.
+// What is emulated: static and dynamic shared memory, threadIdx/blockIdx/blockDim/gridDim, __syncthreads,
+// __syncwarp, __shfl_{sync,up,xor}, atomicAdd on floats, bf16 conversions (round to nearest even), the
+// intrinsics of mma_frag.cuh (ldmatrix x4/x2/.trans, mma.sync m16n8k16 bf16 -> fp32), cp_async.cuh
+// (copies done at once) and, in include/mma.h, WMMA 16 × 16 × 16 bf16 fragments. The mma.sync and
+// ldmatrix layouts follow the PTX ISA; mlstm_emu.cpp anchors them to the hardware by running the
+// bf16 GEMM (gemm_mma.cuh, verified on an H100) through the emulator.
 //
 // Glossary: T threads per block, W = T/32 warps, lane = thread % 32.
 #pragma once
@@ -97,7 +98,7 @@ struct Block {
     const unsigned char* smem = nullptr;    // this launch's dynamic shared memory and its size
     size_t smemBytes = 0;
 };
-constexpr size_t SLOT = 64;
+constexpr size_t SLOT = 128;   // bytes a lane publishes per collective (a WMMA mma: 96)
 inline Block& blk() { static Block b; return b; }
 }  // namespace emu
 

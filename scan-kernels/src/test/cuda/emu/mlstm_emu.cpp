@@ -1,5 +1,5 @@
-// Checks of the fused mLSTM kernel (mlstm_fused.cuh) on the CPU warp emulator (warp_emu.hpp), for machines
-// without a GPU; the GPU run of the same cases is mlstm_bf16_check.cu. Three parts:
+// Checks of the bf16 mLSTM kernels on the CPU warp emulator (warp_emu.hpp), for machines without a GPU; the
+// GPU run of the same paths is mlstm_bf16_check.cu. Four parts:
 //   1. anchor: the bf16 GEMM (gemm_mma.cuh, verified on an H100) through the emulator against a host GEMM
 //      on the same bf16-rounded operands: if the emulated ldmatrix/mma layouts were wrong, this fails;
 //   2. ldmatrix .trans: fragments of a tile loaded transposed equal those of its transposed copy loaded
@@ -7,22 +7,27 @@
 //   3. the fused mLSTM against the float64 recurrence (mlstm_host_ref.hpp), launched as CudaOps launches it:
 //      one segment (final state written by the kernel) and several (state mode, mlstm_chunk_decay,
 //      mlstm_combine, out mode), fresh and random initial states, one call and two calls carrying
-//      (C, n, m); head dims 128, 256, 384, 512; lengths that end mid-chunk, on a chunk boundary, and L = 1.
+//      (C, n, m); head dims 128, 256, 384, 512; lengths that end mid-chunk, on a chunk boundary, and L = 1;
+//   4. the three-pass bf16 form (mlstm_bf16.cuh, WMMA; the bf16 mode's default) the same way, head dims
+//      16 to 256, chunks 16 and 64.
 // Tolerances are the bf16 ones of mlstm_bf16_check.cu (NOTES.md, "bf16 mLSTM chunkwise on tensor cores"):
 // h 5e-2, C and n 1e-2 (relative to max|ref|), m 1e-6.
 // Build and run: run-emu-checks.sh (g++ only).
 #include "warp_emu.hpp"
 #include "../../../main/cuda/gemm_mma.cuh"
 #include "../../../main/cuda/mlstm.cuh"
+#include "../../../main/cuda/mlstm_bf16.cuh"
 #include "../../../main/cuda/mlstm_fused.cuh"
 #include "../host_ref.hpp"
 #include "../mlstm_host_ref.hpp"
+#include "../mlstm_rules.hpp"
 
 #include <string>
 
 // the kernels' dynamic shared memory (one block runs at a time)
 namespace slmma { alignas(128) __nv_bfloat16 smb[slmma::SMEM_BYTES / 2]; }
 namespace slmf { alignas(128) unsigned char smem_mf[232448]; }
+alignas(128) unsigned char smem_mlstm16[232448];
 // mlstm.cuh's fp32 chunk kernels are compiled but not run here
 alignas(16) double smemd[1];
 
@@ -140,6 +145,28 @@ static void run_fused(const float* q, const float* k, const float* v, const floa
     });
 }
 
+// One call of the three-pass bf16 form (mlstm_bf16.cuh) as CudaOps.mlstmBf16 launches it.
+static void run_three_pass(int chunk, const float* q, const float* k, const float* v, const float* ig, const float* fg, float* C,
+                           float* n, float* m, float* h, int b, int l, int nh, int dh)
+{
+    const int qc = bf_chunk(chunk, l, dh), nch = (l + qc - 1) / qc;
+    const size_t bhc = (size_t)b * nh * nch, bh = (size_t)b * nh;
+    std::vector<float> cl(bhc * dh * dh), nl(bhc * dh), fd(bhc), lw(bhc);
+    std::vector<double> ml(bhc), gl(bhc), mi(bhc);
+    const dim3 grid(nch, nh, b), block(256);
+    emu::launch(grid, block, smem_mlstm16, bf_state_smem(qc, dh), [&] {
+        mlstm_chunk_state_bf16(k, v, ig, fg, cl.data(), nl.data(), ml.data(), gl.data(), l, nh, dh, qc);
+    });
+    emu::launch(dim3((unsigned)((bh + 127) / 128)), dim3(128), nullptr, 0,
+                [&] { mlstm_chunk_decay(m, ml.data(), gl.data(), mi.data(), fd.data(), lw.data(), (int)bh, nch); });
+    const long long total = (long long)bh * (dh * dh + dh);
+    emu::launch(dim3((unsigned)((total + 255) / 256)), dim3(256), nullptr, 0,
+                [&] { mlstm_combine(C, n, cl.data(), nl.data(), fd.data(), lw.data(), b, nh, dh, nch); });
+    emu::launch(grid, block, smem_mlstm16, bf_out_smem(qc, dh), [&] {
+        mlstm_chunk_out_bf16(q, k, v, ig, fg, cl.data(), nl.data(), mi.data(), h, l, nh, dh, qc, 1e-6f);
+    });
+}
+
 // tokens [t0, t0 + len) of a (B, L, W) tensor
 static std::vector<float> tokens(const std::vector<float>& x, int b, int l, size_t w, int t0, int len)
 {
@@ -149,7 +176,8 @@ static std::vector<float> tokens(const std::vector<float>& x, int b, int l, size
     return r;
 }
 
-static void fused_case(int b, int l, int nh, int dh, bool fresh, int G, int split)
+// G > 0: the fused kernel with G segments; G < 0: the three-pass form at chunk −G
+static void mlstm_case(int b, int l, int nh, int dh, bool fresh, int G, int split)
 {
     const size_t nx = (size_t)b * l * nh * dh, ng = (size_t)b * l * nh, nC = (size_t)b * nh * dh * dh, nn = (size_t)b * nh * dh;
     auto q = rnd(nx, -1, 1), k = rnd(nx, -1, 1), v = rnd(nx, -1, 1);
@@ -161,14 +189,16 @@ static void fused_case(int b, int l, int nh, int dh, bool fresh, int G, int spli
 
     std::vector<float> C = C0, n = n0, m = m0, h(nx, NAN);
     if (split <= 0 || split >= l) {
-        run_fused(q.data(), k.data(), v.data(), ig.data(), fg.data(), C.data(), n.data(), m.data(), h.data(), b, l, nh, dh, G);
+        if (G > 0) run_fused(q.data(), k.data(), v.data(), ig.data(), fg.data(), C.data(), n.data(), m.data(), h.data(), b, l, nh, dh, G);
+        else run_three_pass(-G, q.data(), k.data(), v.data(), ig.data(), fg.data(), C.data(), n.data(), m.data(), h.data(), b, l, nh, dh);
     } else {   // two calls carrying (C, n, m)
         const size_t row = (size_t)nh * dh;
         for (auto [t0, len] : {std::pair<int, int>{0, split}, {split, l - split}}) {
             auto qs = tokens(q, b, l, row, t0, len), ks = tokens(k, b, l, row, t0, len), vs = tokens(v, b, l, row, t0, len);
             auto is = tokens(ig, b, l, nh, t0, len), fs = tokens(fg, b, l, nh, t0, len);
             std::vector<float> hs((size_t)b * len * row, NAN);
-            run_fused(qs.data(), ks.data(), vs.data(), is.data(), fs.data(), C.data(), n.data(), m.data(), hs.data(), b, len, nh, dh, G);
+            if (G > 0) run_fused(qs.data(), ks.data(), vs.data(), is.data(), fs.data(), C.data(), n.data(), m.data(), hs.data(), b, len, nh, dh, G);
+            else run_three_pass(-G, qs.data(), ks.data(), vs.data(), is.data(), fs.data(), C.data(), n.data(), m.data(), hs.data(), b, len, nh, dh);
             for (int bi = 0; bi < b; ++bi)
                 std::copy(hs.begin() + (size_t)bi * len * row, hs.begin() + (size_t)(bi + 1) * len * row, h.begin() + ((size_t)bi * l + t0) * row);
         }
@@ -176,7 +206,8 @@ static void fused_case(int b, int l, int nh, int dh, bool fresh, int G, int spli
     const double eh = relerr(h, hw), eC = relerr(C, Cw), en = relerr(n, nw), em = relerr(m, mw);
     const bool ok = eh <= 5e-2 && eC <= 1e-2 && en <= 1e-2 && em <= 1e-6;
     char buf[220];
-    snprintf(buf, sizeof buf, "fused B%d L%-4d NH%d DH%-3d G%d %-5s %s: h %.2e C %.2e n %.2e m %.2e", b, l, nh, dh, G,
+    const std::string form = G > 0 ? "fused G" + std::to_string(G) : "three-pass Q" + std::to_string(bf_chunk(-G, l, dh));
+    snprintf(buf, sizeof buf, "%-14s B%d L%-4d NH%d DH%-3d %-5s %s: h %.2e C %.2e n %.2e m %.2e", form.c_str(), b, l, nh, dh,
              fresh ? "fresh" : "state", split > 0 ? ("split@" + std::to_string(split)).c_str() : "one call", eh, eC, en, em);
     report(ok, buf);
 }
@@ -196,7 +227,11 @@ int main(int argc, char** argv)
         {1, 64, 1, 256, false, 1, 0},  {1, 70, 1, 512, false, 1, 0},  {1, 70, 1, 512, true, 2, 0},
     };
     if (!quick) cases.push_back({1, 65, 1, 384, false, 1, 0});
-    for (const Case& c : cases) fused_case(c.b, c.l, c.nh, c.dh, c.fresh, c.G, c.split);
+    for (const Case& c : cases) mlstm_case(c.b, c.l, c.nh, c.dh, c.fresh, c.G, c.split);
+    // the three-pass bf16 form (the backend's default bf16 mLSTM), on the WMMA model of include/mma.h
+    const Case three[] = {{1, 1, 1, 16, true, -64, 0}, {2, 65, 2, 96, false, -64, 0}, {1, 130, 2, 32, false, -16, 43},
+                          {1, 17, 1, 64, true, -64, 0}, {1, 70, 1, 256, false, -64, 0}};
+    for (const Case& c : three) mlstm_case(c.b, c.l, c.nh, c.dh, c.fresh, c.G, c.split);
     printf("passed %d failed %d\n", passed, failed);
     return failed ? 1 : 0;
 }
