@@ -23,6 +23,7 @@ namespace sl {
 
 constexpr int LANES_TT = 32;       // tokens per tile
 
+#ifndef SL_WARP_EMU   // the CPU warp emulator (src/test/cuda/emu/warp_emu.hpp) supplies synchronous copies
 __device__ __forceinline__ void cp_async4(float* dst, const float* src, bool valid)
 {
     const unsigned s = (unsigned)__cvta_generic_to_shared(dst);
@@ -40,6 +41,7 @@ __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commi
 
 template <int K>
 __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" :: "n"(K)); }
+#endif
 
 __device__ __forceinline__ bool aligned16(const void* p) { return (reinterpret_cast<size_t>(p) & 15) == 0; }
 

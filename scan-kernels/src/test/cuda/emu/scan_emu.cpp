@@ -1,5 +1,5 @@
-// Checks of the chunk-parallel selective scan and SSD kernels (selective_scan.cuh) and of the segment SSD
-// (ssd_seg.cuh, the build the backend launches) on the CPU warp emulator
+// Checks of the chunk-parallel selective scan and SSD kernels (selective_scan.cuh), the segment SSD and the
+// state-parallel scan (ssd_seg.cuh, scan_lanes.cuh: the builds the backend launches) on the CPU warp emulator
 // (warp_emu.hpp), against the float64 reference (scan_host_ref.hpp): every register-array width (8, 16,
 // 64), one chunk (the *_out_n* kernels and the one-pass *_out1_n16 builds) and the sequence cut into chunks
 // (state kernels, ss_combine, out kernels), Mamba-1 and SSD (heads sharing δ, several B/C groups), with and
@@ -14,12 +14,15 @@
 // the segment SSD build the backend launches (CudaOps.SEG_OUT)
 #define SL_SEG_VARIANTS SL_SEG_INSTANCE(16, 32, 4, 16, 4)
 #include "../../../main/cuda/ssd_seg.cuh"
+#include "../../../main/cuda/scan_lanes.cuh"   // its one build: ss_lanes_n64_s4_t128_p3 (CudaOps.LANES_KERNEL)
 #include "../host_ref.hpp"
 #include "../scan_host_ref.hpp"
 
 #include <string>
 
-namespace sl { alignas(16) float smem[sl::SegLayout<16, 32, 4, 16>::BYTES / 4]; }   // ssd_seg's dynamic shared memory
+// the dynamic shared memory of ssd_seg and scan_lanes (both declare sl::smem)
+constexpr int SEG_BYTES = sl::SegLayout<16, 32, 4, 16>::BYTES, LANES_BYTES = sl::lanes_smem_bytes<64, 4, 128, 3>();
+namespace sl { alignas(16) float smem[(SEG_BYTES > LANES_BYTES ? SEG_BYTES : LANES_BYTES) / 4]; }
 
 typedef void (*ScanKernel)(const float*, const float*, const float*, const float*, const float*, const float*,
                            const float*, const float*, int, float*, float*, float*, float*, int, int, int, int, int, int, int);
@@ -113,6 +116,29 @@ static void check_seg(int b, int l, int heads, int p, int n, int g, bool withD, 
     fflush(stdout);
 }
 
+// The single-pass state-parallel Mamba-1 scan (scan_lanes.cuh) as CudaOps launches it for 16 < N <= 64.
+static void check_lanes(int b, int l, int e, int n, bool withZD, bool sp)
+{
+    const size_t nx = (size_t)b * l * e, nbc = (size_t)b * l * n, nh = (size_t)b * e * n;
+    auto u = rnd(nx, -1, 1), dl = sp ? rnd(nx, -2, 1) : rnd(nx, 0.05f, 1), bm = rnd(nbc, -1, 1), cm = rnd(nbc, -1, 1);
+    auto z = rnd(nx, -2, 2), a = rnd((size_t)e * n, -1.5f, -0.1f), d = rnd(e, -1, 1);
+    auto db = sp ? rnd(e, -0.5f, 0.5f) : rnd(e, 0.f, 0.2f), h0 = rnd(nh, -0.5f, 0.5f);
+    std::vector<double> hw(h0.begin(), h0.end()), yw;
+    host_scan(false, u, dl, a, bm, cm, withZD ? &d : nullptr, withZD ? &z : nullptr, db, sp, hw, yw, b, l, e, n, e, 1);
+    std::vector<float> h = h0, y(nx, NAN);
+    const int cpb = 128 * 4 / 64;
+    emu::launch(dim3((e + cpb - 1) / cpb, b), dim3(128), sl::smem, LANES_BYTES, [&] {
+        ss_lanes_n64_s4_t128_p3(u.data(), dl.data(), a.data(), bm.data(), cm.data(), withZD ? d.data() : nullptr,
+                                withZD ? z.data() : nullptr, db.data(), sp ? 1 : 0, h.data(), y.data(), l, e, n, e, 1);
+    });
+    const double ey = relerr(y, yw), eh = relerr(h, hw);
+    const bool ok = ey <= 2e-5 && eh <= 2e-5;
+    (ok ? passed : failed)++;
+    printf("%s lanes B%d L%-3d E%-3d N%-2d %-3s %-8s: out %.2e state %.2e\n", ok ? "PASS" : "FAIL", b, l, e, n, withZD ? "z/D" : "-",
+           sp ? "softplus" : "linear", ey, eh);
+    fflush(stdout);
+}
+
 int main()
 {
     // Mamba-1: H = E (δ per channel), G = 1
@@ -136,6 +162,11 @@ int main()
     check_seg(1, 130, 2, 64, 13, 1, false, true, 0);
     check_seg(1, 200, 2, 40, 16, 2, true, true, 37);
     check_seg(2, 129, 3, 20, 5, 1, true, true, 64);
+    // state-parallel scan: tiles of 32 tokens (L off and on them), channels off the 8-channel block, N padded
+    check_lanes(1, 1, 8, 64, true, true);
+    check_lanes(2, 100, 20, 40, true, true);
+    check_lanes(1, 64, 16, 64, false, false);
+    check_lanes(1, 130, 13, 17, true, false);
     printf("passed %d failed %d\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -7,10 +7,11 @@
 //
 // What is emulated: static and dynamic shared memory, threadIdx/blockIdx/blockDim/gridDim, __syncthreads,
 // __syncwarp, __shfl_{sync,up,xor}, atomicAdd on floats, bf16 conversions (round to nearest even), the
-// intrinsics of mma_frag.cuh (ldmatrix x4/x2/.trans, mma.sync m16n8k16 bf16 -> fp32), cp_async.cuh
-// (copies done at once) and, in include/mma.h, WMMA 16 × 16 × 16 bf16 fragments. The mma.sync and
-// ldmatrix layouts follow the PTX ISA; mlstm_emu.cpp anchors them to the hardware by running the
-// bf16 GEMM (gemm_mma.cuh, verified on an H100) through the emulator.
+// intrinsics of mma_frag.cuh (ldmatrix x4/x2/.trans, mma.sync m16n8k16 bf16 -> fp32), the cp.async helpers
+// of cp_async.cuh and scan_lanes.cuh (each copy done when issued: one legal order of an asynchronous
+// copy) and, in include/mma.h, WMMA 16 × 16 × 16 bf16 fragments. The mma.sync and ldmatrix layouts follow
+// the PTX ISA; mlstm_emu.cpp anchors them to the hardware by running the bf16 GEMM (gemm_mma.cuh,
+// verified on an H100) through the emulator.
 //
 // Glossary: T threads per block, W = T/32 warps, lane = thread % 32.
 #pragma once
@@ -335,4 +336,14 @@ inline void sl_cp(float* dst, const float* src, bool valid)
 }
 inline void sl_cp_commit() {}
 inline void sl_cp_wait_all() {}
+
+// scan_lanes.cuh's cp.async helpers: 4 bytes or none; 16 bytes of which `bytes` are read, the rest zeroed
+inline void cp_async4(float* dst, const float* src, bool valid) { *dst = valid ? *src : 0.f; }
+inline void cp_async16(float* dst, const float* src, int bytes)
+{
+    std::memset(dst, 0, 16);
+    if (bytes > 0) std::memcpy(dst, src, (size_t)bytes);
+}
+inline void cp_async_commit() {}
+template <int K> inline void cp_async_wait() {}
 }  // namespace sl
