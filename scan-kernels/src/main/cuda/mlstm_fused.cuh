@@ -106,34 +106,33 @@ __device__ __forceinline__ void body(const float* __restrict__ q, const float* _
     // carried state: this warp's key rows of the slab, fp32
     float cst[MI][8][4];
     const int kr0 = warp * 16 * MI;
+    // f(key row, column in the slab, the pair of values there) over this thread's C elements
+    auto c_pairs = [&](auto f) {
+#pragma unroll
+        for (int i = 0; i < MI; ++i)
+#pragma unroll
+            for (int j = 0; j < 8; ++j)
+#pragma unroll
+                for (int hf = 0; hf < 2; ++hf) f(kr0 + 16 * i + g4 + 8 * hf, 8 * j + 2 * q4, cst[i][j][2 * hf], cst[i][j][2 * hf + 1]);
+    };
     double mPrev = -INFINITY;
     if (stateOnly) {
         sl::zero_mma_tiles(cst);
         for (int i = tid; i < DH; i += THREADS) sN[i] = 0.f;
     } else {
         const float* Cb = Cin + sidx * DH * DH;
-#pragma unroll
-        for (int i = 0; i < MI; ++i)
-#pragma unroll
-            for (int j = 0; j < 8; ++j)
-#pragma unroll
-                for (int hf = 0; hf < 2; ++hf) {
-                    const float2 x = *reinterpret_cast<const float2*>(Cb + (size_t)(kr0 + 16 * i + g4 + 8 * hf) * DH + c0 + 8 * j + 2 * q4);
-                    cst[i][j][2 * hf] = x.x;
-                    cst[i][j][2 * hf + 1] = x.y;
-                }
+        c_pairs([&](int r, int col, float& x0, float& x1) {
+            const float2 x = *reinterpret_cast<const float2*>(Cb + (size_t)r * DH + c0 + col);
+            x0 = x.x;
+            x1 = x.y;
+        });
         for (int i = tid; i < DH; i += THREADS) sN[i] = nIn[sidx * DH + i];
         mPrev = mInD ? mInD[sidx] : (double)mInF[bh];
     }
     auto store_c_slab = [&] {
-#pragma unroll
-        for (int i = 0; i < MI; ++i)
-#pragma unroll
-            for (int j = 0; j < 8; ++j)
-#pragma unroll
-                for (int hf = 0; hf < 2; ++hf)
-                    *reinterpret_cast<unsigned*>(sC + (kr0 + 16 * i + g4 + 8 * hf) * LDC + 8 * j + 2 * q4) =
-                        sl::pack_bf16x2(cst[i][j][2 * hf], cst[i][j][2 * hf + 1]);
+        c_pairs([&](int r, int col, float& x0, float& x1) {
+            *reinterpret_cast<unsigned*>(sC + r * LDC + col) = sl::pack_bf16x2(x0, x1);
+        });
     };
     if (!stateOnly) store_c_slab();
     double gSum = 0.0;
@@ -350,14 +349,9 @@ __device__ __forceinline__ void body(const float* __restrict__ q, const float* _
     // outgoing state: the slab of C, and n, m, g from the first slab block of the (b, head, segment)
     if (Cout) {
         float* Cb = Cout + sidx * DH * DH;
-#pragma unroll
-        for (int i = 0; i < MI; ++i)
-#pragma unroll
-            for (int j = 0; j < 8; ++j)
-#pragma unroll
-                for (int hf = 0; hf < 2; ++hf)
-                    *reinterpret_cast<float2*>(Cb + (size_t)(kr0 + 16 * i + g4 + 8 * hf) * DH + c0 + 8 * j + 2 * q4) =
-                        make_float2(cst[i][j][2 * hf], cst[i][j][2 * hf + 1]);
+        c_pairs([&](int r, int col, float& x0, float& x1) {
+            *reinterpret_cast<float2*>(Cb + (size_t)r * DH + c0 + col) = make_float2(x0, x1);
+        });
         if (slab == 0) {
             for (int i = tid; i < DH; i += THREADS) nOut[sidx * DH + i] = sN[i];
             if (tid == 0) {

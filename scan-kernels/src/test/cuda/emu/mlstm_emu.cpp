@@ -179,13 +179,10 @@ static std::vector<float> tokens(const std::vector<float>& x, int b, int l, size
 // G > 0: the fused kernel with G segments; G < 0: the three-pass form at chunk −G
 static void mlstm_case(int b, int l, int nh, int dh, bool fresh, int G, int split)
 {
-    const size_t nx = (size_t)b * l * nh * dh, ng = (size_t)b * l * nh, nC = (size_t)b * nh * dh * dh, nn = (size_t)b * nh * dh;
-    auto q = rnd(nx, -1, 1), k = rnd(nx, -1, 1), v = rnd(nx, -1, 1);
-    auto ig = rnd(ng, -3, 3), fg = rnd(ng, -1, 4);
-    std::vector<float> C0(nC, 0.f), n0(nn, 0.f), m0((size_t)b * nh, -INFINITY);
-    if (!fresh) { C0 = rnd(nC, -0.5f, 0.5f); n0 = rnd(nn, -0.5f, 0.5f); m0 = rnd((size_t)b * nh, -1, 1); }
-    std::vector<double> Cw(C0.begin(), C0.end()), nw(n0.begin(), n0.end()), mw(m0.begin(), m0.end()), hw;
-    host_mlstm(q, k, v, ig, fg, Cw, nw, mw, hw, b, l, nh, dh);
+    const size_t nx = (size_t)b * l * nh * dh;
+    MlstmCase in = mlstm_case_inputs(b, l, nh, dh, fresh);
+    const auto &q = in.q, &k = in.k, &v = in.v, &ig = in.ig, &fg = in.fg, &C0 = in.C0, &n0 = in.n0, &m0 = in.m0;
+    const auto &Cw = in.Cw, &nw = in.nw, &mw = in.mw, &hw = in.hw;
 
     std::vector<float> C = C0, n = n0, m = m0, h(nx, NAN);
     if (split <= 0 || split >= l) {

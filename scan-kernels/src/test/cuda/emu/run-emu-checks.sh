@@ -9,8 +9,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
+# -fno-strict-aliasing: the kernels reinterpret bf16 pairs as 32-bit words, as CUDA code does
 for check in scan_emu mlstm_emu; do
-  g++ -O2 -std=c++17 -I"$here/include" -o "$bin/$check" "$here/$check.cpp"
+  g++ -O2 -std=c++17 -fno-strict-aliasing -Wall -Wno-unknown-pragmas -I"$here/include" -o "$bin/$check" "$here/$check.cpp"
 done
 "$bin/scan_emu"
 "$bin/mlstm_emu" "$@"

@@ -44,7 +44,7 @@ static int failed = 0, passed = 0;
 // combine only when the sequence is cut); onePass takes the *_out1_n16 build (N <= 16, one chunk).
 static void check(bool ssd, int b, int l, int e, int n, int heads, int g, bool withZD, bool sp, int nchWant, bool onePass)
 {
-    const int p = e / heads, ns = n <= 8 ? 8 : n <= 16 ? 16 : 64;
+    const int ns = n <= 8 ? 8 : n <= 16 ? 16 : 64;
     const size_t nx = (size_t)b * l * e, nd = (size_t)b * l * heads, nbc = (size_t)b * l * g * n, nh = (size_t)b * e * n;
     // δ raw: through softplus any sign; used as is it must stay positive, or the state grows without bound
     auto u = rnd(nx, -1, 1), dl = sp ? rnd(nd, -2, 1) : rnd(nd, 0.05f, 1), bm = rnd(nbc, -1, 1), cm = rnd(nbc, -1, 1), z = rnd(nx, -2, 2);
