@@ -47,12 +47,13 @@ namespace slmf {
 constexpr int NS = 64, LDC = NS + 8, THREADS = 256;
 
 // Shared memory (bytes): q and k (Q, DH + 8) bf16, C slab (DH, NS + 8) bf16, v and u ⊙ v (Q, NS + 8) bf16,
-// P (Q, Q + 8) bf16, b and m_τ (Q) fp64, ĩ, w, u, den, q·n (Q) fp32, n (DH) fp32. The pads put the 8 row
+// P (Q, Q + 8) bf16, b and m_τ (Q) fp64, ĩ, w, u, q·n (Q) fp32, row sums of P (128/Q warps' parts, Q) fp32,
+// n (DH) fp32. The pads put the 8 row
 // addresses of every ldmatrix phase in distinct 16-byte bank groups.
 __host__ __device__ constexpr int smem_bytes(int mi, int q)
 {
-    return 2 * 2 * q * (128 * mi + 8) + 2 * 128 * mi * LDC + 2 * 2 * q * LDC + 2 * q * (q + 8) + 2 * 8 * q + 5 * 4 * q
-           + 4 * 128 * mi;
+    return 2 * 2 * q * (128 * mi + 8) + 2 * 128 * mi * LDC + 2 * 2 * q * LDC + 2 * q * (q + 8) + 2 * 8 * q + 4 * 4 * q
+           + 4 * 128 + 4 * 128 * mi;
 }
 
 // bf16 rows of 4 fp32 values, zero past the chunk's last token.
@@ -91,9 +92,9 @@ __device__ __forceinline__ void body(const float* __restrict__ q, const float* _
     float* si = reinterpret_cast<float*>(smt + Q);                    // (Q) ĩ
     float* sw = si + Q;                                               // (Q) w_τ
     float* su = sw + Q;                                               // (Q) u_σ
-    float* sden = su + Q;                                             // (Q) Σ_σ P_τσ
-    float* sqn = sden + Q;                                            // (Q) q_τ·n⁻
-    float* sN = sqn + Q;                                              // (DH) n
+    float* sqn = su + Q;                                              // (Q) q_τ·n⁻
+    float* sden = sqn + Q;                                            // (WPM, Q) Σ_σ P_τσ over each warp's columns
+    float* sN = sden + WPM * Q;                                       // (DH) n
 
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g4 = lane >> 2, q4 = lane & 3;
     const int slab = blockIdx.x % NSL, seg = blockIdx.x / NSL, hh = blockIdx.y, b = blockIdx.z;
@@ -156,10 +157,7 @@ __device__ __forceinline__ void body(const float* __restrict__ q, const float* _
 
         const double g = sb[qn - 1], mNew = fmax(g + mPrev, g + smt[qn - 1]);
         const float fdec = inter ? (float)exp(g + mPrev - mNew) : 0.f;
-        for (int s = tid; s < Q; s += THREADS) {
-            su[s] = s < qn ? __expf((float)(g - sb[s] + si[s] - mNew)) * scale : 0.f;
-            sden[s] = 0.f;
-        }
+        for (int s = tid; s < Q; s += THREADS) su[s] = s < qn ? __expf((float)(g - sb[s] + si[s] - mNew)) * scale : 0.f;
         {   // v slab and u ⊙ v (the weight recomputed per row: su is not visible before the next barrier)
             constexpr int W4 = NS / 4;
             for (int i = tid; i < Q * W4; i += THREADS) {
@@ -242,7 +240,9 @@ __device__ __forceinline__ void body(const float* __restrict__ q, const float* _
             for (int hf = 0; hf < 2; ++hf) {
                 rs[hf] += __shfl_xor_sync(0xffffffffu, rs[hf], 1);
                 rs[hf] += __shfl_xor_sync(0xffffffffu, rs[hf], 2);
-                if (q4 == 0) atomicAdd(&sden[mt * 16 + g4 + 8 * hf], rs[hf]);
+                // one slot per warp of the row tile, summed in a fixed order below: no atomics, so h is
+                // the same from run to run
+                if (q4 == 0) sden[(warp % WPM) * Q + mt * 16 + g4 + 8 * hf] = rs[hf];
             }
             // q_τ·n⁻ on the bf16 operands, one warp per row
             for (int t = warp; t < Q; t += THREADS / 32) {
@@ -295,7 +295,10 @@ __device__ __forceinline__ void body(const float* __restrict__ q, const float* _
             for (int hf = 0; hf < 2; ++hf) {
                 const int t = mt * 16 + g4 + 8 * hf;
                 if (t >= qn) continue;
-                const float den = fmaxf(fabsf(fmaf(sw[t], sqn[t], sden[t])), (float)exp(-smt[t])) + eps;
+                float ps = 0.f;
+#pragma unroll
+                for (int j = 0; j < WPM; ++j) ps += sden[j * Q + t];
+                const float den = fmaxf(fabsf(fmaf(sw[t], sqn[t], ps)), (float)exp(-smt[t])) + eps;
                 const float inv = 1.f / den;
                 float* hrow = h + (g0 + (size_t)t * NH) * DH + c0;
 #pragma unroll

@@ -1,8 +1,11 @@
-// Standalone check and benchmark of the bf16 tensor-core mLSTM passes (mlstm_bf16.cuh) next to the
-// fp32 kernels (mlstm.cuh), on a GPU machine without Java: both paths launched as CudaOps launches
-// them, against a float64 host recurrence (spec ops §10.1, D1) from a random nonzero state and from
-// the fresh state (0, 0, −∞), in one call and cut into two calls carrying (C, n, m); then timings.
-// Build and run: run-scan-check.sh mlstm_bf16 OUT_DIR [--ncu] (nvcc on the GPU machine).
+// Standalone check and benchmark of the bf16 tensor-core mLSTM (three-pass, mlstm_bf16.cuh, and fused,
+// mlstm_fused.cuh, where DH % 128 == 0) next to the fp32 kernels (mlstm.cuh), on a GPU machine without
+// Java: every path launched as CudaOps launches it, against a float64 host recurrence (spec ops §10.1,
+// D1) from a random nonzero state and from the fresh state (0, 0, −∞), in one call and cut into two
+// calls carrying (C, n, m); then timings.
+// Build and run: run-scan-check.sh mlstm_bf16 OUT_DIR [--ncu] (nvcc on the GPU machine); the binary's
+// third argument --checks-only stops after the checks, --fused-timing times only head dims with a fused
+// kernel, --profile makes one call per path for ncu.
 //
 // Glossary: B batch, L tokens, NH heads, DH head dim, Q chunk length, NCH chunks.
 // Errors are max|x − ref| / max|ref| per tensor (h, final C, n, m).
@@ -78,23 +81,32 @@ static int fused_segments(int b, int l, int nh, int dh, int forceG, int* spc) {
     const FusedCfg cfg = fused_cfg(dh);
     const int nch = (l + cfg.q - 1) / cfg.q;
     const long long blocks = (long long)b * nh * (dh / slmf::NS);
-    const long long slots = (long long)sm_count * std::max(1, (228 * 1024) / (cfg.smem + 1024));
+    int perSm = 0;   // resident blocks per SM as the driver computes them (CudaOps asks the same)
+    CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, cfg.fn, slmf::THREADS, cfg.smem));
+    const long long slots = (long long)sm_count * std::max(1, perSm);
     int g = forceG > 0 ? forceG : blocks >= slots ? 1 : (int)std::min<long long>(nch, (2 * slots + blocks - 1) / blocks);
     g = std::max(1, std::min(g, nch));
     *spc = (nch + g - 1) / g;
     return (nch + *spc - 1) / *spc;
 }
 struct FusedScratch { float *cs = nullptr, *ns = nullptr, *fd = nullptr, *lw = nullptr, *n0 = nullptr, *m0 = nullptr;
-                      double *ms = nullptr, *gs = nullptr, *mi = nullptr; size_t cap = 0, capBh = 0; };
+                      double *ms = nullptr, *gs = nullptr, *mi = nullptr; size_t capC = 0, capN = 0, capS = 0, capBh = 0; };
 static FusedScratch fsc;
+// grows each buffer to what (B·NH·G segments, DH) needs (elements)
 static void fused_ensure(size_t bhg, size_t bh, int dh) {
-    if (bhg * dh * dh > fsc.cap) {
-        for (void* p : {(void*)fsc.cs, (void*)fsc.ns, (void*)fsc.fd, (void*)fsc.lw, (void*)fsc.ms, (void*)fsc.gs, (void*)fsc.mi}) if (p) cudaFree(p);
-        fsc.cap = bhg * dh * dh;
-        const size_t nb = fsc.cap / dh;   // >= bhg: the per-segment scalars fit whatever dh shares the capacity
-        CK(cudaMalloc(&fsc.cs, 4 * fsc.cap)); CK(cudaMalloc(&fsc.ns, 4 * nb));
-        CK(cudaMalloc(&fsc.fd, 4 * nb)); CK(cudaMalloc(&fsc.lw, 4 * nb));
-        CK(cudaMalloc(&fsc.ms, 8 * nb)); CK(cudaMalloc(&fsc.gs, 8 * nb)); CK(cudaMalloc(&fsc.mi, 8 * nb));
+    auto grow = [](auto*& p, size_t& cap, size_t need, size_t elem) {
+        if (need <= cap) return;
+        if (p) cudaFree(p);
+        cap = need;
+        CK(cudaMalloc(&p, elem * cap));
+    };
+    grow(fsc.cs, fsc.capC, bhg * dh * dh, 4);
+    grow(fsc.ns, fsc.capN, bhg * dh, 4);
+    if (bhg > fsc.capS) {
+        for (void* p : {(void*)fsc.fd, (void*)fsc.lw, (void*)fsc.ms, (void*)fsc.gs, (void*)fsc.mi}) if (p) cudaFree(p);
+        fsc.capS = bhg;
+        CK(cudaMalloc(&fsc.fd, 4 * bhg)); CK(cudaMalloc(&fsc.lw, 4 * bhg));
+        CK(cudaMalloc(&fsc.ms, 8 * bhg)); CK(cudaMalloc(&fsc.gs, 8 * bhg)); CK(cudaMalloc(&fsc.mi, 8 * bhg));
     }
     if (bh * dh > fsc.capBh) {
         if (fsc.n0) cudaFree(fsc.n0);
@@ -286,8 +298,10 @@ static float *bq, *bk, *bv, *bh, *big, *bfg, *bC, *bn, *bm;
 static double copy_gbs;
 static const double PEAK = 989e12;
 
+static bool fusedTimingOnly = false;
 static void bench(int b, int l, int nh, int dh, Scratch& s, const std::vector<int>& bfChunks)
 {
+    if (fusedTimingOnly && dh % 128 != 0) return;
     char shape[64];
     snprintf(shape, sizeof shape, "B%d L%d NH%d DH%d", b, l, nh, dh);
     const double tokh = (double)b * l * nh;
@@ -331,7 +345,7 @@ static void bench(int b, int l, int nh, int dh, Scratch& s, const std::vector<in
         snprintf(name, sizeof name, "fusedG%d", G);
         report(name, qc, ms, parts, G == 1 ? 0.0 : (double)b * nh * G);
     };
-    timed(false, 64, "fp32");
+    if (!fusedTimingOnly) timed(false, 64, "fp32");   // the fp32 figures of these shapes are in NOTES.md
     for (int c : bfChunks) {
         if (c != bfChunks[0] && bf_chunk(c, l, dh) == bf_chunk(bfChunks[0], l, dh)) continue;
         timed(true, c, "bf16");
@@ -388,7 +402,7 @@ int main(int argc, char** argv)
     const Case cases[] = {
         {1, 1, 1, 16}, {3, 1, 4, 96}, {1, 17, 4, 32}, {3, 17, 1, 128}, {1, 64, 4, 96}, {3, 64, 1, 256},
         {3, 65, 4, 16}, {1, 65, 1, 256}, {1, 65, 4, 128}, {1, 1000, 4, 96}, {3, 1000, 1, 32}, {1, 1000, 1, 256},
-        {3, 200, 4, 64}, {1, 130, 2, 512}, {2, 300, 2, 384}, {1, 257, 1, 512}, {2, 1000, 2, 128},
+        {3, 200, 4, 64}, {1, 130, 2, 512}, {2, 300, 2, 384}, {1, 257, 1, 512}, {2, 1000, 2, 128}, {1, 1, 2, 256},
     };
     for (const Case& c : cases)
         for (bool fresh : {false, true}) check_case(c.b, c.l, c.nh, c.dh, fresh, {16, 64, 128}, s);
@@ -404,6 +418,8 @@ int main(int argc, char** argv)
     fclose(checkf);
     if (failed) { printf("correctness FAILED\n"); fclose(jsonf); return 1; }
     if (argc > 3 && std::string(argv[3]) == "--checks-only") { fclose(jsonf); return 0; }
+    // --fused-timing: only the shapes with a fused kernel (DH % 128 == 0), every path
+    fusedTimingOnly = argc > 3 && std::string(argv[3]) == "--fused-timing";
 
     // timing buffers: sized for the largest shape (B8 L65536 NH4 DH256 = B1 L65536 NH8 DH512 elements ×2)
     const size_t nx = (size_t)8 * 65536 * 4 * 256, ng = (size_t)8 * 65536 * 8;
