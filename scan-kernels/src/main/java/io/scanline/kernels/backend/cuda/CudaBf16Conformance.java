@@ -35,9 +35,13 @@ public final class CudaBf16Conformance {
     static final double EXACT_INPUT_TOL = 2e-5;
     static final double BF16_TOL = 1e-2;
     /**
-     * bf16 mLSTM output h: 5e-2. h = num/den with den = max(|q·n|, exp(−m)) cancels: the float64
-     * reference on bf16-rounded q, k, v alone moves h by up to 3e-2 relative to the unrounded one on
-     * random inputs (measured by the mLSTM harness), so rounding the operands, not the kernel, sets it.
+     * bf16 mLSTM output h against the reference run on the same q, k, v rounded to bf16 (what the bf16 mode
+     * computes with): 5e-2. h = num/den with den = max(|q·n|, exp(−m)) cancels, so the kernels' own
+     * roundings (P, the weighted v or k, C as a product operand) are amplified; the mLSTM harness measures
+     * them at up to 2.5e-2 against that reference. Against the unrounded reference no bf16 kernel can be
+     * held to a fixed tolerance: on this suite's inputs (q, k, v ~ N(0, 1)) rounding q, k, v alone, with
+     * everything else exact, moves h by 2e-3 to 2.1e-1 depending on the draw (reference backend, four
+     * seeds over these shapes).
      */
     static final double MLSTM_H_TOL = 5e-2;
 
@@ -94,9 +98,9 @@ public final class CudaBf16Conformance {
     }
 
     /**
-     * The bf16 chunkwise mLSTM against the fp32 reference, whole and in two calls carrying (C, n, m): h at
-     * {@link #MLSTM_H_TOL}, C and n at {@link #BF16_TOL}, m (fp64 gate sums, unrounded) at the fp32
-     * tolerance; DH 20 (not divisible by 16) takes the fp32 kernels and is held to the fp32 tolerance.
+     * The bf16 chunkwise mLSTM, whole and in two calls carrying (C, n, m): h against the reference on
+     * bf16-rounded q, k, v at {@link #MLSTM_H_TOL}, C and n against the fp32 reference at {@link #BF16_TOL},
+     * m (fp64 gate sums, unrounded) at the fp32 tolerance; DH 20 (not divisible by 16) takes the fp32 kernels and is held to the fp32 tolerance.
      */
     private void mlstm() {
         // b, l, nh, dh, chunk, random initial state (1) or fresh (0)
@@ -137,6 +141,9 @@ public final class CudaBf16Conformance {
         Tensor m0 = init ? r.normal(0, 2, b, nh) : Tensor.full(Float.NEGATIVE_INFINITY, b, nh);
         Tensor[] sr = {c0.copy(), n0.copy(), m0.copy()};
         Tensor hr = ref.mlstm(MlstmForm.CHUNKWISE, chunk, q, k, v, ig, fg, sr[0], sr[1], sr[2], 1e-6);
+        // h's reference for the bf16 kernels: the same call on bf16-rounded q, k, v (MLSTM_H_TOL)
+        Tensor hb = bf ? ref.mlstm(MlstmForm.CHUNKWISE, chunk, Bf16.round(q), Bf16.round(k), Bf16.round(v), ig, fg,
+                c0.copy(), n0.copy(), m0.copy(), 1e-6) : hr;
         int cut = Math.max(1, l / 3);
         for (boolean split : l > 1 ? new boolean[] {false, true} : new boolean[] {false}) {
             Tensor[] sc = {c0.copy(), n0.copy(), m0.copy()};
@@ -149,7 +156,8 @@ public final class CudaBf16Conformance {
                     : bf16.mlstm(MlstmForm.CHUNKWISE, chunk, q, k, v, ig, fg, sc[0], sc[1], sc[2], 1e-6);
             String tag = String.format("bf16%s mlstm B%d L%d NH%d DH%d chunk%d %s%s%s", form, b, l, nh, dh, chunk, init ? "init" : "fresh",
                     split ? " two calls" : "", bf ? "" : " (fp32 kernels)");
-            out.add(Comparison.relative(tag + " h vs fp32 reference", h, hr, bf ? MLSTM_H_TOL : CudaConformance.TOL));
+            out.add(bf ? Comparison.relative(tag + " h vs reference on bf16 q, k, v", h, hb, MLSTM_H_TOL)
+                    : Comparison.relative(tag + " h vs fp32 reference", h, hr, CudaConformance.TOL));
             out.add(Comparison.relative(tag + " C vs fp32 reference", sc[0], sr[0], bf ? BF16_TOL : CudaConformance.TOL));
             out.add(Comparison.relative(tag + " n vs fp32 reference", sc[1], sr[1], bf ? BF16_TOL : CudaConformance.TOL));
             out.add(Comparison.stabilizer(tag + " m vs fp32 reference", sc[2], sr[2], CudaConformance.TOL));
