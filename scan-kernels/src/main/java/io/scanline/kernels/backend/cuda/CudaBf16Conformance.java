@@ -105,7 +105,12 @@ public final class CudaBf16Conformance {
     private void mlstm() {
         // b, l, nh, dh, chunk, random initial state (1) or fresh (0)
         int[][] shapes = {{1, 1, 1, 16, 64, 0}, {2, 65, 2, 96, 64, 1}, {1, 130, 4, 32, 16, 1}, {1, 17, 1, 64, 64, 0}, {1, 40, 2, 20, 16, 1}};
-        for (int[] sh : shapes) mlstmCase(sh, "");
+        CudaOps.Bf16Mlstm was = bf16.ops().setBf16Mlstm(CudaOps.Bf16Mlstm.THREE_PASS);
+        try {
+            for (int[] sh : shapes) mlstmCase(sh, "");
+        } finally {
+            bf16.ops().setBf16Mlstm(was);
+        }
     }
 
     /**
@@ -116,7 +121,7 @@ public final class CudaBf16Conformance {
      */
     private void mlstmFused() {
         CudaOps ops = bf16.ops();
-        ops.setBf16Mlstm(CudaOps.Bf16Mlstm.FUSED);
+        CudaOps.Bf16Mlstm was = ops.setBf16Mlstm(CudaOps.Bf16Mlstm.FUSED);
         try {
             int[][] shapes = {{2, 100, 2, 128, 64, 1}, {1, 1, 1, 128, 64, 1}, {1, 130, 1, 256, 64, 0}, {1, 70, 1, 512, 64, 1},
                     {1, 65, 2, 384, 64, 1}};
@@ -127,7 +132,7 @@ public final class CudaBf16Conformance {
                 }
         } finally {
             ops.setFusedMlstmSegments(0);
-            ops.setBf16Mlstm(CudaOps.Bf16Mlstm.THREE_PASS);
+            ops.setBf16Mlstm(was);
         }
     }
 

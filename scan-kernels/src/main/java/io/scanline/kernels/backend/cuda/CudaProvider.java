@@ -23,8 +23,8 @@ import java.util.Map;
  * call, for comparison; system property {@code scanline.cuda.deviceStates}), {@code fp32Gemm=auto|simt|tf32x3}
  * (the fp32 GEMM kernel: auto takes 3xTF32 on tensor cores where its tiles fill the GPU and K % 4 == 0,
  * simt the CUDA-core kernels only; system property {@code scanline.cuda.fp32Gemm}),
- * {@code bf16Mlstm=three-pass|fused} (the bf16 mode's chunkwise mLSTM: chunk states through memory, the
- * default, or the state kept on chip for head dims 128/256/384/512, see {@link CudaOps.Bf16Mlstm}; system
+ * {@code bf16Mlstm=fused|three-pass} (the bf16 mode's chunkwise mLSTM: the state kept on chip for head dims
+ * 128/256/384/512, the default, or chunk states through memory, see {@link CudaOps.Bf16Mlstm}; system
  * property {@code scanline.cuda.bf16Mlstm}).
  */
 public final class CudaProvider implements BackendProvider {
@@ -99,7 +99,7 @@ public final class CudaProvider implements BackendProvider {
         be.ops().setFp32Gemm(CudaOps.Fp32Gemm.parse(options.getOrDefault("fp32Gemm",
                 System.getProperty("scanline.cuda.fp32Gemm", "auto"))));
         be.ops().setBf16Mlstm(CudaOps.Bf16Mlstm.parse(options.getOrDefault("bf16Mlstm",
-                System.getProperty("scanline.cuda.bf16Mlstm", "three-pass"))));
+                System.getProperty("scanline.cuda.bf16Mlstm", "fused"))));
         return be;
     }
 }

@@ -132,14 +132,15 @@ public final class CudaBench {
                         {1, 65536, 8, 512}, {8, 16384, 8, 256}, {8, 65536, 4, 128}};
         for (int[] s : ml) {
             mlstm(s[0], s[1], s[2], s[3], 64, false);
-            mlstm(s[0], s[1], s[2], s[3], 64, true);
-            if (ops.fusedMlstmChunk(s[3]) > 0) {
-                ops.setBf16Mlstm(CudaOps.Bf16Mlstm.FUSED);
-                try {
+            CudaOps.Bf16Mlstm was = ops.setBf16Mlstm(CudaOps.Bf16Mlstm.THREE_PASS);
+            try {
+                mlstm(s[0], s[1], s[2], s[3], 64, true);
+                if (ops.fusedMlstmChunk(s[3]) > 0) {
+                    ops.setBf16Mlstm(CudaOps.Bf16Mlstm.FUSED);
                     mlstm(s[0], s[1], s[2], s[3], 64, true);
-                } finally {
-                    ops.setBf16Mlstm(CudaOps.Bf16Mlstm.THREE_PASS);
                 }
+            } finally {
+                ops.setBf16Mlstm(was);
             }
         }
     }
