@@ -211,7 +211,10 @@ static void mlstm_case(int b, int l, int nh, int dh, bool fresh, int G, int spli
 
 int main(int argc, char** argv)
 {
-    const bool quick = argc > 1 && std::string(argv[1]) == "--quick";
+    bool quick = false;
+    for (int i = 1; i < argc; ++i) quick = quick || std::string(argv[i]) == "--quick";
+    emu::parse_schedule(argc, argv);
+    printf("warp order between block barriers: %s\n", emu::schedule_name());
     gemm_anchor(130, 72, 300);
     gemm_anchor(64, 16, 8);
     trans_check();

@@ -139,8 +139,10 @@ static void check_lanes(int b, int l, int e, int n, bool withZD, bool sp)
     fflush(stdout);
 }
 
-int main()
+int main(int argc, char** argv)
 {
+    emu::parse_schedule(argc, argv);
+    printf("warp order between block barriers: %s\n", emu::schedule_name());
     // Mamba-1: H = E (δ per channel), G = 1
     check(false, 2, 70, 40, 16, 40, 1, true, true, 1, true);
     check(false, 2, 70, 40, 16, 40, 1, true, true, 1, false);

@@ -1,9 +1,12 @@
 // CPU emulator for the CUDA kernels' warp-level logic: compiles kernel headers with the host compiler and
 // runs every thread of a block as a fiber (ucontext), one block at a time, so that fragment layouts,
 // ldmatrix lane addressing, barriers and index arithmetic can be checked on a machine without a GPU.
-// It checks logic, not speed or the memory model: one block runs at a time, global memory is host
-// memory, and a warp collective completes only when all 32 lanes reach it (as mma.sync and ldmatrix
-// require on the GPU). A barrier that not every thread reaches aborts with a message instead of hanging.
+// It checks logic, not speed: one block runs at a time, global memory is host memory, and a warp
+// collective completes only when all 32 lanes reach it (as mma.sync and ldmatrix require on the GPU). A
+// barrier that not every thread reaches aborts with a message instead of hanging. Between two block
+// barriers each warp runs whole, the warps in a chosen order (Schedule): run in several orders, a read of
+// another warp's shared data that no barrier orders gets different data, so missing barriers show as
+// wrong results. Races inside a warp between two of its collectives, and between blocks, are not modelled.
 //
 // What is emulated: static and dynamic shared memory, threadIdx/blockIdx/blockDim/gridDim, __syncthreads,
 // __syncwarp, __shfl_{sync,up,xor}, atomicAdd on floats, bf16 conversions (round to nearest even), the
@@ -23,6 +26,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <utility>
 #include <vector>
 #include <ucontext.h>
 
@@ -83,6 +87,8 @@ struct Fiber {
     ucontext_t ctx;
     std::vector<char> stack;
     bool done = false;
+    bool atBlockBarrier = false;   // waiting for the other warps at __syncthreads (of generation waitGen)
+    unsigned waitGen = 0;
     unsigned tid = 0;
 };
 struct Block {
@@ -99,6 +105,29 @@ struct Block {
     const unsigned char* smem = nullptr;    // this launch's dynamic shared memory and its size
     size_t smemBytes = 0;
 };
+// Order in which the scheduler resumes the threads of a block between barriers: a read that a missing
+// barrier leaves racing with another thread's write sees the old value in one order and the new one in the
+// other, so running the same checks in several orders turns such races into wrong results.
+enum class Schedule { FORWARD, REVERSE, SHUFFLED };
+inline Schedule& schedule() { static Schedule s = Schedule::FORWARD; return s; }
+// Reads --schedule forward|reverse|shuffled from a check's arguments (default forward).
+inline void parse_schedule(int argc, char** argv)
+{
+    for (int i = 1; i + 1 < argc; ++i)
+        if (std::strcmp(argv[i], "--schedule") == 0) {
+            const char* v = argv[i + 1];
+            schedule() = std::strcmp(v, "reverse") == 0 ? Schedule::REVERSE
+                       : std::strcmp(v, "shuffled") == 0 ? Schedule::SHUFFLED : Schedule::FORWARD;
+            if (schedule() == Schedule::FORWARD && std::strcmp(v, "forward") != 0) {
+                fprintf(stderr, "emu: --schedule must be forward, reverse or shuffled, got %s\n", v);
+                exit(2);
+            }
+        }
+}
+inline const char* schedule_name()
+{
+    return schedule() == Schedule::REVERSE ? "reverse" : schedule() == Schedule::SHUFFLED ? "shuffled" : "forward";
+}
 constexpr size_t SLOT = 128;   // bytes a lane publishes per collective (a WMMA mma: 96)
 inline Block& blk() { static Block b; return b; }
 }  // namespace emu
@@ -121,8 +150,13 @@ inline void block_barrier()
 {
     Block& b = blk();
     const unsigned gen = b.blockGen;
-    if (++b.blockArrived == b.nthreads) { b.blockArrived = 0; ++b.blockGen; ++b.progress; return; }
+    ++b.progress;   // an arrival is progress; a waiting thread that is resumed and waits on is not
+    if (++b.blockArrived == b.nthreads) { b.blockArrived = 0; ++b.blockGen; return; }
+    Fiber& f = b.fibers[b.current];
+    f.atBlockBarrier = true;
+    f.waitGen = gen;
     while (b.blockGen == gen) yield();
+    f.atBlockBarrier = false;
 }
 
 inline void warp_barrier()
@@ -130,7 +164,8 @@ inline void warp_barrier()
     Block& b = blk();
     const unsigned w = threadIdx.x / 32;
     const unsigned gen = b.warpGen[w];
-    if (++b.warpArrived[w] == 32) { b.warpArrived[w] = 0; ++b.warpGen[w]; ++b.progress; return; }
+    ++b.progress;
+    if (++b.warpArrived[w] == 32) { b.warpArrived[w] = 0; ++b.warpGen[w]; return; }
     while (b.warpGen[w] == gen) yield();
 }
 
@@ -188,18 +223,44 @@ inline void launch(dim3 grid, dim3 block, void* smem, size_t poison_bytes, std::
                     f.ctx.uc_link = &b.sched;
                     makecontext(&f.ctx, (void (*)())fiber_main, 0);
                 }
+                // One warp at a time: a warp runs (its lanes taking turns, so its collectives complete) until
+                // every lane waits at __syncthreads or has finished, then the next warp in the schedule's order.
+                // Between two block barriers each warp thus runs whole before or after each other warp, which
+                // is what exposes a read of another warp's data that no barrier orders.
+                const unsigned nw = b.nthreads / 32;
+                std::vector<unsigned> worder(nw), lorder(32);
+                for (unsigned w = 0; w < nw; ++w) worder[w] = schedule() == Schedule::REVERSE ? nw - 1 - w : w;
+                for (unsigned l = 0; l < 32; ++l) lorder[l] = schedule() == Schedule::REVERSE ? 31 - l : l;
+                unsigned long long rs = 0x9e3779b97f4a7c15ull ^ ((unsigned long long)x << 20 ^ (unsigned long long)y << 40 ^ z);
+                auto shuffle = [&](std::vector<unsigned>& v) {   // Fisher-Yates with xorshift
+                    for (size_t i = v.size() - 1; i > 0; --i) {
+                        rs ^= rs << 13; rs ^= rs >> 7; rs ^= rs << 17;
+                        std::swap(v[i], v[rs % (i + 1)]);
+                    }
+                };
                 unsigned live = b.nthreads;
                 while (live) {
                     const unsigned long long before = b.progress;
-                    live = 0;
-                    for (unsigned t = 0; t < b.nthreads; ++t) {
-                        Fiber& f = b.fibers[t];
-                        if (f.done) continue;
-                        b.current = (int)t;
-                        threadIdx = dim3(t);
-                        swapcontext(&b.sched, &f.ctx);
-                        if (!f.done) ++live;
+                    if (schedule() == Schedule::SHUFFLED) shuffle(worder);
+                    for (unsigned w : worder) {
+                        for (;;) {   // until this warp can go no further on its own
+                            const unsigned long long mark = b.progress;
+                            bool ran = false;
+                            if (schedule() == Schedule::SHUFFLED) shuffle(lorder);
+                            for (unsigned l : lorder) {
+                                const unsigned t = w * 32 + l;
+                                Fiber& f = b.fibers[t];
+                                if (f.done || (f.atBlockBarrier && f.waitGen == b.blockGen)) continue;
+                                b.current = (int)t;
+                                threadIdx = dim3(t);
+                                swapcontext(&b.sched, &f.ctx);
+                                ran = true;
+                            }
+                            if (!ran || b.progress == mark) break;
+                        }
                     }
+                    live = 0;
+                    for (unsigned t = 0; t < b.nthreads; ++t) live += b.fibers[t].done ? 0 : 1;
                     if (live && b.progress == before) {
                         fprintf(stderr, "emu: deadlock in block (%u,%u,%u): %u threads wait at a barrier the others never reach\n",
                                 x, y, z, live);
