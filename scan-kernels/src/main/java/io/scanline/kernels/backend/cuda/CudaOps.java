@@ -365,7 +365,7 @@ public final class CudaOps implements AutoCloseable {
      * ({@code mlstm_bf16.cuh}; any head dim divisible by 16, the requested chunk). FUSED: each block keeps
      * its 64-column slab of C in registers while it walks the chunks in order ({@code mlstm_fused.cuh}),
      * built for head dims 128, 256, 384 and 512 with its own chunk (64; 32 at 512), other head dims run
-     * THREE_PASS. The default is FUSED: on an H100 it was 1.15-3.6x faster than THREE_PASS at every
+     * THREE_PASS. The default is FUSED: on an H100 it was 1.2-3.7x faster than THREE_PASS at every
      * measured shape (NOTES.md, "mLSTM with the state on chip").
      */
     public enum Bf16Mlstm {
