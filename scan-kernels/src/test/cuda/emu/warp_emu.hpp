@@ -9,7 +9,7 @@
 // wrong results. Races inside a warp between two of its collectives, and between blocks, are not modelled.
 //
 // What is emulated: static and dynamic shared memory, threadIdx/blockIdx/blockDim/gridDim, __syncthreads,
-// __syncwarp, __shfl_{sync,up,xor}, atomicAdd on floats, bf16 conversions (round to nearest even), the
+// __syncwarp, __shfl_{sync,up,xor}, bf16 conversions (round to nearest even), the
 // intrinsics of mma_frag.cuh (ldmatrix x4/x2/.trans, mma.sync m16n8k16 bf16 -> fp32), the cp.async helpers
 // of cp_async.cuh and scan_lanes.cuh (each copy done when issued: one legal order of an asynchronous
 // copy) and, in include/mma.h, WMMA 16 × 16 × 16 bf16 fragments. The mma.sync and ldmatrix layouts follow
@@ -289,8 +289,6 @@ inline T __shfl_xor_sync(unsigned, T v, int m)
 {
     return emu::warp_collective(v, [&](const T* all, unsigned lane) { return all[(lane ^ (unsigned)m) & 31]; });
 }
-// Fibers switch only at barriers and collectives, so a plain add is atomic here.
-inline float atomicAdd(float* p, float v) { const float old = *p; *p = old + v; return old; }
 
 // ---------------------------------------------------------------- mma_frag.cuh and cp_async.cuh in software
 namespace sl {
