@@ -28,13 +28,28 @@ constexpr int SSD_HMAX = 16;     // heads per block whose δ the SSD shares thro
 // PF: tokens of u/δ/z in registers per group (more: more independent work per warp, more registers).
 // DB: the next group's u/δ/z load while this group computes, so a whole group of work hides their
 // latency (without it, waiting on those loads was a third of the stall cycles at 16 warps per SM).
+// The channel a thread of channel block bx scans: channel blocks run over the B/C groups, each group's
+// EG = E/G channels in blocks of blockDim.x (the last one partly idle: act = false).
+struct ScanLane { int g, e, h; bool act; };
+__device__ __forceinline__ ScanLane scan_lane(int bx, int E, int H, int G)
+{
+    const int P = E / H, EG = E / G;
+    const int blocksPerGroup = (EG + blockDim.x - 1) / blockDim.x;
+    const int g = bx / blocksPerGroup;
+    const int e = g * EG + (bx - g * blocksPerGroup) * blockDim.x + threadIdx.x;
+    const bool act = e < (g + 1) * EG;
+    return {g, e, act ? e / P : 0, act};
+}
+
+// Walks chunk c of batch row b for the lane ln (scan_lane) from the state hs (updated in place): outputs (OUT)
+// or Σδ of the chunk (returned; state passes). Every thread of the block calls it (it has barriers).
 template <int NMAX, bool OUT, bool SSD, int PF, bool DB>
-__device__ __forceinline__ void scan_body(
+__device__ __forceinline__ float scan_walk(
+    const ScanLane ln, int c, int b, float (&hs)[NMAX],
     const float* __restrict__ u, const float* __restrict__ delta, const float* __restrict__ A,
     const float* __restrict__ Bm, const float* __restrict__ Cm, const float* __restrict__ D,
-    const float* __restrict__ z, const float* __restrict__ dbias, int softplus,
-    float* __restrict__ hState, float* __restrict__ hloc, float* __restrict__ sdelta, float* __restrict__ out,
-    int L, int E, int N, int H, int G, int nch, int chunkLen)
+    const float* __restrict__ z, const float* __restrict__ dbias, int softplus, float* __restrict__ out,
+    int L, int E, int N, int H, int G, int chunkLen)
 {
     // B/C rows zero-padded to NMAX and read as float4: shared-memory loads share the issue queue
     // with the exp2 unit, so one 16-byte load per 4 states instead of one per state.
@@ -47,12 +62,8 @@ __device__ __forceinline__ void scan_body(
     __shared__ float2 sDA[SSD ? SCAN_TS * SSD_HMAX : 1];
     const int P = E / H;                  // channels per head (1 for the Mamba-1 scan)
     const int EG = E / G;                 // channels per B/C group
-    const int blocksPerGroup = (EG + blockDim.x - 1) / blockDim.x;
-    const int g = blockIdx.x / blocksPerGroup;
-    const int e = g * EG + (blockIdx.x - g * blocksPerGroup) * blockDim.x + threadIdx.x;
-    const bool act = (e < (g + 1) * EG);
-    const int c = blockIdx.y, b = blockIdx.z;
-    const int h = act ? e / P : 0;
+    const int g = ln.g, e = ln.e, h = ln.h;
+    const bool act = ln.act;
     // heads of this block's channels: hB of them from hLo (SSD: shared δ when hB <= SSD_HMAX)
     const int eFirst = e - (int)threadIdx.x;
     const int hLo = eFirst / P, hB = (min(eFirst + (int)blockDim.x, (g + 1) * EG) - 1) / P - hLo + 1;
@@ -61,20 +72,15 @@ __device__ __forceinline__ void scan_body(
     const int t0c = c * chunkLen;
     const int t1c = min(L, t0c + chunkLen);
 
-    float hs[NMAX], a2[NMAX];
+    float a2[NMAX];
     float a2s = 0.f;
 #pragma unroll
-    for (int n = 0; n < NMAX; ++n) { hs[n] = 0.f; a2[n] = 0.f; }
+    for (int n = 0; n < NMAX; ++n) a2[n] = 0.f;
     if (act) {
         if (SSD) a2s = A[h] * SL_LOG2E;
 #pragma unroll
-        for (int n = 0; n < NMAX; ++n) {
-            if (n < N) {
-                if (!SSD) a2[n] = A[(size_t)e * N + n] * SL_LOG2E;
-                if (OUT) hs[n] = nch == 1 ? hState[((size_t)b * E + e) * N + n]
-                                          : hloc[(((size_t)b * nch + c) * N + n) * E + e];
-            }
-        }
+        for (int n = 0; n < NMAX; ++n)
+            if (!SSD && n < N) a2[n] = A[(size_t)e * N + n] * SL_LOG2E;
     }
     const float db = (act && dbias) ? dbias[h] : 0.f;
     const float dd = (act && D) ? D[h] : 0.f;
@@ -268,7 +274,32 @@ __device__ __forceinline__ void scan_body(
     };
     if (softplus) { if (hz) pick(T_(), T_()); else pick(T_(), F_()); }
     else { if (hz) pick(F_(), T_()); else pick(F_(), F_()); }
-    if (!act) return;
+    return sumd;
+}
+
+// One launch of the chunk-parallel scan: block (bx, c, b) walks chunk c from its incoming state (the
+// initial state at one chunk, else what ss_combine left in hloc; zero in the state pass) and stores the
+// final state (one chunk), or its local end state and Σδ (state pass).
+template <int NMAX, bool OUT, bool SSD, int PF, bool DB>
+__device__ __forceinline__ void scan_body(
+    const float* __restrict__ u, const float* __restrict__ delta, const float* __restrict__ A,
+    const float* __restrict__ Bm, const float* __restrict__ Cm, const float* __restrict__ D,
+    const float* __restrict__ z, const float* __restrict__ dbias, int softplus,
+    float* __restrict__ hState, float* __restrict__ hloc, float* __restrict__ sdelta, float* __restrict__ out,
+    int L, int E, int N, int H, int G, int nch, int chunkLen)
+{
+    const int c = blockIdx.y, b = blockIdx.z;
+    const ScanLane ln = scan_lane(blockIdx.x, E, H, G);
+    const int e = ln.e;
+    float hs[NMAX];
+#pragma unroll
+    for (int n = 0; n < NMAX; ++n)
+        hs[n] = (OUT && ln.act && n < N) ? (nch == 1 ? hState[((size_t)b * E + e) * N + n]
+                                                     : hloc[(((size_t)b * nch + c) * N + n) * E + e])
+                                         : 0.f;
+    const float sumd = scan_walk<NMAX, OUT, SSD, PF, DB>(ln, c, b, hs, u, delta, A, Bm, Cm, D, z, dbias, softplus,
+                                                         out, L, E, N, H, G, chunkLen);
+    if (!ln.act) return;
     if (!OUT) {
 #pragma unroll
         for (int n = 0; n < NMAX; ++n)
@@ -306,6 +337,11 @@ SL_SCAN_INSTANCE(64, 8, 1, false)
 // more blocks. H100 (results-h100/scan-prefetch/): Mamba-1 B44 L64K E1536 81% of the copy bandwidth.
 extern "C" __global__ void __launch_bounds__(128, 4) ss_out1_n16(SL_SCAN_ARGS) { sl::scan_body<16, true, false, 8, true>(SL_SCAN_PASS); }
 extern "C" __global__ void __launch_bounds__(128, 4) ssd_out1_n16(SL_SCAN_ARGS) { sl::scan_body<16, true, true, 8, true>(SL_SCAN_PASS); }
+// The SSD cut into chunks at N <= 16 runs these builds too (state pass ssd_state1_n16, then ssd_out1_n16),
+// with about four waves of blocks (CudaOps.ssdChunk). H100 (results-h100/ssd-wide-chunks/): B1 L1M H24
+// P64 9.7 against 11.3 ms with the 4-token builds at CudaOps' earlier chunk count, B8 L64K H12 2.46 against
+// 2.87; the Mamba-1 scan gained nothing from them (its exps, not its loads, bound it there).
+extern "C" __global__ void __launch_bounds__(128, 4) ssd_state1_n16(SL_SCAN_ARGS) { sl::scan_body<16, false, true, 8, true>(SL_SCAN_PASS); }
 
 // Pass 2: per (b, n, e), walk the chunks in order. hloc[c] is replaced by chunk c's incoming state;
 // the state after the last chunk goes to hState. aPerHead: A is (H) (SSD) instead of (E, N).

@@ -17,7 +17,8 @@
 
 
 // The chunk-parallel path exactly as CudaOps launches it (chunks chosen for the SMs x 1024 threads; at
-// N16 one pass once B·E reaches 128 (SSD: 256) per SM, and one chunk at N16 runs the one-pass builds *_out1_n16).
+// N16 one pass once B·E reaches 128 (SSD: 256) per SM, and one chunk at N16 runs the one-pass builds *_out1_n16;
+// the SSD at N16 cut into chunks runs ssd_state1_n16 / ssd_out1_n16 at CudaOps.ssdChunk's count).
 static int sm_count;
 // Register-array width of the chunk-parallel kernels for a state size (N <= 64).
 static int ns_of(int n) { return n <= 8 ? 8 : n <= 16 ? 16 : 64; }
@@ -27,23 +28,30 @@ static void launch_chunked(bool ssd, const float* u, const float* dl, const floa
 {
     long long threads = (long long)b * e, want = (long long)sm_count * 1024;
     const bool onePass16 = ns_of(n) == 16 && threads * (ssd ? 4 : 8) >= want;   // CudaOps.onePassN16
+    int eg = e / g, block = std::min(128, (eg + 31) / 32 * 32), gx = g * ((eg + block - 1) / block);
+    int ns = ns_of(n);
+    const bool wideSsd = ssd && ns == 16;   // CudaOps.ssdChunk: about four waves, chunks of >= 1024 tokens
     int chunk = l;
-    if (!(onePass16 || threads * 2 >= want || l <= 128)) {
+    if (wideSsd && !onePass16) {
+        int perSm = 0;
+        CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, ssd_out1_n16, 128, 0));
+        const long long blocks = (long long)b * gx, slots = (long long)sm_count * std::max(1, perSm);
+        const long long nch = std::min((4 * slots + blocks - 1) / blocks, (long long)std::max(1, l / 1024));
+        chunk = (int)((l + nch - 1) / nch);
+    } else if (!(onePass16 || threads * 2 >= want || l <= 128)) {
         long long nch = std::min((want + threads - 1) / threads, (long long)std::max(1, l / 64));
         chunk = (int)((l + nch - 1) / nch);
     }
     int nch = (l + chunk - 1) / chunk;
-    int eg = e / g, block = std::min(128, (eg + 31) / 32 * 32), gx = g * ((eg + block - 1) / block);
-    int ns = ns_of(n);
     dim3 grid(gx, nch, b);
 #define PICK(NM) \
     if (ns == NM) { \
         if (nch > 1) { \
-            (ssd ? ssd_state_n##NM : ss_state_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, nullptr, l, e, n, heads, g, nch, chunk); \
+            (wideSsd ? ssd_state1_n16 : ssd ? ssd_state_n##NM : ss_state_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, nullptr, l, e, n, heads, g, nch, chunk); \
             long long total = (long long)b * n * e; \
             ss_combine<<<(unsigned)((total + 255) / 256), 256>>>(a, ssd ? 1 : 0, h, hloc, sdelta, b, e, n, heads, nch); \
         } \
-        (nch == 1 && NM == 16 ? (ssd ? ssd_out1_n16 : ss_out1_n16) : ssd ? ssd_out_n##NM : ss_out_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, y, l, e, n, heads, g, nch, chunk); \
+        ((nch == 1 || wideSsd) && NM == 16 ? (ssd ? ssd_out1_n16 : ss_out1_n16) : ssd ? ssd_out_n##NM : ss_out_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, y, l, e, n, heads, g, nch, chunk); \
     }
     PICK(8) PICK(16) PICK(64)
 #undef PICK

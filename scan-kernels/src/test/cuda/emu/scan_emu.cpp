@@ -2,7 +2,7 @@
 // state-parallel scan (ssd_seg.cuh, scan_lanes.cuh: the builds the backend launches) on the CPU warp emulator
 // (warp_emu.hpp), against the float64 reference (scan_host_ref.hpp): every register-array width (8, 16,
 // 64), one chunk (the *_out_n* kernels and the one-pass *_out1_n16 builds) and the sequence cut into chunks
-// (state kernels, ss_combine, out kernels), Mamba-1 and SSD (heads sharing δ, several B/C groups), with and
+// (state kernels, ss_combine, out kernels; the SSD at width 16 through ssd_state1_n16 / ssd_out1_n16), Mamba-1 and SSD (heads sharing δ, several B/C groups), with and
 // without D, z (Mamba-1 only) and softplus, lengths that end mid-step. The GPU harnesses (scan_lanes_check.cu,
 // scan_block_check.cu, ssd_seg_check.cu) run the same paths with CudaOps' automatic chunk choice.
 // Tolerance 2e-5 relative to max|ref| (the harnesses' fp32 tolerance: exp2 of fp32 arguments and fp32
@@ -33,7 +33,8 @@ static Kernels kernels(bool ssd, int ns, bool onePass)
     if (onePass) return {nullptr, ssd ? ssd_out1_n16 : ss_out1_n16};
     switch (ns) {
         case 8: return {ssd ? ssd_state_n8 : ss_state_n8, ssd ? ssd_out_n8 : ss_out_n8};
-        case 16: return {ssd ? ssd_state_n16 : ss_state_n16, ssd ? ssd_out_n16 : ss_out_n16};
+        // the SSD cut into chunks at width 16 runs the 8-token-group builds (CudaOps.scan)
+        case 16: return {ssd ? ssd_state1_n16 : ss_state_n16, ssd ? ssd_out1_n16 : ss_out_n16};
         default: return {ssd ? ssd_state_n64 : ss_state_n64, ssd ? ssd_out_n64 : ss_out_n64};
     }
 }
@@ -158,6 +159,7 @@ int main(int argc, char** argv)
     check(true, 1, 45, 24, 8, 3, 1, true, true, 2, false);
     check(true, 1, 45, 24, 64, 3, 3, true, true, 3, false);
     check(true, 1, 100, 192, 16, 24, 1, true, true, 1, true);   // 24 heads of 8 in 128-channel blocks
+    check(true, 1, 100, 192, 16, 24, 1, false, true, 4, false);  // the same cut into 4 chunks (ends mid-step)
     // segment SSD: L around its 64-token tile, P off the 32-wide block, N padded, G = 2, forced chunks
     check_seg(1, 1, 1, 32, 16, 1, true, true, 0);
     check_seg(2, 65, 4, 33, 16, 2, true, false, 0);

@@ -60,6 +60,7 @@ public final class CudaConformance {
         dense();
         resident();
         onePass();
+        ssdCut();
         return out;
     }
 
@@ -325,6 +326,15 @@ public final class CudaConformance {
                 // block, and with G = 2 and 64 head dims
                 {1, 1000, 2, 64, 2, 16, 0}, {2, 300, 3, 33, 1, 5, 100}, {1, 130, 2, 64, 1, 16, 64}};
         ssdShapes(shapes);
+    }
+
+    /**
+     * The SSD cut into chunks by the automatic rule at width 16 (ssd_state1_n16 / ssd_out1_n16): few
+     * blocks and chunks of over 1024 tokens (2 and 3 of them), one ending mid-step. Last in {@link #runAll}, so
+     * the earlier cases keep their random inputs.
+     */
+    private void ssdCut() {
+        ssdShapes(new int[][] {{1, 2500, 2, 64, 1, 16, 0}, {2, 3100, 3, 24, 1, 13, 0}});
     }
 
     /** Each shape {b, l, heads, p, g, n, forced chunk}: y and state of every form, chunked == whole. */

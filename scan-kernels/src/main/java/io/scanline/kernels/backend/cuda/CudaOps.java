@@ -60,8 +60,8 @@ public final class CudaOps implements AutoCloseable {
 
     // Dynamic shared memory of the fixed-layout kernels, read from the constants the fatbin exports
     // next to each kernel (the layouts live in the .cuh files only), and the segment SSD's resident
-    // blocks per SM as the driver computes them.
-    private final int lanesSmem, blockSmem, segSmem, segBlocksPerSm;
+    // blocks per SM as the driver computes them (also for the SSD's 8-token-group chunked builds).
+    private final int lanesSmem, blockSmem, segSmem, segBlocksPerSm, wideBlocksPerSm;
 
     public CudaOps(CudaContext ctx) {
         this.ctx = ctx;
@@ -89,6 +89,7 @@ public final class CudaOps implements AutoCloseable {
         ctx.allowSharedMemory(TF32_KERNEL, tf32Smem);
         ctx.allowSharedMemory(BLOCK_KERNEL, blockSmem);
         segBlocksPerSm = Math.max(1, ctx.blocksPerSm(SEG_OUT, SEG_THREADS, segSmem));
+        wideBlocksPerSm = Math.max(1, Math.min(ctx.blocksPerSm("ssd_state1_n16", 128, 0), ctx.blocksPerSm("ssd_out1_n16", 128, 0)));
     }
 
     public CudaContext context() { return ctx; }
@@ -149,6 +150,22 @@ public final class CudaOps implements AutoCloseable {
         return (int) ((l + nch - 1) / nch);
     }
 
+    /**
+     * Chunk length of the SSD cut into chunks at width 16 (ssd_state1_n16 / ssd_out1_n16, 4 blocks per
+     * SM on an H100, as the driver reports): the forced one, else about four waves of blocks, chunks of
+     * at least 1024 tokens. H100 (results-h100/ssd-wide-chunks/, harness, 8-token builds): B1 L1M H24 P64
+     * 9.74 ms at 176 chunks (10.2 at 88, 12.4 at 22), B1 L64K 0.65 ms at 44-88 (0.68 at 176), B8 L64K H12
+     * 2.46 ms at 22-44; the 4-token builds at the earlier rule (scanChunk) took 11.3, 0.77 and 2.87.
+     */
+    int ssdChunk(int b, int l, int blocksPerRow) {
+        if (scanChunkLen > 0) return scanChunkLen;
+        long blocks = (long) b * blocksPerRow;
+        long slots = (long) ctx.smCount() * wideBlocksPerSm;
+        long nch = Math.min((4 * slots + blocks - 1) / blocks, Math.max(1, l / 1024));
+        nch = Math.min(nch, 65535);
+        return (int) ((l + nch - 1) / nch);
+    }
+
     private static int stateWidth(int n) {
         if (n < 1 || n > MAX_STATE) {
             throw new IllegalArgumentException("state size N = " + n + " not supported by the cuda scan kernels (1.." + MAX_STATE + ")");
@@ -195,15 +212,18 @@ public final class CudaOps implements AutoCloseable {
                     u, delta, a, bm, cm, d, z, dbias, softplus ? 1 : 0, h, out, l, e, n, g);
             return;
         }
-        int chunk = onePass ? l : Math.min(scanChunk(b, l, e), l);
-        int nch = (l + chunk - 1) / chunk;
-        if (nch > 65535) throw new IllegalArgumentException("scan chunk " + chunk + " gives " + nch + " chunks (max 65535)");
         int eg = e / g;
         int block = Math.min(128, (eg + 31) / 32 * 32);
         int gx = g * ((eg + block - 1) / block);
+        // SSD at width 16: the 8-token-group builds for both passes, at their own chunk count
+        boolean wideSsd = kind.equals("ssd") && nmax == 16;
+        int chunk = onePass ? l : Math.min(wideSsd ? ssdChunk(b, l, gx) : scanChunk(b, l, e), l);
+        int nch = (l + chunk - 1) / chunk;
+        if (nch > 65535) throw new IllegalArgumentException("scan chunk " + chunk + " gives " + nch + " chunks (max 65535)");
         // one chunk at N <= 16: the one-pass build (more registers per thread, 8 tokens a group)
-        String outKernel = nch == 1 && nmax == 16 ? kind + "_out1_n16" : kind + "_out_n" + nmax;
-        chunkedLaunch(kind + "_state_n" + nmax, outKernel, gx, block, 0,
+        String outKernel = (nch == 1 || wideSsd) && nmax == 16 ? kind + "_out1_n16" : kind + "_out_n" + nmax;
+        String stateKernel = wideSsd ? "ssd_state1_n16" : kind + "_state_n" + nmax;
+        chunkedLaunch(stateKernel, outKernel, gx, block, 0,
                 new Object[] {u, delta, a, bm, cm, d, z, dbias, softplus ? 1 : 0}, a, kind.equals("ssd"), h, out,
                 b, l, e, n, heads, g, nch, chunk);
     }
