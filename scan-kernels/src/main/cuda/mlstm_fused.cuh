@@ -20,7 +20,8 @@
 //          mlstm_combine over G segments (Cs, ns become every segment's incoming state), then out mode
 //          from (Cs, ns, ms) -> h.
 // Grid (NSL·G, NH, B), 256 threads, dynamic shared memory mlstm_fused_smem(MI, Q) bytes (formula below,
-// same in CudaOps.mlstmFusedSmem).
+// same in CudaOps.mlstmFusedSmem). The _bq builds take q and k already in bf16 (CudaOps converts them
+// first where that pays, CudaOps.FusedQk) and copy them with cp.async; their outputs are the same bits.
 //
 // Per chunk (chunk-local b_s = Σ_{r≤s} log f_r, g = b_{qn−1}, m⁻ the incoming stabilizer):
 //   m_τ = b_τ + max(m⁻, max_{σ≤τ}(ĩ_σ − b_σ)),  m⁺ = max(g + m⁻, g + max_σ(ĩ_σ − b_σ))
@@ -42,6 +43,8 @@
 #include "mma_frag.cuh"
 #include "mma_store.cuh"   // sl::zero_mma_tiles
 #include "mlstm_gates.cuh"
+#include "cp_async.cuh"
+#include <type_traits>
 
 namespace slmf {
 constexpr int NS = 64, LDC = NS + 8, THREADS = 256;
@@ -85,8 +88,28 @@ __device__ __forceinline__ void stage_qk(__nv_bfloat16* sQ, __nv_bfloat16* sK, c
     }
 }
 
-template <int MI, int Q>
-__device__ __forceinline__ void body(const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
+// The chunk's q (when withQ) and k rows given in bf16: 16-byte cp.async copies straight into shared
+// memory, every copy of the chunk in flight at once and none of them holding registers (the fp32 staging
+// above keeps 8 loads in flight per thread); zero-filled past the chunk's last token. The caller waits
+// (sl_cp_wait_all) before its next barrier.
+template <int DH, int Q>
+__device__ __forceinline__ void stage_qk(__nv_bfloat16* sQ, __nv_bfloat16* sK, const __nv_bfloat16* q,
+                                         const __nv_bfloat16* k, size_t rowStride, int qn, bool withQ)
+{
+    constexpr int W8 = DH / 8, LDQ = DH + 8;
+    for (int i = threadIdx.x; i < Q * W8; i += THREADS) {
+        const int s = i / W8, d = (i - s * W8) * 8;
+        const bool valid = s < qn;
+        const size_t off = valid ? (size_t)s * rowStride + d : 0;
+        sl::sl_cp<16>(reinterpret_cast<float*>(sK + s * LDQ + d), reinterpret_cast<const float*>(k + off), valid);
+        if (withQ) sl::sl_cp<16>(reinterpret_cast<float*>(sQ + s * LDQ + d), reinterpret_cast<const float*>(q + off), valid);
+    }
+    sl::sl_cp_commit();
+}
+
+// QK: the element type of q and k in memory (float, or __nv_bfloat16 rounded by the caller).
+template <int MI, int Q, class QK>
+__device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restrict__ k, const float* __restrict__ v,
                                      const float* __restrict__ ig, const float* __restrict__ fg,
                                      const float* Cin, const float* nIn, const double* mInD, const float* mInF,
                                      float* h, float* Cout, float* nOut, double* mOutD, float* mOutF, double* gOut,
@@ -166,7 +189,10 @@ __device__ __forceinline__ void body(const float* __restrict__ q, const float* _
         const int t0 = c * Q, qn = min(Q, L - t0);
         const size_t g0 = ((size_t)b * L + t0) * NH + hh;
         const bool inter = !isinf(mPrev);
-        // the v slab's loads first (held in registers until the gate sums are known), then q and k
+        constexpr bool BQ = std::is_same<QK, __nv_bfloat16>::value;
+        // bf16 q and k: their copies first, in flight while v loads and the gates are scanned
+        if constexpr (BQ) stage_qk<DH, Q>(sQ, sK, q + g0 * DH, k + g0 * DH, rowStride, qn, !stateOnly);
+        // the v slab's loads (held in registers until the gate sums are known), then fp32 q and k
         constexpr int VW4 = NS / 4, VPER = Q * VW4 / THREADS;
         float4 vr[VPER];
 #pragma unroll
@@ -176,7 +202,8 @@ __device__ __forceinline__ void body(const float* __restrict__ q, const float* _
                            : make_float4(0.f, 0.f, 0.f, 0.f);
         }
         if (warp == 0) slm16::gate_scan(ig, fg, g0, NH, qn, Q, sb, smt, si);
-        stage_qk<DH, Q, 4>(sQ, sK, q + g0 * DH, k + g0 * DH, rowStride, qn, !stateOnly);
+        if constexpr (BQ) sl::sl_cp_wait_all();
+        else stage_qk<DH, Q, 4>(sQ, sK, q + g0 * DH, k + g0 * DH, rowStride, qn, !stateOnly);
         __syncthreads();
 
         const double g = sb[qn - 1], mNew = fmax(g + mPrev, g + smt[qn - 1]);
@@ -388,20 +415,24 @@ __device__ __forceinline__ void body(const float* __restrict__ q, const float* _
 
 // One kernel per head dim (the state's register array is sized at compile time); stateOnly = 1: the
 // segment-local state only (no q, no h), written to Cout/nOut/mOutD/gOut; 0: h from the incoming state,
-// and the final state when Cout is given (G = 1).
-#define SL_MLSTM_FUSED(NAME, MI, Q)                                                                              \
+// and the final state when Cout is given (G = 1). The _bq builds take q and k in bf16 (B, L, NH, DH).
+#define SL_MLSTM_FUSED(NAME, MI, Q, QK)                                                                          \
     extern "C" { __constant__ int NAME##_smem = slmf::smem_bytes(MI, Q); __constant__ int NAME##_chunk = Q; }     \
     extern "C" __global__ void __launch_bounds__(slmf::THREADS, 1) NAME(                                           \
-        const float* q, const float* k, const float* v, const float* ig, const float* fg, const float* Cin,         \
+        const QK* q, const QK* k, const float* v, const float* ig, const float* fg, const float* Cin,               \
         const float* nIn, const double* mInD, const float* mInF, float* h, float* Cout, float* nOut, double* mOutD, \
         float* mOutF, double* gOut, int L, int NH, int G, int SPC, float eps, int stateOnly)                        \
     {                                                                                                              \
-        slmf::body<MI, Q>(q, k, v, ig, fg, Cin, nIn, mInD, mInF, h, Cout, nOut, mOutD, mOutF, gOut, L, NH, G, SPC, \
-                          eps, stateOnly != 0);                                                                    \
+        slmf::body<MI, Q, QK>(q, k, v, ig, fg, Cin, nIn, mInD, mInF, h, Cout, nOut, mOutD, mOutF, gOut, L, NH, G,  \
+                              SPC, eps, stateOnly != 0);                                                           \
     }
 
-SL_MLSTM_FUSED(mlstm_fused_d128, 1, 64)
-SL_MLSTM_FUSED(mlstm_fused_d256, 2, 64)
-SL_MLSTM_FUSED(mlstm_fused_d384, 3, 64)
-SL_MLSTM_FUSED(mlstm_fused_d512, 4, 32)
+SL_MLSTM_FUSED(mlstm_fused_d128, 1, 64, float)
+SL_MLSTM_FUSED(mlstm_fused_d256, 2, 64, float)
+SL_MLSTM_FUSED(mlstm_fused_d384, 3, 64, float)
+SL_MLSTM_FUSED(mlstm_fused_d512, 4, 32, float)
+SL_MLSTM_FUSED(mlstm_fused_d128_bq, 1, 64, __nv_bfloat16)
+SL_MLSTM_FUSED(mlstm_fused_d256_bq, 2, 64, __nv_bfloat16)
+SL_MLSTM_FUSED(mlstm_fused_d384_bq, 3, 64, __nv_bfloat16)
+SL_MLSTM_FUSED(mlstm_fused_d512_bq, 4, 32, __nv_bfloat16)
 #undef SL_MLSTM_FUSED

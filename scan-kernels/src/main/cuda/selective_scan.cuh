@@ -338,7 +338,7 @@ SL_SCAN_INSTANCE(64, 8, 1, false)
 extern "C" __global__ void __launch_bounds__(128, 4) ss_out1_n16(SL_SCAN_ARGS) { sl::scan_body<16, true, false, 8, true>(SL_SCAN_PASS); }
 extern "C" __global__ void __launch_bounds__(128, 4) ssd_out1_n16(SL_SCAN_ARGS) { sl::scan_body<16, true, true, 8, true>(SL_SCAN_PASS); }
 // The SSD cut into chunks at N <= 16 runs these builds too (state pass ssd_state1_n16, then ssd_out1_n16),
-// with about four waves of blocks (CudaOps.ssdChunk). H100 (results-h100/ssd-wide-chunks/): B1 L1M H24
+// with up to four whole waves of blocks (CudaOps.ssdChunk). H100 (results-h100/ssd-wide-chunks/): B1 L1M H24
 // P64 9.7 against 11.3 ms with the 4-token builds at CudaOps' earlier chunk count, B8 L64K H12 2.46 against
 // 2.87; the Mamba-1 scan gained nothing from them (its exps, not its loads, bound it there).
 extern "C" __global__ void __launch_bounds__(128, 4) ssd_state1_n16(SL_SCAN_ARGS) { sl::scan_body<16, false, true, 8, true>(SL_SCAN_PASS); }

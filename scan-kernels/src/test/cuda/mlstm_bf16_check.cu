@@ -26,6 +26,7 @@
 #include "../../main/cuda/mlstm.cuh"
 #include "../../main/cuda/mlstm_bf16.cuh"
 #include "../../main/cuda/mlstm_fused.cuh"
+#include "../../main/cuda/gemm_bf16.cuh"   // cvt_f32_bf16
 #include "../../main/cuda/elementwise.cuh"
 #include "../../main/cuda/bench_util.cuh"
 
@@ -61,16 +62,17 @@ struct Scratch {
 enum Pass { ALL, STATE, DECAY, COMBINE, OUT };
 
 // ---------------------------------------------------------------- fused path (mirror of CudaOps.mlstmFused)
-typedef void (*FusedKernel)(const float*, const float*, const float*, const float*, const float*, const float*,
-                            const float*, const double*, const float*, float*, float*, float*, double*, float*, double*,
-                            int, int, int, int, float, int);
-struct FusedCfg { FusedKernel fn; int smem, q; };
+template <class QK>
+using FusedKernelT = void (*)(const QK*, const QK*, const float*, const float*, const float*, const float*, const float*,
+                              const double*, const float*, float*, float*, float*, double*, float*, double*, int, int, int, int,
+                              float, int);
+struct FusedCfg { FusedKernelT<float> fn; FusedKernelT<__nv_bfloat16> bq; int smem, q; };
 static FusedCfg fused_cfg(int dh) {
     switch (dh) {
-        case 128: return {mlstm_fused_d128, slmf::smem_bytes(1, 64), 64};
-        case 256: return {mlstm_fused_d256, slmf::smem_bytes(2, 64), 64};
-        case 384: return {mlstm_fused_d384, slmf::smem_bytes(3, 64), 64};
-        case 512: return {mlstm_fused_d512, slmf::smem_bytes(4, 32), 32};
+        case 128: return {mlstm_fused_d128, mlstm_fused_d128_bq, slmf::smem_bytes(1, 64), 64};
+        case 256: return {mlstm_fused_d256, mlstm_fused_d256_bq, slmf::smem_bytes(2, 64), 64};
+        case 384: return {mlstm_fused_d384, mlstm_fused_d384_bq, slmf::smem_bytes(3, 64), 64};
+        case 512: return {mlstm_fused_d512, mlstm_fused_d512_bq, slmf::smem_bytes(4, 32), 32};
         default: fprintf(stderr, "no fused kernel for DH %d\n", dh); exit(2);
     }
 }
@@ -115,11 +117,29 @@ static void fused_ensure(size_t bhg, size_t bh, int dh) {
         CK(cudaMalloc(&fsc.n0, 4 * fsc.capBh)); CK(cudaMalloc(&fsc.m0, 4 * fsc.capBh));
     }
 }
+// fusedBq: the _bq builds, q and k converted to bf16 first (cvt_f32_bf16 into qkb, part of the call)
+static bool fusedBq = false;
+static __nv_bfloat16* qkb = nullptr;
+static size_t qkbCap = 0;
 // One fused call as CudaOps launches it; returns the chunk, *segs the segments used.
 static int run_fused(const float* q, const float* k, const float* v, const float* ig, const float* fg, float* C, float* n,
                      float* m, float* h, int b, int l, int nh, int dh, int forceG, int* segs, Pass pass = ALL)
 {
     const FusedCfg cfg = fused_cfg(dh);
+    const size_t nx = (size_t)b * l * nh * dh;
+    if (fusedBq) {
+        if (2 * nx > qkbCap) { if (qkb) cudaFree(qkb); qkbCap = 2 * nx; CK(cudaMalloc(&qkb, qkbCap * 2)); }
+        if (pass == ALL || pass == STATE || pass == OUT) {
+            const unsigned gb = (unsigned)std::min<size_t>((nx + 255) / 256, 65535 * 16);
+            cvt_f32_bf16<<<gb, 256>>>(q, qkb, (long long)nx);
+            cvt_f32_bf16<<<gb, 256>>>(k, qkb + nx, (long long)nx);
+        }
+    }
+    // the chosen build on q and k, then the remaining arguments
+    auto fn = [&](dim3 grid, auto... rest) {
+        if (fusedBq) cfg.bq<<<grid, slmf::THREADS, cfg.smem>>>(qkb, qkb + nx, rest...);
+        else cfg.fn<<<grid, slmf::THREADS, cfg.smem>>>(q, k, rest...);
+    };
     int spc = 0;
     const int G = fused_segments(b, l, nh, dh, forceG, &spc);
     if (segs) *segs = G;
@@ -132,13 +152,13 @@ static int run_fused(const float* q, const float* k, const float* v, const float
             CK(cudaMemcpyAsync(fsc.m0, m, bh * 4, cudaMemcpyDeviceToDevice));
         }
         if (pass == ALL || pass == OUT)
-            cfg.fn<<<grid, slmf::THREADS, cfg.smem>>>(q, k, v, ig, fg, C, fsc.n0, nullptr, fsc.m0, h, C, n, nullptr, m, nullptr,
-                                                      l, nh, 1, spc, 1e-6f, 0);
+            fn(grid, v, ig, fg, C, fsc.n0, (const double*)nullptr, fsc.m0, h, C, n, (double*)nullptr, m, (double*)nullptr, l, nh, 1,
+               spc, 1e-6f, 0);
         return cfg.q;
     }
     if (pass == ALL || pass == STATE)
-        cfg.fn<<<grid, slmf::THREADS, cfg.smem>>>(q, k, v, ig, fg, nullptr, nullptr, nullptr, nullptr, h, fsc.cs, fsc.ns, fsc.ms,
-                                                  nullptr, fsc.gs, l, nh, G, spc, 1e-6f, 1);
+        fn(grid, v, ig, fg, (const float*)nullptr, (const float*)nullptr, (const double*)nullptr, (const float*)nullptr, h, fsc.cs,
+           fsc.ns, fsc.ms, (float*)nullptr, fsc.gs, l, nh, G, spc, 1e-6f, 1);
     if (pass == ALL || pass == DECAY)
         mlstm_chunk_decay<<<(unsigned)((bh + 127) / 128), 128>>>(m, fsc.ms, fsc.gs, fsc.mi, fsc.fd, fsc.lw, (int)bh, G);
     if (pass == ALL || pass == COMBINE) {
@@ -146,8 +166,8 @@ static int run_fused(const float* q, const float* k, const float* v, const float
         mlstm_combine<<<(unsigned)((total + 255) / 256), 256>>>(C, n, fsc.cs, fsc.ns, fsc.fd, fsc.lw, b, nh, dh, G);
     }
     if (pass == ALL || pass == OUT)
-        cfg.fn<<<grid, slmf::THREADS, cfg.smem>>>(q, k, v, ig, fg, fsc.cs, fsc.ns, fsc.mi, nullptr, h, nullptr, nullptr, nullptr,
-                                                  nullptr, nullptr, l, nh, G, spc, 1e-6f, 0);
+        fn(grid, v, ig, fg, fsc.cs, fsc.ns, fsc.mi, (const float*)nullptr, h, (float*)nullptr, (float*)nullptr, (double*)nullptr,
+           (float*)nullptr, (double*)nullptr, l, nh, G, spc, 1e-6f, 0);
     return cfg.q;
 }
 
@@ -212,13 +232,18 @@ static void check_case(int b, int l, int nh, int dh, bool fresh, const std::vect
     struct PathSpec { int mode, chunk, forceG; };   // mode 0 fp32, 1 bf16 three-pass, 2 fused
     std::vector<PathSpec> paths = {{0, 64, 0}};
     for (int c : chunks) paths.push_back({1, c, 0});
-    if (dh % 128 == 0) for (int g : {0, 1, 2}) paths.push_back({2, 0, g});
+    // mode 3: the fused kernel's bf16-input build (q, k converted first), which must give the fp32-input build's bits
+    if (dh % 128 == 0) for (int g : {0, 1, 2}) { paths.push_back({2, 0, g}); paths.push_back({3, 0, g}); }
     int segs = 0;
     auto run_path = [&](const PathSpec& p, const float* q_, const float* k_, const float* v_, const float* i_, const float* f_,
                         float* h_, int len) {
-        return p.mode == 2 ? run_fused(q_, k_, v_, i_, f_, dC, dn, dm, h_, b, len, nh, dh, p.forceG, &segs)
-                           : run_mlstm(p.mode == 1, p.chunk, q_, k_, v_, i_, f_, dC, dn, dm, h_, b, len, nh, dh, s);
+        fusedBq = p.mode == 3;
+        const int r = p.mode >= 2 ? run_fused(q_, k_, v_, i_, f_, dC, dn, dm, h_, b, len, nh, dh, p.forceG, &segs)
+                                  : run_mlstm(p.mode == 1, p.chunk, q_, k_, v_, i_, f_, dC, dn, dm, h_, b, len, nh, dh, s);
+        fusedBq = false;
+        return r;
     };
+    std::vector<float> hPrev, CPrev;   // the previous path's one-call outputs (mode 2 before its mode 3)
     for (const PathSpec& path : paths) {
         const bool bf = path.mode != 0;
         reset();
@@ -269,15 +294,19 @@ static void check_case(int b, int l, int nh, int dh, bool fresh, const std::vect
             for (float* p : {q1, k1, v1, i1, f1, h1d, q2, k2, v2, i2, f2, h2d}) cudaFree(p);
         }
         const double th = bf ? TOLH : TOL32, ts = bf ? TOLS : TOL32;
-        const bool ok = eh <= th && eC <= ts && en <= ts && em <= TOLM && esh <= th && esC <= ts;
+        const bool same = path.mode != 3 || (h1 == hPrev && C1 == CPrev);
+        const bool ok = eh <= th && eC <= ts && en <= ts && em <= TOLM && esh <= th && esC <= ts && same;
+        hPrev = h1;
+        CPrev = C1;
         (ok ? passed : failed)++;
-        Worst& w = path.mode == 2 ? worstF : bf ? worst16 : worst32;
+        Worst& w = path.mode >= 2 ? worstF : bf ? worst16 : worst32;
         w.h = std::max(w.h, std::max(eh, esh)); w.C = std::max(w.C, std::max(eC, esC)); w.n = std::max(w.n, en);
         w.m = std::max(w.m, em); w.split = std::max(w.split, es); w.hr = std::max(w.hr, ehr); w.Cr = std::max(w.Cr, eCr);
         if (!(eh == eh) || !(eC == eC) || !(en == en) || !(esh == esh)) w.h = NAN;
         char line[400];
         char pname[32];
-        if (path.mode == 2) snprintf(pname, sizeof pname, "fused G%d", segsOne);
+        if (path.mode >= 2) snprintf(pname, sizeof pname, "%s G%d%s", path.mode == 3 ? "fusedbq" : "fused", segsOne,
+                                     same ? "" : " (bits differ from fused)");
         else snprintf(pname, sizeof pname, "%s", bf ? "bf16" : "fp32");
         snprintf(line, sizeof line, "%s %-9s Q%-3d B%d L%-4d NH%d DH%-3d %-5s h %.2e C %.2e n %.2e m %.2e | split@%d h %.2e C %.2e, vs one call %.2e"
                  " | vs bf16-input ref h %.2e C %.2e",
@@ -333,7 +362,8 @@ static void bench(int b, int l, int nh, int dh, Scratch& s, const std::vector<in
             parts[i] = time_ms([&] { run_mlstm(bf, chunk, bq, bk, bv, big, bfg, bC, bn, bm, bh, b, l, nh, dh, s, ps[i]); });
         report(name, qc, ms, parts, (double)b * nh * ((l + qc - 1) / qc));
     };
-    auto timedFused = [&] {
+    auto timedFused = [&](bool bqb) {
+        fusedBq = bqb;
         int qc = 0, G = 0;
         const float ms = time_ms([&] { qc = run_fused(bq, bk, bv, big, bfg, bC, bn, bm, bh, b, l, nh, dh, 0, &G); });
         float parts[4];
@@ -342,15 +372,16 @@ static void bench(int b, int l, int nh, int dh, Scratch& s, const std::vector<in
             parts[i] = G == 1 && (i == 1 || i == 2) ? 0.f
                                                     : time_ms([&] { run_fused(bq, bk, bv, big, bfg, bC, bn, bm, bh, b, l, nh, dh, 0, nullptr, ps[i]); });
         char name[24];
-        snprintf(name, sizeof name, "fusedG%d", G);
+        snprintf(name, sizeof name, "%sG%d", bqb ? "fusedbq" : "fused", G);
         report(name, qc, ms, parts, G == 1 ? 0.0 : (double)b * nh * G);
+        fusedBq = false;
     };
     if (!fusedTimingOnly) timed(false, 64, "fp32");   // the fp32 figures of these shapes are in NOTES.md
     for (int c : bfChunks) {
         if (c != bfChunks[0] && bf_chunk(c, l, dh) == bf_chunk(bfChunks[0], l, dh)) continue;
         timed(true, c, "bf16");
     }
-    if (dh % 128 == 0) timedFused();
+    if (dh % 128 == 0) { timedFused(false); timedFused(true); }
 }
 
 int main(int argc, char** argv)
@@ -364,6 +395,7 @@ int main(int argc, char** argv)
     for (int dh : {128, 256, 384, 512}) {
         const FusedCfg cfg = fused_cfg(dh);
         CK(cudaFuncSetAttribute(cfg.fn, cudaFuncAttributeMaxDynamicSharedMemorySize, cfg.smem));
+        CK(cudaFuncSetAttribute(cfg.bq, cudaFuncAttributeMaxDynamicSharedMemorySize, cfg.smem));
         int nb = 0;
         CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&nb, cfg.fn, slmf::THREADS, cfg.smem));
         printf("  fused DH%-3d Q%-3d %6d B shared %d block(s)/SM\n", dh, cfg.q, cfg.smem, nb);

@@ -30,13 +30,15 @@ static void launch_chunked(bool ssd, const float* u, const float* dl, const floa
     const bool onePass16 = ns_of(n) == 16 && threads * (ssd ? 4 : 8) >= want;   // CudaOps.onePassN16
     int eg = e / g, block = std::min(128, (eg + 31) / 32 * 32), gx = g * ((eg + block - 1) / block);
     int ns = ns_of(n);
-    const bool wideSsd = ssd && ns == 16;   // CudaOps.ssdChunk: about four waves, chunks of >= 1024 tokens
+    const bool wideSsd = ssd && ns == 16;   // CudaOps.ssdChunk: up to four whole waves, chunks of >= 512 tokens
     int chunk = l;
     if (wideSsd && !onePass16) {
         int perSm = 0;
         CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, ssd_out1_n16, 128, 0));
         const long long blocks = (long long)b * gx, slots = (long long)sm_count * std::max(1, perSm);
-        const long long nch = std::min((4 * slots + blocks - 1) / blocks, (long long)std::max(1, l / 1024));
+        long long nch = std::min((4 * slots + blocks - 1) / blocks, (long long)std::max(1, l / 512));
+        const long long waves = nch * blocks / slots;   // whole waves only
+        if (waves >= 1) nch = std::max(1LL, waves * slots / blocks);
         chunk = (int)((l + nch - 1) / nch);
     } else if (!(onePass16 || threads * 2 >= want || l <= 128)) {
         long long nch = std::min((want + threads - 1) / threads, (long long)std::max(1, l / 64));

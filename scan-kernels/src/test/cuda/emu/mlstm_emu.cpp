@@ -95,25 +95,38 @@ static void trans_check()
 }
 
 // ---------------------------------------------------------------- 3. fused mLSTM
-typedef void (*FusedKernel)(const float*, const float*, const float*, const float*, const float*, const float*,
-                            const float*, const double*, const float*, float*, float*, float*, double*, float*, double*,
-                            int, int, int, int, float, int);
-struct FusedCfg { FusedKernel fn; int smem, q; };
+template <class QK>
+using FusedKernelT = void (*)(const QK*, const QK*, const float*, const float*, const float*, const float*, const float*,
+                              const double*, const float*, float*, float*, float*, double*, float*, double*, int, int, int, int,
+                              float, int);
+struct FusedCfg { FusedKernelT<float> fn; FusedKernelT<__nv_bfloat16> bq; int smem, q; };
 static FusedCfg fused_cfg(int dh)
 {
     switch (dh) {
-        case 128: return {mlstm_fused_d128, slmf::smem_bytes(1, 64), 64};
-        case 256: return {mlstm_fused_d256, slmf::smem_bytes(2, 64), 64};
-        case 384: return {mlstm_fused_d384, slmf::smem_bytes(3, 64), 64};
-        default: return {mlstm_fused_d512, slmf::smem_bytes(4, 32), 32};
+        case 128: return {mlstm_fused_d128, mlstm_fused_d128_bq, slmf::smem_bytes(1, 64), 64};
+        case 256: return {mlstm_fused_d256, mlstm_fused_d256_bq, slmf::smem_bytes(2, 64), 64};
+        case 384: return {mlstm_fused_d384, mlstm_fused_d384_bq, slmf::smem_bytes(3, 64), 64};
+        default: return {mlstm_fused_d512, mlstm_fused_d512_bq, slmf::smem_bytes(4, 32), 32};
     }
 }
+static bool fusedBq = false;   // run the _bq builds, q and k rounded to bf16 first (as CudaOps does)
 
 // One call with G segments (G = 1: the kernel walks the whole sequence and writes the final state).
 static void run_fused(const float* q, const float* k, const float* v, const float* ig, const float* fg, float* C, float* n,
                       float* m, float* h, int b, int l, int nh, int dh, int G)
 {
     const FusedCfg cfg = fused_cfg(dh);
+    std::vector<__nv_bfloat16> qb, kb;
+    if (fusedBq) {
+        const size_t nx = (size_t)b * l * nh * dh;
+        qb.resize(nx); kb.resize(nx);
+        for (size_t i = 0; i < nx; ++i) { qb[i] = __float2bfloat16_rn(q[i]); kb[i] = __float2bfloat16_rn(k[i]); }
+    }
+    // the kernel of the chosen build on q and k, then the remaining arguments
+    auto fn = [&](auto... rest) {
+        if (fusedBq) cfg.bq(qb.data(), kb.data(), rest...);
+        else cfg.fn(q, k, rest...);
+    };
     const int nch = (l + cfg.q - 1) / cfg.q;
     G = std::max(1, std::min(G, nch));
     const int spc = (nch + G - 1) / G;
@@ -123,7 +136,7 @@ static void run_fused(const float* q, const float* k, const float* v, const floa
     if (G == 1) {
         std::vector<float> n0(n, n + bh * dh), m0(m, m + bh);
         emu::launch(grid, block, slmf::smem_mf, cfg.smem, [&] {
-            cfg.fn(q, k, v, ig, fg, C, n0.data(), nullptr, m0.data(), h, C, n, nullptr, m, nullptr, l, nh, 1, spc, 1e-6f, 0);
+            fn(v, ig, fg, C, n0.data(), nullptr, m0.data(), h, C, n, nullptr, m, nullptr, l, nh, 1, spc, 1e-6f, 0);
         });
         return;
     }
@@ -131,8 +144,8 @@ static void run_fused(const float* q, const float* k, const float* v, const floa
     std::vector<float> cs(bhg * dh * dh), ns(bhg * dh), fd(bhg), lw(bhg);
     std::vector<double> ms(bhg), gs(bhg), mi(bhg);
     emu::launch(grid, block, slmf::smem_mf, cfg.smem, [&] {
-        cfg.fn(q, k, v, ig, fg, nullptr, nullptr, nullptr, nullptr, h, cs.data(), ns.data(), ms.data(), nullptr, gs.data(), l, nh,
-               G, spc, 1e-6f, 1);
+        fn(v, ig, fg, nullptr, nullptr, nullptr, nullptr, h, cs.data(), ns.data(), ms.data(), nullptr, gs.data(), l, nh, G, spc,
+           1e-6f, 1);
     });
     emu::launch(dim3((unsigned)((bh + 127) / 128)), dim3(128), nullptr, 0,
                 [&] { mlstm_chunk_decay(m, ms.data(), gs.data(), mi.data(), fd.data(), lw.data(), (int)bh, G); });
@@ -140,8 +153,8 @@ static void run_fused(const float* q, const float* k, const float* v, const floa
     emu::launch(dim3((unsigned)((total + 255) / 256)), dim3(256), nullptr, 0,
                 [&] { mlstm_combine(C, n, cs.data(), ns.data(), fd.data(), lw.data(), b, nh, dh, G); });
     emu::launch(grid, block, slmf::smem_mf, cfg.smem, [&] {
-        cfg.fn(q, k, v, ig, fg, cs.data(), ns.data(), mi.data(), nullptr, h, nullptr, nullptr, nullptr, nullptr, nullptr, l, nh,
-               G, spc, 1e-6f, 0);
+        fn(v, ig, fg, cs.data(), ns.data(), mi.data(), nullptr, h, nullptr, nullptr, nullptr, nullptr, nullptr, l, nh, G, spc,
+           1e-6f, 0);
     });
 }
 
@@ -201,9 +214,20 @@ static void mlstm_case(int b, int l, int nh, int dh, bool fresh, int G, int spli
         }
     }
     const double eh = relerr(h, hw), eC = relerr(C, Cw), en = relerr(n, nw), em = relerr(m, mw);
-    const bool ok = eh <= 5e-2 && eC <= 1e-2 && en <= 1e-2 && em <= 1e-6;
+    bool ok = eh <= 5e-2 && eC <= 1e-2 && en <= 1e-2 && em <= 1e-6;
+    if (fusedBq && G > 0 && split <= 0) {
+        // the bf16-input build rounds q and k where the fp32 one does (nearest even): the same bits out
+        std::vector<float> C2 = C0, n2 = n0, m2 = m0, h2(nx, NAN);
+        fusedBq = false;
+        run_fused(q.data(), k.data(), v.data(), ig.data(), fg.data(), C2.data(), n2.data(), m2.data(), h2.data(), b, l, nh, dh, G);
+        fusedBq = true;
+        const bool same = h2 == h && C2 == C && n2 == n && m2 == m;
+        if (!same) printf("  the bf16-input build differs from the fp32-input build\n");
+        ok = ok && same;
+    }
     char buf[220];
-    const std::string form = G > 0 ? "fused G" + std::to_string(G) : "three-pass Q" + std::to_string(bf_chunk(-G, l, dh));
+    const std::string form = G > 0 ? std::string(fusedBq ? "fused bq G" : "fused G") + std::to_string(G)
+                                   : "three-pass Q" + std::to_string(bf_chunk(-G, l, dh));
     snprintf(buf, sizeof buf, "%-14s B%d L%-4d NH%d DH%-3d %-5s %s: h %.2e C %.2e n %.2e m %.2e", form.c_str(), b, l, nh, dh,
              fresh ? "fresh" : "state", split > 0 ? ("split@" + std::to_string(split)).c_str() : "one call", eh, eC, en, em);
     report(ok, buf);
@@ -228,6 +252,13 @@ int main(int argc, char** argv)
     };
     if (!quick) cases.push_back({1, 65, 1, 384, false, 1, 0});
     for (const Case& c : cases) mlstm_case(c.b, c.l, c.nh, c.dh, c.fresh, c.G, c.split);
+    // the builds that take q and k in bf16 (cp.async staging): one walk and segments, a split call, every head dim
+    fusedBq = true;
+    const Case bq[] = {{2, 100, 2, 128, false, 1, 0}, {1, 130, 1, 256, true, 2, 43}, {1, 70, 1, 512, false, 1, 0},
+                       {1, 70, 1, 512, true, 2, 0}};
+    for (const Case& c : bq) mlstm_case(c.b, c.l, c.nh, c.dh, c.fresh, c.G, c.split);
+    if (!quick) mlstm_case(1, 65, 1, 384, false, 1, 0);
+    fusedBq = false;
     // the three-pass bf16 form (the backend's default bf16 mLSTM), on the WMMA model of include/mma.h
     const Case three[] = {{1, 1, 1, 16, true, -64, 0}, {2, 65, 2, 96, false, -64, 0}, {1, 130, 2, 32, false, -16, 43},
                           {1, 17, 1, 64, true, -64, 0}, {1, 70, 1, 256, false, -64, 0}};

@@ -130,10 +130,45 @@ public final class CudaBf16Conformance {
                     ops.setFusedMlstmSegments(g);
                     mlstmCase(sh, g == 0 ? " fused" : " fused G" + g);
                 }
+            for (int[] sh : shapes)
+                for (int g : new int[] {1, 2}) {
+                    ops.setFusedMlstmSegments(g);
+                    fusedQkSameBits(sh, g);
+                }
         } finally {
             ops.setFusedMlstmSegments(0);
             ops.setBf16Mlstm(was);
         }
+    }
+
+    /**
+     * The fused kernel's two input paths (fp32 q, k rounded while staging; bf16 copies by cp.async) on the
+     * same inputs, one walk and two segments: the same bits in h, C, n and m (both round to nearest even
+     * at the same place). Last in the suite, so the earlier cases keep their random inputs.
+     */
+    private void fusedQkSameBits(int[] sh, int g) {
+        int b = sh[0], l = sh[1], nh = sh[2], dh = sh[3], chunk = sh[4];
+        Tensor q = r.normal(0, 1, b, l, nh, dh), k = r.normal(0, 1, b, l, nh, dh), v = r.normal(0, 1, b, l, nh, dh);
+        Tensor ig = r.normal(0, 2, b, l, nh), fg = r.normal(2, 2, b, l, nh);
+        Tensor c0 = r.normal(0, 0.3, b, nh, dh, dh), n0 = r.normal(0, 0.3, b, nh, dh), m0 = r.normal(0, 2, b, nh);
+        CudaOps ops = bf16.ops();
+        Tensor[][] st = new Tensor[2][];
+        Tensor[] h = new Tensor[2];
+        CudaOps.FusedQk was = ops.setFusedQk(CudaOps.FusedQk.FP32);
+        try {
+            for (int i = 0; i < 2; ++i) {
+                ops.setFusedQk(i == 0 ? CudaOps.FusedQk.FP32 : CudaOps.FusedQk.BF16);
+                st[i] = new Tensor[] {c0.copy(), n0.copy(), m0.copy()};
+                h[i] = bf16.mlstm(MlstmForm.CHUNKWISE, chunk, q, k, v, ig, fg, st[i][0], st[i][1], st[i][2], 1e-6);
+            }
+        } finally {
+            ops.setFusedQk(was);
+        }
+        String tag = String.format("bf16 fused G%d mlstm B%d L%d NH%d DH%d bf16 q/k vs fp32 q/k, same bits:", g, b, l, nh, dh);
+        out.add(Comparison.relative(tag + " h", h[1], h[0], 0.0));
+        out.add(Comparison.relative(tag + " C", st[1][0], st[0][0], 0.0));
+        out.add(Comparison.relative(tag + " n", st[1][1], st[0][1], 0.0));
+        out.add(Comparison.relative(tag + " m", st[1][2], st[0][2], 0.0));
     }
 
     private void mlstmCase(int[] sh, String form) {

@@ -330,7 +330,7 @@ public final class CudaConformance {
 
     /**
      * The SSD cut into chunks by the automatic rule at width 16 (ssd_state1_n16 / ssd_out1_n16): few
-     * blocks and chunks of over 1024 tokens (2 and 3 of them), one ending mid-step. Last in {@link #runAll}, so
+     * blocks, chunks of over 512 tokens (4 and 6 of them), one ending mid-step. Last in {@link #runAll}, so
      * the earlier cases keep their random inputs.
      */
     private void ssdCut() {

@@ -80,6 +80,7 @@ public final class CudaOps implements AutoCloseable {
             fusedSmem[i] = ctx.constantInt(kernel + "_smem");
             fusedChunk[i] = ctx.constantInt(kernel + "_chunk");
             ctx.allowSharedMemory(kernel, fusedSmem[i]);
+            ctx.allowSharedMemory(kernel + "_bq", fusedSmem[i]);
             fusedBlocksPerSm[i] = Math.max(1, ctx.blocksPerSm(kernel, FUSED_THREADS, fusedSmem[i]));
         }
         ctx.allowSharedMemory(LANES_KERNEL, lanesSmem);
@@ -152,16 +153,20 @@ public final class CudaOps implements AutoCloseable {
 
     /**
      * Chunk length of the SSD cut into chunks at width 16 (ssd_state1_n16 / ssd_out1_n16, 4 blocks per
-     * SM on an H100, as the driver reports): the forced one, else about four waves of blocks, chunks of
-     * at least 1024 tokens. H100 (results-h100/ssd-wide-chunks/, harness, 8-token builds): B1 L1M H24 P64
-     * 9.74 ms at 176 chunks (10.2 at 88, 12.4 at 22), B1 L64K 0.65 ms at 44-88 (0.68 at 176), B8 L64K H12
-     * 2.46 ms at 22-44; the 4-token builds at the earlier rule (scanChunk) took 11.3, 0.77 and 2.87.
+     * SM on an H100, as the driver reports): the forced one, else up to four waves of blocks with chunks
+     * of at least 512 tokens, rounded down to whole waves (a last partial wave left most SMs idle). H100
+     * (results-h100/ssd-wide-chunks/, harness, 8-token builds): B1 L1M H24 P64 9.74 ms at 176 chunks = 4
+     * waves (10.2 at 88, 12.4 at 22), B1 L64K 0.65 ms at 44 or 88 (1 or 2 waves) against 0.75-0.83 at 64
+     * or 128 (through CudaBench), B8 L64K H12 2.46 ms at 44; the 4-token builds at the earlier rule
+     * (scanChunk) took 11.3, 0.77 and 2.87.
      */
     int ssdChunk(int b, int l, int blocksPerRow) {
         if (scanChunkLen > 0) return scanChunkLen;
         long blocks = (long) b * blocksPerRow;
         long slots = (long) ctx.smCount() * wideBlocksPerSm;
-        long nch = Math.min((4 * slots + blocks - 1) / blocks, Math.max(1, l / 1024));
+        long nch = Math.min((4 * slots + blocks - 1) / blocks, Math.max(1, l / 512));
+        long waves = nch * blocks / slots;
+        if (waves >= 1) nch = Math.max(1, waves * slots / blocks);
         nch = Math.min(nch, 65535);
         return (int) ((l + nch - 1) / nch);
     }
@@ -405,6 +410,7 @@ public final class CudaOps implements AutoCloseable {
     private final int[] fusedBlocksPerSm = new int[FUSED_DH.length];
     private Bf16Mlstm bf16Mlstm = Bf16Mlstm.FUSED;
     private int fusedSegments; // 0 = chosen by shape
+    private FusedQk fusedQk = FusedQk.BY_SHAPE;
 
     private static String fusedKernel(int dh) { return "mlstm_fused_d" + dh; }
 
@@ -426,6 +432,38 @@ public final class CudaOps implements AutoCloseable {
         return bf16Mlstm == Bf16Mlstm.FUSED && fusedIndex(dh) >= 0 ? Bf16Mlstm.FUSED : Bf16Mlstm.THREE_PASS;
     }
 
+    /**
+     * How the fused mLSTM takes q and k. FP32: loaded as fp32 and rounded to bf16 while staging (8 loads in
+     * flight per thread). BF16: converted to bf16 by a launch before the kernel, whose {@code _bq} build
+     * copies them into shared memory with cp.async (every copy of a chunk in flight at once). Both round to
+     * nearest even at the same place, so the outputs are the same bits. BY_SHAPE (default): BF16 where the
+     * sequence is cut into segments and DH >= 256, else FP32. H100 (results-h100/fused-mlstm-bf16-qk/,
+     * the conversion included): segmented DH 256/512 1.06-1.16x; one walk 0.95-1.01x; DH 128 0.93-0.96x.
+     */
+    public enum FusedQk {
+        BY_SHAPE, FP32, BF16;
+
+        /** Parses an option value: by-shape, fp32 or bf16 (any case, '-' or '_'). */
+        public static FusedQk parse(String s) {
+            String t = s == null ? "" : s.trim().replace('-', '_');
+            for (FusedQk f : values()) if (f.name().equalsIgnoreCase(t)) return f;
+            throw new IllegalArgumentException("fused mLSTM q/k input must be by-shape, fp32 or bf16, got '" + s + "'");
+        }
+    }
+
+    /** Chooses how the fused mLSTM takes q and k (see {@link FusedQk}); returns the previous choice. */
+    public FusedQk setFusedQk(FusedQk mode) {
+        if (mode == null) throw new IllegalArgumentException("mode must not be null");
+        FusedQk was = fusedQk;
+        fusedQk = mode;
+        return was;
+    }
+
+    /** Whether a fused mLSTM call with g segments at this head dim takes q and k in bf16. */
+    public boolean fusedQkBf16(int g, int dh) {
+        return fusedQk == FusedQk.BF16 || (fusedQk == FusedQk.BY_SHAPE && g > 1 && dh >= 256);
+    }
+
     /** Forces the fused mLSTM's segment count (tests cover one walk and the segment combine); 0 = by shape. */
     public void setFusedMlstmSegments(int g) {
         if (g < 0) throw new IllegalArgumentException("segments " + g);
@@ -437,7 +475,7 @@ public final class CudaOps implements AutoCloseable {
      * slab blocks fill the GPU's resident block slots, else enough for two blocks per slot, at most one per
      * chunk. Each extra segment costs a state-only pass over k and v (a third of the FLOPs) and a combine.
      */
-    int fusedMlstmSegments(int b, int l, int nh, int dh) {
+    public int fusedMlstmSegments(int b, int l, int nh, int dh) {
         int i = fusedIndex(dh);
         int nch = (l + fusedChunk[i] - 1) / fusedChunk[i];
         long blocks = (long) b * nh * (dh / FUSED_SLAB);
@@ -457,6 +495,15 @@ public final class CudaOps implements AutoCloseable {
         int qc = fusedChunk[i], smem = fusedSmem[i];
         int nch = (l + qc - 1) / qc;
         int g = fusedMlstmSegments(b, l, nh, dh);
+        if (fusedQkBf16(g, dh)) {
+            long nx = (long) b * l * nh * dh;
+            DeviceBuffer qb = scratch("mlstm.fused.qBf16", 2L * nx), kb = scratch("mlstm.fused.kBf16", 2L * nx);
+            toBf16(q, qb, nx);
+            toBf16(k, kb, nx);
+            q = qb;
+            k = kb;
+            kernel += "_bq";
+        }
         int spc = (nch + g - 1) / g;
         long bh = (long) b * nh;
         int gx = (dh / FUSED_SLAB) * g;

@@ -25,7 +25,9 @@ import java.util.Map;
  * simt the CUDA-core kernels only; system property {@code scanline.cuda.fp32Gemm}),
  * {@code bf16Mlstm=fused|three-pass} (the bf16 mode's chunkwise mLSTM: the state kept on chip for head dims
  * 128/256/384/512, the default, or chunk states through memory, see {@link CudaOps.Bf16Mlstm}; system
- * property {@code scanline.cuda.bf16Mlstm}).
+ * property {@code scanline.cuda.bf16Mlstm}), {@code fusedQk=by-shape|fp32|bf16} (how the fused mLSTM takes
+ * q and k: by shape, the default, fp32 rounded while staging, or converted to bf16 first; the same bits
+ * either way, see {@link CudaOps.FusedQk}; system property {@code scanline.cuda.fusedQk}).
  */
 public final class CudaProvider implements BackendProvider {
     /** Reason computed once per JVM: probing the driver is not free, and its answer does not change. */
@@ -100,6 +102,8 @@ public final class CudaProvider implements BackendProvider {
                 System.getProperty("scanline.cuda.fp32Gemm", "auto"))));
         be.ops().setBf16Mlstm(CudaOps.Bf16Mlstm.parse(options.getOrDefault("bf16Mlstm",
                 System.getProperty("scanline.cuda.bf16Mlstm", "fused"))));
+        be.ops().setFusedQk(CudaOps.FusedQk.parse(options.getOrDefault("fusedQk",
+                System.getProperty("scanline.cuda.fusedQk", "by-shape"))));
         return be;
     }
 }

@@ -137,7 +137,14 @@ public final class CudaBench {
                 mlstm(s[0], s[1], s[2], s[3], 64, true);
                 if (ops.fusedMlstmChunk(s[3]) > 0) {
                     ops.setBf16Mlstm(CudaOps.Bf16Mlstm.FUSED);
-                    mlstm(s[0], s[1], s[2], s[3], 64, true);
+                    for (CudaOps.FusedQk qk : new CudaOps.FusedQk[] {CudaOps.FusedQk.FP32, CudaOps.FusedQk.BF16}) {
+                        CudaOps.FusedQk before = ops.setFusedQk(qk);   // each input path, named in the op
+                        try {
+                            mlstm(s[0], s[1], s[2], s[3], 64, true);
+                        } finally {
+                            ops.setFusedQk(before);
+                        }
+                    }
                 }
             } finally {
                 ops.setBf16Mlstm(was);
@@ -274,7 +281,7 @@ public final class CudaBench {
         int q = fused ? ops.fusedMlstmChunk(dh) : bf16 ? CudaOps.mlstmBf16Chunk(chunk, l, dh) : CudaOps.mlstmChunk(chunk, l, dh);
         String shape = String.format("B%d L%d NH%d DH%d Q%d", b, l, nh, dh, q);
         long nch = (l + q - 1) / q;
-        long scratch = 4L * b * nh * nch * (dh * dh + dh + 3);
+        long scratch = 4L * b * nh * nch * (dh * dh + dh + 3) + (fused ? 4 * act : 0);
         if (!fits("mlstm", shape, 4 * (4 * act + 2 * gates) + scratch)) return;
         ops.releaseScratch();
         ctx.resetPeak();
@@ -296,7 +303,9 @@ public final class CudaBench {
             });
             // the count bench-models uses too (OpFlops): 4·DH² + 4·Q·DH per token and head
             double flops = io.scanline.kernels.bench.OpFlops.mlstmChunkwise((long) b * l * nh, dh, q);
-            report(fused ? "mlstm_fused_bf16" : bf16 ? "mlstm_chunkwise_bf16" : "mlstm_chunkwise", shape, (long) b * l, ms,
+            boolean bq = fused && ops.fusedQkBf16(ops.fusedMlstmSegments(b, l, nh, dh), dh);
+            String op = fused ? (bq ? "mlstm_fused_bf16_bq" : "mlstm_fused_bf16") : bf16 ? "mlstm_chunkwise_bf16" : "mlstm_chunkwise";
+            report(op, shape, (long) b * l, ms,
                     4.0 * (4 * act + 2 * gates), flops);
             if (bf16) printBf16Peak(flops, ms);
         }

@@ -62,6 +62,15 @@ class CudaBackendTest {
     }
 
     @Test
+    void fusedQkOptionParsesAndRejectsUnknownValues() {
+        assertEquals(CudaOps.FusedQk.BY_SHAPE, CudaOps.FusedQk.parse(" by-shape"));
+        assertEquals(CudaOps.FusedQk.BF16, CudaOps.FusedQk.parse("BF16"));
+        assertEquals(CudaOps.FusedQk.FP32, CudaOps.FusedQk.parse("fp32"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CudaOps.FusedQk.parse("fp16"));
+        assertTrue(e.getMessage().contains("fp16"), e.getMessage());
+    }
+
+    @Test
     void bf16MlstmFormOptionParsesAndRejectsUnknownValues() {
         assertEquals(CudaOps.Bf16Mlstm.FUSED, CudaOps.Bf16Mlstm.parse(" Fused"));
         assertEquals(CudaOps.Bf16Mlstm.THREE_PASS, CudaOps.Bf16Mlstm.parse("three-pass"));
