@@ -438,7 +438,7 @@ public final class CudaOps implements AutoCloseable {
      * copies them into shared memory with cp.async (every copy of a chunk in flight at once). Both round to
      * nearest even at the same place, so the outputs are the same bits. BY_SHAPE (default): BF16 where the
      * sequence is cut into segments and DH >= 256, else FP32. H100 (results-h100/fused-mlstm-bf16-qk/,
-     * the conversion included): segmented DH 256/512 1.06-1.16x; one walk 0.95-1.01x; DH 128 0.93-0.96x.
+     * the conversion included): segmented DH 256/512 1.06-1.16x; one walk 0.97-1.03x; DH 128 0.93-0.97x.
      */
     public enum FusedQk {
         BY_SHAPE, FP32, BF16;
