@@ -398,9 +398,7 @@ public final class CudaOps implements AutoCloseable {
 
         /** Parses an option value: three-pass or fused (any case, '-' or '_'). */
         public static Bf16Mlstm parse(String s) {
-            String t = s == null ? "" : s.trim().replace('-', '_');
-            for (Bf16Mlstm f : values()) if (f.name().equalsIgnoreCase(t)) return f;
-            throw new IllegalArgumentException("bf16 mLSTM form must be three-pass or fused, got '" + s + "'");
+            return parseOption(Bf16Mlstm.class, s, "bf16 mLSTM form must be three-pass or fused");
         }
     }
 
@@ -417,6 +415,13 @@ public final class CudaOps implements AutoCloseable {
     private static int fusedIndex(int dh) {
         for (int i = 0; i < FUSED_DH.length; ++i) if (FUSED_DH[i] == dh) return i;
         return -1;
+    }
+
+    /** An option value as a constant of E: its name in any case, '-' for '_'; else what it must be and what it was. */
+    static <E extends Enum<E>> E parseOption(Class<E> type, String s, String mustBe) {
+        String t = s == null ? "" : s.trim().replace('-', '_');
+        for (E e : type.getEnumConstants()) if (e.name().equalsIgnoreCase(t)) return e;
+        throw new IllegalArgumentException(mustBe + ", got '" + s + "'");
     }
 
     /** Chooses the bf16 mLSTM's launch form (see {@link Bf16Mlstm}); returns the one it replaces. */
@@ -445,9 +450,7 @@ public final class CudaOps implements AutoCloseable {
 
         /** Parses an option value: by-shape, fp32 or bf16 (any case, '-' or '_'). */
         public static FusedQk parse(String s) {
-            String t = s == null ? "" : s.trim().replace('-', '_');
-            for (FusedQk f : values()) if (f.name().equalsIgnoreCase(t)) return f;
-            throw new IllegalArgumentException("fused mLSTM q/k input must be by-shape, fp32 or bf16, got '" + s + "'");
+            return parseOption(FusedQk.class, s, "fused mLSTM q/k input must be by-shape, fp32 or bf16");
         }
     }
 

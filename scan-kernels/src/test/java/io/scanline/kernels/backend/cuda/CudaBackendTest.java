@@ -62,21 +62,16 @@ class CudaBackendTest {
     }
 
     @Test
-    void fusedQkOptionParsesAndRejectsUnknownValues() {
-        assertEquals(CudaOps.FusedQk.BY_SHAPE, CudaOps.FusedQk.parse(" by-shape"));
-        assertEquals(CudaOps.FusedQk.BF16, CudaOps.FusedQk.parse("BF16"));
-        assertEquals(CudaOps.FusedQk.FP32, CudaOps.FusedQk.parse("fp32"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CudaOps.FusedQk.parse("fp16"));
-        assertTrue(e.getMessage().contains("fp16"), e.getMessage());
-    }
-
-    @Test
-    void bf16MlstmFormOptionParsesAndRejectsUnknownValues() {
+    void mlstmOptionsParseAndRejectUnknownValues() {
         assertEquals(CudaOps.Bf16Mlstm.FUSED, CudaOps.Bf16Mlstm.parse(" Fused"));
         assertEquals(CudaOps.Bf16Mlstm.THREE_PASS, CudaOps.Bf16Mlstm.parse("three-pass"));
         assertEquals(CudaOps.Bf16Mlstm.THREE_PASS, CudaOps.Bf16Mlstm.parse("THREE_PASS"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CudaOps.Bf16Mlstm.parse("chunked"));
         assertTrue(e.getMessage().contains("three-pass or fused") && e.getMessage().contains("chunked"), e.getMessage());
+        assertEquals(CudaOps.FusedQk.BY_SHAPE, CudaOps.FusedQk.parse(" by-shape"));
+        assertEquals(CudaOps.FusedQk.BF16, CudaOps.FusedQk.parse("BF16"));
+        e = assertThrows(IllegalArgumentException.class, () -> CudaOps.FusedQk.parse("fp16"));
+        assertTrue(e.getMessage().contains("by-shape, fp32 or bf16") && e.getMessage().contains("fp16"), e.getMessage());
     }
 
     @Test
