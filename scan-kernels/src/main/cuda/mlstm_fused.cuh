@@ -116,6 +116,7 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
                                      int L, int NH, int G, int SPC, float eps, bool stateOnly)
 {
     constexpr int DH = 128 * MI, LDQ = DH + 8, LDP = Q + 8, NSL = DH / NS;
+    constexpr bool BQ = std::is_same<QK, __nv_bfloat16>::value;   // q and k given in bf16
     constexpr int WPM = 128 / Q;              // warps per 16-row tile of S and O
     constexpr int FS = Q / (8 * WPM);         // n8 tiles of S per warp
     constexpr int FO = NS / (8 * WPM);        // n8 tiles of O per warp
@@ -189,7 +190,6 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
         const int t0 = c * Q, qn = min(Q, L - t0);
         const size_t g0 = ((size_t)b * L + t0) * NH + hh;
         const bool inter = !isinf(mPrev);
-        constexpr bool BQ = std::is_same<QK, __nv_bfloat16>::value;
         // bf16 q and k: their copies first, in flight while v loads and the gates are scanned
         if constexpr (BQ) stage_qk<DH, Q>(sQ, sK, q + g0 * DH, k + g0 * DH, rowStride, qn, !stateOnly);
         // the v slab's loads (held in registers until the gate sums are known), then fp32 q and k

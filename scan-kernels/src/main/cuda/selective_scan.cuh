@@ -25,9 +25,6 @@ namespace sl {
 constexpr int SCAN_TS = 32;      // tokens of B/C staged in shared memory per step
 constexpr int SSD_HMAX = 16;     // heads per block whose δ the SSD shares through shared memory
 
-// PF: tokens of u/δ/z in registers per group (more: more independent work per warp, more registers).
-// DB: the next group's u/δ/z load while this group computes, so a whole group of work hides their
-// latency (without it, waiting on those loads was a third of the stall cycles at 16 warps per SM).
 // The channel a thread of channel block bx scans: channel blocks run over the B/C groups, each group's
 // EG = E/G channels in blocks of blockDim.x (the last one partly idle: act = false).
 struct ScanLane { int g, e, h; bool act; };
@@ -43,6 +40,9 @@ __device__ __forceinline__ ScanLane scan_lane(int bx, int E, int H, int G)
 
 // Walks chunk c of batch row b for the lane ln (scan_lane) from the state hs (updated in place): outputs (OUT)
 // or Σδ of the chunk (returned; state passes). Every thread of the block calls it (it has barriers).
+// PF: tokens of u/δ/z in registers per group (more: more independent work per warp, more registers).
+// DB: the next group's u/δ/z load while this group computes, so a whole group of work hides their
+// latency (without it, waiting on those loads was a third of the stall cycles at 16 warps per SM).
 template <int NMAX, bool OUT, bool SSD, int PF, bool DB>
 __device__ __forceinline__ float scan_walk(
     const ScanLane ln, int c, int b, float (&hs)[NMAX],
@@ -319,18 +319,22 @@ __device__ __forceinline__ void scan_body(
     float* out, int L, int E, int N, int H, int G, int nch, int chunkLen
 #define SL_SCAN_PASS u, delta, A, Bm, Cm, D, z, dbias, softplus, hState, hloc, sdelta, out, L, E, N, H, G, nch, chunkLen
 
-#define SL_SCAN_INSTANCE(NM, PFV, OUTB, DBV) \
+#define SL_SCAN_INSTANCE_SS(NM, PFV, OUTB, DBV) \
     extern "C" __global__ void __launch_bounds__(128) ss_state_n##NM(SL_SCAN_ARGS) { sl::scan_body<NM, false, false, PFV, DBV>(SL_SCAN_PASS); } \
-    extern "C" __global__ void __launch_bounds__(128, OUTB) ss_out_n##NM(SL_SCAN_ARGS) { sl::scan_body<NM, true, false, PFV, DBV>(SL_SCAN_PASS); } \
+    extern "C" __global__ void __launch_bounds__(128, OUTB) ss_out_n##NM(SL_SCAN_ARGS) { sl::scan_body<NM, true, false, PFV, DBV>(SL_SCAN_PASS); }
+#define SL_SCAN_INSTANCE_SSD(NM, PFV, DBV) \
     extern "C" __global__ void __launch_bounds__(128) ssd_state_n##NM(SL_SCAN_ARGS) { sl::scan_body<NM, false, true, PFV, DBV>(SL_SCAN_PASS); } \
     extern "C" __global__ void __launch_bounds__(128) ssd_out_n##NM(SL_SCAN_ARGS) { sl::scan_body<NM, true, true, PFV, DBV>(SL_SCAN_PASS); }
 
 // State sizes are rounded up to one of these register-array widths (N <= 64 supported). Widths 8 and
 // 16 load a group ahead (H100, results-h100/scan-prefetch/: the chunked scan B1 L1M E1536 36% -> 46% of
-// the copy bandwidth); 64 does not (255 registers, and its SSD ran 20% slower so).
-SL_SCAN_INSTANCE(8, 4, 3, true)
-SL_SCAN_INSTANCE(16, 4, 5, true)
-SL_SCAN_INSTANCE(64, 8, 1, false)
+// the copy bandwidth); 64 does not (255 registers, and its SSD ran 20% slower so). The SSD at width 16
+// has only the 8-token builds below.
+SL_SCAN_INSTANCE_SS(8, 4, 3, true)
+SL_SCAN_INSTANCE_SSD(8, 4, true)
+SL_SCAN_INSTANCE_SS(16, 4, 5, true)
+SL_SCAN_INSTANCE_SS(64, 8, 1, false)
+SL_SCAN_INSTANCE_SSD(64, 8, false)
 
 // One-pass builds at N <= 16 (CudaOps: one chunk, B·E alone fills the GPU): every block of the grid is
 // resident at once, so registers go to independent work (8 tokens a group, a group ahead) rather than to

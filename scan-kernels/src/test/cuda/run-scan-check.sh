@@ -22,8 +22,8 @@ done
 case "$name" in
   scan_block) kernels="ss_block|ss_out_n16|ss_state_n16"; ncu_file=ncu-b1-l64k-e1536-n16.txt ;;
   scan_lanes) kernels="lanes|ss_out_n16|ss_state_n16"; ncu_file="" ;;
-  scan_lookback) kernels="_lb_n|ss_combine|ssd_out_n16|ssd_state_n16"; ncu_file=ncu-b1-l1m-h24-p64-n16.txt ;;
-  ssd_seg) kernels="ssd_seg|ssd_out_n16|ssd_state_n16"; ncu_file=ncu-b8-l64k-h24-p64-n16.txt ;;
+  scan_lookback) kernels="_lb_n|ss_combine|ssd_out1_n16|ssd_state1_n16"; ncu_file=ncu-b1-l1m-h24-p64-n16.txt ;;
+  ssd_seg) kernels="ssd_seg|ssd_out1_n16|ssd_state1_n16"; ncu_file=ncu-b8-l64k-h24-p64-n16.txt ;;
   ssd_mma) kernels="ssd_mma"; ncu_file=ncu-b8-l64k-h24-p64-n16.txt ;;
   mlstm_bf16) kernels="mlstm_chunk|mlstm_combine|mlstm_fused"; ncu_file=ncu-b1-l16k-nh8-dh512.txt ;;
   *) echo "unknown harness $name; $usage" >&2; exit 2 ;;

@@ -46,16 +46,17 @@ static void launch_chunked(bool ssd, const float* u, const float* dl, const floa
     }
     int nch = (l + chunk - 1) / chunk;
     dim3 grid(gx, nch, b);
-#define PICK(NM) \
+    // the SSD's width-16 builds are the 8-token ones for both passes (CudaOps.scan)
+#define PICK(NM, SSD_STATE, SSD_OUT) \
     if (ns == NM) { \
         if (nch > 1) { \
-            (wideSsd ? ssd_state1_n16 : ssd ? ssd_state_n##NM : ss_state_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, nullptr, l, e, n, heads, g, nch, chunk); \
+            (ssd ? SSD_STATE : ss_state_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, nullptr, l, e, n, heads, g, nch, chunk); \
             long long total = (long long)b * n * e; \
             ss_combine<<<(unsigned)((total + 255) / 256), 256>>>(a, ssd ? 1 : 0, h, hloc, sdelta, b, e, n, heads, nch); \
         } \
-        ((nch == 1 || wideSsd) && NM == 16 ? (ssd ? ssd_out1_n16 : ss_out1_n16) : ssd ? ssd_out_n##NM : ss_out_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, y, l, e, n, heads, g, nch, chunk); \
+        (nch == 1 && NM == 16 ? (ssd ? ssd_out1_n16 : ss_out1_n16) : ssd ? SSD_OUT : ss_out_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, y, l, e, n, heads, g, nch, chunk); \
     }
-    PICK(8) PICK(16) PICK(64)
+    PICK(8, ssd_state_n8, ssd_out_n8) PICK(16, ssd_state1_n16, ssd_out1_n16) PICK(64, ssd_state_n64, ssd_out_n64)
 #undef PICK
 }
 

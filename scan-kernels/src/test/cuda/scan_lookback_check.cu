@@ -27,8 +27,10 @@
 static FILE* jsonf;
 static FILE* checkf;
 
-// The Mamba-1 state pass with 8 tokens a group, tried here (the SSD's is in the fatbin).
+// Builds compared here and not in the fatbin: the Mamba-1 state pass with 8 tokens a group, and the SSD's
+// 4-token builds at width 16 (what CudaOps ran for the cut SSD before the 8-token ones).
 extern "C" __global__ void __launch_bounds__(128, 4) ss_state1_n16(SL_SCAN_ARGS) { sl::scan_body<16, false, false, 8, true>(SL_SCAN_PASS); }
+SL_SCAN_INSTANCE_SSD(16, 4, true)
 
 // The chunked form at a given number of chunks; wide: the 8-token-group builds for both passes
 // (ss_state1_n16 / ss_out1_n16) instead of the 4-token ones (ss_state_n16 / ss_out_n16).

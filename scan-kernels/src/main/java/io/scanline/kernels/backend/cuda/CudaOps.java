@@ -155,10 +155,10 @@ public final class CudaOps implements AutoCloseable {
      * Chunk length of the SSD cut into chunks at width 16 (ssd_state1_n16 / ssd_out1_n16, 4 blocks per
      * SM on an H100, as the driver reports): the forced one, else up to four waves of blocks with chunks
      * of at least 512 tokens, rounded down to whole waves (a last partial wave left most SMs idle). H100
-     * (results-h100/ssd-wide-chunks/, harness, 8-token builds): B1 L1M H24 P64 9.74 ms at 176 chunks = 4
-     * waves (10.2 at 88, 12.4 at 22), B1 L64K 0.65 ms at 44 or 88 (1 or 2 waves) against 0.75-0.83 at 64
-     * or 128 (through CudaBench), B8 L64K H12 2.46 ms at 44; the 4-token builds at the earlier rule
-     * (scanChunk) took 11.3, 0.77 and 2.87.
+     * (results-h100/ssd-wide-chunks/), harness, 8-token builds: B1 L1M H24 P64 9.74 ms at 176 chunks = 4
+     * waves (10.2 at 88, 12.4 at 22), B1 L64K H24 0.65 ms at 44 or 88 (1 or 2 waves), B8 L64K H12 2.46 ms
+     * at 44; the 4-token builds at the earlier rule (scanChunk) took 11.3, 0.77 and 2.87. Through
+     * CudaBench, B1 L64K H24: 0.71 ms at 88 chunks, 0.83 at 64 (1.45 waves), 0.75 at 128 (2.9 waves).
      */
     int ssdChunk(int b, int l, int blocksPerRow) {
         if (scanChunkLen > 0) return scanChunkLen;
@@ -564,8 +564,7 @@ public final class CudaOps implements AutoCloseable {
 
         /** Parses an option value: auto, simt or tf32x3 (any case). */
         public static Fp32Gemm parse(String s) {
-            for (Fp32Gemm k : values()) if (k.name().equalsIgnoreCase(s == null ? "" : s.trim())) return k;
-            throw new IllegalArgumentException("fp32Gemm must be auto, simt or tf32x3, got '" + s + "'");
+            return parseOption(Fp32Gemm.class, s, "fp32Gemm must be auto, simt or tf32x3");
         }
     }
 

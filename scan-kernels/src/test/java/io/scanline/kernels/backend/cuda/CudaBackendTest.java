@@ -62,7 +62,7 @@ class CudaBackendTest {
     }
 
     @Test
-    void mlstmOptionsParseAndRejectUnknownValues() {
+    void launchOptionsParseAndRejectUnknownValues() {
         assertEquals(CudaOps.Bf16Mlstm.FUSED, CudaOps.Bf16Mlstm.parse(" Fused"));
         assertEquals(CudaOps.Bf16Mlstm.THREE_PASS, CudaOps.Bf16Mlstm.parse("three-pass"));
         assertEquals(CudaOps.Bf16Mlstm.THREE_PASS, CudaOps.Bf16Mlstm.parse("THREE_PASS"));
@@ -72,6 +72,9 @@ class CudaBackendTest {
         assertEquals(CudaOps.FusedQk.BF16, CudaOps.FusedQk.parse("BF16"));
         e = assertThrows(IllegalArgumentException.class, () -> CudaOps.FusedQk.parse("fp16"));
         assertTrue(e.getMessage().contains("by-shape, fp32 or bf16") && e.getMessage().contains("fp16"), e.getMessage());
+        assertEquals(CudaOps.Fp32Gemm.TF32X3, CudaOps.Fp32Gemm.parse(" TF32x3"));
+        e = assertThrows(IllegalArgumentException.class, () -> CudaOps.Fp32Gemm.parse("tf32"));
+        assertTrue(e.getMessage().contains("auto, simt or tf32x3") && e.getMessage().contains("'tf32'"), e.getMessage());
     }
 
     @Test
