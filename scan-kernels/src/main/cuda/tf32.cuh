@@ -19,6 +19,8 @@ __device__ __forceinline__ void split(float v, unsigned& hi, unsigned& lo)
     lo = __float_as_uint(v - __uint_as_float(hi));
 }
 
+// Built for the GPU unless the CPU warp emulator (src/test/cuda/emu/warp_emu.hpp) supplies it.
+#ifndef SL_WARP_EMU
 __device__ __forceinline__ void mma_tf32(float* d, const unsigned* a, const unsigned* b)
 {
     asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
@@ -26,5 +28,6 @@ __device__ __forceinline__ void mma_tf32(float* d, const unsigned* a, const unsi
                  : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 }
+#endif
 
 } // namespace sltf

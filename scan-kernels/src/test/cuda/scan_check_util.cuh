@@ -14,12 +14,20 @@
 
 #include "harness_util.cuh"
 #include "scan_host_ref.hpp"
+#include "../../main/cuda/ssd_state_mma.cuh"
 
 
 // The chunk-parallel path exactly as CudaOps launches it (chunks chosen for the SMs x 1024 threads; at
 // N16 one pass once B·E reaches 128 (SSD: 256) per SM, and one chunk at N16 runs the one-pass builds *_out1_n16;
 // the SSD at N16 cut into chunks runs ssd_state1_n16 / ssd_out1_n16 at CudaOps.ssdChunk's count).
 static int sm_count;
+// The SSD's state pass at N <= 16 when the sequence is cut: ssd_state_mma (CudaOps.SsdState.MMA, the default)
+// or the scalar state kernels (SCALAR); state_only stops after the state pass (to time it alone).
+static bool mma_state = true, state_only = false;
+typedef void (*ScanFn)(SL_SCAN_ARGS);
+static ScanFn mma_fn = ssd_state_mma;   // the build of the tensor-core state pass, and its head dims per warp
+static int mma_cw = sl::SSDM_CW;
+static int forced_chunk = 0;   // > 0: this chunk length instead of the launch rule's
 // Register-array width of the chunk-parallel kernels for a state size (N <= 64).
 static int ns_of(int n) { return n <= 8 ? 8 : n <= 16 ? 16 : 64; }
 static void launch_chunked(bool ssd, const float* u, const float* dl, const float* a, const float* bm, const float* cm,
@@ -44,13 +52,21 @@ static void launch_chunked(bool ssd, const float* u, const float* dl, const floa
         long long nch = std::min((want + threads - 1) / threads, (long long)std::max(1, l / 64));
         chunk = (int)((l + nch - 1) / nch);
     }
+    if (forced_chunk > 0) chunk = std::min(forced_chunk, l);
     int nch = (l + chunk - 1) / chunk;
     dim3 grid(gx, nch, b);
     // the SSD's width-16 builds are the 8-token ones for both passes (CudaOps.scan)
 #define PICK(NM, SSD_STATE, SSD_OUT) \
     if (ns == NM) { \
         if (nch > 1) { \
-            (ssd ? SSD_STATE : ss_state_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, nullptr, l, e, n, heads, g, nch, chunk); \
+            if (ssd && mma_state && NM <= 16) { \
+                const int jobs = heads * ((e / heads + mma_cw - 1) / mma_cw); \
+                mma_fn<<<dim3((jobs + sl::SSDM_WARPS - 1) / sl::SSDM_WARPS, nch, b), 32 * sl::SSDM_WARPS>>>( \
+                    u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, nullptr, l, e, n, heads, g, nch, chunk); \
+            } else { \
+                (ssd ? SSD_STATE : ss_state_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, nullptr, l, e, n, heads, g, nch, chunk); \
+            } \
+            if (state_only) return; \
             long long total = (long long)b * n * e; \
             ss_combine<<<(unsigned)((total + 255) / 256), 256>>>(a, ssd ? 1 : 0, h, hloc, sdelta, b, e, n, heads, nch); \
         } \

@@ -19,6 +19,10 @@
 #include "../../main/cuda/common.cuh"
 #include "../../main/cuda/elementwise.cuh"
 #include "../../main/cuda/selective_scan.cuh"
+// the backend's build of the tensor-core SSD state pass (ssd_state_mma) and two others, timed side by side
+#define SL_SSDM_VARIANTS SL_SSDM_INSTANCE(ssd_state_mma, 4, 2, 1) SL_SSDM_INSTANCE(ssd_state_mma_c16, 2, 1, 1) \
+    SL_SSDM_INSTANCE(ssd_state_mma_c32_pd1, 4, 1, 1)
+#include "../../main/cuda/ssd_state_mma.cuh"
 #define SL_SEG_VARIANTS SL_SEG_INSTANCE(16, 32, 8, 8, 4) SL_SEG_INSTANCE(16, 32, 4, 16, 4) \
     SL_SEG_INSTANCE(16, 32, 8, 16, 3) SL_SEG_INSTANCE(16, 16, 8, 8, 4) SL_SEG_INSTANCE(16, 32, 4, 32, 3) \
     SL_SEG_INSTANCE(64, 32, 4, 8, 1)
@@ -58,8 +62,25 @@ static void check_case(int b, int l, int heads, int p, int n, int g, bool withD,
                         withD, sp, ey, eh);
     };
     const float* dp = withD ? dd : nullptr;
-    if (l > 0)
+    if (l > 0) {
         run("chunked", [&] { launch_chunked(true, dx, ddt, da, dbm, dcm, dp, nullptr, ddb, sp, dh, dy, b, l, e, n, heads, g, hloc, sdel); });
+        // the same cut with the scalar state pass, and both state passes at a forced 3 / 7 chunks
+        mma_state = false;
+        run("chunked_scalar_state", [&] { launch_chunked(true, dx, ddt, da, dbm, dcm, dp, nullptr, ddb, sp, dh, dy, b, l, e, n, heads, g, hloc, sdel); });
+        mma_state = true;
+        if (n <= 16 && l >= 7)
+            for (int nch : {3, 7}) {
+                const int chunk = (l + nch - 1) / nch;
+                for (bool mma : {true, false}) {
+                    mma_state = mma;
+                    forced_chunk = chunk;
+                    run(std::string(mma ? "chunked_mma_nch" : "chunked_scalar_nch") + std::to_string(nch),
+                        [&] { launch_chunked(true, dx, ddt, da, dbm, dcm, dp, nullptr, ddb, sp, dh, dy, b, l, e, n, heads, g, hloc, sdel); });
+                }
+                forced_chunk = 0;
+                mma_state = true;
+            }
+    }
     for (int vi = 0; vi < NVARS; ++vi) {
         const SegVariant& v = VARS[vi];
         if ((n <= 16) != (v.nmax == 16)) continue;
@@ -112,6 +133,26 @@ static void bench(int b, int l, int heads, int p, int n)
     float base = time_ms([&] { launch_chunked(true, bu, bdl, ba, bbm, bcm, bd, nullptr, bdb, 1, bh, by, b, l, e, n, heads, g, bhloc, bsdel); });
     report("chunked", base);
     baseMs = base;
+    if (n <= 16) {   // the state pass on tensor cores (the default) against the scalar one, whole and alone
+        auto chunked = [&] { launch_chunked(true, bu, bdl, ba, bbm, bcm, bd, nullptr, bdb, 1, bh, by, b, l, e, n, heads, g, bhloc, bsdel); };
+        mma_state = false;
+        report("chunked_scalar_state", time_ms(chunked));
+        state_only = true;
+        report("state_pass_scalar", time_ms(chunked));
+        mma_state = true;
+        struct { const char* name; ScanFn fn; int cw; } builds[] = {{"mma", ssd_state_mma, 32}, {"mma_c16", ssd_state_mma_c16, 16},
+            {"mma_c32_pd1", ssd_state_mma_c32_pd1, 32}};
+        for (auto& mb : builds) {
+            mma_fn = mb.fn;
+            mma_cw = mb.cw;
+            state_only = true;
+            report(std::string("state_pass_") + mb.name, time_ms(chunked));
+            state_only = false;
+            if (mb.fn != ssd_state_mma) report(std::string("chunked_") + mb.name, time_ms(chunked));
+        }
+        mma_fn = ssd_state_mma;
+        mma_cw = sl::SSDM_CW;
+    }
     for (int vi = 0; vi < NVARS; ++vi) {
         const SegVariant& v = VARS[vi];
         if ((n <= 16) != (v.nmax == 16)) continue;
@@ -154,6 +195,30 @@ static void bench_single_pass(int b, int l, int heads, int p)
         report("segment", time_ms([&] { launch_seg(VARS[1], 0, x, dt, ba, bm, cm, bd, bdb, 1, bh, y, b, l, heads, p, n, g, bhloc, bsdel); }));
     }
     for (float* q : {x, y, dt, bm, cm}) if (q) cudaFree(q);
+}
+
+// CudaOps' choice for an SSD at N16 below the one-pass batch (useSegment): the chunk-parallel body (tensor-core
+// state pass) where its chunks fill one wave of its blocks, or half a wave where the segment kernel would need
+// chunks; else the segment kernel. Both timed on the same inputs, with the rule's pick.
+static void bench_rule(int b, int l, int heads, int p)
+{
+    const int n = 16, g = 1, e = heads * p;
+    double bytes = 4.0 * (2.0 * b * l * e + (double)b * l * heads + 2.0 * b * l * g * n);
+    char shape[96];
+    snprintf(shape, sizeof shape, "B%d L%d H%d P%d N%d", b, l, heads, p, n);
+    const bool segChunks = seg_chunk(VARS[1], b, l, heads, p) < l;
+    const int block = std::min(128, (e + 31) / 32 * 32), gx = (e + block - 1) / block;
+    int perSm = 0;
+    CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, ssd_out1_n16, 128, 0));
+    const long long blocks = (long long)b * gx, slots = (long long)sm_count * std::max(1, perSm);
+    long long nch = std::min((4 * slots + blocks - 1) / blocks, (long long)std::max(1, l / 512));
+    const long long waves = nch * blocks / slots;
+    if (waves >= 1) nch = std::max(1LL, waves * slots / blocks);
+    const bool body = nch * blocks >= slots || (segChunks && 2 * nch * blocks >= slots);
+    float body_ms = time_ms([&] { launch_chunked(true, bu, bdl, ba, bbm, bcm, bd, nullptr, bdb, 1, bh, by, b, l, e, n, heads, g, bhloc, bsdel); });
+    float seg_ms = time_ms([&] { launch_seg(VARS[1], 0, bu, bdl, ba, bbm, bcm, bd, bdb, 1, bh, by, b, l, heads, p, n, g, bhloc, bsdel); });
+    report_timing(jsonf, "ssd", shape, body ? "rule_body*" : "rule_body", bytes, b * (double)l, body_ms, seg_ms, "segment");
+    report_timing(jsonf, "ssd", shape, body ? "rule_segment" : "rule_segment*", bytes, b * (double)l, seg_ms);
 }
 
 int main(int argc, char** argv)
@@ -205,6 +270,12 @@ int main(int argc, char** argv)
     bench(64, 4096, 6, 64, 16);
     bench(8, 1 << 16, 24, 64, 64);
     bench(1, 1 << 20, 24, 64, 64);
+    printf("CudaOps' SSD rule below the one-pass batch (* = its pick; body = chunk-parallel with the tensor-core state pass):\n");
+    const int ruleShapes[][3] = {{8, 1 << 16, 24}, {11, 1 << 16, 24}, {4, 1 << 16, 24}, {2, 1 << 16, 12}, {16, 16384, 24},
+                                 {64, 4096, 6}, {32, 2048, 12}, {16, 1024, 24}, {1, 4096, 12}, {1, 4096, 24}, {2, 8192, 24},
+                                 {4, 2048, 12}};
+    for (const auto& s : ruleShapes)
+        bench_rule(s[0], s[1], s[2], 64);
     for (float* q : {bu, bdl, bz, by, bbm, bcm}) cudaFree(q);
     bench_single_pass(11, 1 << 16, 24, 64);   // below the one-pass rule (B·E < 256 per SM)
     bench_single_pass(22, 1 << 16, 24, 64);

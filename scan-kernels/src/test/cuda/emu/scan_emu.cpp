@@ -2,7 +2,8 @@
 // state-parallel scan (ssd_seg.cuh, scan_lanes.cuh: the builds the backend launches) on the CPU warp emulator
 // (warp_emu.hpp), against the float64 reference (scan_host_ref.hpp): every register-array width (8, 16,
 // 64), one chunk (the *_out_n* kernels and the one-pass *_out1_n16 builds) and the sequence cut into chunks
-// (state kernels, ss_combine, out kernels; the SSD at width 16 through ssd_state1_n16 / ssd_out1_n16), Mamba-1 and SSD (heads sharing δ, several B/C groups), with and
+// (state kernels, ss_combine, out kernels; the SSD at width 16 through ssd_state1_n16 / ssd_out1_n16, and its state
+// pass on tensor cores, ssd_state_mma, against the scalar one), Mamba-1 and SSD (heads sharing δ, several B/C groups), with and
 // without D, z (Mamba-1 only) and softplus, lengths that end mid-step. The GPU harnesses (scan_lanes_check.cu,
 // scan_block_check.cu, ssd_seg_check.cu) run the same paths with CudaOps' automatic chunk choice.
 // Tolerance 2e-5 relative to max|ref| (the harnesses' fp32 tolerance: exp2 of fp32 arguments and fp32
@@ -15,6 +16,10 @@
 #define SL_SEG_VARIANTS SL_SEG_INSTANCE(16, 32, 4, 16, 4)
 #include "../../../main/cuda/ssd_seg.cuh"
 #include "../../../main/cuda/scan_lanes.cuh"   // its one build: ss_lanes_n64_s4_t128_p3 (CudaOps.LANES_KERNEL)
+// the backend's build of the tensor-core SSD state pass and the others the GPU harness times
+#define SL_SSDM_VARIANTS SL_SSDM_INSTANCE(ssd_state_mma, 4, 2, 1) SL_SSDM_INSTANCE(ssd_state_mma_c16, 2, 1, 1) \
+    SL_SSDM_INSTANCE(ssd_state_mma_c32_pd1, 4, 1, 1)
+#include "../../../main/cuda/ssd_state_mma.cuh"
 #include "../host_ref.hpp"
 #include "../scan_host_ref.hpp"
 
@@ -28,6 +33,9 @@ typedef void (*ScanKernel)(const float*, const float*, const float*, const float
                            const float*, const float*, int, float*, float*, float*, float*, int, int, int, int, int, int, int);
 
 struct Kernels { ScanKernel state, out; };
+struct MmaBuild { const char* name; ScanKernel fn; int cw; };
+static const MmaBuild MMA_BUILDS[] = {{"ssd_state_mma", ssd_state_mma, 32}, {"ssd_state_mma_c16", ssd_state_mma_c16, 16},
+                                      {"ssd_state_mma_c32_pd1", ssd_state_mma_c32_pd1, 32}};
 static Kernels kernels(bool ssd, int ns, bool onePass)
 {
     if (onePass) return {nullptr, ssd ? ssd_out1_n16 : ss_out1_n16};
@@ -42,8 +50,11 @@ static Kernels kernels(bool ssd, int ns, bool onePass)
 static int failed = 0, passed = 0;
 
 // One call with nch chunks, launched as CudaOps launches the chunk-parallel path (state kernels and the
-// combine only when the sequence is cut); onePass takes the *_out1_n16 build (N <= 16, one chunk).
-static void check(bool ssd, int b, int l, int e, int n, int heads, int g, bool withZD, bool sp, int nchWant, bool onePass)
+// combine only when the sequence is cut); onePass takes the *_out1_n16 build (N <= 16, one chunk). mma: a build
+// of the SSD's state pass on tensor cores (ssd_state_mma.cuh), whose chunk states and Σδ are also held to those of
+// the scalar state pass (ssd_state1_n16) on the same inputs.
+static void check(bool ssd, int b, int l, int e, int n, int heads, int g, bool withZD, bool sp, int nchWant, bool onePass,
+                  const MmaBuild* mma = nullptr)
 {
     const int ns = n <= 8 ? 8 : n <= 16 ? 16 : 64;
     const size_t nx = (size_t)b * l * e, nd = (size_t)b * l * heads, nbc = (size_t)b * l * g * n, nh = (size_t)b * e * n;
@@ -63,20 +74,31 @@ static void check(bool ssd, int b, int l, int e, int n, int heads, int g, bool w
         kf(u.data(), dl.data(), a.data(), bm.data(), cm.data(), withZD ? d.data() : nullptr, withZ ? z.data() : nullptr,
            db.data(), sp ? 1 : 0, h.data(), hloc.data(), sdelta.data(), out, l, e, n, heads, g, nch, chunk);
     };
+    double eloc = 0;
     if (nch > 1) {
         emu::launch(dim3(gx, nch, b), dim3(block), nullptr, 0, [&] { args(k.state, nullptr); });
+        if (mma) {
+            const std::vector<float> hs = hloc, ss = sdelta;
+            std::fill(hloc.begin(), hloc.end(), NAN);
+            std::fill(sdelta.begin(), sdelta.end(), NAN);
+            const int jobs = heads * ((e / heads + mma->cw - 1) / mma->cw);
+            emu::launch(dim3((jobs + sl::SSDM_WARPS - 1) / sl::SSDM_WARPS, nch, b), dim3(32 * sl::SSDM_WARPS), nullptr, 0,
+                        [&] { args(mma->fn, nullptr); });
+            eloc = std::max(relerr(hloc, std::vector<double>(hs.begin(), hs.end())), relerr(sdelta, std::vector<double>(ss.begin(), ss.end())));
+        }
         const long long total = (long long)b * n * e;
         emu::launch(dim3((unsigned)((total + 255) / 256)), dim3(256), nullptr, 0,
                     [&] { ss_combine(a.data(), ssd ? 1 : 0, h.data(), hloc.data(), sdelta.data(), b, e, n, heads, nch); });
     }
     emu::launch(dim3(gx, nch, b), dim3(block), nullptr, 0, [&] { args(k.out, y.data()); });
     const double ey = relerr(y, yw), eh = relerr(h, hw);
-    const bool ok = ey <= 2e-5 && eh <= 2e-5;
+    const bool ok = ey <= 2e-5 && eh <= 2e-5 && eloc <= 2e-5;
     (ok ? passed : failed)++;
-    printf("%s %-4s B%d L%-3d E%-3d N%-2d H%-2d G%d %-3s %-8s %s: out %.2e state %.2e\n", ok ? "PASS" : "FAIL", ssd ? "ssd" : "scan",
-           b, l, e, n, heads, g, withZ ? "z/D" : withZD ? "D" : "-", sp ? "softplus" : "linear",
+    printf("%s %-4s %s B%d L%-3d E%-3d N%-2d H%-2d G%d %-3s %-8s %s: out %.2e state %.2e\n", ok ? "PASS" : "FAIL", ssd ? "ssd" : "scan",
+           mma ? mma->name : "", b, l, e, n, heads, g, withZ ? "z/D" : withZD ? "D" : "-", sp ? "softplus" : "linear",
            (nch == 1 ? std::string(onePass ? "one pass (out1_n16)" : "one chunk") : std::to_string(nch) + " chunks of " + std::to_string(chunk)).c_str(),
            ey, eh);
+    if (mma) printf("     chunk states and sums against the scalar state pass: %.2e\n", eloc);
     fflush(stdout);
 }
 
@@ -160,6 +182,19 @@ int main(int argc, char** argv)
     check(true, 1, 45, 24, 64, 3, 3, true, true, 3, false);
     check(true, 1, 100, 192, 16, 24, 1, true, true, 1, true);   // 24 heads of 8 in 128-channel blocks
     check(true, 1, 100, 192, 16, 24, 1, false, true, 4, false);  // the same cut into 4 chunks (ends mid-step)
+    // the state pass on tensor cores: head dims off its 16- or 32-wide warp slices (8, 20, 40), N padded, chunks off its
+    // 32-token steps, B/C groups, with and without softplus
+    // 32-token steps, B/C groups, with and without softplus; every build (operands 1 or 2 steps ahead: chunks of
+    // 1 to 7 steps end the walk at each of its exits)
+    for (const MmaBuild& mb : MMA_BUILDS) {
+        check(true, 1, 100, 192, 16, 24, 1, false, true, 4, false, &mb);
+        check(true, 2, 70, 48, 16, 6, 2, false, false, 3, false, &mb);
+        check(true, 1, 333, 128, 13, 2, 1, true, true, 3, false, &mb);
+        check(true, 2, 150, 120, 16, 6, 3, true, true, 4, false, &mb);
+        check(true, 1, 97, 64, 9, 1, 1, true, false, 5, false, &mb);
+        check(true, 1, 400, 40, 16, 1, 1, true, true, 2, false, &mb);
+        check(true, 1, 192, 64, 16, 2, 1, true, true, 2, false, &mb);
+    }
     // segment SSD: L around its 64-token tile, P off the 32-wide block, N padded, G = 2, forced chunks
     check_seg(1, 1, 1, 32, 16, 1, true, true, 0);
     check_seg(2, 65, 4, 33, 16, 2, true, false, 0);

@@ -9,8 +9,9 @@
 // wrong results. Races inside a warp between two of its collectives, and between blocks, are not modelled.
 //
 // What is emulated: static and dynamic shared memory, threadIdx/blockIdx/blockDim/gridDim, __syncthreads,
-// __syncwarp, __shfl_{sync,up,xor}, bf16 conversions (round to nearest even), the
-// intrinsics of mma_frag.cuh (ldmatrix x4/x2/.trans, mma.sync m16n8k16 bf16 -> fp32), the cp.async helpers
+// __syncwarp, __shfl_{sync,up,down,xor}, bf16 conversions (round to nearest even), the
+// intrinsics of mma_frag.cuh (ldmatrix x4/x2/.trans, mma.sync m16n8k16 bf16 -> fp32), tf32.cuh's mma.sync
+// m16n8k8 tf32 (its layout is the one the H100-verified 3xTF32 GEMM and SSD experiment use), the cp.async helpers
 // of cp_async.cuh and scan_lanes.cuh (each copy done when issued: one legal order of an asynchronous
 // copy) and, in include/mma.h, WMMA 16 × 16 × 16 bf16 fragments. The mma.sync and ldmatrix layouts follow
 // the PTX ISA; mlstm_emu.cpp anchors them to the hardware by running the bf16 GEMM (gemm_mma.cuh,
@@ -59,6 +60,8 @@ inline float __fdividef(float a, float b) { return a / b; }
 using std::exp2f; using std::log1pf; using std::fminf;
 inline float rsqrtf(float x) { return 1.f / std::sqrt(x); }
 inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, 4); return f; }
+inline unsigned __float_as_uint(float f) { unsigned u; std::memcpy(&u, &f, 4); return u; }
+inline float __uint_as_float(unsigned u) { float f; std::memcpy(&f, &u, 4); return f; }
 using std::exp; using std::log1p; using std::fabs; using std::fmin; using std::fmax; using std::isinf;
 
 // ---------------------------------------------------------------- bf16 (bit patterns, nearest even)
@@ -285,6 +288,11 @@ inline T __shfl_up_sync(unsigned, T v, unsigned d)
     return emu::warp_collective(v, [&](const T* all, unsigned lane) { return lane >= d ? all[lane - d] : all[lane]; });
 }
 template <class T>
+inline T __shfl_down_sync(unsigned, T v, unsigned d)
+{
+    return emu::warp_collective(v, [&](const T* all, unsigned lane) { return lane + d < 32 ? all[lane + d] : all[lane]; });
+}
+template <class T>
 inline T __shfl_xor_sync(unsigned, T v, int m)
 {
     return emu::warp_collective(v, [&](const T* all, unsigned lane) { return all[(lane ^ (unsigned)m) & 31]; });
@@ -387,6 +395,44 @@ inline void mma_bf16(float* d, const unsigned* a, unsigned b0, unsigned b1)
     for (int i = 0; i < 4; ++i) d[i] = o.d[i];
 }
 
+}  // namespace sl
+
+// tf32.cuh's mma.sync m16n8k8 tf32 (fragment layouts there): the tensor core reads the top 19 bits of each
+// operand word (the low 13 dropped); the sum of the 8 exact products and C is rounded to fp32 once (the
+// hardware's own rounding of the accumulation differs in the last bit, which the checks' tolerances cover).
+namespace sltf {
+inline void mma_tf32(float* d, const unsigned* a, const unsigned* b)
+{
+    struct In { unsigned a[4], b[2]; float c[4]; };
+    In in;
+    for (int i = 0; i < 4; ++i) { in.a[i] = a[i]; in.c[i] = d[i]; }
+    in.b[0] = b[0]; in.b[1] = b[1];
+    struct Out { float d[4]; };
+    Out o = emu::warp_collective(in, [](const In* all, unsigned lane) {
+        auto v = [](unsigned w) { return (double)__uint_as_float(w & 0xffffe000u); };
+        double A[16][8], B[8][8], C[16][8];
+        for (int l = 0; l < 32; ++l) {
+            const int g = l / 4, t = l % 4;
+            const In& x = all[l];
+            A[g][t] = v(x.a[0]); A[g + 8][t] = v(x.a[1]); A[g][t + 4] = v(x.a[2]); A[g + 8][t + 4] = v(x.a[3]);
+            B[t][g] = v(x.b[0]); B[t + 4][g] = v(x.b[1]);
+            C[g][2 * t] = x.c[0]; C[g][2 * t + 1] = x.c[1]; C[g + 8][2 * t] = x.c[2]; C[g + 8][2 * t + 1] = x.c[3];
+        }
+        const int g = lane / 4, t = lane % 4;
+        Out r;
+        for (int e = 0; e < 4; ++e) {
+            const int row = g + 8 * (e / 2), col = 2 * t + (e % 2);
+            double acc = C[row][col];
+            for (int k = 0; k < 8; ++k) acc += A[row][k] * B[k][col];
+            r.d[e] = (float)acc;
+        }
+        return r;
+    });
+    for (int i = 0; i < 4; ++i) d[i] = o.d[i];
+}
+}  // namespace sltf
+
+namespace sl {
 template <int BYTES>
 inline void sl_cp(float* dst, const float* src, bool valid)
 {

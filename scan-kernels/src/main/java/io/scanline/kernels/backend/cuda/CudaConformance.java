@@ -31,13 +31,14 @@ public final class CudaConformance {
     static final double TOL = 1e-5;
 
     private final Backend cuda;
+    private final CudaOps ops; // null when the backend under test is not this one
     private final IntConsumer scanChunk;
     private final Backend ref;
     private final RandomTensors r;
     private final List<Comparison> out = new ArrayList<>();
 
     public CudaConformance(CudaBackend cuda, Backend ref, long seed) {
-        this(cuda, cuda.ops()::setScanChunkLen, ref, seed);
+        this(cuda, cuda.ops(), cuda.ops()::setScanChunkLen, ref, seed);
     }
 
     /**
@@ -45,7 +46,12 @@ public final class CudaConformance {
      * @param scanChunk forces its scan chunk length (0 = automatic); a no-op for backends without one
      */
     public CudaConformance(Backend fast, IntConsumer scanChunk, Backend ref, long seed) {
+        this(fast, null, scanChunk, ref, seed);
+    }
+
+    private CudaConformance(Backend fast, CudaOps ops, IntConsumer scanChunk, Backend ref, long seed) {
         this.cuda = fast;
+        this.ops = ops;
         this.scanChunk = scanChunk;
         this.ref = ref;
         this.r = new RandomTensors(seed);
@@ -329,22 +335,58 @@ public final class CudaConformance {
     }
 
     /**
-     * The SSD cut into chunks by the automatic rule at width 16 (ssd_state1_n16 / ssd_out1_n16): few
-     * blocks, chunks of over 512 tokens (4 and 6 of them), one ending mid-step. Last in {@link #runAll}, so
-     * the earlier cases keep their random inputs.
+     * The SSD cut into chunks by the chunk-parallel body at width 16 (state pass, then ssd_out1_n16), with
+     * its automatic chunks ({@link CudaOps#SSD_BODY}: at these sizes the automatic rule would run the
+     * segment kernel): few blocks, chunks of over 512 tokens (4 and 6 of them), one ending mid-step; then at
+     * width 8 (46 chunks of 66 tokens, by the automatic rule); then the width-16 shapes again with the other
+     * state pass (the default is ssd_state_mma on tensor cores, the other ssd_state1_n16); then the rule's
+     * choice at two sizes it was measured at. Last in {@link #runAll}, so the earlier cases keep their random
+     * inputs.
      */
     private void ssdCut() {
-        ssdShapes(new int[][] {{1, 2500, 2, 64, 1, 16, 0}, {2, 3100, 3, 24, 1, 13, 0}});
+        int body = CudaOps.SSD_BODY;
+        int[][] wide = {{1, 2500, 2, 64, 1, 16, body}, {2, 3100, 3, 24, 1, 13, body}};
+        ssdShapes(wide);
+        ssdShapes(new int[][] {{1, 3000, 2, 64, 1, 8, 0}});
+        if (ops == null) return;
+        ops.setScanChunkLen(body);
+        try {
+            for (int[] sh : wide) {
+                fact(String.format("ssd B%d L%d H%d P%d N%d runs a chunked state pass", sh[0], sh[1], sh[2], sh[3], sh[5]),
+                        ops.ssdRunsStatePass(sh[0], sh[1], sh[2], sh[3], sh[4], sh[5]), "the body no longer cuts this shape");
+            }
+        } finally {
+            ops.setScanChunkLen(0);
+        }
+        fact("ssd B1 L3000 H2 P64 N8 runs a chunked state pass", ops.ssdRunsStatePass(1, 3000, 2, 64, 1, 8),
+                "the launch rule no longer cuts this shape");
+        fact("ssd B8 L65536 H24 P64 N16 runs the body cut into chunks", ops.ssdRunsStatePass(8, 65536, 24, 64, 1, 16),
+                "the launch rule gives it the segment kernel");
+        fact("ssd B1 L4096 H12 P64 N16 runs the segment kernel", !ops.ssdRunsStatePass(1, 4096, 12, 64, 1, 16),
+                "the launch rule cuts it in the body");
+        CudaOps.SsdState was = ops.setSsdState(CudaOps.SsdState.MMA);
+        CudaOps.SsdState other = was == CudaOps.SsdState.MMA ? CudaOps.SsdState.SCALAR : CudaOps.SsdState.MMA;
+        ops.setSsdState(other);
+        try {
+            ssdShapes(other.name().toLowerCase() + " state pass ", wide);
+        } finally {
+            ops.setSsdState(was);
+        }
+    }
+
+    private void ssdShapes(int[][] shapes) {
+        ssdShapes("", shapes);
     }
 
     /** Each shape {b, l, heads, p, g, n, forced chunk}: y and state of every form, chunked == whole. */
-    private void ssdShapes(int[][] shapes) {
+    private void ssdShapes(String note, int[][] shapes) {
         for (int[] s : shapes) {
             int b = s[0], l = s[1], hh = s[2], p = s[3], g = s[4], n = s[5], chunk = s[6];
             Tensor x = r.normal(0, 1, b, l, hh, p), dt = r.normal(-1, 1, b, l, hh), a = r.uniform(-2, -0.2, hh);
             Tensor bm = r.normal(0, 1, b, l, g, n), cm = r.normal(0, 1, b, l, g, n);
             Tensor d = r.normal(0, 1, hh), dtb = r.normal(0, 0.5, hh), s0 = r.normal(0, 1, b, hh, p, n);
-            String tag = String.format("ssd B%d L%d H%d P%d G%d N%d chunk%d", b, l, hh, p, g, n, chunk);
+            String tag = note + String.format("ssd B%d L%d H%d P%d G%d N%d %s", b, l, hh, p, g, n,
+                    chunk == CudaOps.SSD_BODY ? "body" : "chunk" + chunk);
             scanChunk.accept(chunk);
             try {
                 for (SsdForm f : SsdForm.values()) {

@@ -47,6 +47,12 @@ public final class CudaOps implements AutoCloseable {
      * shape (H100, results-h100/scan-prefetch/: B8 L64K E768 and B64 L4096 E384).
      */
     public static final int BLOCK = -2;
+    /**
+     * {@link #setScanChunkLen} value that sends every SSD with N &lt;= 16 below the one-pass batch to the
+     * chunk-parallel body with its automatic chunks (ssdChunk), never to the segment kernel: tests reach
+     * the cut body and its state pass at sizes the automatic rule would give the segment kernel.
+     */
+    public static final int SSD_BODY = -3;
     /** The block kernel of the fatbin: 16 states, 8 tokens per lane, 16 warps (= channels) per block. */
     private static final String BLOCK_KERNEL = "ss_block_n16_k8_t512";
     private static final int BLOCK_W = 16, BLOCK_THREADS = 32 * BLOCK_W;
@@ -100,7 +106,7 @@ public final class CudaOps implements AutoCloseable {
      * boundaries at small sizes); 0 restores the automatic choice.
      */
     public void setScanChunkLen(int len) {
-        if (len < 0 && len != LANES && len != BLOCK) throw new IllegalArgumentException("chunk length " + len);
+        if (len < 0 && len != LANES && len != BLOCK && len != SSD_BODY) throw new IllegalArgumentException("chunk length " + len);
         scanChunkLen = len;
     }
 
@@ -171,6 +177,32 @@ public final class CudaOps implements AutoCloseable {
         return (int) ((l + nch - 1) / nch);
     }
 
+    /**
+     * The state pass of the SSD cut into chunks at width 16. MMA (default): ssd_state_mma, each 32-token
+     * step's state contribution as one (B ⊙ w)ᵀ X product on tensor cores at fp32 accuracy (3xTF32), a warp
+     * per (chunk, head, 32 head dims); SCALAR: ssd_state1_n16, the recurrence token by token. Same outputs
+     * (chunk states and Σδ) for ss_combine and the output pass.
+     */
+    public enum SsdState {
+        MMA, SCALAR;
+
+        /** Parses an option value: mma or scalar (any case). */
+        public static SsdState parse(String s) {
+            return parseOption(SsdState.class, s, "SSD state pass must be mma or scalar");
+        }
+    }
+
+    private static final int SSDM_DIMS = 32, SSDM_WARPS = 4; // ssd_state_mma: head dims per warp, warps per block
+    private SsdState ssdState = SsdState.MMA;
+
+    /** Chooses the SSD's chunked state pass (see {@link SsdState}); returns the previous choice. */
+    public SsdState setSsdState(SsdState pass) {
+        if (pass == null) throw new IllegalArgumentException("pass must not be null");
+        SsdState was = ssdState;
+        ssdState = pass;
+        return was;
+    }
+
     private static int stateWidth(int n) {
         if (n < 1 || n > MAX_STATE) {
             throw new IllegalArgumentException("state size N = " + n + " not supported by the cuda scan kernels (1.." + MAX_STATE + ")");
@@ -207,7 +239,7 @@ public final class CudaOps implements AutoCloseable {
             return;
         }
         boolean onePass = onePassN16(kind, nmax, b, e);
-        if (kind.equals("ssd") && nmax <= 16 && !onePass && !segNeedsChunks(b, l, heads, e / heads)) {
+        if (kind.equals("ssd") && nmax <= 16 && !onePass && useSegment(b, l, heads, e / heads, g, nmax)) {
             segSsd(u, delta, a, bm, cm, d, dbias, softplus, h, out, b, l, e, n, heads, g);
             return;
         }
@@ -222,15 +254,64 @@ public final class CudaOps implements AutoCloseable {
         int gx = g * ((eg + block - 1) / block);
         // SSD at width 16: the 8-token-group builds for both passes, at their own chunk count
         boolean wideSsd = kind.equals("ssd") && nmax == 16;
-        int chunk = onePass ? l : Math.min(wideSsd ? ssdChunk(b, l, gx) : scanChunk(b, l, e), l);
+        int chunk = bodyChunk(kind, nmax, onePass, b, l, e, g);
         int nch = (l + chunk - 1) / chunk;
         if (nch > 65535) throw new IllegalArgumentException("scan chunk " + chunk + " gives " + nch + " chunks (max 65535)");
         // one chunk at N <= 16: the one-pass build (more registers per thread, 8 tokens a group)
         String outKernel = (nch == 1 || wideSsd) && nmax == 16 ? kind + "_out1_n16" : kind + "_out_n" + nmax;
         String stateKernel = wideSsd ? "ssd_state1_n16" : kind + "_state_n" + nmax;
-        chunkedLaunch(stateKernel, outKernel, gx, block, 0,
+        int stateGx = gx, stateBlock = block;
+        if (kind.equals("ssd") && nmax <= 16 && ssdState == SsdState.MMA) {
+            stateKernel = "ssd_state_mma";
+            stateGx = (heads * ((e / heads + SSDM_DIMS - 1) / SSDM_DIMS) + SSDM_WARPS - 1) / SSDM_WARPS;
+            stateBlock = 32 * SSDM_WARPS;
+        }
+        chunkedLaunch(stateKernel, stateGx, stateBlock, outKernel, gx, block, 0,
                 new Object[] {u, delta, a, bm, cm, d, z, dbias, softplus ? 1 : 0}, a, kind.equals("ssd"), h, out,
                 b, l, e, n, heads, g, nch, chunk);
+    }
+
+    /** Chunk length of the chunk-parallel body for a scan of this shape (l when it runs in one pass). */
+    private int bodyChunk(String kind, int nmax, boolean onePass, int b, int l, int e, int g) {
+        if (onePass) return l;
+        int eg = e / g, block = Math.min(128, (eg + 31) / 32 * 32), gx = g * ((eg + block - 1) / block);
+        return Math.min(kind.equals("ssd") && nmax == 16 ? ssdChunk(b, l, gx) : scanChunk(b, l, e), l);
+    }
+
+    /**
+     * Whether an SSD of this shape runs a chunked state pass (the one {@link SsdState} chooses): N <= 16,
+     * neither the one-pass build nor the segment kernel, and more than one chunk.
+     */
+    public boolean ssdRunsStatePass(int b, int l, int heads, int p, int g, int n) {
+        int nmax = stateWidth(n), e = heads * p;
+        if (nmax > 16 || b == 0 || l == 0 || e == 0) return false;
+        boolean onePass = onePassN16("ssd", nmax, b, e);
+        if (!onePass && useSegment(b, l, heads, p, g, nmax)) return false;
+        return bodyChunk("ssd", nmax, onePass, b, l, e, g) < l;
+    }
+
+    /**
+     * Whether an SSD with N <= 16 below the one-pass batch runs on the segment kernel rather than the
+     * chunk-parallel body cut into chunks. With a forced chunk length: the segment kernel (tests reach it
+     * so); under {@link #SSD_BODY} the body. With the scalar state pass or at N <= 8: the segment kernel unless it would need chunks itself.
+     * With the tensor-core state pass at N 9-16: the body where its chunks fill one wave of its blocks, or
+     * half a wave where the segment kernel would need chunks; else the segment kernel. H100
+     * (results-h100/ssd-state-mma/, body against segment): B8 L64K H24 P64 4.23 against 5.06 ms, B4 L64K
+     * 2.14 / 3.35, B16 L16K 2.14 / 2.50, B2 L8K 0.18 / 0.25 (0.73 wave), B64 L4096 H6 0.62 / 0.63; where
+     * the rule keeps the segment kernel: B1 L4096 H12 0.082 / 0.047, B4 L2048 H12 0.092 / 0.082, B16 L1024
+     * H24 0.187 / 0.169, B32 L2048 H12 0.336 / 0.325.
+     */
+    boolean useSegment(int b, int l, int heads, int p, int g, int nmax) {
+        if (scanChunkLen > 0) return true;
+        if (scanChunkLen == SSD_BODY) return false;
+        boolean segCuts = segNeedsChunks(b, l, heads, p);
+        if (ssdState == SsdState.SCALAR || nmax != 16) return !segCuts;
+        int e = heads * p, eg = e / g, block = Math.min(128, (eg + 31) / 32 * 32);
+        long blocks = (long) b * g * ((eg + block - 1) / block);
+        int chunk = Math.min(ssdChunk(b, l, (int) (blocks / b)), l);
+        long bodyBlocks = blocks * ((l + chunk - 1) / chunk);
+        long slots = (long) ctx.smCount() * wideBlocksPerSm;
+        return !(bodyBlocks >= slots || (segCuts && 2 * bodyBlocks >= slots));
     }
 
     /**
@@ -238,14 +319,14 @@ public final class CudaOps implements AutoCloseable {
      * needs A: per head for SSD) and output pass; with one chunk the output pass alone. Both passes
      * take {@code inputs} followed by (state, hloc, sdelta, out, L, E, N, H, G, NCH, chunk length).
      */
-    private void chunkedLaunch(String stateKernel, String outKernel, int gx, int block, int smem, Object[] inputs,
-                               DeviceBuffer a, boolean aPerHead, DeviceBuffer state, DeviceBuffer out,
+    private void chunkedLaunch(String stateKernel, int stateGx, int stateBlock, String outKernel, int gx, int block,
+                               int smem, Object[] inputs, DeviceBuffer a, boolean aPerHead, DeviceBuffer state, DeviceBuffer out,
                                int b, int l, int e, int n, int heads, int g, int nch, int chunk) {
         DeviceBuffer hloc = null, sdelta = null;
         if (nch > 1) {
             hloc = scratch("scan.hloc", 4L * b * nch * n * e);
             sdelta = scratch("scan.sdelta", 4L * b * nch * e);
-            ctx.launch(stateKernel, gx, nch, b, block, smem, withTail(inputs, state, hloc, sdelta, null, l, e, n, heads, g, nch, chunk));
+            ctx.launch(stateKernel, stateGx, nch, b, stateBlock, smem, withTail(inputs, state, hloc, sdelta, null, l, e, n, heads, g, nch, chunk));
             long total = (long) b * n * e;
             ctx.launch("ss_combine", (int) ((total + 255) / 256), 1, 1, 256, 0,
                     a, aPerHead ? 1 : 0, state, hloc, sdelta, b, e, n, heads, nch);
@@ -295,7 +376,7 @@ public final class CudaOps implements AutoCloseable {
         int nch = (l + chunk - 1) / chunk;
         if (nch > 65535) throw new IllegalArgumentException("SSD chunk " + chunk + " gives " + nch + " chunks (max 65535)");
         int gx = heads * ((p + SEG_PB - 1) / SEG_PB);
-        chunkedLaunch(SEG_STATE, SEG_OUT, gx, SEG_THREADS, segSmem, new Object[] {x, dt, a, bm, cm, d, dtBias, softplus ? 1 : 0},
+        chunkedLaunch(SEG_STATE, gx, SEG_THREADS, SEG_OUT, gx, SEG_THREADS, segSmem, new Object[] {x, dt, a, bm, cm, d, dtBias, softplus ? 1 : 0},
                 a, true, state, y, b, l, e, n, heads, g, nch, chunk);
     }
 

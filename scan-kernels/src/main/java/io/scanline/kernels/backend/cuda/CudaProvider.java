@@ -27,7 +27,9 @@ import java.util.Map;
  * 128/256/384/512, the default, or chunk states through memory, see {@link CudaOps.Bf16Mlstm}; system
  * property {@code scanline.cuda.bf16Mlstm}), {@code fusedQk=by-shape|fp32|bf16} (how the fused mLSTM takes
  * q and k: by shape, the default, fp32 rounded while staging, or converted to bf16 first; the same bits
- * either way, see {@link CudaOps.FusedQk}; system property {@code scanline.cuda.fusedQk}).
+ * either way, see {@link CudaOps.FusedQk}; system property {@code scanline.cuda.fusedQk}), {@code ssdState=mma|scalar}
+ * (the state pass of the SSD cut into chunks: on tensor cores at fp32 accuracy, the default, or token by token,
+ * see {@link CudaOps.SsdState}; system property {@code scanline.cuda.ssdState}).
  */
 public final class CudaProvider implements BackendProvider {
     /** Reason computed once per JVM: probing the driver is not free, and its answer does not change. */
@@ -104,6 +106,8 @@ public final class CudaProvider implements BackendProvider {
                 System.getProperty("scanline.cuda.bf16Mlstm", "fused"))));
         be.ops().setFusedQk(CudaOps.FusedQk.parse(options.getOrDefault("fusedQk",
                 System.getProperty("scanline.cuda.fusedQk", "by-shape"))));
+        be.ops().setSsdState(CudaOps.SsdState.parse(options.getOrDefault("ssdState",
+                System.getProperty("scanline.cuda.ssdState", "mma"))));
         return be;
     }
 }

@@ -254,6 +254,15 @@ public final class CudaBench {
             double ms = median(() -> ops.ssd(x, dt, a, bm, cm, d, dtb, true, st, y, b, l, heads, p, 1, n));
             // 2 FMAs per state element per token (update + readout)
             report("ssd", shape, (long) b * l, ms, 4.0 * (2 * act + 2 * bc + dtn), 4.0 * act * n);
+            if (ops.ssdRunsStatePass(b, l, heads, p, 1, n)) { // the other state pass, for comparison
+                CudaOps.SsdState was = ops.setSsdState(CudaOps.SsdState.SCALAR);
+                try {
+                    double msScalar = median(() -> ops.ssd(x, dt, a, bm, cm, d, dtb, true, st, y, b, l, heads, p, 1, n));
+                    report("ssd_scalar_state", shape, (long) b * l, msScalar, 4.0 * (2 * act + 2 * bc + dtn), 4.0 * act * n);
+                } finally {
+                    ops.setSsdState(was);
+                }
+            }
         }
     }
 

@@ -75,6 +75,9 @@ class CudaBackendTest {
         assertEquals(CudaOps.Fp32Gemm.TF32X3, CudaOps.Fp32Gemm.parse(" TF32x3"));
         e = assertThrows(IllegalArgumentException.class, () -> CudaOps.Fp32Gemm.parse("tf32"));
         assertTrue(e.getMessage().contains("auto, simt or tf32x3") && e.getMessage().contains("'tf32'"), e.getMessage());
+        assertEquals(CudaOps.SsdState.SCALAR, CudaOps.SsdState.parse("Scalar "));
+        e = assertThrows(IllegalArgumentException.class, () -> CudaOps.SsdState.parse("tensor"));
+        assertTrue(e.getMessage().contains("mma or scalar") && e.getMessage().contains("'tensor'"), e.getMessage());
     }
 
     @Test
