@@ -2,22 +2,22 @@
 // accuracy (3xTF32, tf32.cuh). Same arguments, outputs and buffer layouts as ssd_state1_n16, so
 // ss_combine and the output pass run unchanged after it; only the grid's x dimension differs.
 //
-// Glossary: B batch, L tokens, H heads, P head dim, E = H·P channels, N state size (<= 16, zero-padded to
-// 16), G groups of B/C rows, NCH chunks of chunkLen tokens, T = 32 tokens per step, CW = 16 head dims per
+// Glossary: B batch, L tokens, H heads, P head dim, E = H·P channels, N state size (<= 64), NQ = ⌈N/16⌉ state
+// quarters of 16 states (the last zero-padded), G groups of B/C rows, NCH chunks of chunkLen tokens, T = 32 tokens per step, CW = 16 head dims per
 // warp (a warp's slice), SPH = ⌈P/CW⌉ slices per head.
 // Layouts: x (B, L, E); dt (B, L, H); Bm (B, L, G, N); hloc (B, NCH, N, E) (e fastest); sdelta (B, NCH, E).
 //
 // Why: the scalar state pass spends two fp32 instructions per state element and token (h = a·h + δx·B)
 // plus the per-token work, and at B = 1 it is half of the SSD's time. Its result for a chunk is a
 // matrix product: with δ_j the step, R_j = Σ_{k>j} δ_k over the rest of the step and a2 = A·log2 e,
-//   H_step = (B ⊙ exp2(a2·R_j)·δ_j)ᵀ X          (N × CW, K = T tokens)
+//   H_step = (B ⊙ exp2(a2·R_j)·δ_j)ᵀ X          (16 states × CW, K = T tokens, per state quarter)
 //   H      = exp2(a2·Σ_j δ_j) · H + H_step        (per step, in order)
 // The product runs on mma.sync m16n8k8 tf32 with both operands split into hi + lo (three MMAs: lo·hi +
 // hi·lo + hi·hi, products to ~2^-21 relative); each step's MMAs start from zero and are added with an
 // FFMA, so the tensor cores' truncating accumulation never runs across steps. R_j is a suffix sum of
 // positive terms (no cancellation); Σδ of the chunk is summed step by step in a fixed order, so results
 // are the same bits from run to run.
-// A warp owns one (image, chunk, head, slice) and needs no other warp: operands go from global memory
+// A warp owns one (image, chunk, head, slice, state quarter) and needs no other warp: operands go from global memory
 // straight into fragment registers (a token row of a slice is 64 contiguous bytes), a step ahead, and the
 // kernel has no shared memory and no block barrier.
 #pragma once
@@ -39,7 +39,7 @@ struct SsdmStep { float x[4][NT][2]; float bm[4][4]; float dt; };
 template <int NT>
 __device__ __forceinline__ void ssdm_load(SsdmStep<NT>& s, const float* __restrict__ xb, const float* __restrict__ bb,
                                           const float* __restrict__ db, int t0, int t1, size_t xRow, size_t bRow, int H,
-                                          int nDims, int N)
+                                          int nDims, int nSt)
 {
     const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
     s.dt = t0 + lane < t1 ? db[(size_t)(t0 + lane) * H] : 0.f;
@@ -54,8 +54,8 @@ __device__ __forceinline__ void ssdm_load(SsdmStep<NT>& s, const float* __restri
                 const int dim = 8 * nt + g;
                 s.x[ks][nt][i] = tv && dim < nDims ? xb[(size_t)tok * xRow + dim] : 0.f;
             }
-            s.bm[ks][2 * i] = tv && g < N ? bb[(size_t)tok * bRow + g] : 0.f;
-            s.bm[ks][2 * i + 1] = tv && g + 8 < N ? bb[(size_t)tok * bRow + g + 8] : 0.f;
+            s.bm[ks][2 * i] = tv && g < nSt ? bb[(size_t)tok * bRow + g] : 0.f;
+            s.bm[ks][2 * i + 1] = tv && g + 8 < nSt ? bb[(size_t)tok * bRow + g + 8] : 0.f;
         }
 }
 
@@ -71,20 +71,24 @@ __device__ __forceinline__ void ssd_state_mma_body(
     const int c = blockIdx.y, b = blockIdx.z;
     constexpr int CW = 8 * NT;
     const int P = E / H, sph = (P + CW - 1) / CW;
+    const int nq = (N + 15) / 16;
+    // the NQ quarters of one (head, slice) are neighbouring warps of a block: they read the same x rows
     const int job = blockIdx.x * (blockDim.x >> 5) + warp;
-    if (job >= H * sph) return;                       // whole warps only; no barriers follow
-    const int h = job / sph, p0 = (job - h * sph) * CW;
-    const int nDims = min(CW, P - p0);
+    if (job >= H * sph * nq) return;                  // whole warps only; no barriers follow
+    const int q = job % nq, hsl = job / nq;
+    const int h = hsl / sph, p0 = (hsl - h * sph) * CW;
+    const int nDims = min(CW, P - p0), nSt = min(16, N - 16 * q);
     const int grp = h / (H / G);
     const float a2 = A[h] * SL_LOG2E;
     const float bias = dbias ? dbias[h] : 0.f;
     const int t0c = c * chunkLen, t1c = min(L, t0c + chunkLen);
     const size_t xRow = (size_t)E, bRow = (size_t)G * N;
     const float* xb = x + (size_t)b * L * xRow + (size_t)h * P + p0;
-    const float* bb = Bm + (size_t)b * L * bRow + (size_t)grp * N;
+    const float* bb = Bm + (size_t)b * L * bRow + (size_t)grp * N + 16 * q;
     const float* db = dt + (size_t)b * L * H + h;
 
-    // H (16 states × CW dims) in accumulator layout: hs[nt][r] = H[state g + 8(r >> 1)][dim 8nt + 2t + (r & 1)]
+    // this quarter's H (16 states × CW dims) in accumulator layout:
+    // hs[nt][r] = H[state 16q + g + 8(r >> 1)][dim 8nt + 2t + (r & 1)]
     float hs[NT][4];
 #pragma unroll
     for (int nt = 0; nt < NT; ++nt)
@@ -138,7 +142,7 @@ __device__ __forceinline__ void ssd_state_mma_body(
 #pragma unroll
             for (int i = 0; i < 4; ++i) hs[nt][i] = fmaf(dk, hs[nt][i], acc[nt][i] + lo[nt][i]);
     };
-    auto load = [&](SsdmStep<NT>& s, int t0) { ssdm_load(s, xb, bb, db, t0, t1c, xRow, bRow, H, nDims, N); };
+    auto load = [&](SsdmStep<NT>& s, int t0) { ssdm_load(s, xb, bb, db, t0, t1c, xRow, bRow, H, nDims, nSt); };
     // The operands PD steps ahead, in PD + 1 register sets whose roles rotate by unrolling (a copy between
     // sets would wait for the loads in flight).
     constexpr int T = SSDM_T;
@@ -162,21 +166,21 @@ __device__ __forceinline__ void ssd_state_mma_body(
     }
 
     const size_t e0 = (size_t)h * P + p0;
-    float* hl = hloc + ((size_t)b * nch + c) * N * E + e0;
+    float* hl = hloc + (((size_t)b * nch + c) * N + 16 * q) * E + e0;
 #pragma unroll
     for (int nt = 0; nt < NT; ++nt)
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
             const int st = g + 8 * (i >> 1), dim = 8 * nt + 2 * t + (i & 1);
-            if (st < N && dim < nDims) hl[(size_t)st * E + dim] = hs[nt][i];
+            if (st < nSt && dim < nDims) hl[(size_t)st * E + dim] = hs[nt][i];
         }
-    if (lane < nDims) sdelta[((size_t)b * nch + c) * E + e0 + lane] = sumd;   // CW <= 32
+    if (q == 0 && lane < nDims) sdelta[((size_t)b * nch + c) * E + e0 + lane] = sumd;   // CW <= 32
 }
 
 }  // namespace sl
 
-// Launch: blockDim.x = 32·SSDM_WARPS, grid (⌈H·⌈P/CW⌉ / SSDM_WARPS⌉, NCH, B), no shared memory. Arguments as the
-// other scan kernels (SL_SCAN_ARGS; D, z, Cm, hState and out are not read). N <= 16. The backend launches
+// Launch: blockDim.x = 32·SSDM_WARPS, grid (⌈H·⌈P/CW⌉·⌈N/16⌉ / SSDM_WARPS⌉, NCH, B), no shared memory. Arguments
+// as the other scan kernels (SL_SCAN_ARGS; D, z, Cm, hState and out are not read). N <= 64. The backend launches
 // ssd_state_mma (CW = 32, operands two steps ahead: 250 registers, 2 blocks per SM; on an H100 its state pass
 // took 2.46 ms at B1 L1M H24 P64, against 2.75 with one step ahead, 2.95 / 3.45 with CW = 16, 3.70 for the scalar
 // pass, results-h100/ssd-state-mma/); harnesses may add builds with CW = 8·NT head dims per warp

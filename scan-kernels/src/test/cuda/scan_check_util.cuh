@@ -21,7 +21,7 @@
 // N16 one pass once B·E reaches 128 (SSD: 256) per SM, and one chunk at N16 runs the one-pass builds *_out1_n16;
 // the SSD at N16 cut into chunks runs ssd_state1_n16 / ssd_out1_n16 at CudaOps.ssdChunk's count).
 static int sm_count;
-// The SSD's state pass at N <= 16 when the sequence is cut: ssd_state_mma (CudaOps.SsdState.MMA, the default)
+// The SSD's state pass when the sequence is cut: ssd_state_mma (CudaOps.SsdState.MMA, the default)
 // or the scalar state kernels (SCALAR); state_only stops after the state pass (to time it alone).
 static bool mma_state = true, state_only = false;
 typedef void (*ScanFn)(SL_SCAN_ARGS);
@@ -59,8 +59,8 @@ static void launch_chunked(bool ssd, const float* u, const float* dl, const floa
 #define PICK(NM, SSD_STATE, SSD_OUT) \
     if (ns == NM) { \
         if (nch > 1) { \
-            if (ssd && mma_state && NM <= 16) { \
-                const int jobs = heads * ((e / heads + mma_cw - 1) / mma_cw); \
+            if (ssd && mma_state) { \
+                const int jobs = heads * ((e / heads + mma_cw - 1) / mma_cw) * ((n + 15) / 16); \
                 mma_fn<<<dim3((jobs + sl::SSDM_WARPS - 1) / sl::SSDM_WARPS, nch, b), 32 * sl::SSDM_WARPS>>>( \
                     u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, nullptr, l, e, n, heads, g, nch, chunk); \
             } else { \

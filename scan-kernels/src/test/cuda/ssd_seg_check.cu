@@ -133,7 +133,7 @@ static void bench(int b, int l, int heads, int p, int n)
     float base = time_ms([&] { launch_chunked(true, bu, bdl, ba, bbm, bcm, bd, nullptr, bdb, 1, bh, by, b, l, e, n, heads, g, bhloc, bsdel); });
     report("chunked", base);
     baseMs = base;
-    if (n <= 16) {   // the state pass on tensor cores (the default) against the scalar one, whole and alone
+    {   // the state pass on tensor cores (the default) against the scalar one, whole and alone
         auto chunked = [&] { launch_chunked(true, bu, bdl, ba, bbm, bcm, bd, nullptr, bdb, 1, bh, by, b, l, e, n, heads, g, bhloc, bsdel); };
         mma_state = false;
         report("chunked_scalar_state", time_ms(chunked));

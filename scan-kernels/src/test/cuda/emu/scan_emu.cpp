@@ -81,7 +81,7 @@ static void check(bool ssd, int b, int l, int e, int n, int heads, int g, bool w
             const std::vector<float> hs = hloc, ss = sdelta;
             std::fill(hloc.begin(), hloc.end(), NAN);
             std::fill(sdelta.begin(), sdelta.end(), NAN);
-            const int jobs = heads * ((e / heads + mma->cw - 1) / mma->cw);
+            const int jobs = heads * ((e / heads + mma->cw - 1) / mma->cw) * ((n + 15) / 16);
             emu::launch(dim3((jobs + sl::SSDM_WARPS - 1) / sl::SSDM_WARPS, nch, b), dim3(32 * sl::SSDM_WARPS), nullptr, 0,
                         [&] { args(mma->fn, nullptr); });
             eloc = std::max(relerr(hloc, std::vector<double>(hs.begin(), hs.end())), relerr(sdelta, std::vector<double>(ss.begin(), ss.end())));
@@ -194,6 +194,8 @@ int main(int argc, char** argv)
         check(true, 1, 97, 64, 9, 1, 1, true, false, 5, false, &mb);
         check(true, 1, 400, 40, 16, 1, 1, true, true, 2, false, &mb);
         check(true, 1, 192, 64, 16, 2, 1, true, true, 2, false, &mb);
+        check(true, 1, 150, 64, 64, 1, 1, true, true, 3, false, &mb);   // four state quarters (width 64)
+        check(true, 2, 100, 96, 40, 3, 1, false, true, 4, false, &mb);  // three, the last half empty
     }
     // segment SSD: L around its 64-token tile, P off the 32-wide block, N padded, G = 2, forced chunks
     check_seg(1, 1, 1, 32, 16, 1, true, true, 0);

@@ -335,17 +335,18 @@ public final class CudaConformance {
     }
 
     /**
-     * The SSD cut into chunks by the chunk-parallel body at width 16 (state pass, then ssd_out1_n16), with
-     * its automatic chunks ({@link CudaOps#SSD_BODY}: at these sizes the automatic rule would run the
-     * segment kernel): few blocks, chunks of over 512 tokens (4 and 6 of them), one ending mid-step; then at
-     * width 8 (46 chunks of 66 tokens, by the automatic rule); then the width-16 shapes again with the other
-     * state pass (the default is ssd_state_mma on tensor cores, the other ssd_state1_n16); then the rule's
+     * The SSD cut into chunks by the chunk-parallel body (state pass, then the output pass) with its
+     * automatic chunks ({@link CudaOps#SSD_BODY}: at these sizes the automatic rule would run the segment
+     * kernel): at width 16 few blocks, chunks of over 512 tokens (4 and 6 of them), one ending mid-step; at
+     * width 64 with N = 40 (three state quarters of the tensor-core state pass, 45 chunks); then at width 8
+     * by the automatic rule (46 chunks of 66 tokens); then the first three shapes again with the other state
+     * pass (the default is ssd_state_mma on tensor cores, the other the scalar state kernels); then the rule's
      * choice at two sizes it was measured at. Last in {@link #runAll}, so the earlier cases keep their random
      * inputs.
      */
     private void ssdCut() {
         int body = CudaOps.SSD_BODY;
-        int[][] wide = {{1, 2500, 2, 64, 1, 16, body}, {2, 3100, 3, 24, 1, 13, body}};
+        int[][] wide = {{1, 2500, 2, 64, 1, 16, body}, {2, 3100, 3, 24, 1, 13, body}, {1, 2900, 2, 64, 1, 40, 0}};
         ssdShapes(wide);
         ssdShapes(new int[][] {{1, 3000, 2, 64, 1, 8, 0}});
         if (ops == null) return;

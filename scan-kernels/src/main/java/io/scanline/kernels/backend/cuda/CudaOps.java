@@ -178,10 +178,11 @@ public final class CudaOps implements AutoCloseable {
     }
 
     /**
-     * The state pass of the SSD cut into chunks at width 16. MMA (default): ssd_state_mma, each 32-token
-     * step's state contribution as one (B ⊙ w)ᵀ X product on tensor cores at fp32 accuracy (3xTF32), a warp
-     * per (chunk, head, 32 head dims); SCALAR: ssd_state1_n16, the recurrence token by token. Same outputs
-     * (chunk states and Σδ) for ss_combine and the output pass.
+     * The state pass of the SSD cut into chunks (chunk-parallel body, any N). MMA (default): ssd_state_mma,
+     * each 32-token step's state contribution as one (B ⊙ w)ᵀ X product on tensor cores at fp32 accuracy
+     * (3xTF32), a warp per (chunk, head, 32 head dims, 16 states); SCALAR: ssd_state1_n16 / ssd_state_n8 /
+     * ssd_state_n64, the recurrence token by token. Same outputs (chunk states and Σδ) for ss_combine and the
+     * output pass.
      */
     public enum SsdState {
         MMA, SCALAR;
@@ -261,9 +262,10 @@ public final class CudaOps implements AutoCloseable {
         String outKernel = (nch == 1 || wideSsd) && nmax == 16 ? kind + "_out1_n16" : kind + "_out_n" + nmax;
         String stateKernel = wideSsd ? "ssd_state1_n16" : kind + "_state_n" + nmax;
         int stateGx = gx, stateBlock = block;
-        if (kind.equals("ssd") && nmax <= 16 && ssdState == SsdState.MMA) {
+        if (kind.equals("ssd") && ssdState == SsdState.MMA) {
             stateKernel = "ssd_state_mma";
-            stateGx = (heads * ((e / heads + SSDM_DIMS - 1) / SSDM_DIMS) + SSDM_WARPS - 1) / SSDM_WARPS;
+            long warps = (long) heads * ((e / heads + SSDM_DIMS - 1) / SSDM_DIMS) * ((n + 15) / 16);
+            stateGx = (int) ((warps + SSDM_WARPS - 1) / SSDM_WARPS);
             stateBlock = 32 * SSDM_WARPS;
         }
         chunkedLaunch(stateKernel, stateGx, stateBlock, outKernel, gx, block, 0,
@@ -279,12 +281,13 @@ public final class CudaOps implements AutoCloseable {
     }
 
     /**
-     * Whether an SSD of this shape runs a chunked state pass (the one {@link SsdState} chooses): N <= 16,
-     * neither the one-pass build nor the segment kernel, and more than one chunk.
+     * Whether an SSD of this shape runs a chunked state pass (the one {@link SsdState} chooses): the
+     * chunk-parallel body (not the one-pass build, not the segment kernel) with more than one chunk.
      */
     public boolean ssdRunsStatePass(int b, int l, int heads, int p, int g, int n) {
         int nmax = stateWidth(n), e = heads * p;
-        if (nmax > 16 || b == 0 || l == 0 || e == 0) return false;
+        if (b == 0 || l == 0 || e == 0) return false;
+        if (nmax > 16) return bodyChunk("ssd", nmax, false, b, l, e, g) < l;
         boolean onePass = onePassN16("ssd", nmax, b, e);
         if (!onePass && useSegment(b, l, heads, p, g, nmax)) return false;
         return bodyChunk("ssd", nmax, onePass, b, l, e, g) < l;
