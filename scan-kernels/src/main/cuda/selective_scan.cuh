@@ -334,7 +334,13 @@ SL_SCAN_INSTANCE_SS(8, 4, 3, true)
 SL_SCAN_INSTANCE_SSD(8, 4, true)
 SL_SCAN_INSTANCE_SS(16, 4, 5, true)
 SL_SCAN_INSTANCE_SS(64, 8, 1, false)
-SL_SCAN_INSTANCE_SSD(64, 8, false)
+// The SSD at width 64. Cut into chunks its output pass takes 4 tokens a group with registers capped for 4 blocks
+// per SM (128, no spills; 8 tokens a group took 164 and 3 blocks): H100 (results-h100/ssd-state-mma/out64/), B8
+// L64K H24 P64 N64 15.5 against 17.9 ms, B1 L1M 31.0 against 35.2. In one chunk (the batch fills the GPU) the
+// 8-token build stays faster (B64 L4096 H24 6.6 against 6.9 ms): ssd_out1_n64.
+extern "C" __global__ void __launch_bounds__(128) ssd_state_n64(SL_SCAN_ARGS) { sl::scan_body<64, false, true, 8, false>(SL_SCAN_PASS); }
+extern "C" __global__ void __launch_bounds__(128, 4) ssd_out_n64(SL_SCAN_ARGS) { sl::scan_body<64, true, true, 4, false>(SL_SCAN_PASS); }
+extern "C" __global__ void __launch_bounds__(128) ssd_out1_n64(SL_SCAN_ARGS) { sl::scan_body<64, true, true, 8, false>(SL_SCAN_PASS); }
 
 // One-pass builds at N <= 16 (CudaOps: one chunk, B·E alone fills the GPU): every block of the grid is
 // resident at once, so registers go to independent work (8 tokens a group, a group ahead) rather than to

@@ -27,6 +27,7 @@ static bool mma_state = true, state_only = false;
 typedef void (*ScanFn)(SL_SCAN_ARGS);
 static ScanFn mma_fn = ssd_state_mma;   // the build of the tensor-core state pass, and its head dims per warp
 static int mma_cw = sl::SSDM_CW;
+static ScanFn ssd_out64_fn = ssd_out_n64;   // the SSD's output pass at width 64 cut into chunks (harnesses time others)
 static int forced_chunk = 0;   // > 0: this chunk length instead of the launch rule's
 // Register-array width of the chunk-parallel kernels for a state size (N <= 64).
 static int ns_of(int n) { return n <= 8 ? 8 : n <= 16 ? 16 : 64; }
@@ -70,9 +71,10 @@ static void launch_chunked(bool ssd, const float* u, const float* dl, const floa
             long long total = (long long)b * n * e; \
             ss_combine<<<(unsigned)((total + 255) / 256), 256>>>(a, ssd ? 1 : 0, h, hloc, sdelta, b, e, n, heads, nch); \
         } \
-        (nch == 1 && NM == 16 ? (ssd ? ssd_out1_n16 : ss_out1_n16) : ssd ? SSD_OUT : ss_out_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, y, l, e, n, heads, g, nch, chunk); \
+        (nch == 1 && NM == 16 ? (ssd ? ssd_out1_n16 : ss_out1_n16) : nch == 1 && NM == 64 && ssd ? ssd_out1_n64 \
+                                                                   : ssd ? SSD_OUT : ss_out_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, y, l, e, n, heads, g, nch, chunk); \
     }
-    PICK(8, ssd_state_n8, ssd_out_n8) PICK(16, ssd_state1_n16, ssd_out1_n16) PICK(64, ssd_state_n64, ssd_out_n64)
+    PICK(8, ssd_state_n8, ssd_out_n8) PICK(16, ssd_state1_n16, ssd_out1_n16) PICK(64, ssd_state_n64, ssd_out64_fn)
 #undef PICK
 }
 

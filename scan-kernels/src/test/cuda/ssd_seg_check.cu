@@ -23,6 +23,10 @@
 #define SL_SSDM_VARIANTS SL_SSDM_INSTANCE(ssd_state_mma, 4, 2, 1) SL_SSDM_INSTANCE(ssd_state_mma_c16, 2, 1, 1) \
     SL_SSDM_INSTANCE(ssd_state_mma_c32_pd1, 4, 1, 1)
 #include "../../main/cuda/ssd_state_mma.cuh"
+// builds of the width-64 SSD output pass timed against the fatbin's ssd_out_n64 (4 tokens a group, 4 blocks per SM):
+// the earlier build (8 tokens a group, no register cap: 164 registers, 3 blocks), loads a group ahead
+extern "C" __global__ void __launch_bounds__(128) ssd_out_n64_pf8(SL_SCAN_ARGS) { sl::scan_body<64, true, true, 8, false>(SL_SCAN_PASS); }
+extern "C" __global__ void __launch_bounds__(128, 4) ssd_out_n64_pf4_db_b4(SL_SCAN_ARGS) { sl::scan_body<64, true, true, 4, true>(SL_SCAN_PASS); }
 #define SL_SEG_VARIANTS SL_SEG_INSTANCE(16, 32, 8, 8, 4) SL_SEG_INSTANCE(16, 32, 4, 16, 4) \
     SL_SEG_INSTANCE(16, 32, 8, 16, 3) SL_SEG_INSTANCE(16, 16, 8, 8, 4) SL_SEG_INSTANCE(16, 32, 4, 32, 3) \
     SL_SEG_INSTANCE(64, 32, 4, 8, 1)
@@ -152,6 +156,14 @@ static void bench(int b, int l, int heads, int p, int n)
         }
         mma_fn = ssd_state_mma;
         mma_cw = sl::SSDM_CW;
+        if (n > 16) {
+            struct { const char* name; ScanFn fn; } outs[] = {{"out64_pf8", ssd_out_n64_pf8}, {"out64_pf4_db_b4", ssd_out_n64_pf4_db_b4}};
+            for (auto& o : outs) {
+                ssd_out64_fn = o.fn;
+                report(std::string("chunked_") + o.name, time_ms(chunked));
+            }
+            ssd_out64_fn = ssd_out_n64;
+        }
     }
     for (int vi = 0; vi < NVARS; ++vi) {
         const SegVariant& v = VARS[vi];

@@ -38,7 +38,7 @@ static const MmaBuild MMA_BUILDS[] = {{"ssd_state_mma", ssd_state_mma, 32}, {"ss
                                       {"ssd_state_mma_c32_pd1", ssd_state_mma_c32_pd1, 32}};
 static Kernels kernels(bool ssd, int ns, bool onePass)
 {
-    if (onePass) return {nullptr, ssd ? ssd_out1_n16 : ss_out1_n16};
+    if (onePass) return {nullptr, ssd && ns == 64 ? ssd_out1_n64 : ssd ? ssd_out1_n16 : ss_out1_n16};
     switch (ns) {
         case 8: return {ssd ? ssd_state_n8 : ss_state_n8, ssd ? ssd_out_n8 : ss_out_n8};
         // the SSD cut into chunks at width 16 runs the 8-token-group builds (CudaOps.scan)
@@ -96,7 +96,7 @@ static void check(bool ssd, int b, int l, int e, int n, int heads, int g, bool w
     (ok ? passed : failed)++;
     printf("%s %-4s %s B%d L%-3d E%-3d N%-2d H%-2d G%d %-3s %-8s %s: out %.2e state %.2e\n", ok ? "PASS" : "FAIL", ssd ? "ssd" : "scan",
            mma ? mma->name : "", b, l, e, n, heads, g, withZ ? "z/D" : withZD ? "D" : "-", sp ? "softplus" : "linear",
-           (nch == 1 ? std::string(onePass ? "one pass (out1_n16)" : "one chunk") : std::to_string(nch) + " chunks of " + std::to_string(chunk)).c_str(),
+           (nch == 1 ? std::string(onePass ? (ns == 64 ? "one pass (out1_n64)" : "one pass (out1_n16)") : "one chunk") : std::to_string(nch) + " chunks of " + std::to_string(chunk)).c_str(),
            ey, eh);
     if (mma) printf("     chunk states and sums against the scalar state pass: %.2e\n", eloc);
     fflush(stdout);
@@ -180,6 +180,7 @@ int main(int argc, char** argv)
     check(true, 2, 70, 48, 16, 6, 2, false, false, 3, false);
     check(true, 1, 45, 24, 8, 3, 1, true, true, 2, false);
     check(true, 1, 45, 24, 64, 3, 3, true, true, 3, false);
+    check(true, 1, 45, 24, 64, 3, 3, true, true, 1, true);       // width 64 in one chunk: ssd_out1_n64
     check(true, 1, 100, 192, 16, 24, 1, true, true, 1, true);   // 24 heads of 8 in 128-channel blocks
     check(true, 1, 100, 192, 16, 24, 1, false, true, 4, false);  // the same cut into 4 chunks (ends mid-step)
     // the state pass on tensor cores: head dims off its 16- or 32-wide warp slices (8, 20, 40), N padded, chunks off its

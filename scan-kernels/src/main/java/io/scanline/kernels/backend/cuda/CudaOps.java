@@ -258,8 +258,10 @@ public final class CudaOps implements AutoCloseable {
         int chunk = bodyChunk(kind, nmax, onePass, b, l, e, g);
         int nch = (l + chunk - 1) / chunk;
         if (nch > 65535) throw new IllegalArgumentException("scan chunk " + chunk + " gives " + nch + " chunks (max 65535)");
-        // one chunk at N <= 16: the one-pass build (more registers per thread, 8 tokens a group)
-        String outKernel = (nch == 1 || wideSsd) && nmax == 16 ? kind + "_out1_n16" : kind + "_out_n" + nmax;
+        // one chunk at N <= 16: the one-pass build (more registers per thread, 8 tokens a group); the SSD at
+        // width 64 likewise has a one-chunk build
+        String outKernel = (nch == 1 || wideSsd) && nmax == 16 ? kind + "_out1_n16"
+                : nch == 1 && nmax == 64 && kind.equals("ssd") ? "ssd_out1_n64" : kind + "_out_n" + nmax;
         String stateKernel = wideSsd ? "ssd_state1_n16" : kind + "_state_n" + nmax;
         int stateGx = gx, stateBlock = block;
         if (kind.equals("ssd") && ssdState == SsdState.MMA) {
