@@ -11,6 +11,7 @@
 #define SL_SEG_VARIANTS SL_SEG_INSTANCE(16, 32, 4, 16, 4)
 #include "ssd_seg.cuh"
 #include "ssd_state_mma.cuh"
+#include "ssd_out_mma.cuh"
 #include "mlstm.cuh"
 #include "mlstm_bf16.cuh"
 #include "mlstm_fused.cuh"

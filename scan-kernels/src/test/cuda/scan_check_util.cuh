@@ -15,6 +15,7 @@
 #include "harness_util.cuh"
 #include "scan_host_ref.hpp"
 #include "../../main/cuda/ssd_state_mma.cuh"
+#include "../../main/cuda/ssd_out_mma.cuh"
 
 
 // The chunk-parallel path exactly as CudaOps launches it (chunks chosen for the SMs x 1024 threads; at
@@ -27,6 +28,11 @@ static bool mma_state = true, state_only = false;
 typedef void (*ScanFn)(SL_SCAN_ARGS);
 static ScanFn mma_fn = ssd_state_mma;   // the build of the tensor-core state pass, and its head dims per warp
 static int mma_cw = sl::SSDM_CW;
+// the SSD's output pass at N 56-64 as matrix products (ssd_out_mma_n64, CudaOps.SsdOut.MMA, the default) or
+// ssd_out_n64 / ssd_out1_n64
+static bool mma_out = true;
+static ScanFn mma_out_fn = ssd_out_mma_n64;   // its build, head dims per block and shared memory
+static int mma_out_pb = 64, mma_out_smem = sl::SsdoLayout<64, 4, 16>::BYTES;
 static ScanFn ssd_out64_fn = ssd_out_n64;   // the SSD's output pass at width 64 cut into chunks (harnesses time others)
 static int forced_chunk = 0;   // > 0: this chunk length instead of the launch rule's
 // Register-array width of the chunk-parallel kernels for a state size (N <= 64).
@@ -70,6 +76,12 @@ static void launch_chunked(bool ssd, const float* u, const float* dl, const floa
             if (state_only) return; \
             long long total = (long long)b * n * e; \
             ss_combine<<<(unsigned)((total + 255) / 256), 256>>>(a, ssd ? 1 : 0, h, hloc, sdelta, b, e, n, heads, nch); \
+        } \
+        if (ssd && NM == 64 && mma_out && n >= 56) { \
+            CK(cudaFuncSetAttribute(mma_out_fn, cudaFuncAttributeMaxDynamicSharedMemorySize, mma_out_smem)); \
+            mma_out_fn<<<dim3(heads * ((e / heads + mma_out_pb - 1) / mma_out_pb), nch, b), 128, mma_out_smem>>>( \
+                u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, y, l, e, n, heads, g, nch, chunk); \
+            return; \
         } \
         (nch == 1 && NM == 16 ? (ssd ? ssd_out1_n16 : ss_out1_n16) : nch == 1 && NM == 64 && ssd ? ssd_out1_n64 \
                                                                    : ssd ? SSD_OUT : ss_out_n##NM)<<<grid, block>>>(u, dl, a, bm, cm, d, z, db, sp, h, hloc, sdelta, y, l, e, n, heads, g, nch, chunk); \

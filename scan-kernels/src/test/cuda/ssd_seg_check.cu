@@ -23,6 +23,9 @@
 #define SL_SSDM_VARIANTS SL_SSDM_INSTANCE(ssd_state_mma, 4, 2, 1) SL_SSDM_INSTANCE(ssd_state_mma_c16, 2, 1, 1) \
     SL_SSDM_INSTANCE(ssd_state_mma_c32_pd1, 4, 1, 1)
 #include "../../main/cuda/ssd_state_mma.cuh"
+// the backend's build of the tensor-core SSD output pass (64 head dims per block) and one with 32 (more blocks per SM)
+#define SL_SSDO_VARIANTS SL_SSDO_INSTANCE(ssd_out_mma_n64, 64, 4, 16, 2) SL_SSDO_INSTANCE(ssd_out_mma_n64_c8, 64, 4, 8, 3)
+#include "../../main/cuda/ssd_out_mma.cuh"
 // builds of the width-64 SSD output pass timed against the fatbin's ssd_out_n64 (4 tokens a group, 4 blocks per SM):
 // the earlier build (8 tokens a group, no register cap: 164 registers, 3 blocks), loads a group ahead
 extern "C" __global__ void __launch_bounds__(128) ssd_out_n64_pf8(SL_SCAN_ARGS) { sl::scan_body<64, true, true, 8, false>(SL_SCAN_PASS); }
@@ -69,6 +72,16 @@ static void check_case(int b, int l, int heads, int p, int n, int g, bool withD,
     if (l > 0) {
         run("chunked", [&] { launch_chunked(true, dx, ddt, da, dbm, dcm, dp, nullptr, ddb, sp, dh, dy, b, l, e, n, heads, g, hloc, sdel); });
         // the same cut with the scalar state pass, and both state passes at a forced 3 / 7 chunks
+        if (n >= 56) {   // the output pass on tensor cores (the default there) at a forced 3 chunks; the scalar one
+            if (l >= 7) {
+                forced_chunk = (l + 2) / 3;
+                run("chunked_mma_out_nch3", [&] { launch_chunked(true, dx, ddt, da, dbm, dcm, dp, nullptr, ddb, sp, dh, dy, b, l, e, n, heads, g, hloc, sdel); });
+                forced_chunk = 0;
+            }
+            mma_out = false;
+            run("chunked_scalar_out", [&] { launch_chunked(true, dx, ddt, da, dbm, dcm, dp, nullptr, ddb, sp, dh, dy, b, l, e, n, heads, g, hloc, sdel); });
+            mma_out = true;
+        }
         mma_state = false;
         run("chunked_scalar_state", [&] { launch_chunked(true, dx, ddt, da, dbm, dcm, dp, nullptr, ddb, sp, dh, dy, b, l, e, n, heads, g, hloc, sdel); });
         mma_state = true;
@@ -156,13 +169,23 @@ static void bench(int b, int l, int heads, int p, int n)
         }
         mma_fn = ssd_state_mma;
         mma_cw = sl::SSDM_CW;
-        if (n > 16) {
+        if (n >= 56) {   // the tensor-core output pass with 32 head dims per block; the scalar output pass builds
+            mma_out_fn = ssd_out_mma_n64_c8;
+            mma_out_pb = 32;
+            mma_out_smem = sl::SsdoLayout<64, 4, 8>::BYTES;
+            report("chunked_mma_out_c8", time_ms(chunked));
+            mma_out_fn = ssd_out_mma_n64;
+            mma_out_pb = 64;
+            mma_out_smem = sl::SsdoLayout<64, 4, 16>::BYTES;
+            mma_out = false;
+            report("chunked_scalar_out", time_ms(chunked));
             struct { const char* name; ScanFn fn; } outs[] = {{"out64_pf8", ssd_out_n64_pf8}, {"out64_pf4_db_b4", ssd_out_n64_pf4_db_b4}};
             for (auto& o : outs) {
                 ssd_out64_fn = o.fn;
                 report(std::string("chunked_") + o.name, time_ms(chunked));
             }
             ssd_out64_fn = ssd_out_n64;
+            mma_out = true;
         }
     }
     for (int vi = 0; vi < NVARS; ++vi) {
@@ -282,6 +305,9 @@ int main(int argc, char** argv)
     bench(64, 4096, 6, 64, 16);
     bench(8, 1 << 16, 24, 64, 64);
     bench(1, 1 << 20, 24, 64, 64);
+    bench(64, 4096, 24, 64, 64);   // one chunk
+    bench(1, 1 << 16, 24, 64, 64);
+    bench(8, 1 << 16, 12, 64, 64);
     printf("CudaOps' SSD rule below the one-pass batch (* = its pick; body = chunk-parallel with the tensor-core state pass):\n");
     const int ruleShapes[][3] = {{8, 1 << 16, 24}, {11, 1 << 16, 24}, {4, 1 << 16, 24}, {2, 1 << 16, 12}, {16, 16384, 24},
                                  {64, 4096, 6}, {32, 2048, 12}, {16, 1024, 24}, {1, 4096, 12}, {1, 4096, 24}, {2, 8192, 24},

@@ -20,6 +20,9 @@
 #define SL_SSDM_VARIANTS SL_SSDM_INSTANCE(ssd_state_mma, 4, 2, 1) SL_SSDM_INSTANCE(ssd_state_mma_c16, 2, 1, 1) \
     SL_SSDM_INSTANCE(ssd_state_mma_c32_pd1, 4, 1, 1)
 #include "../../../main/cuda/ssd_state_mma.cuh"
+// the output pass on tensor cores: the backend's build (N <= 64) and one at N <= 16
+#define SL_SSDO_VARIANTS SL_SSDO_INSTANCE(ssd_out_mma_n64, 64, 4, 16, 2) SL_SSDO_INSTANCE(ssd_out_mma_n16, 16, 2, 8, 2)
+#include "../../../main/cuda/ssd_out_mma.cuh"
 #include "../host_ref.hpp"
 #include "../scan_host_ref.hpp"
 
@@ -28,6 +31,8 @@
 // the dynamic shared memory of ssd_seg and scan_lanes (both declare sl::smem)
 constexpr int SEG_BYTES = sl::SegLayout<16, 32, 4, 16>::BYTES, LANES_BYTES = sl::lanes_smem_bytes<64, 4, 128, 3>();
 namespace sl { alignas(16) float smem[(SEG_BYTES > LANES_BYTES ? SEG_BYTES : LANES_BYTES) / 4]; }
+constexpr int SSDO64_BYTES = sl::SsdoLayout<64, 4, 16>::BYTES, SSDO16_BYTES = sl::SsdoLayout<16, 2, 8>::BYTES;
+namespace sl { alignas(16) float smem_sso[(SSDO64_BYTES > SSDO16_BYTES ? SSDO64_BYTES : SSDO16_BYTES) / 4]; }
 
 typedef void (*ScanKernel)(const float*, const float*, const float*, const float*, const float*, const float*,
                            const float*, const float*, int, float*, float*, float*, float*, int, int, int, int, int, int, int);
@@ -53,6 +58,45 @@ static int failed = 0, passed = 0;
 // combine only when the sequence is cut); onePass takes the *_out1_n16 build (N <= 16, one chunk). mma: a build
 // of the SSD's state pass on tensor cores (ssd_state_mma.cuh), whose chunk states and Σδ are also held to those of
 // the scalar state pass (ssd_state1_n16) on the same inputs.
+// One SSD call with its output pass on tensor cores (ssd_out_mma.cuh, the build for N <= 16 or <= 64), after the
+// tensor-core state pass and ss_combine when the sequence is cut, as CudaOps launches it; against the float64
+// reference.
+static void check_out_mma(int b, int l, int heads, int p, int n, int g, bool withD, bool sp, int nchWant)
+{
+    const int e = heads * p;
+    const size_t nx = (size_t)b * l * e, nd = (size_t)b * l * heads, nbc = (size_t)b * l * g * n, nh = (size_t)b * e * n;
+    auto x = rnd(nx, -1, 1), dt = sp ? rnd(nd, -2, 1) : rnd(nd, 0.05f, 1), bm = rnd(nbc, -1, 1), cm = rnd(nbc, -1, 1);
+    auto a = rnd(heads, -1.5f, -0.1f), d = rnd(heads, -1, 1), db = sp ? rnd(heads, -0.5f, 0.5f) : rnd(heads, 0.f, 0.2f);
+    auto h0 = rnd(nh, -0.5f, 0.5f);
+    std::vector<double> hw(h0.begin(), h0.end()), yw;
+    host_scan(true, x, dt, a, bm, cm, withD ? &d : nullptr, nullptr, db, sp, hw, yw, b, l, e, n, heads, g);
+    const int chunk = (l + nchWant - 1) / nchWant, nch = (l + chunk - 1) / chunk;
+    std::vector<float> h = h0, y(nx, NAN), hloc((size_t)b * nch * n * e, NAN), sdelta((size_t)b * nch * e, NAN);
+    const bool wide = n > 16;
+    auto args = [&](ScanKernel kf, float* out) {
+        kf(x.data(), dt.data(), a.data(), bm.data(), cm.data(), withD ? d.data() : nullptr, nullptr, db.data(), sp ? 1 : 0,
+           h.data(), hloc.data(), sdelta.data(), out, l, e, n, heads, g, nch, chunk);
+    };
+    if (nch > 1) {
+        const int jobs = heads * ((p + sl::SSDM_CW - 1) / sl::SSDM_CW) * ((n + 15) / 16);
+        emu::launch(dim3((jobs + sl::SSDM_WARPS - 1) / sl::SSDM_WARPS, nch, b), dim3(32 * sl::SSDM_WARPS), nullptr, 0,
+                    [&] { args(ssd_state_mma, nullptr); });
+        const long long total = (long long)b * n * e;
+        emu::launch(dim3((unsigned)((total + 255) / 256)), dim3(256), nullptr, 0,
+                    [&] { ss_combine(a.data(), 1, h.data(), hloc.data(), sdelta.data(), b, e, n, heads, nch); });
+    }
+    const int pb = wide ? 64 : 16;
+    emu::launch(dim3(heads * ((p + pb - 1) / pb), nch, b), dim3(wide ? 128 : 64), sl::smem_sso, wide ? SSDO64_BYTES : SSDO16_BYTES,
+                [&] { args(wide ? ssd_out_mma_n64 : ssd_out_mma_n16, y.data()); });
+    const double ey = relerr(y, yw), eh = relerr(h, hw);
+    const bool ok = ey <= 2e-5 && eh <= 2e-5;
+    (ok ? passed : failed)++;
+    printf("%s ssd  %s B%d L%-3d H%d P%-2d N%-2d G%d %-2s %-8s %s: out %.2e state %.2e\n", ok ? "PASS" : "FAIL",
+           wide ? "ssd_out_mma_n64" : "ssd_out_mma_n16", b, l, heads, p, n, g, withD ? "D" : "-", sp ? "softplus" : "linear",
+           (nch == 1 ? std::string("one chunk") : std::to_string(nch) + " chunks of " + std::to_string(chunk)).c_str(), ey, eh);
+    fflush(stdout);
+}
+
 static void check(bool ssd, int b, int l, int e, int n, int heads, int g, bool withZD, bool sp, int nchWant, bool onePass,
                   const MmaBuild* mma = nullptr)
 {
@@ -198,6 +242,15 @@ int main(int argc, char** argv)
         check(true, 1, 150, 64, 64, 1, 1, true, true, 3, false, &mb);   // four state quarters (width 64)
         check(true, 2, 100, 96, 40, 3, 1, false, true, 4, false, &mb);  // three, the last half empty
     }
+    // the output pass on tensor cores: L = 1, steps ending mid-chunk, P off the 64- and 16-wide blocks, N padded
+    // (17, 40, 5), G = 2, one chunk (initial state in, final state out) and cut into chunks
+    check_out_mma(1, 1, 1, 64, 64, 1, true, true, 1);
+    check_out_mma(1, 100, 2, 64, 64, 1, true, true, 1);
+    check_out_mma(2, 150, 2, 40, 40, 2, true, false, 3);
+    check_out_mma(1, 97, 3, 24, 17, 1, false, true, 4);
+    check_out_mma(1, 130, 2, 64, 64, 1, true, true, 5);
+    check_out_mma(1, 70, 2, 20, 5, 1, true, true, 2);
+    check_out_mma(2, 65, 3, 16, 16, 3, true, false, 1);
     // segment SSD: L around its 64-token tile, P off the 32-wide block, N padded, G = 2, forced chunks
     check_seg(1, 1, 1, 32, 16, 1, true, true, 0);
     check_seg(2, 65, 4, 33, 16, 2, true, false, 0);

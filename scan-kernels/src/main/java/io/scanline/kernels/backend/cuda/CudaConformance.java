@@ -338,15 +338,17 @@ public final class CudaConformance {
      * The SSD cut into chunks by the chunk-parallel body (state pass, then the output pass) with its
      * automatic chunks ({@link CudaOps#SSD_BODY}: at these sizes the automatic rule would run the segment
      * kernel): at width 16 few blocks, chunks of over 512 tokens (4 and 6 of them), one ending mid-step; at
-     * width 64 with N = 40 (three state quarters of the tensor-core state pass, 45 chunks); then at width 8
-     * by the automatic rule (46 chunks of 66 tokens); then the first three shapes again with the other state
-     * pass (the default is ssd_state_mma on tensor cores, the other the scalar state kernels); then the rule's
-     * choice at two sizes it was measured at. Last in {@link #runAll}, so the earlier cases keep their random
+     * width 64 with N = 40 (three state quarters of the tensor-core state pass, 45 chunks) and N = 64 (the
+     * output pass on tensor cores too, G = 2, P 40 off its 64-wide block); then at width 8 by the automatic
+     * rule (46 chunks of 66 tokens); then the first four shapes again with the other passes (the defaults are
+     * ssd_state_mma and, at N 64, ssd_out_mma_n64 on tensor cores, the others the scalar kernels); then the
+     * rule's choices. Last in {@link #runAll}, so the earlier cases keep their random
      * inputs.
      */
     private void ssdCut() {
         int body = CudaOps.SSD_BODY;
-        int[][] wide = {{1, 2500, 2, 64, 1, 16, body}, {2, 3100, 3, 24, 1, 13, body}, {1, 2900, 2, 64, 1, 40, 0}};
+        int[][] wide = {{1, 2500, 2, 64, 1, 16, body}, {2, 3100, 3, 24, 1, 13, body}, {1, 2900, 2, 64, 1, 40, 0},
+                {2, 1300, 4, 40, 2, 64, 0}};
         ssdShapes(wide);
         ssdShapes(new int[][] {{1, 3000, 2, 64, 1, 8, 0}});
         if (ops == null) return;
@@ -365,13 +367,18 @@ public final class CudaConformance {
                 "the launch rule gives it the segment kernel");
         fact("ssd B1 L4096 H12 P64 N16 runs the segment kernel", !ops.ssdRunsStatePass(1, 4096, 12, 64, 1, 16),
                 "the launch rule cuts it in the body");
+        fact("ssd N64 output pass on tensor cores by default", ops.ssdOutOnTensorCores(64) && !ops.ssdOutOnTensorCores(40),
+                "the output pass choice changed");
         CudaOps.SsdState was = ops.setSsdState(CudaOps.SsdState.MMA);
+        CudaOps.SsdOut wasOut = ops.setSsdOut(CudaOps.SsdOut.MMA);
         CudaOps.SsdState other = was == CudaOps.SsdState.MMA ? CudaOps.SsdState.SCALAR : CudaOps.SsdState.MMA;
         ops.setSsdState(other);
+        ops.setSsdOut(wasOut == CudaOps.SsdOut.MMA ? CudaOps.SsdOut.SCALAR : CudaOps.SsdOut.MMA);
         try {
-            ssdShapes(other.name().toLowerCase() + " state pass ", wide);
+            ssdShapes(other.name().toLowerCase() + " passes ", wide);
         } finally {
             ops.setSsdState(was);
+            ops.setSsdOut(wasOut);
         }
     }
 

@@ -67,13 +67,15 @@ public final class CudaOps implements AutoCloseable {
     // Dynamic shared memory of the fixed-layout kernels, read from the constants the fatbin exports
     // next to each kernel (the layouts live in the .cuh files only), and the segment SSD's resident
     // blocks per SM as the driver computes them (also for the SSD's 8-token-group chunked builds).
-    private final int lanesSmem, blockSmem, segSmem, segBlocksPerSm, wideBlocksPerSm;
+    private final int lanesSmem, blockSmem, segSmem, segBlocksPerSm, wideBlocksPerSm, ssdoSmem;
 
     public CudaOps(CudaContext ctx) {
         this.ctx = ctx;
         lanesSmem = ctx.constantInt(LANES_KERNEL + "_smem");
         blockSmem = ctx.constantInt(BLOCK_KERNEL + "_smem");
         segSmem = ctx.constantInt("ssd_seg_n16_p32_s4_t16_smem");
+        ssdoSmem = ctx.constantInt(SSDO_KERNEL + "_smem");
+        ctx.allowSharedMemory(SSDO_KERNEL, ssdoSmem);
         ctx.allowSharedMemory(SEG_STATE, segSmem);
         ctx.allowSharedMemory(SEG_OUT, segSmem);
         int optin = ctx.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
@@ -196,6 +198,40 @@ public final class CudaOps implements AutoCloseable {
     private static final int SSDM_DIMS = 32, SSDM_WARPS = 4; // ssd_state_mma: head dims per warp, warps per block
     private SsdState ssdState = SsdState.MMA;
 
+    /**
+     * The output pass of the SSD at N 56-64 (chunk-parallel body, cut or in one chunk). MMA (default):
+     * ssd_out_mma_n64, each 32-token step as C Bᵀ, M X and C·H_in products on tensor cores at fp32 accuracy
+     * (3xTF32); SCALAR: ssd_out_n64 / ssd_out1_n64, token by token. H100 (results-h100/ssd-state-mma/out-mma/,
+     * whole op with the tensor-core state pass): N64 P64 B8 L64K H24 13.0 against 15.9 ms, B1 L1M 25.7 /
+     * 31.2, B64 L4096 H24 (one chunk) 4.42 / 6.50. Below N 56 the scalar pass, whose work grows with N while
+     * this one computes all 64 states, stays (not measured there).
+     */
+    public enum SsdOut {
+        MMA, SCALAR;
+
+        /** Parses an option value: mma or scalar (any case). */
+        public static SsdOut parse(String s) {
+            return parseOption(SsdOut.class, s, "SSD output pass must be mma or scalar");
+        }
+    }
+
+    private static final String SSDO_KERNEL = "ssd_out_mma_n64";
+    private static final int SSDO_DIMS = 64, SSDO_THREADS = 128, SSDO_MIN_N = 56; // head dims and threads per block
+    private SsdOut ssdOut = SsdOut.MMA;
+
+    /** Chooses the SSD's output pass at N 56-64 (see {@link SsdOut}); returns the previous choice. */
+    public SsdOut setSsdOut(SsdOut pass) {
+        if (pass == null) throw new IllegalArgumentException("pass must not be null");
+        SsdOut was = ssdOut;
+        ssdOut = pass;
+        return was;
+    }
+
+    /** Whether an SSD with state size n runs its output pass on tensor cores. */
+    public boolean ssdOutOnTensorCores(int n) {
+        return ssdOut == SsdOut.MMA && n >= SSDO_MIN_N && n <= 64;
+    }
+
     /** Chooses the SSD's chunked state pass (see {@link SsdState}); returns the previous choice. */
     public SsdState setSsdState(SsdState pass) {
         if (pass == null) throw new IllegalArgumentException("pass must not be null");
@@ -263,16 +299,16 @@ public final class CudaOps implements AutoCloseable {
         String outKernel = (nch == 1 || wideSsd) && nmax == 16 ? kind + "_out1_n16"
                 : nch == 1 && nmax == 64 && kind.equals("ssd") ? "ssd_out1_n64" : kind + "_out_n" + nmax;
         String stateKernel = wideSsd ? "ssd_state1_n16" : kind + "_state_n" + nmax;
-        int stateGx = gx, stateBlock = block;
+        Grid stateGrid = new Grid(stateKernel, gx, block, 0), outGrid = new Grid(outKernel, gx, block, 0);
         if (kind.equals("ssd") && ssdState == SsdState.MMA) {
-            stateKernel = "ssd_state_mma";
             long warps = (long) heads * ((e / heads + SSDM_DIMS - 1) / SSDM_DIMS) * ((n + 15) / 16);
-            stateGx = (int) ((warps + SSDM_WARPS - 1) / SSDM_WARPS);
-            stateBlock = 32 * SSDM_WARPS;
+            stateGrid = new Grid("ssd_state_mma", (int) ((warps + SSDM_WARPS - 1) / SSDM_WARPS), 32 * SSDM_WARPS, 0);
         }
-        chunkedLaunch(stateKernel, stateGx, stateBlock, outKernel, gx, block, 0,
-                new Object[] {u, delta, a, bm, cm, d, z, dbias, softplus ? 1 : 0}, a, kind.equals("ssd"), h, out,
-                b, l, e, n, heads, g, nch, chunk);
+        if (kind.equals("ssd") && ssdOutOnTensorCores(n)) {
+            outGrid = new Grid(SSDO_KERNEL, heads * ((e / heads + SSDO_DIMS - 1) / SSDO_DIMS), SSDO_THREADS, ssdoSmem);
+        }
+        chunkedLaunch(stateGrid, outGrid, new Object[] {u, delta, a, bm, cm, d, z, dbias, softplus ? 1 : 0}, a,
+                kind.equals("ssd"), h, out, b, l, e, n, heads, g, nch, chunk);
     }
 
     /** Chunk length of the chunk-parallel body for a scan of this shape (l when it runs in one pass). */
@@ -319,24 +355,29 @@ public final class CudaOps implements AutoCloseable {
         return !(bodyBlocks >= slots || (segCuts && 2 * bodyBlocks >= slots));
     }
 
+    /** One pass's launch: kernel, blocks in x (the grid's y and z are chunks and batch rows), threads, shared bytes. */
+    private record Grid(String kernel, int gx, int block, int smem) {}
+
     /**
      * The launches of a scan whose sequence is cut into nch chunks: state pass, ss_combine (which
      * needs A: per head for SSD) and output pass; with one chunk the output pass alone. Both passes
      * take {@code inputs} followed by (state, hloc, sdelta, out, L, E, N, H, G, NCH, chunk length).
      */
-    private void chunkedLaunch(String stateKernel, int stateGx, int stateBlock, String outKernel, int gx, int block,
-                               int smem, Object[] inputs, DeviceBuffer a, boolean aPerHead, DeviceBuffer state, DeviceBuffer out,
-                               int b, int l, int e, int n, int heads, int g, int nch, int chunk) {
+    private void chunkedLaunch(Grid statePass, Grid outPass, Object[] inputs, DeviceBuffer a, boolean aPerHead,
+                               DeviceBuffer state, DeviceBuffer out, int b, int l, int e, int n, int heads, int g, int nch,
+                               int chunk) {
         DeviceBuffer hloc = null, sdelta = null;
         if (nch > 1) {
             hloc = scratch("scan.hloc", 4L * b * nch * n * e);
             sdelta = scratch("scan.sdelta", 4L * b * nch * e);
-            ctx.launch(stateKernel, stateGx, nch, b, stateBlock, smem, withTail(inputs, state, hloc, sdelta, null, l, e, n, heads, g, nch, chunk));
+            ctx.launch(statePass.kernel(), statePass.gx(), nch, b, statePass.block(), statePass.smem(),
+                    withTail(inputs, state, hloc, sdelta, null, l, e, n, heads, g, nch, chunk));
             long total = (long) b * n * e;
             ctx.launch("ss_combine", (int) ((total + 255) / 256), 1, 1, 256, 0,
                     a, aPerHead ? 1 : 0, state, hloc, sdelta, b, e, n, heads, nch);
         }
-        ctx.launch(outKernel, gx, nch, b, block, smem, withTail(inputs, state, hloc, sdelta, out, l, e, n, heads, g, nch, chunk));
+        ctx.launch(outPass.kernel(), outPass.gx(), nch, b, outPass.block(), outPass.smem(),
+                withTail(inputs, state, hloc, sdelta, out, l, e, n, heads, g, nch, chunk));
     }
 
     private static Object[] withTail(Object[] inputs, Object... tail) {
@@ -381,7 +422,8 @@ public final class CudaOps implements AutoCloseable {
         int nch = (l + chunk - 1) / chunk;
         if (nch > 65535) throw new IllegalArgumentException("SSD chunk " + chunk + " gives " + nch + " chunks (max 65535)");
         int gx = heads * ((p + SEG_PB - 1) / SEG_PB);
-        chunkedLaunch(SEG_STATE, gx, SEG_THREADS, SEG_OUT, gx, SEG_THREADS, segSmem, new Object[] {x, dt, a, bm, cm, d, dtBias, softplus ? 1 : 0},
+        chunkedLaunch(new Grid(SEG_STATE, gx, SEG_THREADS, segSmem), new Grid(SEG_OUT, gx, SEG_THREADS, segSmem),
+                new Object[] {x, dt, a, bm, cm, d, dtBias, softplus ? 1 : 0},
                 a, true, state, y, b, l, e, n, heads, g, nch, chunk);
     }
 

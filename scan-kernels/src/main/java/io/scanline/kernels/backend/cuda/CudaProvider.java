@@ -29,7 +29,9 @@ import java.util.Map;
  * q and k: by shape, the default, fp32 rounded while staging, or converted to bf16 first; the same bits
  * either way, see {@link CudaOps.FusedQk}; system property {@code scanline.cuda.fusedQk}), {@code ssdState=mma|scalar}
  * (the state pass of the SSD cut into chunks: on tensor cores at fp32 accuracy, the default, or token by token,
- * see {@link CudaOps.SsdState}; system property {@code scanline.cuda.ssdState}).
+ * see {@link CudaOps.SsdState}; system property {@code scanline.cuda.ssdState}), {@code ssdOut=mma|scalar} (the SSD's
+ * output pass at N 56-64, on tensor cores at fp32 accuracy by default; see {@link CudaOps.SsdOut}; system property
+ * {@code scanline.cuda.ssdOut}).
  */
 public final class CudaProvider implements BackendProvider {
     /** Reason computed once per JVM: probing the driver is not free, and its answer does not change. */
@@ -108,6 +110,8 @@ public final class CudaProvider implements BackendProvider {
                 System.getProperty("scanline.cuda.fusedQk", "by-shape"))));
         be.ops().setSsdState(CudaOps.SsdState.parse(options.getOrDefault("ssdState",
                 System.getProperty("scanline.cuda.ssdState", "mma"))));
+        be.ops().setSsdOut(CudaOps.SsdOut.parse(options.getOrDefault("ssdOut",
+                System.getProperty("scanline.cuda.ssdOut", "mma"))));
         return be;
     }
 }

@@ -263,6 +263,15 @@ public final class CudaBench {
                     ops.setSsdState(was);
                 }
             }
+            if (ops.ssdOutOnTensorCores(n)) { // the scalar output pass, for comparison
+                CudaOps.SsdOut was = ops.setSsdOut(CudaOps.SsdOut.SCALAR);
+                try {
+                    double msScalar = median(() -> ops.ssd(x, dt, a, bm, cm, d, dtb, true, st, y, b, l, heads, p, 1, n));
+                    report("ssd_scalar_out", shape, (long) b * l, msScalar, 4.0 * (2 * act + 2 * bc + dtn), 4.0 * act * n);
+                } finally {
+                    ops.setSsdOut(was);
+                }
+            }
         }
     }
 

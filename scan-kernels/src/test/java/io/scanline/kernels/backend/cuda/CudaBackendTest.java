@@ -76,6 +76,9 @@ class CudaBackendTest {
         e = assertThrows(IllegalArgumentException.class, () -> CudaOps.Fp32Gemm.parse("tf32"));
         assertTrue(e.getMessage().contains("auto, simt or tf32x3") && e.getMessage().contains("'tf32'"), e.getMessage());
         assertEquals(CudaOps.SsdState.SCALAR, CudaOps.SsdState.parse("Scalar "));
+        assertEquals(CudaOps.SsdOut.MMA, CudaOps.SsdOut.parse("MMA"));
+        e = assertThrows(IllegalArgumentException.class, () -> CudaOps.SsdOut.parse("wgmma"));
+        assertTrue(e.getMessage().contains("output pass must be mma or scalar"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> CudaOps.SsdState.parse("tensor"));
         assertTrue(e.getMessage().contains("mma or scalar") && e.getMessage().contains("'tensor'"), e.getMessage());
     }
