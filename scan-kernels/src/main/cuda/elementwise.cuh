@@ -50,3 +50,22 @@ extern "C" __global__ void flip_axis1(const float* __restrict__ in, float* __res
         out[(b * L + (L - 1 - t)) * W + w] = in[i];
     }
 }
+
+// Column sums of x (B, L, D) in fp64 over segments of seg tokens: part (B, S, D), S = gridDim.y, segment s
+// covering tokens [s·seg, min(L, (s + 1)·seg)). The host adds the S partial sums in order (a model's running
+// mean over a long sequence, spec ops §2). grid (⌈D/blockDim.x⌉, S, B).
+extern "C" __global__ void sum_axis1_f64(const float* __restrict__ x, double* __restrict__ part, int L, int D, int seg)
+{
+    const int c = blockIdx.x * blockDim.x + threadIdx.x, s = blockIdx.y, b = blockIdx.z;
+    if (c >= D) return;
+    const int t0 = s * seg, t1 = min(L, t0 + seg);
+    const float* p = x + (size_t)b * L * D + c;
+    double a0 = 0.0, a1 = 0.0;   // two chains: the loads of the next token overlap the adds
+    int t = t0;
+    for (; t + 1 < t1; t += 2) {
+        a0 += p[(size_t)t * D];
+        a1 += p[(size_t)(t + 1) * D];
+    }
+    if (t < t1) a0 += p[(size_t)t * D];
+    part[((size_t)b * gridDim.y + s) * D + c] = a0 + a1;
+}

@@ -129,6 +129,22 @@ public interface Backend extends AutoCloseable {
         return Tensor.of(y, x.shape());
     }
 
+    /**
+     * Sums of x (B, L, D) over axis 1 added in fp64 into acc (B·D, row-major), as a model's running mean
+     * over a sequence needs them (spec ops §2: long sums in fp64). The default adds on the host, token
+     * by token; a backend that keeps its outputs on a device overrides it so that only the B·D sums cross.
+     */
+    default void addSumAxis1(Tensor x, double[] acc) {
+        int b = x.dim(0), l = x.dim(1), d = x.numel() == 0 ? 0 : (int) (x.numel() / ((long) b * l));
+        if (acc.length != b * d) throw new IllegalArgumentException("acc has " + acc.length + " sums, x needs " + b * d);
+        float[] src = x.f32();
+        for (int i = 0; i < b; i++)
+            for (int t = 0; t < l; t++) {
+                int o = (i * l + t) * d;
+                for (int c = 0; c < d; c++) acc[i * d + c] += src[o + c];
+            }
+    }
+
     Tensor add(Tensor a, Tensor b);
 
     Tensor mul(Tensor a, Tensor b);

@@ -510,6 +510,29 @@ public final class CudaBackend implements Backend {
         return unary(x, (dx, dy) -> ops.tanh(dx, dy, x.numel()));
     }
 
+    /**
+     * On the device: partial column sums in fp64 over up to 32 segments of the sequence, then the host adds
+     * the segments' sums in order, so only B·S·D doubles cross instead of the whole chunk.
+     */
+    @Override
+    public synchronized void addSumAxis1(Tensor x, double[] acc) {
+        int b = x.dim(0), l = x.dim(1);
+        int d = x.numel() == 0 ? 0 : (int) (x.numel() / ((long) b * l));
+        if (acc.length != b * d) throw new IllegalArgumentException("acc has " + acc.length + " sums, x needs " + b * d);
+        if (x.numel() == 0) return;
+        int want = Math.min(32, (l + 127) / 128);          // segments of at least 128 tokens, at most 32
+        int seg = (l + want - 1) / want, segs = (l + seg - 1) / seg;
+        begin(0);
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer part = s.alloc(8L * b * segs * d);
+            ops.sumAxis1(in(s, x), part, b, l, d, seg);
+            double[] h = part.download(new double[b * segs * d]);
+            for (int i = 0; i < b; i++)
+                for (int k = 0; k < segs; k++)
+                    for (int c = 0; c < d; c++) acc[i * d + c] += h[(i * segs + k) * d + c];
+        }
+    }
+
     @Override
     public Tensor add(Tensor a, Tensor b) { return axpby(a, 1.0, b, 1.0); }
 

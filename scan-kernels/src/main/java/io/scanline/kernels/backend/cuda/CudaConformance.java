@@ -67,7 +67,30 @@ public final class CudaConformance {
         resident();
         onePass();
         ssdCut();
+        sums();
         return out;
+    }
+
+    /**
+     * fp64 column sums over axis 1 (a model's running mean) against the reference's host loop: one token,
+     * lengths off the 128-token segments, a long chunk of model width, two images; added onto nonzero sums.
+     * Both add fp64 values in different orders: held to 1e-12 of the largest sum.
+     */
+    private void sums() {
+        for (int[] sh : new int[][] {{1, 1, 5}, {2, 300, 77}, {1, 4097, 768}, {3, 129, 33}}) {
+            Tensor x = r.normal(0.5, 1, sh[0], sh[1], sh[2]);
+            double[] a = new double[sh[0] * sh[2]], w = new double[a.length];
+            for (int i = 0; i < a.length; i++) a[i] = w[i] = i * 0.25;
+            cuda.addSumAxis1(x, a);
+            ref.addSumAxis1(x, w);
+            double worst = 0, scale = 0;
+            for (int i = 0; i < a.length; i++) {
+                worst = Math.max(worst, Math.abs(a[i] - w[i]));
+                scale = Math.max(scale, Math.abs(w[i]));
+            }
+            double rel = worst / Math.max(scale, 1e-300);
+            fact(String.format("addSumAxis1 B%d L%d D%d (fp64)", sh[0], sh[1], sh[2]), rel <= 1e-12, "rel " + rel);
+        }
     }
 
     /** A pass/fail fact that is not a tensor comparison. */

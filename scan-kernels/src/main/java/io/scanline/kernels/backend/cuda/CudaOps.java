@@ -792,6 +792,12 @@ public final class CudaOps implements AutoCloseable {
 
     public void tanh(DeviceBuffer x, DeviceBuffer y, long n) { ctx.launch1d("ew_tanh", n, 256, x, y, n); }
 
+    /** Column sums of x (B, L, D) in fp64 per segment of seg tokens: part (B, ⌈L/seg⌉, D). */
+    public void sumAxis1(DeviceBuffer x, DeviceBuffer part, int b, int l, int d, int seg) {
+        int segs = (l + seg - 1) / seg;
+        ctx.launch("sum_axis1_f64", (d + 127) / 128, segs, b, 128, 0, x, part, l, d, seg);
+    }
+
     public void mul(DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, long n) { ctx.launch1d("ew_mul", n, 256, a, b, y, n); }
 
     public void axpby(DeviceBuffer a, double s, DeviceBuffer b, double t, DeviceBuffer y, long n) {

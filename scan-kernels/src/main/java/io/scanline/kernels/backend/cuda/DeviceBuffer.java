@@ -59,6 +59,14 @@ public final class DeviceBuffer implements AutoCloseable {
         return host;
     }
 
+    /** Copies the first host.length doubles of this buffer into host (waits for queued work first). */
+    public double[] download(double[] host) {
+        check(8L * host.length);
+        ctx.makeCurrent();
+        if (host.length > 0) JCudaDriver.cuMemcpyDtoH(Pointer.to(host), ptr(), 8L * host.length);
+        return host;
+    }
+
     public void copyFrom(DeviceBuffer src, long nbytes) {
         check(nbytes);
         if (nbytes > src.bytes) throw new IllegalArgumentException("copy of " + nbytes + " bytes from a buffer of " + src.bytes);

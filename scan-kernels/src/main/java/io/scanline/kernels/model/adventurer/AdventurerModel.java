@@ -117,7 +117,7 @@ final class AdventurerModel implements StreamingModel {
                         Tensor f = be.rmsNorm(rows, normF, dims.eps());
                         if (features != null) TokenLayout.place(features, t0, f);
                         else o.tokenSink().accept("output.features", t0, f);
-                        if (t0 + f.dim(1) == l) clsFeature[0] = f.sliceAxis1(f.dim(1) - 1, f.dim(1)).reshape(batch, d);
+                        if (t0 + f.dim(1) == l) clsFeature[0] = be.sliceAxis1(f, f.dim(1) - 1, f.dim(1)).reshape(batch, d);
                     }
                 };
                 AdventurerPassState st = AdventurerPassState.fresh(batch, dims.k(), dims.e() + 2 * dims.n(), dims.h(), dims.p(), dims.n(), d);
@@ -161,14 +161,10 @@ final class AdventurerModel implements StreamingModel {
                 Tensor c = be.add(cls.reshape(1, d), pos.classEntry().reshape(1, d));
                 parts.add(TokenLayout.repeatBatch(c, batch));
             }
-            Tensor x = parts.size() == 1 ? parts.get(0) : Tensor.concatAxis1(parts);
+            Tensor x = parts.size() == 1 ? parts.get(0) : be.concatAxis1(parts);
             store.write(t0, x);
             if (full != null) TokenLayout.place(full, t0, x);
-            float[] u = be.rmsNorm(x, norm0, dims.eps()).f32();
-            int n = t1 - t0;
-            for (int b = 0; b < batch; b++)
-                for (int t = 0; t < n; t++)
-                    for (int c = 0; c < d; c++) sum[b * d + c] += u[(b * n + t) * d + c];
+            be.addSumAxis1(be.rmsNorm(x, norm0, dims.eps()), sum);
         }
         if (full != null) keep.put("embed.output", full);
         return sum;

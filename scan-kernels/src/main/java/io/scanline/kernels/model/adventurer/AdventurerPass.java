@@ -79,14 +79,14 @@ final class AdventurerPass {
         int j0 = Math.max(a, 1) - 1, j1 = b - 1;     // scan token indices of this chunk
         Tensor sIn = j1 > j0 ? readScan(j0, j1) : null;
         Tensor u = sIn == null ? null : be.rmsNorm(sIn, w.norm(), dims.eps());
-        Tensor x = a == 0 ? (u == null ? average : Tensor.concatAxis1(List.of(average, u))) : u;
+        Tensor x = a == 0 ? (u == null ? average : be.concatAxis1(List.of(average, u))) : u;
         Tensor y = mixer(x);
         if (sIn == null) return;
-        if (a == 0) y = y.sliceAxis1(1, y.dim(1));
+        if (a == 0) y = be.sliceAxis1(y, 1, y.dim(1));
         Tensor s1 = be.add(sIn, y);
         Tensor s2 = be.add(s1, swiglu(be.rmsNorm(s1, w.normMlp(), dims.eps())));
         writeScan(j0, j1, s2);
-        if (nextNorm != null) accumulate(be.rmsNorm(s2, nextNorm, dims.eps()));
+        if (nextNorm != null) be.addSumAxis1(be.rmsNorm(s2, nextNorm, dims.eps()), state.sum);
     }
 
     private Tensor mixer(Tensor x) {
@@ -117,33 +117,22 @@ final class AdventurerPass {
             parts.add(flip ? be.flipAxis1(store.read(m - pe, pe - j0)) : store.read(j0, pe - j0));
         }
         if (j1 > m) parts.add(store.read(m, 1));
-        return parts.size() == 1 ? parts.get(0) : Tensor.concatAxis1(parts);
+        return parts.size() == 1 ? parts.get(0) : be.concatAxis1(parts);
     }
 
     private void writeScan(int j0, int j1, Tensor rows) {
         int pe = Math.min(j1, m);
         if (pe > j0) {
-            Tensor patches = rows.sliceAxis1(0, pe - j0);
+            Tensor patches = be.sliceAxis1(rows, 0, pe - j0);
             Tensor ordered = flip ? be.flipAxis1(patches) : patches;
             int t0 = flip ? m - pe : j0;
             if (write) store.write(t0, ordered);
             if (sink != null) sink.accept(t0, ordered);
         }
         if (j1 > m) {
-            Tensor cls = rows.sliceAxis1(rows.dim(1) - 1, rows.dim(1));
+            Tensor cls = be.sliceAxis1(rows, rows.dim(1) - 1, rows.dim(1));
             if (write) store.write(m, cls);
             if (sink != null) sink.accept(m, cls);
-        }
-    }
-
-    private void accumulate(Tensor normed) {
-        int n = normed.dim(1), d = dims.d();
-        float[] src = normed.f32();
-        for (int b = 0; b < batch; b++) {
-            for (int t = 0; t < n; t++) {
-                int o = (b * n + t) * d;
-                for (int c = 0; c < d; c++) state.sum[b * d + c] += src[o + c];
-            }
         }
     }
 }
