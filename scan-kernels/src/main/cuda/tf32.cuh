@@ -1,5 +1,5 @@
 // tf32 pieces shared by the kernels that reach fp32 accuracy on tensor cores ("3xTF32": gemm_tf32.cuh,
-// ssd_mma.cuh): the round-to-nearest conversion, the hi/lo split of an fp32 value and the m16n8k8 MMA.
+// ssd_state_mma.cuh, ssd_out_mma.cuh): the round-to-nearest conversion, the hi/lo split of an fp32 value and the m16n8k8 MMA.
 // Fragment layouts of mma.sync m16n8k8 (lane = 4·g + t): A (16 × 8, row) a0 = A[g][t], a1 = A[g+8][t],
 // a2 = A[g][t+4], a3 = A[g+8][t+4]; B (8 × 8, col) b0 = B[t][g], b1 = B[t+4][g]; C/D (16 × 8)
 // c0 = D[g][2t], c1 = D[g][2t+1], c2 = D[g+8][2t], c3 = D[g+8][2t+1].

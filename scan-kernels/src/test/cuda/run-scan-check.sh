@@ -4,14 +4,13 @@
 # Usage: run-scan-check.sh HARNESS OUT_DIR [--ncu] [--quick]
 #   HARNESS  scan_block (single-pass Mamba-1 scan), scan_lanes (state-parallel scan), ssd_seg (segment SSD),
 #            scan_lookback (one-launch chunked scan and SSD with decoupled look-back),
-#            ssd_mma (tensor-core SSD next to the segment SSD),
 #            mlstm_bf16 (bf16 tensor-core mLSTM passes next to the fp32 ones)
 #   --ncu    also an Nsight Compute summary of one launch per path, when ncu is installed
-#            (scan_block: B1 L64K E1536 N16; ssd_seg, ssd_mma: B8 L64K H24 P64 N16; mlstm_bf16: B1 L16K NH8 DH512;
+#            (scan_block: B1 L64K E1536 N16; ssd_seg: B8 L64K H24 P64 N16; mlstm_bf16: B1 L16K NH8 DH512;
 #            scan_lookback: B1 L1M H24 P64 N16)
 #   --quick  fewer timed shapes (scan_lanes)
 set -euo pipefail
-usage="usage: run-scan-check.sh scan_block|scan_lanes|scan_lookback|ssd_seg|ssd_mma|mlstm_bf16 OUT_DIR [--ncu] [--quick]"
+usage="usage: run-scan-check.sh scan_block|scan_lanes|scan_lookback|ssd_seg|mlstm_bf16 OUT_DIR [--ncu] [--quick]"
 name=${1:?$usage}
 out=${2:?$usage}
 shift 2
@@ -24,7 +23,6 @@ case "$name" in
   scan_lanes) kernels="lanes|ss_out_n16|ss_state_n16"; ncu_file="" ;;
   scan_lookback) kernels="_lb_n|ss_combine|ssd_out1_n16|ssd_state1_n16"; ncu_file=ncu-b1-l1m-h24-p64-n16.txt ;;
   ssd_seg) kernels="ssd_seg|ssd_out1_n16|ssd_state1_n16"; ncu_file=ncu-b8-l64k-h24-p64-n16.txt ;;
-  ssd_mma) kernels="ssd_mma"; ncu_file=ncu-b8-l64k-h24-p64-n16.txt ;;
   mlstm_bf16) kernels="mlstm_chunk|mlstm_combine|mlstm_fused"; ncu_file=ncu-b1-l16k-nh8-dh512.txt ;;
   *) echo "unknown harness $name; $usage" >&2; exit 2 ;;
 esac

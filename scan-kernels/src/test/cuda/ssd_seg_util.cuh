@@ -1,5 +1,5 @@
 // The segment SSD (ssd_seg.cuh) launched as CudaOps launches it, shared by the SSD harnesses
-// (ssd_seg_check.cu, ssd_mma_check.cu): the variant table entry, its occupancy, the launch rule's chunk
+// (ssd_seg_check.cu): the variant table entry, its occupancy, the launch rule's chunk
 // length and the launch (state pass, ss_combine and output pass when the sequence is cut).
 // Glossary: B batch, L tokens, H heads, P head dim, E = H·P, N state size, G groups, NCH chunks.
 #pragma once

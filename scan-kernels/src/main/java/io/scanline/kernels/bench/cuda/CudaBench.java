@@ -251,23 +251,21 @@ public final class CudaBench {
             ops.fillUniform(d, heads, 16, 0, 1);
             ops.fillUniform(dtb, heads, 17, -0.5, 0.5);
             ops.fillUniform(st, (long) b * e * n, 18, -0.1, 0.1);
-            double ms = median(() -> ops.ssd(x, dt, a, bm, cm, d, dtb, true, st, y, b, l, heads, p, 1, n));
-            // 2 FMAs per state element per token (update + readout)
-            report("ssd", shape, (long) b * l, ms, 4.0 * (2 * act + 2 * bc + dtn), 4.0 * act * n);
-            if (ops.ssdRunsStatePass(b, l, heads, p, 1, n)) { // the other state pass, for comparison
+            Runnable call = () -> ops.ssd(x, dt, a, bm, cm, d, dtb, true, st, y, b, l, heads, p, 1, n);
+            double bytes = 4.0 * (2 * act + 2 * bc + dtn), flops = 4.0 * act * n; // 2 FMAs per state element and token
+            report("ssd", shape, (long) b * l, median(call), bytes, flops);
+            if (ops.ssdRunsStatePass(b, l, heads, p, 1, n)) { // the scalar passes where the tensor-core ones run
                 CudaOps.SsdState was = ops.setSsdState(CudaOps.SsdState.SCALAR);
                 try {
-                    double msScalar = median(() -> ops.ssd(x, dt, a, bm, cm, d, dtb, true, st, y, b, l, heads, p, 1, n));
-                    report("ssd_scalar_state", shape, (long) b * l, msScalar, 4.0 * (2 * act + 2 * bc + dtn), 4.0 * act * n);
+                    report("ssd_scalar_state", shape, (long) b * l, median(call), bytes, flops);
                 } finally {
                     ops.setSsdState(was);
                 }
             }
-            if (ops.ssdOutOnTensorCores(n)) { // the scalar output pass, for comparison
+            if (ops.ssdOutOnTensorCores(n)) {
                 CudaOps.SsdOut was = ops.setSsdOut(CudaOps.SsdOut.SCALAR);
                 try {
-                    double msScalar = median(() -> ops.ssd(x, dt, a, bm, cm, d, dtb, true, st, y, b, l, heads, p, 1, n));
-                    report("ssd_scalar_out", shape, (long) b * l, msScalar, 4.0 * (2 * act + 2 * bc + dtn), 4.0 * act * n);
+                    report("ssd_scalar_out", shape, (long) b * l, median(call), bytes, flops);
                 } finally {
                     ops.setSsdOut(was);
                 }
