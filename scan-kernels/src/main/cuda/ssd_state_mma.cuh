@@ -1,10 +1,12 @@
 // State pass of the Mamba-2 SSD cut into chunks (selective_scan.cuh, pass 1), on tensor cores at fp32
-// accuracy (3xTF32, tf32.cuh). Same arguments, outputs and buffer layouts as ssd_state1_n16, so
-// ss_combine and the output pass run unchanged after it; only the grid's x dimension differs.
+// accuracy (3xTF32, tf32.cuh). Same arguments, outputs and buffer layouts as the scalar state kernels
+// (ssd_state1_n16, ssd_state_n8, ssd_state_n64), so ss_combine and the output passes run unchanged after it;
+// only the grid's x dimension differs.
 //
-// Glossary: B batch, L tokens, H heads, P head dim, E = H·P channels, N state size (<= 64), NQ = ⌈N/16⌉ state
-// quarters of 16 states (the last zero-padded), G groups of B/C rows, NCH chunks of chunkLen tokens, T = 32 tokens per step, CW = 16 head dims per
-// warp (a warp's slice), SPH = ⌈P/CW⌉ slices per head.
+// Glossary: B batch, L tokens, H heads, P head dim, E = H·P channels, N state size (<= 64), NQ = ⌈N/16⌉
+// state quarters of 16 states (the last zero-padded), G groups of B/C rows, NCH chunks of chunkLen tokens,
+// T = 32 tokens per step, CW = 8·NT head dims per warp (a warp's slice; 32 in the backend's build),
+// SPH = ⌈P/CW⌉ slices per head.
 // Layouts: x (B, L, E); dt (B, L, H); Bm (B, L, G, N); hloc (B, NCH, N, E) (e fastest); sdelta (B, NCH, E).
 //
 // Why: the scalar state pass spends two fp32 instructions per state element and token (h = a·h + δx·B)
@@ -17,9 +19,9 @@
 // FFMA, so the tensor cores' truncating accumulation never runs across steps. R_j is a suffix sum of
 // positive terms (no cancellation); Σδ of the chunk is summed step by step in a fixed order, so results
 // are the same bits from run to run.
-// A warp owns one (image, chunk, head, slice, state quarter) and needs no other warp: operands go from global memory
-// straight into fragment registers (a token row of a slice is 64 contiguous bytes), a step ahead, and the
-// kernel has no shared memory and no block barrier.
+// A warp owns one (image, chunk, head, slice, state quarter) and needs no other warp: operands go from
+// global memory straight into fragment registers (a token row of a slice is 4·CW contiguous bytes), PD steps
+// ahead, and the kernel has no shared memory and no block barrier.
 #pragma once
 #include "common.cuh"
 #include "selective_scan.cuh"   // SL_SCAN_ARGS

@@ -334,8 +334,9 @@ public final class CudaOps implements AutoCloseable {
     /**
      * Whether an SSD with N <= 16 below the one-pass batch runs on the segment kernel rather than the
      * chunk-parallel body cut into chunks. With a forced chunk length: the segment kernel (tests reach it
-     * so); under {@link #SSD_BODY} the body. With the scalar state pass or at N <= 8: the segment kernel unless it would need chunks itself.
-     * With the tensor-core state pass at N 9-16: the body where its chunks fill one wave of its blocks, or
+     * so); under {@link #SSD_BODY} the body. With the scalar state pass or at N <= 8: the segment kernel
+     * unless it would need chunks itself. With the tensor-core state pass at N 9-16: the body where its
+     * chunks fill one wave of its blocks, or
      * half a wave where the segment kernel would need chunks; else the segment kernel. H100
      * (results-h100/ssd-state-mma/, body against segment): B8 L64K H24 P64 4.23 against 5.06 ms, B4 L64K
      * 2.14 / 3.35, B16 L16K 2.14 / 2.50, B2 L8K 0.18 / 0.25 (0.73 wave), B64 L4096 H6 0.62 / 0.63; where
@@ -347,10 +348,9 @@ public final class CudaOps implements AutoCloseable {
         if (scanChunkLen == SSD_BODY) return false;
         boolean segCuts = segNeedsChunks(b, l, heads, p);
         if (ssdState == SsdState.SCALAR || nmax != 16) return !segCuts;
-        int e = heads * p, eg = e / g, block = Math.min(128, (eg + 31) / 32 * 32);
-        long blocks = (long) b * g * ((eg + block - 1) / block);
-        int chunk = Math.min(ssdChunk(b, l, (int) (blocks / b)), l);
-        long bodyBlocks = blocks * ((l + chunk - 1) / chunk);
+        int eg = heads * p / g, block = Math.min(128, (eg + 31) / 32 * 32), gx = g * ((eg + block - 1) / block);
+        int chunk = Math.min(ssdChunk(b, l, gx), l);
+        long bodyBlocks = (long) b * gx * ((l + chunk - 1) / chunk);
         long slots = (long) ctx.smCount() * wideBlocksPerSm;
         return !(bodyBlocks >= slots || (segCuts && 2 * bodyBlocks >= slots));
     }
