@@ -73,6 +73,11 @@ public final class MeteredBackend implements Backend {
 
     @Override public Tensor tanh(Tensor x) { return note(inner.tanh(x), x); }
 
+    @Override public void addSumAxis1(Tensor x, double[] acc) {
+        ledger.opBytes(x.bytes());
+        inner.addSumAxis1(x, acc);
+    }
+
     @Override public Tensor add(Tensor a, Tensor b) { return note(inner.add(a, b), a, b); }
 
     @Override public Tensor mul(Tensor a, Tensor b) { return note(inner.mul(a, b), a, b); }
