@@ -365,8 +365,7 @@ public final class CudaConformance {
      * output pass on tensor cores too, G = 2, P 40 off its 64-wide block); then at width 8 by the automatic
      * rule (46 chunks of 66 tokens); then the first four shapes again with the other passes (the defaults are
      * ssd_state_mma and, at N 64, ssd_out_mma_n64 on tensor cores, the others the scalar kernels); then the
-     * rule's choices. Last in {@link #runAll}, so the earlier cases keep their random
-     * inputs.
+     * rule's choices. Last in {@link #runAll} but for the sums, so the earlier cases keep their random inputs.
      */
     private void ssdCut() {
         int body = CudaOps.SSD_BODY;
@@ -392,13 +391,13 @@ public final class CudaConformance {
                 "the launch rule cuts it in the body");
         fact("ssd N64 output pass on tensor cores by default", ops.ssdOutOnTensorCores(64) && !ops.ssdOutOnTensorCores(40),
                 "the output pass choice changed");
-        CudaOps.SsdState was = ops.setSsdState(CudaOps.SsdState.MMA);
-        CudaOps.SsdOut wasOut = ops.setSsdOut(CudaOps.SsdOut.MMA);
-        CudaOps.SsdState other = was == CudaOps.SsdState.MMA ? CudaOps.SsdState.SCALAR : CudaOps.SsdState.MMA;
-        ops.setSsdState(other);
-        ops.setSsdOut(wasOut == CudaOps.SsdOut.MMA ? CudaOps.SsdOut.SCALAR : CudaOps.SsdOut.MMA);
+        // the passes the backend was not configured with (by default: the scalar ones)
+        CudaOps.SsdState was = ops.setSsdState(CudaOps.SsdState.SCALAR);
+        CudaOps.SsdOut wasOut = ops.setSsdOut(CudaOps.SsdOut.SCALAR);
+        if (was == CudaOps.SsdState.SCALAR) ops.setSsdState(CudaOps.SsdState.MMA);
+        if (wasOut == CudaOps.SsdOut.SCALAR) ops.setSsdOut(CudaOps.SsdOut.MMA);
         try {
-            ssdShapes(other.name().toLowerCase() + " passes ", wide);
+            ssdShapes(was == CudaOps.SsdState.MMA ? "scalar passes " : "mma passes ", wide);
         } finally {
             ops.setSsdState(was);
             ops.setSsdOut(wasOut);
