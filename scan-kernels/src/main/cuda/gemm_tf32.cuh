@@ -92,9 +92,7 @@ __device__ __forceinline__ void gemm(const float* __restrict__ x, const float* _
 #pragma unroll
                 for (int j = 0; j < 4; ++j) {
                     // small terms first: they are added to the accumulator before the large one
-                    mma_tf32(acc[i][j], alo[i], bhi[j]);
-                    mma_tf32(acc[i][j], ahi[i], blo[j]);
-                    mma_tf32(acc[i][j], ahi[i], bhi[j]);
+                    mma3_tf32(acc[i][j], acc[i][j], ahi[i], alo[i], bhi[j], blo[j]);
                 }
         }
 #pragma unroll

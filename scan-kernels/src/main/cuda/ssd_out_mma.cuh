@@ -63,7 +63,7 @@ __device__ __forceinline__ void ssd_out_mma_body(
     constexpr int TPW = (6 + NW - 1) / NW;     // causal tiles per warp (at most)
     static_assert(CW % 8 == 0 && NS % 16 == 0, "whole n-tiles and m-tiles");
     using sltf::split;
-    using sltf::mma_tf32;
+    using sltf::mma3_tf32;
     SL_EXTERN_SHARED __align__(16) float smem_sso[];
     float* const smem = smem_sso;
 
@@ -217,9 +217,7 @@ __device__ __forceinline__ void ssd_out_mma_body(
                     split(ar[8 * RBC + 4], ah[3], alo[3]);
                     split(br[0], bh[0], blo[0]);
                     split(br[4], bh[1], blo[1]);
-                    mma_tf32(glo[q], alo, bh);
-                    mma_tf32(glo[q], ah, blo);
-                    mma_tf32(gacc[q], ah, bh);
+                    mma3_tf32(gacc[q], glo[q], ah, alo, bh, blo);
                 }
             }
         }
@@ -274,9 +272,7 @@ __device__ __forceinline__ void ssd_out_mma_body(
                 split(mr[8 * RM + 4], mh[3], ml[3]);
 #pragma unroll
                 for (int nt = 0; nt < NT; ++nt) {
-                    mma_tf32(ylo[mi][nt], ml, xh[ks][nt]);
-                    mma_tf32(ylo[mi][nt], mh, xl[ks][nt]);
-                    mma_tf32(yacc[mi][nt], mh, xh[ks][nt]);
+                    mma3_tf32(yacc[mi][nt], ylo[mi][nt], mh, ml, xh[ks][nt], xl[ks][nt]);
                 }
             }
 #pragma unroll
@@ -296,9 +292,7 @@ __device__ __forceinline__ void ssd_out_mma_body(
                     unsigned bh[2], blo[2];
                     split(hr[0], bh[0], blo[0]);
                     split(hr[4 * RH], bh[1], blo[1]);
-                    mma_tf32(ylo[mi][nt], alo, bh);
-                    mma_tf32(ylo[mi][nt], ah, blo);
-                    mma_tf32(yacc[mi][nt], ah, bh);
+                    mma3_tf32(yacc[mi][nt], ylo[mi][nt], ah, alo, bh, blo);
                 }
             }
         }
@@ -343,9 +337,7 @@ __device__ __forceinline__ void ssd_out_mma_body(
                 split(e1 * br[4 * RBC + 8], ah[3], alo[3]);
 #pragma unroll
                 for (int nt = 0; nt < NT; ++nt) {
-                    mma_tf32(hlo[nt], alo, xh[ks][nt]);
-                    mma_tf32(hlo[nt], ah, xl[ks][nt]);
-                    mma_tf32(hacc[nt], ah, xh[ks][nt]);
+                    mma3_tf32(hacc[nt], hlo[nt], ah, alo, xh[ks][nt], xl[ks][nt]);
                 }
             }
 #pragma unroll

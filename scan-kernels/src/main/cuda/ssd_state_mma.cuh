@@ -68,7 +68,7 @@ __device__ __forceinline__ void ssd_state_mma_body(
     float* __restrict__ hloc, float* __restrict__ sdelta, int L, int E, int N, int H, int G, int nch, int chunkLen)
 {
     using sltf::split;
-    using sltf::mma_tf32;
+    using sltf::mma3_tf32;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
     const int c = blockIdx.y, b = blockIdx.z;
     constexpr int CW = 8 * NT;
@@ -134,9 +134,7 @@ __device__ __forceinline__ void ssd_state_mma_body(
                 unsigned xh[2], xl[2];
                 split(c.x[ks][nt][0], xh[0], xl[0]);
                 split(c.x[ks][nt][1], xh[1], xl[1]);
-                mma_tf32(lo[nt], al, xh);
-                mma_tf32(lo[nt], ah, xl);
-                mma_tf32(acc[nt], ah, xh);
+                mma3_tf32(acc[nt], lo[nt], ah, al, xh, xl);
             }
         }
 #pragma unroll
@@ -183,7 +181,7 @@ __device__ __forceinline__ void ssd_state_mma_body(
 
 // Launch: blockDim.x = 32·SSDM_WARPS, grid (⌈H·⌈P/CW⌉·⌈N/16⌉ / SSDM_WARPS⌉, NCH, B), no shared memory. Arguments
 // as the other scan kernels (SL_SCAN_ARGS; D, z, Cm, hState and out are not read). N <= 64. The backend launches
-// ssd_state_mma (CW = 32, operands two steps ahead: 250 registers, 2 blocks per SM; on an H100 its state pass
+// ssd_state_mma (CW = 32, operands two steps ahead: 255 registers in the fatbin, 2 blocks per SM; on an H100 its state pass
 // took 2.46 ms at B1 L1M H24 P64, against 2.75 with one step ahead, 2.95 / 3.45 with CW = 16, 3.70 for the scalar
 // pass, results-h100/ssd-state-mma/); harnesses may add builds with CW = 8·NT head dims per warp
 // and operands PD = 1 or 2 steps ahead (MINB: resident blocks per SM the registers must allow) through

@@ -30,4 +30,14 @@ __device__ __forceinline__ void mma_tf32(float* d, const unsigned* a, const unsi
 }
 #endif
 
+// The 3xTF32 product of a = ah + al and b = bh + bl (split above): the small terms al·bh + ah·bl into lo, ah·bh
+// into hi. Callers pass two accumulators (two shorter chains through the tensor pipe) or the same one twice.
+__device__ __forceinline__ void mma3_tf32(float* hi, float* lo, const unsigned* ah, const unsigned* al, const unsigned* bh,
+                                          const unsigned* bl)
+{
+    mma_tf32(lo, al, bh);
+    mma_tf32(lo, ah, bl);
+    mma_tf32(hi, ah, bh);
+}
+
 } // namespace sltf
