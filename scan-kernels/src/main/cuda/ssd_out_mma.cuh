@@ -90,23 +90,20 @@ __device__ __forceinline__ void ssd_out_mma_body(
     const size_t eBase = (size_t)h * P + p0;
     // State in registers, accumulator layout: hreg[m][nt][r] = H[state 16m + g8 + 8(r >> 1)][dim cw0 + 8nt + 2t4 + (r & 1)].
     float hreg[MT][NT][4];
-    // f(register, state, head dim in the block, inside N and P) for each of this thread's state elements
-    auto each_state = [&](auto f) {
 #pragma unroll
-        for (int m = 0; m < MT; ++m)
+    for (int m = 0; m < MT; ++m)
 #pragma unroll
-            for (int nt = 0; nt < NT; ++nt)
+        for (int nt = 0; nt < NT; ++nt)
 #pragma unroll
-                for (int r = 0; r < 4; ++r) {
-                    const int st = 16 * m + g8 + 8 * (r >> 1), cc = cw0 + 8 * nt + 2 * t4 + (r & 1);
-                    f(hreg[m][nt][r], st, cc, st < N && p0 + cc < P);
-                }
-    };
-    each_state([&](float& hv, int st, int cc, bool v) {
-        hv = !v ? 0.f : nch == 1 ? hState[((size_t)b * E + eBase + cc) * N + st]
-                                 : hloc[(((size_t)b * nch + c) * N + st) * E + eBase + cc];
-        Hs[st * RH + cc] = hv;
-    });
+            for (int r = 0; r < 4; ++r) {
+                const int st = 16 * m + g8 + 8 * (r >> 1), cc = cw0 + 8 * nt + 2 * t4 + (r & 1);
+                const bool v = st < N && p0 + cc < P;
+                float hv = 0.f;
+                if (v) hv = nch == 1 ? hState[((size_t)b * E + eBase + cc) * N + st]
+                                     : hloc[(((size_t)b * nch + c) * N + st) * E + eBase + cc];
+                hreg[m][nt][r] = hv;
+                Hs[st * RH + cc] = hv;
+            }
 
     auto al = [](const void* ptr) { return (reinterpret_cast<size_t>(ptr) & 15) == 0; };
     const bool xv4 = P % 4 == 0 && E % 4 == 0 && al(x);
@@ -350,8 +347,19 @@ __device__ __forceinline__ void ssd_out_mma_body(
         }
     }
     sl_cp_wait_all();
-    if (nch == 1)
-        each_state([&](float& hv, int st, int cc, bool v) { if (v) hState[((size_t)b * E + eBase + cc) * N + st] = hv; });
+    // (the same loop as the state load above; kept as two loops: a shared lambda changed the machine code
+    // that was checked and timed on the GPU)
+    if (nch == 1) {
+#pragma unroll
+        for (int m = 0; m < MT; ++m)
+#pragma unroll
+            for (int nt = 0; nt < NT; ++nt)
+#pragma unroll
+                for (int r = 0; r < 4; ++r) {
+                    const int s = 16 * m + g8 + 8 * (r >> 1), cc = cw0 + 8 * nt + 2 * t4 + (r & 1);
+                    if (s < N && p0 + cc < P) hState[((size_t)b * E + eBase + cc) * N + s] = hreg[m][nt][r];
+                }
+    }
 }
 
 }  // namespace sl
