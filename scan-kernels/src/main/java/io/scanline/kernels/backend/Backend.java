@@ -135,8 +135,7 @@ public interface Backend extends AutoCloseable {
      * by token; a backend that keeps its outputs on a device overrides it so that only the B·D sums cross.
      */
     default void addSumAxis1(Tensor x, double[] acc) {
-        int b = x.dim(0), l = x.dim(1), d = x.numel() == 0 ? 0 : (int) (x.numel() / ((long) b * l));
-        if (acc.length != b * d) throw new IllegalArgumentException("acc has " + acc.length + " sums, x needs " + b * d);
+        int b = x.dim(0), l = x.dim(1), d = Shapes.sumAxis1Width(x, acc);
         float[] src = x.f32();
         for (int i = 0; i < b; i++)
             for (int t = 0; t < l; t++) {

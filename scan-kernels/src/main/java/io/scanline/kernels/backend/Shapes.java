@@ -23,6 +23,13 @@ public final class Shapes {
         if (t != null) require(t, name, expected);
     }
 
+    /** D of x (B, L, D...) for {@link Backend#addSumAxis1}, after checking that acc holds B·D sums. */
+    public static int sumAxis1Width(Tensor x, double[] acc) {
+        int b = x.dim(0), l = x.dim(1), d = x.numel() == 0 ? 0 : (int) (x.numel() / ((long) b * l));
+        if (acc.length != b * d) throw new IllegalArgumentException("acc has " + acc.length + " sums, x needs " + b * d);
+        return d;
+    }
+
     public static void requireRank(Tensor t, String name, int rank) {
         if (t.rank() != rank) throw new IllegalArgumentException(name + " must have rank " + rank + ", has shape "
                 + Arrays.toString(t.shape()));

@@ -516,9 +516,7 @@ public final class CudaBackend implements Backend {
      */
     @Override
     public synchronized void addSumAxis1(Tensor x, double[] acc) {
-        int b = x.dim(0), l = x.dim(1);
-        int d = x.numel() == 0 ? 0 : (int) (x.numel() / ((long) b * l));
-        if (acc.length != b * d) throw new IllegalArgumentException("acc has " + acc.length + " sums, x needs " + b * d);
+        int b = x.dim(0), l = x.dim(1), d = Shapes.sumAxis1Width(x, acc);
         if (x.numel() == 0) return;
         int want = Math.min(32, (l + 127) / 128);          // segments of at least 128 tokens, at most 32
         int seg = (l + want - 1) / want, segs = (l + seg - 1) / seg;
