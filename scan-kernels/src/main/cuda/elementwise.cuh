@@ -51,6 +51,41 @@ extern "C" __global__ void flip_axis1(const float* __restrict__ in, float* __res
     }
 }
 
+// out[r, j] = in[r, from + j], j < W: channels [from, from + W) of rows of C floats (a split of a projection
+// output). Threads walk the output in order, so both the reads (W consecutive floats per row) and the writes coalesce.
+extern "C" __global__ void columns_f32(const float* __restrict__ in, float* __restrict__ out, long long rows, int C, int from, int W)
+{
+    const long long n = rows * W;
+    SL_GRID_STRIDE(i, n) {
+        const long long r = i / W, j = i - r * W;
+        out[i] = in[r * C + from + j];
+    }
+}
+
+// Rows of axis 1 by position: gather out[b, j, :] = x[b, idx[j], :]; scatter x[b, idx[j], :] = rows[b, j, :]
+// (in place; the host checks that the positions are distinct). x is (B, L, W), rows (B, n, W).
+extern "C" __global__ void gather_axis1(const float* __restrict__ x, float* __restrict__ out, const int* __restrict__ idx,
+                                        int B, int L, int n, long long W)
+{
+    const long long total = (long long)B * n * W;
+    SL_GRID_STRIDE(i, total) {
+        const long long r = i / W, w = i - r * W;
+        const long long b = r / n, j = r - b * n;
+        out[i] = x[(b * L + idx[j]) * W + w];
+    }
+}
+
+extern "C" __global__ void scatter_axis1(float* __restrict__ x, const float* __restrict__ rows, const int* __restrict__ idx,
+                                         int B, int L, int n, long long W)
+{
+    const long long total = (long long)B * n * W;
+    SL_GRID_STRIDE(i, total) {
+        const long long r = i / W, w = i - r * W;
+        const long long b = r / n, j = r - b * n;
+        x[(b * L + idx[j]) * W + w] = rows[i];
+    }
+}
+
 // Column sums of x (B, L, D) in fp64 over segments of seg tokens: part (B, S, D), S = gridDim.y, segment s
 // covering tokens [s·seg, min(L, (s + 1)·seg)). The host adds the S partial sums in order (a model's running
 // mean over a long sequence, spec ops §2). grid (⌈D/blockDim.x⌉, S, B).

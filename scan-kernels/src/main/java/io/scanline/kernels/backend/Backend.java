@@ -190,6 +190,32 @@ public interface Backend extends AutoCloseable {
     default Tensor sliceAxis1(Tensor x, int from, int to) { return x.sliceAxis1(from, to); }
 
     /**
+     * Channels [from, to) of the last axis, as {@link Tensor#columns}: the pieces of a split projection
+     * output ([z | xBC | dt], ViL's [i | f] gates). The default copies on the host; a backend that keeps
+     * its outputs on a device overrides it so that a split is no host round trip per layer.
+     */
+    default Tensor columns(Tensor x, int from, int to) { return x.columns(from, to); }
+
+    /**
+     * Zeros of the given shape, made where this backend keeps its outputs: the rows of a barrier store
+     * before any write ({@link #scatterAxis1} then fills it in place). The default is a host tensor.
+     */
+    default Tensor zeros(int... shape) { return Tensor.zeros(shape); }
+
+    /**
+     * Positions idx[0..n) of axis 1 of x, in that order, as {@link Tensor#gatherAxis1}: a column-order
+     * chunk read from a row-major store in one call. The default copies on the host.
+     */
+    default Tensor gatherAxis1(Tensor x, int[] idx) { return x.gatherAxis1(idx); }
+
+    /**
+     * Rows (B, n, ...) written at distinct positions idx[0..n) of axis 1 of {@code into}, in place, as
+     * {@link Tensor#scatterAxis1}. {@code into} is a store this backend made ({@link #zeros}); nothing
+     * else may hold it. The default writes on the host.
+     */
+    default void scatterAxis1(Tensor into, int[] idx, Tensor rows) { into.scatterAxis1(idx, rows); }
+
+    /**
      * Axis 1 reversed (backward scan order of (B, L, ...)), as {@link Tensor#flipAxis1}: the default
      * flips on the host; a device backend flips its own outputs on the device, where they stay.
      */

@@ -106,6 +106,14 @@ public final class MeteredBackend implements Backend {
 
     @Override public Tensor sliceAxis1(Tensor x, int from, int to) { return note(inner.sliceAxis1(x, from, to), x); }
     @Override public Tensor flipAxis1(Tensor x) { return note(inner.flipAxis1(x), x); }
+    @Override public Tensor columns(Tensor x, int from, int to) { return note(inner.columns(x, from, to), x); }
+    // a store made by zeros() is a barrier store, counted as one where it is opened, not as an op's working set
+    @Override public Tensor zeros(int... shape) { return inner.zeros(shape); }
+    @Override public Tensor gatherAxis1(Tensor x, int[] idx) { return note(inner.gatherAxis1(x, idx)); }
+    @Override public void scatterAxis1(Tensor into, int[] idx, Tensor rows) {
+        ledger.opBytes(rows.bytes());
+        inner.scatterAxis1(into, idx, rows);
+    }
     @Override public io.scanline.kernels.backend.OpScope opScope() { return inner.opScope(); }
     @Override public Tensor stackStates(java.util.List<Tensor> parts) { return inner.stackStates(parts); }
     @Override public void unstackStates(Tensor stacked, java.util.List<Tensor> parts) { inner.unstackStates(stacked, parts); }

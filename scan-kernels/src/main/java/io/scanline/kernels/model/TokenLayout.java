@@ -6,27 +6,13 @@ import java.util.List;
 
 /**
  * Pure data movement on token-major F32 tensors (no arithmetic, so every backend's results stay its
- * own): column splits of projection outputs, concatenation along the channel axis, reversal of the
+ * own): concatenation along the channel axis, reversal of the
  * token axis, broadcasting one row block over a batch.
  *
  * <p>Glossary: B batch, L tokens, C channels (the last axis; all leading axes are flattened into rows).
  */
 public final class TokenLayout {
     private TokenLayout() {}
-
-    /** Channels [from, to) of the last axis, copied: the pieces of a split like [x | z]. */
-    public static Tensor columns(Tensor x, int from, int to) {
-        int c = x.dim(-1);
-        if (from < 0 || to < from || to > c) {
-            throw new IndexOutOfBoundsException("columns [" + from + ", " + to + ") of a last axis of " + c);
-        }
-        int rows = x.numel() / Math.max(1, c), w = to - from;
-        float[] src = x.f32(), out = new float[rows * w];
-        for (int r = 0; r < rows; r++) System.arraycopy(src, r * c + from, out, r * w, w);
-        int[] shape = x.shape();
-        shape[shape.length - 1] = w;
-        return Tensor.of(out, shape);
-    }
 
     /** Concatenation along the last axis; all parts share the leading shape. */
     public static Tensor concatColumns(List<Tensor> parts) {

@@ -233,6 +233,84 @@ public final class Tensor {
         return of(o, ns);
     }
 
+    /**
+     * Channels [from, to) of the last axis, copied (all leading axes flattened into rows): the pieces of
+     * a split like [x | z] of a projection output. F32 only.
+     */
+    public Tensor columns(int from, int to) {
+        if (dtype != DType.F32) throw new IllegalArgumentException("columns are for F32 tensors, got " + dtype);
+        int c = dim(-1);
+        if (from < 0 || to < from || to > c) {
+            throw new IndexOutOfBoundsException("columns [" + from + ", " + to + ") of a last axis of " + c);
+        }
+        int rows = numel() / Math.max(1, c), w = to - from;
+        float[] src = f32(), out = new float[rows * w];
+        for (int r = 0; r < rows; r++) System.arraycopy(src, r * c + from, out, r * w, w);
+        int[] ns = shape.clone();
+        ns[ns.length - 1] = w;
+        return of(out, ns);
+    }
+
+    /**
+     * Positions idx[0..n) of axis 1, in that order, copied: (B, n, ...). The rows of a column-order
+     * chunk read from a row-major barrier store. F32 only.
+     */
+    public Tensor gatherAxis1(int[] idx) {
+        int inner = axis1Inner("gather"), l = shape[1], b = shape[0];
+        checkAxis1Positions(idx, l, false);
+        float[] src = f32(), out = new float[Math.multiplyExact(Math.multiplyExact(b, idx.length), inner)];
+        for (int bi = 0; bi < b; bi++) {
+            for (int j = 0; j < idx.length; j++) {
+                System.arraycopy(src, (bi * l + idx[j]) * inner, out, (bi * idx.length + j) * inner, inner);
+            }
+        }
+        int[] ns = shape.clone();
+        ns[1] = idx.length;
+        return of(out, ns);
+    }
+
+    /**
+     * Writes rows (B, n, ...) at positions idx[0..n) of axis 1 of this tensor, in place; the positions
+     * must be distinct (a device scatter writes them in any order). F32 only.
+     */
+    public void scatterAxis1(int[] idx, Tensor rows) {
+        int inner = axis1Inner("scatter"), l = shape[1], b = shape[0];
+        checkAxis1Positions(idx, l, true);
+        int[] want = shape.clone();
+        want[1] = idx.length;
+        if (!Arrays.equals(want, rows.shape)) {
+            throw new IllegalArgumentException("scatter of rows " + Arrays.toString(rows.shape) + " into " + Arrays.toString(shape)
+                    + " at " + idx.length + " positions needs rows " + Arrays.toString(want));
+        }
+        float[] src = rows.f32(), dst = f32();
+        for (int bi = 0; bi < b; bi++) {
+            for (int j = 0; j < idx.length; j++) {
+                System.arraycopy(src, (bi * idx.length + j) * inner, dst, (bi * l + idx[j]) * inner, inner);
+            }
+        }
+    }
+
+    private int axis1Inner(String what) {
+        if (shape.length < 2) throw new IllegalArgumentException(what + " along axis 1 needs rank >= 2, got " + Arrays.toString(shape));
+        if (dtype != DType.F32) throw new IllegalArgumentException(what + " along axis 1 is for F32 tensors, got " + dtype);
+        int inner = 1;
+        for (int i = 2; i < shape.length; i++) inner *= shape[i];
+        return inner;
+    }
+
+    /** Checks positions for {@link #gatherAxis1} / {@link #scatterAxis1} (and device backends' versions of them). */
+    public static void checkAxis1Positions(int[] idx, int length, boolean distinct) {
+        java.util.BitSet seen = distinct ? new java.util.BitSet(length) : null;
+        for (int j = 0; j < idx.length; j++) {
+            int p = idx[j];
+            if (p < 0 || p >= length) throw new IndexOutOfBoundsException("position " + p + " (index " + j + ") of an axis of " + length);
+            if (seen != null) {
+                if (seen.get(p)) throw new IllegalArgumentException("position " + p + " given twice to a scatter");
+                seen.set(p);
+            }
+        }
+    }
+
     /** Concatenates tensors along axis 1 (the token axis of (B, L, ...)); all must share dtype and other dims. */
     public static Tensor concatAxis1(java.util.List<Tensor> parts) {
         Tensor first = parts.get(0);

@@ -409,6 +409,88 @@ public final class CudaBackend implements Backend {
     }
 
     /**
+     * Channels [from, to) of the last axis: a resident output is cut by one device kernel and the pieces
+     * stay resident; a host tensor is cut on the host.
+     */
+    @Override
+    public synchronized Tensor columns(Tensor x, int from, int to) {
+        DeviceBuffer src = resident == null || x.dtype() != DType.F32 ? null : resident.bufferOf(x);
+        if (src == null) return x.columns(from, to);
+        int[] shape = x.shape();
+        int c = shape[shape.length - 1];
+        if (from < 0 || to < from || to > c) {
+            throw new IndexOutOfBoundsException("columns [" + from + ", " + to + ") of a last axis of " + c);
+        }
+        long rows = c == 0 ? 0 : x.numel() / c;
+        int w = to - from;
+        shape[shape.length - 1] = w;
+        begin(rows * w);
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer y = s.floats(rows * w);
+            ctx.launch1d("columns_f32", rows * w, 256, src, y, rows, c, from, w);
+            return out(s, y, shape);
+        }
+    }
+
+    /** Zeros made on the device (a barrier store) when outputs stay resident, else on the host. */
+    @Override
+    public synchronized Tensor zeros(int... shape) {
+        if (resident == null) return Tensor.zeros(shape);
+        long n = Tensor.checkedNumel(shape);
+        begin(n);
+        try (DeviceScope s = ctx.scope()) {
+            return out(s, s.floats(n).zero(), shape.clone());
+        }
+    }
+
+    /** Rows by position: one device kernel for a resident x (the result stays resident), else on the host. */
+    @Override
+    public synchronized Tensor gatherAxis1(Tensor x, int[] idx) {
+        DeviceBuffer src = resident == null || x.dtype() != DType.F32 ? null : resident.bufferOf(x);
+        if (src == null) return x.gatherAxis1(idx);
+        int[] shape = x.shape();
+        if (shape.length < 2) throw new IllegalArgumentException("gather along axis 1 needs rank >= 2, got " + x);
+        Tensor.checkAxis1Positions(idx, shape[1], false);
+        long inner = x.numel() / Math.max(1L, (long) shape[0] * shape[1]);
+        int b = shape[0], l = shape[1];
+        shape[1] = idx.length;
+        long n = (long) b * idx.length * inner;
+        begin(n);
+        try (DeviceScope s = ctx.scope()) {
+            DeviceBuffer y = s.floats(n);
+            if (n > 0) ctx.launch1d("gather_axis1", n, 256, src, y, s.alloc(4L * idx.length).upload(idx), b, l, idx.length, inner);
+            return out(s, y, shape);
+        }
+    }
+
+    /**
+     * Rows written by position into a resident store, in place (one kernel; the rows are uploaded when
+     * they are on the host); a host store is written on the host.
+     */
+    @Override
+    public synchronized void scatterAxis1(Tensor into, int[] idx, Tensor rows) {
+        DeviceBuffer dst = resident == null || into.dtype() != DType.F32 ? null : resident.bufferOf(into);
+        if (dst == null) {
+            into.scatterAxis1(idx, rows);
+            return;
+        }
+        int[] shape = into.shape(), want = into.shape();
+        if (shape.length < 2) throw new IllegalArgumentException("scatter along axis 1 needs rank >= 2, got " + into);
+        want[1] = idx.length;
+        if (!java.util.Arrays.equals(want, rows.shape()) || rows.dtype() != DType.F32) {
+            throw new IllegalArgumentException("scatter of rows " + rows + " into " + into + " at " + idx.length + " positions");
+        }
+        Tensor.checkAxis1Positions(idx, shape[1], true);
+        long inner = into.numel() / Math.max(1L, (long) shape[0] * shape[1]);
+        long n = (long) shape[0] * idx.length * inner;
+        begin(0);
+        try (DeviceScope s = ctx.scope()) {
+            if (n > 0) ctx.launch1d("scatter_axis1", n, 256, dst, in(s, rows), s.alloc(4L * idx.length).upload(idx),
+                    shape[0], shape[1], idx.length, inner);
+        }
+    }
+
+    /**
      * Axis 1 reversed: a resident output is flipped by one device kernel and stays resident; a host
      * tensor is flipped on the host (an upload would cost more than the copy).
      */

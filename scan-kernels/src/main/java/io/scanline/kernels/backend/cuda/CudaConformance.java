@@ -68,7 +68,83 @@ public final class CudaConformance {
         onePass();
         ssdCut();
         sums();
+        columns();
+        rowsByPosition();
         return out;
+    }
+
+    /**
+     * Column splits of a resident output stay on the device and equal the host copy: Adventurer's
+     * [z | xBC | dt] split at odd widths, batch 2, rank 4, one column, none, all of them, a split of a
+     * split, a row count past one grid-stride sweep, and a host tensor (split on the host).
+     */
+    private void columns() {
+        Tensor x = r.normal(0, 1, 2, 37, 301);
+        for (int[] ft : new int[][] {{0, 128}, {128, 298}, {298, 301}, {300, 301}, {5, 5}, {0, 301}}) {
+            Tensor res = cuda.silu(x), got = cuda.columns(res, ft[0], ft[1]);
+            String tag = "columns [" + ft[0] + ", " + ft[1] + ") of a resident (2, 37, 301)";
+            fact(tag + " stays on the device", got.deferred() != null && res.deferred() != null, "copied to the host");
+            cmp(tag, got, res.columns(ft[0], ft[1]));
+        }
+        Tensor x4 = cuda.silu(r.normal(0, 1, 2, 5, 3, 10));
+        cmp("columns of a resident rank 4", cuda.columns(x4, 3, 9), x4.columns(3, 9));
+        Tensor res = cuda.silu(x), twice = cuda.columns(cuda.columns(res, 7, 200), 11, 50);
+        cmp("columns of columns", twice, res.columns(18, 57));
+        Tensor tall = cuda.silu(r.normal(0, 1, 1, 70_001, 40));   // 33 × 70,001 outputs: past one sweep of 132·32 blocks of 256
+        cmp("columns [4, 37) of (1, 70001, 40)", cuda.columns(tall, 4, 37), tall.columns(4, 37));
+        Tensor host = r.normal(0, 1, 2, 6, 11);
+        cmp("columns of a host tensor", cuda.columns(host, 2, 9), host.columns(2, 9));
+        boolean rejected;
+        try {
+            cuda.columns(cuda.silu(x), 200, 302);
+            rejected = false;
+        } catch (IndexOutOfBoundsException expected) {
+            rejected = true;
+        }
+        fact("columns past the last channel are rejected", rejected, "no error");
+    }
+
+    /**
+     * A device store made by zeros and filled by scatters at shuffled positions (ARM's column order) reads
+     * back, by gathers and slices, as the same store kept on the host; batch 2, odd width, one row, none,
+     * resident and host rows; duplicate positions are rejected before any launch.
+     */
+    private void rowsByPosition() {
+        int b = 2, l = 45, w = 7;
+        Tensor store = cuda.zeros(b, l, w), host = Tensor.zeros(b, l, w);
+        fact("zeros of a store stay on the device", store.deferred() != null, "made on the host");
+        int[] perm = new int[l];
+        java.util.Random rnd = new java.util.Random(3);
+        for (int i = 0; i < l; i++) perm[i] = i;
+        for (int i = l - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1), t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
+        for (int[] ab : new int[][] {{0, 7}, {7, 8}, {8, 8}, {8, 30}, {30, 45}}) {
+            int[] idx = java.util.Arrays.copyOfRange(perm, ab[0], ab[1]);
+            Tensor x = r.normal(0, 1, b, idx.length, w);
+            Tensor rows = ab[0] == 8 ? x : cuda.silu(x);       // one of them from the host
+            Tensor hostRows = ab[0] == 8 ? x : ref.silu(x);
+            cuda.scatterAxis1(store, idx, rows);
+            host.scatterAxis1(idx, hostRows);
+        }
+        fact("scatter keeps the store on the device", store.deferred() != null, "store copied to the host");
+        int[] some = {44, 0, 13, 12, 2};
+        cmp("gather of 5 shuffled rows of a scattered store", cuda.gatherAxis1(store, some), host.gatherAxis1(some));
+        cmp("gather of one row", cuda.gatherAxis1(store, new int[] {31}), host.gatherAxis1(new int[] {31}));
+        cmp("slice of a scattered store", cuda.sliceAxis1(store, 3, 40), host.sliceAxis1(3, 40));
+        Tensor plain = r.normal(0, 1, 3, 9, 4);
+        cmp("gather of a host tensor", cuda.gatherAxis1(plain, new int[] {8, 1}), plain.gatherAxis1(new int[] {8, 1}));
+        boolean rejected;
+        try {
+            cuda.scatterAxis1(store, new int[] {5, 5}, r.normal(0, 1, b, 2, w));
+            rejected = false;
+        } catch (IllegalArgumentException expected) {
+            rejected = true;
+        }
+        fact("scatter rejects a position given twice", rejected, "no error");
+        cmp("the whole store after all scatters", store, host);
     }
 
     /**

@@ -44,6 +44,20 @@ public final class DeviceBuffer implements AutoCloseable {
         return this;
     }
 
+    public DeviceBuffer upload(int[] host) {
+        check(4L * host.length);
+        ctx.makeCurrent();
+        if (host.length > 0) JCudaDriver.cuMemcpyHtoD(ptr(), Pointer.to(host), 4L * host.length);
+        return this;
+    }
+
+    /** Sets the whole buffer to zero bytes (0.0f in every float). */
+    public DeviceBuffer zero() {
+        ctx.makeCurrent();
+        if (bytes > 0) JCudaDriver.cuMemsetD8(ptr(), (byte) 0, bytes);
+        return this;
+    }
+
     public DeviceBuffer upload(long[] host) {
         check(8L * host.length);
         ctx.makeCurrent();

@@ -3,7 +3,6 @@ package io.scanline.kernels.model.adventurer;
 import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.SsdForm;
 import io.scanline.kernels.model.TokenStore;
-import io.scanline.kernels.model.TokenLayout;
 import io.scanline.kernels.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -92,12 +91,12 @@ final class AdventurerPass {
     private Tensor mixer(Tensor x) {
         int e = dims.e(), n = dims.n(), h = dims.h(), len = x.dim(1);
         Tensor zx = be.linear(x, w.inProj(), null);
-        Tensor z = TokenLayout.columns(zx, 0, e);
-        Tensor xbc = be.causalConv1d(TokenLayout.columns(zx, e, 2 * e + 2 * n), w.convW(), w.convB(), state.tail, true);
-        Tensor dt = TokenLayout.columns(zx, 2 * e + 2 * n, 2 * e + 2 * n + h);
-        Tensor xs = TokenLayout.columns(xbc, 0, e).reshape(batch, len, h, dims.p());
-        Tensor bm = TokenLayout.columns(xbc, e, e + n).reshape(batch, len, 1, n);
-        Tensor cm = TokenLayout.columns(xbc, e + n, e + 2 * n).reshape(batch, len, 1, n);
+        Tensor z = be.columns(zx, 0, e);
+        Tensor xbc = be.causalConv1d(be.columns(zx, e, 2 * e + 2 * n), w.convW(), w.convB(), state.tail, true);
+        Tensor dt = be.columns(zx, 2 * e + 2 * n, 2 * e + 2 * n + h);
+        Tensor xs = be.columns(xbc, 0, e).reshape(batch, len, h, dims.p());
+        Tensor bm = be.columns(xbc, e, e + n).reshape(batch, len, 1, n);
+        Tensor cm = be.columns(xbc, e + n, e + 2 * n).reshape(batch, len, 1, n);
         Tensor y = be.ssd(form, AdventurerModel.SSD_CHUNK, xs, dt, w.a(), bm, cm, w.d(), w.dtBias(), true, state.ssm)
                 .reshape(batch, len, e);
         y = be.gatedRmsNorm(y, z, w.gateNorm(), e, AdventurerModel.GATED_NORM_EPS);

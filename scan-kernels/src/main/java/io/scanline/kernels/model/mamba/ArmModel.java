@@ -6,7 +6,6 @@ import io.scanline.kernels.model.MemoryLedger;
 import io.scanline.kernels.model.MeteredBackend;
 import io.scanline.kernels.model.ModelOutput;
 import io.scanline.kernels.model.Plan;
-import io.scanline.kernels.model.SpillStore;
 import io.scanline.kernels.model.TokenStore;
 import io.scanline.kernels.model.StreamOptions;
 import io.scanline.kernels.model.StreamingModel;
@@ -111,11 +110,10 @@ public final class ArmModel implements StreamingModel {
         int[] rowPos = Seq.identity(len), colPos = ColumnOrder.permutation(len);
         TokenOutputs outs = new TokenOutputs(bsz, len, o.tokenSink());
         Map<String, Tensor> result = new LinkedHashMap<>();
-        // Host stores even on a device backend: the column-order passes gather and scatter single token
-        // rows, which are array copies on the host but one device call each in a device store (H100,
-        // 1024²: 57,363 slice calls, 71% of the time).
-        try (TokenStore s = new SpillStore(bsz, len, d, o.spillMemoryBytes() / 2, o.spillDir(), ledger);
-             TokenStore acc = new SpillStore(bsz, len, d, o.spillMemoryBytes() / 2, o.spillDir(), ledger)) {
+        // Row-indexed stores: the column-order passes gather and scatter rows far apart, one call per chunk
+        // on a device (a piecewise device store cut single rows: H100, 1024², 57,363 slice calls, 71% of the time).
+        try (TokenStore s = TokenStore.openIndexed(be, bsz, len, d, o.spillMemoryBytes() / 2, o.spillDir(), ledger);
+             TokenStore acc = TokenStore.openIndexed(be, bsz, len, d, o.spillMemoryBytes() / 2, o.spillDir(), ledger)) {
             for (int l = 0; l < layers.length; l++) {
                 Layer ly = layers[l];
                 for (int dir = 0; dir < 4; dir++) {
@@ -131,17 +129,17 @@ public final class ArmModel implements StreamingModel {
                             s.write(a, x);
                             if (o.keepLayerOutputs()) outs.collect("embed.output", x, Seq.identity(b - a), a);
                         } else {
-                            x = Seq.gather(s, pos, a, b);
+                            x = s.gather(pos, a, b);
                         }
                         Tensor hn = be.layerNorm(x, ly.n1w(), ly.n1b(), ArmConfig.LN_EPS);
                         Tensor part = Mamba1Direction.mix(be, ly.dirs()[dir], hn, ly.wx(), ly.wz(), ly.outW(), st, reverse);
-                        Tensor sum = be.axpby(part, 0.25, dir == 0 ? null : Seq.gather(acc, pos, a, b), 1.0);
+                        Tensor sum = be.axpby(part, 0.25, dir == 0 ? null : acc.gather(pos, a, b), 1.0);
                         if (!last) {
-                            Seq.scatter(acc, pos, a, b, sum);
+                            acc.scatter(pos, a, b, sum);
                         } else {
                             Tensor mid = be.add(x, sum);
                             Tensor next = be.add(mid, swiglu(be, ly, be.layerNorm(mid, ly.n2w(), ly.n2b(), ArmConfig.LN_EPS)));
-                            Seq.scatter(s, pos, a, b, next);
+                            s.scatter(pos, a, b, next);
                             if (o.keepLayerOutputs()) outs.collect("layer." + l + ".output", next, Arrays.copyOfRange(pos, a, b), 0);
                         }
                         if (transit != null) st = DirectionState.restore(transit.apply(st.snapshot("dir")), "dir", st);

@@ -51,7 +51,7 @@ public record ViLBlockWeights(
                 w.get(l + "k_proj.weight", e / 4, 4, 4), projBias ? w.get(l + "k_proj.bias", e) : null,
                 w.get(l + "v_proj.weight", e / 4, 4, 4), projBias ? w.get(l + "v_proj.bias", e) : null,
                 conv2d, conv1d, w.get(convKey + ".bias", e),
-                TokenLayout.columns(gates, 0, e), TokenLayout.columns(gates, e, 2 * e), TokenLayout.columns(gates, 2 * e, 3 * e),
+                gates.columns(0, e), gates.columns(e, 2 * e), gates.columns(2 * e, 3 * e),
                 stack(w.get(l + "mlstm_cell.igate.bias", HEADS), w.get(l + "mlstm_cell.fgate.bias", HEADS)),
                 TokenLayout.plusOne(w.get(l + "mlstm_cell.outnorm.weight", e)),
                 normBias ? w.get(l + "mlstm_cell.outnorm.bias", e) : null,

@@ -3,7 +3,6 @@ package io.scanline.kernels.model.vil;
 import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.MlstmForm;
 import io.scanline.kernels.model.TokenStore;
-import io.scanline.kernels.model.TokenLayout;
 import io.scanline.kernels.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -164,7 +163,7 @@ final class ViLPass {
         Tensor v = be.headwiseLinear(xm, w.vW(), w.vB());
         // gates of [q | k | v], as a sum over the three parts of the weight (no concatenation)
         Tensor igf = be.add(be.add(be.linear(q, w.gateQ(), w.gateB()), be.linear(k, w.gateK(), null)), be.linear(v, w.gateV(), null));
-        Tensor ig = TokenLayout.columns(igf, 0, nh), fg = TokenLayout.columns(igf, nh, 2 * nh);
+        Tensor ig = be.columns(igf, 0, nh), fg = be.columns(igf, nh, 2 * nh);
         Tensor h = be.mlstm(form, mlstmChunk, q.reshape(batch, n, nh, dh), k.reshape(batch, n, nh, dh),
                 v.reshape(batch, n, nh, dh), ig, fg, state.c, state.n, state.m, MLSTM_EPS).reshape(batch, n, e);
         h = be.groupLayerNorm(h, dh, w.outGamma(), w.outBeta(), OUTNORM_EPS);

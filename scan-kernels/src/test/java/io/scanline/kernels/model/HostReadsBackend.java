@@ -1,0 +1,88 @@
+package io.scanline.kernels.model;
+
+import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.reference.ReferenceBackend;
+import io.scanline.kernels.tensor.DType;
+import io.scanline.kernels.tensor.DeferredF32;
+import io.scanline.kernels.tensor.Tensor;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A reference backend that behaves like a device backend as far as the model code can tell: every
+ * F32 op output is deferred data that the next op reads where it is, and a host read of it (model
+ * code calling {@code f32()}) is counted, the way a GPU backend would download it. Barrier stores are
+ * granted "device" room, as cuda grants them. Model code that stays on the device per layer makes the
+ * same number of host reads at any depth.
+ */
+final class HostReadsBackend {
+    final AtomicLong hostReads = new AtomicLong();
+    final AtomicLong hostFloats = new AtomicLong();
+    /** Where the reads came from: the first model-code frame of each, with its count. */
+    final Map<String, Integer> readSites = new TreeMap<>();
+
+    /** Op output whose host read is counted; the op side reads {@link #real} without counting. */
+    private final class Counted extends DeferredF32 {
+        final Tensor real;
+
+        Counted(Tensor real) {
+            super(real.numel());
+            this.real = real;
+        }
+
+        @Override
+        protected float[] produce() {
+            hostReads.incrementAndGet();
+            readSites.merge(site(), 1, Integer::sum);
+            hostFloats.addAndGet(real.numel());
+            return real.f32().clone();
+        }
+    }
+
+    private static String site() {
+        for (StackTraceElement e : new Throwable().getStackTrace()) {
+            String c = e.getClassName();
+            if (c.startsWith("io.scanline.kernels.model.") && !c.startsWith(HostReadsBackend.class.getName())) {
+                return c.substring(c.lastIndexOf('.') + 1) + ":" + e.getLineNumber();
+            }
+        }
+        return "outside the model code";
+    }
+
+    Backend backend() {
+        ReferenceBackend inner = new ReferenceBackend();
+        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (p, m, args) -> {
+            switch (m.getName()) {
+                case "reserveDeviceStore": return true;
+                case "releaseDeviceStore": return null;
+                default:
+                    Object[] in = args == null ? null : args.clone();
+                    if (in != null) for (int i = 0; i < in.length; i++) in[i] = unwrap(in[i]);
+                    try {
+                        Object out = m.invoke(inner, in);
+                        return out instanceof Tensor t && t.dtype() == DType.F32 ? Tensor.deferred(new Counted(t), t.shape()) : out;
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+            }
+        });
+    }
+
+    private Object unwrap(Object o) {
+        if (o instanceof Tensor t) {
+            return t.deferred() instanceof Counted c ? c.real.reshape(t.shape()) : t;
+        }
+        if (o instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof Tensor) {
+            List<Object> out = new ArrayList<>(list.size());
+            for (Object e : list) out.add(unwrap(e));
+            return out;
+        }
+        return o;
+    }
+}

@@ -1,0 +1,40 @@
+package io.scanline.kernels.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scanline.kernels.bench.SyntheticImage;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue #4's "a whole pass of a model stays on the GPU with no host round trip per layer", checked on
+ * the host: each family runs chunked on a backend whose op outputs are deferred like a device
+ * backend's, at two depths; the host reads of op outputs must not grow with depth (the per-chunk
+ * outputs, read once per chunk whatever the depth, are allowed). ARM needs a square grid: 4×4 patches.
+ */
+class HostRoundTripTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"adventurer", "vil2", "vil1", "vim", "arm", "defocus_mamba"})
+    void hostReadsDoNotGrowWithDepth(String family) {
+        HostReadsBackend shallow = run(family, 2), deep = run(family, 4);
+        assertTrue(shallow.hostReads.get() > 0, family + ": the outputs are read on the host at least once");
+        assertEquals(shallow.hostReads.get(), deep.hostReads.get(), family
+                + ": host reads of op outputs at depth 2 vs 4 (a round trip per layer); where, at depth 4: " + deep.readSites);
+    }
+
+    private static HostReadsBackend run(String family, int depth) {
+        ModelFamily fam = ModelFamilies.get(family);
+        RandomModels rm = (RandomModels) fam;
+        ObjectNode cfg = ((ObjectNode) rm.benchConfig()).deepCopy();
+        cfg.put("depth", depth);
+        StreamingModel m = fam.build(cfg, rm.randomWeights(cfg, 5));
+        HostReadsBackend counting = new HostReadsBackend();
+        ModelOutput out = m.forward(counting.backend(), new SyntheticImage(2, 64, 64, 3), StreamOptions.defaults().withChunk(5));
+        for (Object t : out.tensors().values()) assertTrue(t != null);
+        return counting;
+    }
+}
