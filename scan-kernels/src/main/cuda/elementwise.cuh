@@ -52,13 +52,16 @@ extern "C" __global__ void flip_axis1(const float* __restrict__ in, float* __res
 }
 
 // out[r, j] = in[r, from + j], j < W: channels [from, from + W) of rows of C floats (a split of a projection
-// output). Threads walk the output in order, so both the reads (W consecutive floats per row) and the writes coalesce.
+// output). A warp per row, lanes along it: reads and writes coalesce and no thread divides by W (the first,
+// flat version did a 64-bit division per element).
 extern "C" __global__ void columns_f32(const float* __restrict__ in, float* __restrict__ out, long long rows, int C, int from, int W)
 {
-    const long long n = rows * W;
-    SL_GRID_STRIDE(i, n) {
-        const long long r = i / W, j = i - r * W;
-        out[i] = in[r * C + from + j];
+    const int lane = threadIdx.x & 31;
+    const long long warps = ((long long)gridDim.x * blockDim.x) >> 5;
+    for (long long r = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5; r < rows; r += warps) {
+        const float* src = in + r * C + from;
+        float* dst = out + r * W;
+        for (int j = lane; j < W; j += 32) dst[j] = src[j];
     }
 }
 

@@ -1,6 +1,7 @@
 package io.scanline.kernels.model;
 
 import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.OpScope;
 import io.scanline.kernels.backend.reference.ReferenceBackend;
 import io.scanline.kernels.tensor.DType;
 import io.scanline.kernels.tensor.DeferredF32;
@@ -8,7 +9,11 @@ import io.scanline.kernels.tensor.Tensor;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * F32 op output is deferred data that the next op reads where it is, and a host read of it (model
  * code calling {@code f32()}) is counted, the way a GPU backend would download it. Barrier stores are
  * granted "device" room, as cuda grants them. Model code that stays on the device per layer makes the
- * same number of host reads at any depth.
+ * same number of host reads at any depth. Op scopes free like a device backend's: an output made in a
+ * scope and not kept fails when read or used after the scope closed.
  */
 final class HostReadsBackend {
     final AtomicLong hostReads = new AtomicLong();
@@ -27,17 +33,23 @@ final class HostReadsBackend {
     /** Where the reads came from: the first model-code frame of each, with its count. */
     final Map<String, Integer> readSites = new TreeMap<>();
 
+    // open op scopes, innermost first: the outputs each made and has not given up (as cuda's ResidentTensors)
+    private final Deque<List<Counted>> scopes = new ArrayDeque<>();
+
     /** Op output whose host read is counted; the op side reads {@link #real} without counting. */
     private final class Counted extends DeferredF32 {
         final Tensor real;
+        boolean freed;
 
         Counted(Tensor real) {
             super(real.numel());
             this.real = real;
+            if (!scopes.isEmpty()) scopes.peek().add(this);
         }
 
         @Override
         protected float[] produce() {
+            if (freed) throw new IllegalStateException("host read of an output freed by the op scope that made it");
             hostReads.incrementAndGet();
             readSites.merge(site(), 1, Integer::sum);
             hostFloats.addAndGet(real.numel());
@@ -61,6 +73,7 @@ final class HostReadsBackend {
             switch (m.getName()) {
                 case "reserveDeviceStore": return true;
                 case "releaseDeviceStore": return null;
+                case "opScope": return scope();
                 default:
                     Object[] in = args == null ? null : args.clone();
                     if (in != null) for (int i = 0; i < in.length; i++) in[i] = unwrap(in[i]);
@@ -74,9 +87,35 @@ final class HostReadsBackend {
         });
     }
 
+    /** Frees (marks) the outputs made inside when it closes, except those kept, as a device backend does. */
+    private OpScope scope() {
+        List<Counted> made = new ArrayList<>();
+        scopes.push(made);
+        return new OpScope() {
+            @Override
+            public Tensor keep(Tensor t) {
+                if (t.deferred() instanceof Counted c && made.remove(c) && scopes.size() > 1) {
+                    Iterator<List<Counted>> it = scopes.iterator();
+                    it.next();
+                    it.next().add(c);
+                }
+                return t;
+            }
+
+            @Override
+            public void close() {
+                if (scopes.peek() != made) throw new IllegalStateException("op scopes closed out of order");
+                scopes.pop();
+                for (Counted c : made) c.freed = true;
+            }
+        };
+    }
+
     private Object unwrap(Object o) {
         if (o instanceof Tensor t) {
-            return t.deferred() instanceof Counted c ? c.real.reshape(t.shape()) : t;
+            if (!(t.deferred() instanceof Counted c)) return t;
+            if (c.freed) throw new IllegalStateException("op input is an output freed by the op scope that made it");
+            return c.real.reshape(t.shape());
         }
         if (o instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof Tensor) {
             List<Object> out = new ArrayList<>(list.size());

@@ -2,11 +2,17 @@ package io.scanline.kernels.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.OpScope;
+import io.scanline.kernels.backend.reference.ReferenceBackend;
 import io.scanline.kernels.bench.SyntheticImage;
+import io.scanline.kernels.tensor.Tensor;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -26,6 +32,20 @@ class HostRoundTripTest {
                 + ": host reads of op outputs at depth 2 vs 4 (a round trip per layer); where, at depth 4: " + deep.readSites);
     }
 
+    /** The counting backend itself: its scopes free what they made unless kept, as cuda's do. */
+    @Test
+    void scopesFreeWhatTheyMadeUnlessKept() {
+        Backend be = new HostReadsBackend().backend();
+        Tensor x = Tensor.of(new float[] {1, -2, 3}, 1, 1, 3), kept, lost;
+        try (OpScope scope = be.opScope()) {
+            lost = be.silu(x);
+            kept = scope.keep(be.silu(lost));
+        }
+        assertEquals(3, kept.f32().length);
+        assertThrows(IllegalStateException.class, () -> be.silu(lost));
+        assertThrows(IllegalStateException.class, lost::f32);
+    }
+
     private static HostReadsBackend run(String family, int depth) {
         ModelFamily fam = ModelFamilies.get(family);
         RandomModels rm = (RandomModels) fam;
@@ -33,8 +53,10 @@ class HostRoundTripTest {
         cfg.put("depth", depth);
         StreamingModel m = fam.build(cfg, rm.randomWeights(cfg, 5));
         HostReadsBackend counting = new HostReadsBackend();
-        ModelOutput out = m.forward(counting.backend(), new SyntheticImage(2, 64, 64, 3), StreamOptions.defaults().withChunk(5));
-        for (Object t : out.tensors().values()) assertTrue(t != null);
+        SyntheticImage img = new SyntheticImage(2, 64, 64, 3);
+        ModelOutput out = m.forward(counting.backend(), img, StreamOptions.defaults().withChunk(5));
+        ModelOutput plain = m.forward(new ReferenceBackend(), img, StreamOptions.defaults().withChunk(5));
+        FamilyGoldenSupport.assertSameOutputs(plain, out, 0.0, family + " depth " + depth + ": deferred outputs change nothing");
         return counting;
     }
 }

@@ -427,7 +427,7 @@ public final class CudaBackend implements Backend {
         begin(rows * w);
         try (DeviceScope s = ctx.scope()) {
             DeviceBuffer y = s.floats(rows * w);
-            ctx.launch1d("columns_f32", rows * w, 256, src, y, rows, c, from, w);
+            if (rows > 0 && w > 0) ctx.launch1d("columns_f32", rows * 32, 256, src, y, rows, c, from, w);   // a warp per row
             return out(s, y, shape);
         }
     }

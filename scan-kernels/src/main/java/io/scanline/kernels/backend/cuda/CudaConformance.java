@@ -90,7 +90,7 @@ public final class CudaConformance {
         cmp("columns of a resident rank 4", cuda.columns(x4, 3, 9), x4.columns(3, 9));
         Tensor res = cuda.silu(x), twice = cuda.columns(cuda.columns(res, 7, 200), 11, 50);
         cmp("columns of columns", twice, res.columns(18, 57));
-        Tensor tall = cuda.silu(r.normal(0, 1, 1, 70_001, 40));   // 33 × 70,001 outputs: past one sweep of 132·32 blocks of 256
+        Tensor tall = cuda.silu(r.normal(0, 1, 1, 70_001, 40));   // 70,001 rows: more than the 132·32·8 warps of one sweep
         cmp("columns [4, 37) of (1, 70001, 40)", cuda.columns(tall, 4, 37), tall.columns(4, 37));
         Tensor host = r.normal(0, 1, 2, 6, 11);
         cmp("columns of a host tensor", cuda.columns(host, 2, 9), host.columns(2, 9));

@@ -1,6 +1,7 @@
 package io.scanline.kernels.model.adventurer;
 
 import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.OpScope;
 import io.scanline.kernels.backend.SsdForm;
 import io.scanline.kernels.model.TokenStore;
 import io.scanline.kernels.tensor.Tensor;
@@ -76,16 +77,22 @@ final class AdventurerPass {
         if (a == b) return;
         next = b;
         int j0 = Math.max(a, 1) - 1, j1 = b - 1;     // scan token indices of this chunk
-        Tensor sIn = j1 > j0 ? readScan(j0, j1) : null;
-        Tensor u = sIn == null ? null : be.rmsNorm(sIn, w.norm(), dims.eps());
-        Tensor x = a == 0 ? (u == null ? average : be.concatAxis1(List.of(average, u))) : u;
-        Tensor y = mixer(x);
-        if (sIn == null) return;
-        if (a == 0) y = be.sliceAxis1(y, 1, y.dim(1));
-        Tensor s1 = be.add(sIn, y);
-        Tensor s2 = be.add(s1, swiglu(be.rmsNorm(s1, w.normMlp(), dims.eps())));
+        Tensor s2;
+        // the chunk's intermediates die with the scope (a device backend frees them at once instead of
+        // asking the collector); only the rows written back outlive it, and they are written outside it,
+        // because a store may keep slices it cuts while writing
+        try (OpScope scope = be.opScope()) {
+            Tensor sIn = j1 > j0 ? readScan(j0, j1) : null;
+            Tensor u = sIn == null ? null : be.rmsNorm(sIn, w.norm(), dims.eps());
+            Tensor x = a == 0 ? (u == null ? average : be.concatAxis1(List.of(average, u))) : u;
+            Tensor y = mixer(x);
+            if (sIn == null) return;
+            if (a == 0) y = be.sliceAxis1(y, 1, y.dim(1));
+            Tensor s1 = be.add(sIn, y);
+            s2 = scope.keep(be.add(s1, swiglu(be.rmsNorm(s1, w.normMlp(), dims.eps()))));
+            if (nextNorm != null) be.addSumAxis1(be.rmsNorm(s2, nextNorm, dims.eps()), state.sum);
+        }
         writeScan(j0, j1, s2);
-        if (nextNorm != null) be.addSumAxis1(be.rmsNorm(s2, nextNorm, dims.eps()), state.sum);
     }
 
     private Tensor mixer(Tensor x) {

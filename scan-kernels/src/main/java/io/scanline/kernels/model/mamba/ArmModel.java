@@ -1,6 +1,7 @@
 package io.scanline.kernels.model.mamba;
 
 import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.OpScope;
 import io.scanline.kernels.model.ImageSource;
 import io.scanline.kernels.model.MemoryLedger;
 import io.scanline.kernels.model.MeteredBackend;
@@ -123,24 +124,27 @@ public final class ArmModel implements StreamingModel {
                     ledger.addState(st.bytes());
                     for (int[] ch : reverse ? Sweep.reverse(len, o.chunk()) : Sweep.forward(len, o.chunk())) {
                         int a = ch[0], b = ch[1];
-                        Tensor x;
-                        if (l == 0 && dir == 0) {
-                            x = emb.tokens(be, a, b);
-                            s.write(a, x);
-                            if (o.keepLayerOutputs()) outs.collect("embed.output", x, Seq.identity(b - a), a);
-                        } else {
-                            x = s.gather(pos, a, b);
-                        }
-                        Tensor hn = be.layerNorm(x, ly.n1w(), ly.n1b(), ArmConfig.LN_EPS);
-                        Tensor part = Mamba1Direction.mix(be, ly.dirs()[dir], hn, ly.wx(), ly.wz(), ly.outW(), st, reverse);
-                        Tensor sum = be.axpby(part, 0.25, dir == 0 ? null : acc.gather(pos, a, b), 1.0);
-                        if (!last) {
-                            acc.scatter(pos, a, b, sum);
-                        } else {
-                            Tensor mid = be.add(x, sum);
-                            Tensor next = be.add(mid, swiglu(be, ly, be.layerNorm(mid, ly.n2w(), ly.n2b(), ArmConfig.LN_EPS)));
-                            s.scatter(pos, a, b, next);
-                            if (o.keepLayerOutputs()) outs.collect("layer." + l + ".output", next, Arrays.copyOfRange(pos, a, b), 0);
+                        // every row made here is copied into a store (or collected) before the scope frees it
+                        try (OpScope scope = be.opScope()) {
+                            Tensor x;
+                            if (l == 0 && dir == 0) {
+                                x = emb.tokens(be, a, b);
+                                s.write(a, x);
+                                if (o.keepLayerOutputs()) outs.collect("embed.output", x, Seq.identity(b - a), a);
+                            } else {
+                                x = s.gather(pos, a, b);
+                            }
+                            Tensor hn = be.layerNorm(x, ly.n1w(), ly.n1b(), ArmConfig.LN_EPS);
+                            Tensor part = Mamba1Direction.mix(be, ly.dirs()[dir], hn, ly.wx(), ly.wz(), ly.outW(), st, reverse);
+                            Tensor sum = be.axpby(part, 0.25, dir == 0 ? null : acc.gather(pos, a, b), 1.0);
+                            if (!last) {
+                                acc.scatter(pos, a, b, sum);
+                            } else {
+                                Tensor mid = be.add(x, sum);
+                                Tensor next = be.add(mid, swiglu(be, ly, be.layerNorm(mid, ly.n2w(), ly.n2b(), ArmConfig.LN_EPS)));
+                                s.scatter(pos, a, b, next);
+                                if (o.keepLayerOutputs()) outs.collect("layer." + l + ".output", next, Arrays.copyOfRange(pos, a, b), 0);
+                            }
                         }
                         if (transit != null) st = DirectionState.restore(transit.apply(st.snapshot("dir")), "dir", st);
                     }

@@ -68,7 +68,7 @@ final class MiddleClsEmbedding {
             if (a < Math.min(b, c)) parts.add(patchRange(be, a, Math.min(b, c)));
             if (a <= c && c < b) parts.add(classToken(be));
             if (Math.max(a, c + 1) < b) parts.add(patchRange(be, Math.max(a, c + 1) - 1, b - 1));
-            return parts.size() == 1 ? parts.get(0) : Tensor.concatAxis1(parts);
+            return parts.size() == 1 ? parts.get(0) : be.concatAxis1(parts);
         }
 
         private Tensor patchRange(Backend be, int p0, int p1) {
