@@ -2,6 +2,7 @@ package io.scanline.kernels.model.vil;
 
 import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.MlstmForm;
+import io.scanline.kernels.backend.OpScope;
 import io.scanline.kernels.model.TokenStore;
 import io.scanline.kernels.tensor.Tensor;
 
@@ -154,21 +155,28 @@ final class ViLPass {
         loadRows(r0, grid ? Math.min(hp - 1, r1 + 1) : r1);
         if (grid) convRows(r0, r1);
 
+        // window rows (and the slices of them a gather may cache) outlive the chunk: made before the scope
         Tensor in = gather(a, b, 0), xm = gather(a, b, 1), z = gather(a, b, 2);
-        Tensor act = grid ? gather(a, b, 3) : be.causalConv1d(xm, w.conv1d(), w.convB(), state.tail, true);
+        Tensor gridAct = grid ? gather(a, b, 3) : null;
 
-        int n = b - a, nh = ViLBlockWeights.HEADS;
-        Tensor q = be.headwiseLinear(act, w.qW(), w.qB());
-        Tensor k = be.headwiseLinear(act, w.kW(), w.kB());
-        Tensor v = be.headwiseLinear(xm, w.vW(), w.vB());
-        // gates of [q | k | v], as a sum over the three parts of the weight (no concatenation)
-        Tensor igf = be.add(be.add(be.linear(q, w.gateQ(), w.gateB()), be.linear(k, w.gateK(), null)), be.linear(v, w.gateV(), null));
-        Tensor ig = be.columns(igf, 0, nh), fg = be.columns(igf, nh, 2 * nh);
-        Tensor h = be.mlstm(form, mlstmChunk, q.reshape(batch, n, nh, dh), k.reshape(batch, n, nh, dh),
-                v.reshape(batch, n, nh, dh), ig, fg, state.c, state.n, state.m, MLSTM_EPS).reshape(batch, n, e);
-        h = be.groupLayerNorm(h, dh, w.outGamma(), w.outBeta(), OUTNORM_EPS);
-        Tensor o = be.mul(be.add(h, be.mulChannels(act, w.skip())), be.silu(z));
-        Tensor res = be.add(in, be.linear(o, w.downW(), w.downB()));
+        Tensor res;
+        // the chunk's intermediates die with the scope (a device backend frees them at once instead of
+        // asking the collector); the output rows are kept and written outside it
+        try (OpScope scope = be.opScope()) {
+            Tensor act = grid ? gridAct : be.causalConv1d(xm, w.conv1d(), w.convB(), state.tail, true);
+            int n = b - a, nh = ViLBlockWeights.HEADS;
+            Tensor q = be.headwiseLinear(act, w.qW(), w.qB());
+            Tensor k = be.headwiseLinear(act, w.kW(), w.kB());
+            Tensor v = be.headwiseLinear(xm, w.vW(), w.vB());
+            // gates of [q | k | v], as a sum over the three parts of the weight (no concatenation)
+            Tensor igf = be.add(be.add(be.linear(q, w.gateQ(), w.gateB()), be.linear(k, w.gateK(), null)), be.linear(v, w.gateV(), null));
+            Tensor ig = be.columns(igf, 0, nh), fg = be.columns(igf, nh, 2 * nh);
+            Tensor h = be.mlstm(form, mlstmChunk, q.reshape(batch, n, nh, dh), k.reshape(batch, n, nh, dh),
+                    v.reshape(batch, n, nh, dh), ig, fg, state.c, state.n, state.m, MLSTM_EPS).reshape(batch, n, e);
+            h = be.groupLayerNorm(h, dh, w.outGamma(), w.outBeta(), OUTNORM_EPS);
+            Tensor o = be.mul(be.add(h, be.mulChannels(act, w.skip())), be.silu(z));
+            res = scope.keep(be.add(in, be.linear(o, w.downW(), w.downB())));
+        }
 
         Tensor rows = reverse ? be.flipAxis1(res) : res;
         int t0 = reverse ? s - b : a;
