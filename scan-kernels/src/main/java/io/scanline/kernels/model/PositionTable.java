@@ -4,8 +4,10 @@ import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.BicubicTaps;
 import io.scanline.kernels.tensor.Tensor;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * Learned positional tables at any grid (decision D4): only the patch-grid part is resized with the
@@ -16,7 +18,8 @@ import java.util.Map;
  * from the 4 source rows its taps name, first resized along the width, then combined along the height,
  * in fp64 in the same order as the reference backend's resize, so rows are bit-identical to the rows of
  * {@code bicubicResize} of the whole table. At most {@link #CACHED_ROWS} output rows and as many
- * width-resized source rows are kept: memory is O(Wp·D), whatever Hp.
+ * width-resized source rows are kept, plus, while a multi-row request runs, the source rows it names
+ * (at most four per row asked for): memory is O(Wp·D) per row of a chunk, whatever Hp.
  *
  * <p>Glossary: (Hp0, Wp0) training grid, (Hp, Wp) image grid, D width.
  */
@@ -96,8 +99,25 @@ public final class PositionTable {
         if (hp < 1 || wp < 1) throw new IllegalArgumentException("table grid " + hp + "x" + wp);
         if (r0 < 0 || r1 < r0 || r1 > hp) throw new IndexOutOfBoundsException("rows [" + r0 + ", " + r1 + ") of " + hp);
         if (hp != this.hp || wp != this.wp) retarget(hp, wp);
-        float[] out = new float[(r1 - r0) * wp * d];
-        for (int r = r0; r < r1; r++) System.arraycopy(outputRow(r), 0, out, (r - r0) * wp * d, wp * d);
+        int n = wp * d;
+        float[] out = new float[(r1 - r0) * n];
+        if (r1 - r0 < 2 || (hp == hp0 && wp == wp0)) {
+            for (int r = r0; r < r1; r++) System.arraycopy(outputRow(r), 0, out, (r - r0) * n, n);
+        } else {
+            // a chunk's rows: their source rows first (cached, serial), then the rows in parallel, each from
+            // its own four (a 4096² grid from 14 source rows: 256 rows of Wp·D·4 fp64 products per image)
+            int[][] iy = new int[r1 - r0][4];
+            double[][] wy = new double[r1 - r0][4];
+            Map<Integer, double[]> sources = new HashMap<>();
+            for (int r = r0; r < r1; r++) {
+                BicubicTaps.axis(hp0, hp, r, iy[r - r0], wy[r - r0]);
+                for (int k : iy[r - r0]) sources.computeIfAbsent(k, this::sourceRow);
+            }
+            IntStream.range(r0, r1).parallel().forEach(r -> {
+                int[] t = iy[r - r0];
+                combine(sources.get(t[0]), sources.get(t[1]), sources.get(t[2]), sources.get(t[3]), wy[r - r0], out, (r - r0) * n, n);
+            });
+        }
         return Tensor.of(out, (r1 - r0) * wp, d);
     }
 
@@ -128,19 +148,23 @@ public final class PositionTable {
             double[] wy = new double[4];
             BicubicTaps.axis(hp0, hp, r, iy, wy);
             // source rows are token-major like the output: one contiguous pass (SIMD), same sums
-            double[] t0 = sourceRow(iy[0]), t1 = sourceRow(iy[1]), t2 = sourceRow(iy[2]), t3 = sourceRow(iy[3]);
-            double w0 = wy[0], w1 = wy[1], w2 = wy[2], w3 = wy[3];
-            for (int i = 0; i < row.length; i++) {
-                double acc = 0.0;
-                acc += w0 * t0[i];
-                acc += w1 * t1[i];
-                acc += w2 * t2[i];
-                acc += w3 * t3[i];
-                row[i] = (float) acc;
-            }
+            combine(sourceRow(iy[0]), sourceRow(iy[1]), sourceRow(iy[2]), sourceRow(iy[3]), wy, row, 0, row.length);
         }
         outRows.put(r, row);
         return row;
+    }
+
+    /** dst[off + i] = Σ_k w[k]·t_k[i] in fp64, in the reference resize's order, for i < n. */
+    private static void combine(double[] t0, double[] t1, double[] t2, double[] t3, double[] w, float[] dst, int off, int n) {
+        double w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+        for (int i = 0; i < n; i++) {
+            double acc = 0.0;
+            acc += w0 * t0[i];
+            acc += w1 * t1[i];
+            acc += w2 * t2[i];
+            acc += w3 * t3[i];
+            dst[off + i] = (float) acc;
+        }
     }
 
     /** Source row iy resized along the width, token-major (Wp·D), fp64. */

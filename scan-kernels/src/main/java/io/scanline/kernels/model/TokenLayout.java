@@ -40,6 +40,7 @@ public final class TokenLayout {
 
     /** (n, C) repeated for each of B batch elements: (B, n, C). */
     public static Tensor repeatBatch(Tensor rows, int batch) {
+        if (batch == 1) return rows.reshape(1, rows.dim(0), rows.dim(1));   // no copy: callers only read it
         float[] src = rows.f32(), out = new float[src.length * batch];
         for (int b = 0; b < batch; b++) System.arraycopy(src, 0, out, b * src.length, src.length);
         return Tensor.of(out, batch, rows.dim(0), rows.dim(1));

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** The row loop of region() gives exactly the values of pixel(), for any region, batch and seed. */
+/** region() gives exactly the values of pixel(), for any region, batch and seed: made in parallel (big regions) or by one thread (small ones). */
 class SyntheticImageTest {
 
     @Test
