@@ -22,8 +22,7 @@ import java.util.Map;
  * releases the primary context; buffers still open at that point are a caller bug and are reported.
  *
  * <p>All work goes to the default stream of the context, so launches and copies are ordered;
- * uploads of host arrays are queued through pinned staging buffers ({@link PinnedStaging}), downloads
- * wait for the work before them.
+ * host copies synchronize implicitly.
  */
 public final class CudaContext implements AutoCloseable {
     /** Pass for an absent optional pointer argument. */
@@ -39,7 +38,6 @@ public final class CudaContext implements AutoCloseable {
     private long liveBytes, peakBytes, peakReserved;
     private final SizePool<CUdeviceptr> pool = new SizePool<>(1L << 30, JCudaDriver::cuMemFree);
     private int liveBuffers;
-    private final PinnedStaging staging = new PinnedStaging();
     private boolean closed;
 
     /**
@@ -119,9 +117,6 @@ public final class CudaContext implements AutoCloseable {
     }
 
     public DeviceScope scope() { return new DeviceScope(this); }
-
-    /** The pinned ring that host arrays go through on their way to the device (no host-device sync). */
-    PinnedStaging staging() { return staging; }
 
     /**
      * A buffer of at least 4 bytes (the driver rejects empty allocations). Freed buffers are kept in a
@@ -292,7 +287,6 @@ public final class CudaContext implements AutoCloseable {
         if (closed) return;
         JCudaDriver.cuCtxSetCurrent(context);
         JCudaDriver.cuCtxSynchronize();
-        staging.close();
         releasePool(); // the primary context may outlive this object (other instances on the device)
         JCudaDriver.cuModuleUnload(module);
         JCudaDriver.cuDevicePrimaryCtxRelease(device);

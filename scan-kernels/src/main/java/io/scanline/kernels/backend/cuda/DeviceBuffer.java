@@ -30,11 +30,10 @@ public final class DeviceBuffer implements AutoCloseable {
         return ptr;
     }
 
-    /** Queues a copy of host to this buffer (through pinned staging); host may be changed once this returns. */
     public DeviceBuffer upload(float[] host) {
         check(4L * host.length);
         ctx.makeCurrent();
-        if (host.length > 0) ctx.staging().upload(ptr(), host, host.length);
+        if (host.length > 0) JCudaDriver.cuMemcpyHtoD(ptr(), Pointer.to(host), 4L * host.length);
         return this;
     }
 
@@ -48,7 +47,7 @@ public final class DeviceBuffer implements AutoCloseable {
     public DeviceBuffer upload(int[] host) {
         check(4L * host.length);
         ctx.makeCurrent();
-        if (host.length > 0) ctx.staging().upload(ptr(), host, host.length);
+        if (host.length > 0) JCudaDriver.cuMemcpyHtoD(ptr(), Pointer.to(host), 4L * host.length);
         return this;
     }
 
