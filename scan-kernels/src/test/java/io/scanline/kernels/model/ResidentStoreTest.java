@@ -1,6 +1,5 @@
 package io.scanline.kernels.model;
 
-import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.reference.ReferenceBackend;
 import io.scanline.kernels.bench.RandomTensors;
 import io.scanline.kernels.tensor.Tensor;
@@ -11,14 +10,12 @@ import java.nio.file.Path;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * ResidentStore answers every read exactly as SpillStore does (the host store, spilling to disk here)
  * after any sequence of overlapping writes of any chunking; TokenStore.open picks it only when the
- * backend grants the room, and gives the room back on close.
+ * backend grants the room (DeviceStoreOpenTest).
  */
 class ResidentStoreTest {
     @TempDir
@@ -66,20 +63,5 @@ class ResidentStoreTest {
             assertThrows(IllegalArgumentException.class, () -> st.read(8, 3));
             assertThrows(IllegalArgumentException.class, () -> st.write(0, r.normal(0, 1, 1, 2, 3)));
         }
-    }
-
-    @Test
-    void openPicksTheDeviceStoreOnlyWhenGrantedAndGivesTheRoomBack() {
-        DeviceStoreBackends devices = new DeviceStoreBackends();
-        Backend be = devices.granting(1000);
-        MemoryLedger ledger = new MemoryLedger(Long.MAX_VALUE, 1);
-        try (TokenStore a = TokenStore.open(be, 1, 50, 4, 1 << 20, dir, ledger);     // 800 bytes: granted
-             TokenStore b = TokenStore.open(be, 1, 50, 4, 1 << 20, dir, ledger)) {   // 800 more: over the budget
-            assertInstanceOf(ResidentStore.class, a);
-            assertInstanceOf(SpillStore.class, b);
-            assertEquals(800, devices.reserved.get());
-        }
-        assertEquals(0, devices.reserved.get());
-        assertInstanceOf(SpillStore.class, TokenStore.open(new ReferenceBackend(), 1, 5, 4, 1 << 20, dir, ledger));
     }
 }

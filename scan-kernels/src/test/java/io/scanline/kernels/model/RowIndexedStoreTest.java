@@ -1,6 +1,5 @@
 package io.scanline.kernels.model;
 
-import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.reference.ReferenceBackend;
 import io.scanline.kernels.bench.RandomTensors;
 import io.scanline.kernels.tensor.Tensor;
@@ -12,13 +11,12 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * RowIndexedStore answers every read and gather exactly as SpillStore does (its run-by-run defaults,
  * spilling to disk here) after random writes and scatters at shuffled positions; openIndexed picks it
- * only when the backend grants the room, and gives the room back on close.
+ * only when the backend grants the room (DeviceStoreOpenTest).
  */
 class RowIndexedStoreTest {
     @TempDir
@@ -75,21 +73,6 @@ class RowIndexedStoreTest {
             assertThrows(IllegalArgumentException.class, () -> st.scatter(new int[] {1, 2}, 0, 2, r.normal(0, 1, 1, 3, 2)));
             assertThrows(IllegalArgumentException.class, () -> st.write(9, r.normal(0, 1, 1, 2, 2)));
         }
-    }
-
-    @Test
-    void openIndexedPicksTheDeviceStoreOnlyWhenGrantedAndGivesTheRoomBack() {
-        DeviceStoreBackends devices = new DeviceStoreBackends();
-        Backend be = devices.granting(1000);
-        MemoryLedger ledger = new MemoryLedger(Long.MAX_VALUE, 1);
-        try (TokenStore a = TokenStore.openIndexed(be, 1, 50, 4, 1 << 20, dir, ledger);
-             TokenStore b = TokenStore.openIndexed(be, 1, 50, 4, 1 << 20, dir, ledger)) {
-            assertInstanceOf(RowIndexedStore.class, a);
-            assertInstanceOf(SpillStore.class, b);
-            assertEquals(800, devices.reserved.get());
-        }
-        assertEquals(0, devices.reserved.get());
-        assertInstanceOf(SpillStore.class, TokenStore.openIndexed(new ReferenceBackend(), 1, 5, 4, 1 << 20, dir, ledger));
     }
 
     private static int[] shuffled(Random rnd, int l) {

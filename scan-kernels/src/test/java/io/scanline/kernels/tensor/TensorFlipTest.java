@@ -10,17 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /** Tensor.flipAxis1 (and the Backend default that uses it): token order reversed per batch element. */
 class TensorFlipTest {
 
-    private static Tensor iota(int... shape) {
-        int n = 1;
-        for (int s : shape) n *= s;
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = i;
-        return Tensor.of(v, shape);
-    }
-
     @Test
     void reversesTokensOfEachBatchElement() {
-        Tensor x = iota(2, 3, 2);                       // b0: [0 1][2 3][4 5], b1: [6 7][8 9][10 11]
+        Tensor x = Iota.of(2, 3, 2);                       // b0: [0 1][2 3][4 5], b1: [6 7][8 9][10 11]
         Tensor f = x.flipAxis1();
         assertArrayEquals(new int[] {2, 3, 2}, f.shape());
         assertArrayEquals(new float[] {4, 5, 2, 3, 0, 1, 10, 11, 8, 9, 6, 7}, f.f32());
@@ -30,13 +22,13 @@ class TensorFlipTest {
 
     @Test
     void rankFourMovesWholeTokenBlocks() {
-        Tensor x = iota(1, 2, 2, 3);
+        Tensor x = Iota.of(1, 2, 2, 3);
         assertArrayEquals(new float[] {6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5}, x.flipAxis1().f32());
     }
 
     @Test
     void oneAndNoTokens() {
-        Tensor one = iota(3, 1, 4);
+        Tensor one = Iota.of(3, 1, 4);
         assertArrayEquals(one.f32(), one.flipAxis1().f32());
         Tensor none = Tensor.zeros(2, 0, 5);
         assertEquals(0, none.flipAxis1().numel());
@@ -45,7 +37,7 @@ class TensorFlipTest {
 
     @Test
     void deferredDataIsReadOnce() {
-        Tensor h = iota(2, 4, 3);
+        Tensor h = Iota.of(2, 4, 3);
         Tensor d = Tensor.deferred(new DeferredF32(h.numel()) {
             @Override protected float[] produce() { return h.f32().clone(); }
         }, 2, 4, 3);
@@ -54,13 +46,13 @@ class TensorFlipTest {
 
     @Test
     void backendDefaultFlipsOnTheHost() {
-        Tensor x = iota(2, 5, 3);
+        Tensor x = Iota.of(2, 5, 3);
         assertArrayEquals(x.flipAxis1().f32(), new ReferenceBackend().flipAxis1(x).f32());
     }
 
     @Test
     void rankOneAndF64AreRejected() {
-        assertThrows(IllegalArgumentException.class, () -> iota(4).flipAxis1());
+        assertThrows(IllegalArgumentException.class, () -> Iota.of(4).flipAxis1());
         assertThrows(IllegalArgumentException.class, () -> Tensor.of(new double[6], 1, 3, 2).flipAxis1());
     }
 }
