@@ -42,10 +42,12 @@ public final class ModelBench {
     }
 
     /**
-     * @param flops operations of one forward, counted from its op calls ({@link OpFlops}); -1 when not counted
+     * @param flops        operations of one forward, counted from its op calls ({@link OpFlops}); -1 when not counted
+     * @param inputSeconds wall time spent reading the (synthetic) image, median over the timed runs: the
+     *                     benchmark's input, included in {@code seconds}
      */
     public record Result(String family, int size, long tokens, int passes, int barriers, double seconds,
-                         double cpuSeconds, long stateBytes, long storeBytes, long peakOpBytes, long peakDeviceBytes, long flops) {
+                         double cpuSeconds, double inputSeconds, long stateBytes, long storeBytes, long peakOpBytes, long peakDeviceBytes, long flops) {
         public double tokensPerSecond() { return tokens / seconds; }
 
         public double tokensPerCpuSecond() { return tokens / cpuSeconds; }
@@ -56,9 +58,9 @@ public final class ModelBench {
         /** One JSON object (no nesting) with every field and the derived rates. */
         public String json(String backend) {
             return String.format(Locale.ROOT, "{\"backend\":\"%s\",\"family\":\"%s\",\"image\":%d,\"tokens\":%d,\"passes\":%d,"
-                    + "\"barriers\":%d,\"seconds\":%.4f,\"tokens_per_s\":%.1f,\"cpu_seconds\":%.4f,\"gflop\":%.3f,"
+                    + "\"barriers\":%d,\"seconds\":%.4f,\"tokens_per_s\":%.1f,\"cpu_seconds\":%.4f,\"input_seconds\":%.4f,\"gflop\":%.3f,"
                     + "\"tflop_per_s\":%.4f,\"state_bytes\":%d,\"store_bytes\":%d,\"peak_op_bytes\":%d,\"peak_device_bytes\":%d}",
-                    backend, family, size, tokens, passes, barriers, seconds, tokensPerSecond(), cpuSeconds,
+                    backend, family, size, tokens, passes, barriers, seconds, tokensPerSecond(), cpuSeconds, inputSeconds,
                     flops < 0 ? -1.0 : flops / 1e9, teraflops(), stateBytes, storeBytes, peakOpBytes, peakDeviceBytes);
         }
     }
@@ -87,15 +89,15 @@ public final class ModelBench {
         out.printf(Locale.ROOT, "backend %s, chunk %d tokens, median of %d run(s), batch 1, synthetic image, random weights%n",
                 be.name(), chunk, repeats);
         if (!overrides.isEmpty()) out.println("config overrides: " + overrides);
-        out.printf(Locale.ROOT, "%-14s %-10s %8s %7s %9s %9s %10s %9s %13s %10s %8s %10s %10s %10s %12s%n", "family", "image", "tokens",
-                "passes", "barriers", "seconds", "tokens/s", "cpu s", "tokens/cpu-s", "GFLOP", "TFLOP/s", "state B", "store B",
+        out.printf(Locale.ROOT, "%-14s %-10s %8s %7s %9s %9s %10s %9s %13s %8s %10s %8s %10s %10s %10s %12s%n", "family", "image", "tokens",
+                "passes", "barriers", "seconds", "tokens/s", "cpu s", "tokens/cpu-s", "input s", "GFLOP", "TFLOP/s", "state B", "store B",
                 "peak op B", "peak dev B");
         measure(new Backend[] {be}, sizes, chunk, repeats, only, overrides, mem, (c, rs, pairRatios) -> {
             Result r = rs[0];
             results.add(r);
-            out.printf(Locale.ROOT, "%-14s %-10s %8d %7d %9d %9.2f %10.0f %9.2f %13.0f %10.2f %8.3f %10d %10d %10d %12d%n", r.family(),
+            out.printf(Locale.ROOT, "%-14s %-10s %8d %7d %9d %9.2f %10.0f %9.2f %13.0f %8.2f %10.2f %8.3f %10d %10d %10d %12d%n", r.family(),
                     r.size() + "x" + r.size(), r.tokens(), r.passes(), r.barriers(), r.seconds(), r.tokensPerSecond(), r.cpuSeconds(),
-                    r.tokensPerCpuSecond(), r.flops() / 1e9, r.teraflops(), r.stateBytes(), r.storeBytes(), r.peakOpBytes(),
+                    r.tokensPerCpuSecond(), r.inputSeconds(), r.flops() / 1e9, r.teraflops(), r.stateBytes(), r.storeBytes(), r.peakOpBytes(),
                     r.peakDeviceBytes());
             if (profile != null) profileRun(c, be, profile, out);
         });
@@ -165,7 +167,7 @@ public final class ModelBench {
             for (Backend be : bes) warmUp(model, be, sizes[0], o);
             for (int size : sizes) {
                 int n = Math.max(1, repeats);
-                double[][] times = new double[bes.length][n], cpu = new double[bes.length][n];
+                double[][] times = new double[bes.length][n], cpu = new double[bes.length][n], input = new double[bes.length][n];
                 ModelOutput[] last = new ModelOutput[bes.length];
                 if (mem != null) mem.resetPeak();
                 // operations counted on the first timed run of the first backend: the counting proxy's
@@ -175,10 +177,12 @@ public final class ModelBench {
                 for (int i = 0; i < n; i++) {
                     for (int k = 0; k < bes.length; k++) {
                         Backend run = i == 0 && k == 0 ? counter.wrap(bes[k]) : bes[k];
+                        TimedImageSource img = new TimedImageSource(new SyntheticImage(1, size, size, 2 + i));
                         long t0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
-                        last[k] = model.forward(run, new SyntheticImage(1, size, size, 2 + i), o);
+                        last[k] = model.forward(run, img, o);
                         times[k][i] = (System.nanoTime() - t0) / 1e9;
                         cpu[k][i] = (mx.getCurrentThreadCpuTime() - c0) / 1e9;
+                        input[k][i] = img.seconds();
                     }
                 }
                 double[] pairRatios = new double[bes.length > 1 ? n : 0];
@@ -191,7 +195,7 @@ public final class ModelBench {
                 for (int k = 0; k < bes.length; k++) {
                     ModelOutput l = last[k];
                     rs[k] = new Result(e.getKey(), size, tokens, plan.passes().size(), plan.barriers(), median(times[k]), median(cpu[k]),
-                            l.memory().peakStateBytes(), l.memory().peakStoreMemoryBytes() + l.memory().peakStoreDiskBytes(),
+                            median(input[k]), l.memory().peakStateBytes(), l.memory().peakStoreMemoryBytes() + l.memory().peakStoreDiskBytes(),
                             l.memory().peakOpBytes(), mem == null ? -1 : mem.peakBytes(), counter.total());
                 }
                 sink.accept(new Case(model, o, size), rs, pairRatios);

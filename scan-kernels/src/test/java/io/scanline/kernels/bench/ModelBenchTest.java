@@ -36,9 +36,12 @@ class ModelBenchTest {
             assertTrue(fams.contains(r.family()));
             assertEquals(r.size() == 32 ? 5 : 10, r.tokens(), r.toString());   // 2×2 / 3×3 patches + class token
             assertTrue(r.tokensPerSecond() > 0 && r.stateBytes() > 0, r.toString());
+            assertTrue(r.inputSeconds() > 0 && r.inputSeconds() < r.seconds(), "image reads are part of the forward: " + r);
+            assertTrue(r.json("reference").contains("\"input_seconds\":"), r.json("reference"));
             assertEquals(r.family().equals("defocus_mamba") ? 0 : r.tokens() * 2 * 192 * 4, r.storeBytes(), r.toString());
         }
         assertTrue(buf.toString(StandardCharsets.UTF_8).contains("tokens/s"));
+        assertTrue(buf.toString(StandardCharsets.UTF_8).contains("input s"));
     }
 
     @Test
