@@ -4,11 +4,8 @@ import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.backend.BicubicTaps;
 import io.scanline.kernels.tensor.Tensor;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 
@@ -29,8 +26,6 @@ import java.util.stream.IntStream;
 public final class PositionTable {
     /** Output rows and width-resized source rows kept; 4 covers the source rows of one output row. */
     public static final int CACHED_ROWS = 4;
-    /** Elements per parallel task: rows of small grids stay on the calling thread. */
-    private static final int SEGMENT = 1 << 14;
 
     private final float[] src;     // (D, Hp0, Wp0): patch entries, channel-major as the resize reads them
     private final Tensor cls;      // (D) or null
@@ -106,37 +101,22 @@ public final class PositionTable {
         if (hp != this.hp || wp != this.wp) retarget(hp, wp);
         int n = wp * d;
         float[] out = new float[(r1 - r0) * n];
-        if (hp == hp0 && wp == wp0) {
+        if (r1 - r0 < 2 || (hp == hp0 && wp == wp0)) {
             for (int r = r0; r < r1; r++) System.arraycopy(outputRow(r), 0, out, (r - r0) * n, n);
         } else {
-            // rows not cached: their source rows first (cached, serial), then every (row, segment) in
-            // parallel, each element from the same four products in the same order (a 4096² grid from 14
-            // source rows is 256 rows of Wp·D·4 fp64 products per image; ViL asks for them one row at a time)
-            List<Integer> todo = new ArrayList<>();
+            // a chunk's rows: their source rows first (cached, serial), then the rows in parallel, each from
+            // its own four (a 4096² grid from 14 source rows: 256 rows of Wp·D·4 fp64 products per image)
             int[][] iy = new int[r1 - r0][4];
             double[][] wy = new double[r1 - r0][4];
             Map<Integer, double[]> sources = new HashMap<>();
             for (int r = r0; r < r1; r++) {
-                float[] cached = outRows.get(r);
-                if (cached != null) {
-                    System.arraycopy(cached, 0, out, (r - r0) * n, n);
-                    continue;
-                }
-                todo.add(r);
                 BicubicTaps.axis(hp0, hp, r, iy[r - r0], wy[r - r0]);
                 for (int k : iy[r - r0]) sources.computeIfAbsent(k, this::sourceRow);
             }
-            int segs = (n + SEGMENT - 1) / SEGMENT;
-            IntStream.range(0, todo.size() * segs).parallel().forEach(task -> {
-                int r = todo.get(task / segs), i0 = task % segs * SEGMENT, len = Math.min(SEGMENT, n - i0);
+            IntStream.range(r0, r1).parallel().forEach(r -> {
                 int[] t = iy[r - r0];
-                combine(sources.get(t[0]), sources.get(t[1]), sources.get(t[2]), sources.get(t[3]), wy[r - r0], i0, out,
-                        (r - r0) * n + i0, len);
+                combine(sources.get(t[0]), sources.get(t[1]), sources.get(t[2]), sources.get(t[3]), wy[r - r0], out, (r - r0) * n, n);
             });
-            for (int j = Math.max(0, todo.size() - CACHED_ROWS); j < todo.size(); j++) {
-                int r = todo.get(j);
-                outRows.put(r, Arrays.copyOfRange(out, (r - r0) * n, (r - r0 + 1) * n));
-            }
         }
         return Tensor.of(out, (r1 - r0) * wp, d);
     }
@@ -168,23 +148,22 @@ public final class PositionTable {
             double[] wy = new double[4];
             BicubicTaps.axis(hp0, hp, r, iy, wy);
             // source rows are token-major like the output: one contiguous pass (SIMD), same sums
-            combine(sourceRow(iy[0]), sourceRow(iy[1]), sourceRow(iy[2]), sourceRow(iy[3]), wy, 0, row, 0, row.length);
+            combine(sourceRow(iy[0]), sourceRow(iy[1]), sourceRow(iy[2]), sourceRow(iy[3]), wy, row, 0, row.length);
         }
         outRows.put(r, row);
         return row;
     }
 
-    /** dst[off + j] = Σ_k w[k]·t_k[i0 + j] in fp64, in the reference resize's order, for j < n. */
-    private static void combine(double[] t0, double[] t1, double[] t2, double[] t3, double[] w, int i0, float[] dst, int off, int n) {
+    /** dst[off + i] = Σ_k w[k]·t_k[i] in fp64, in the reference resize's order, for i < n. */
+    private static void combine(double[] t0, double[] t1, double[] t2, double[] t3, double[] w, float[] dst, int off, int n) {
         double w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
-        for (int j = 0; j < n; j++) {
-            int i = i0 + j;
+        for (int i = 0; i < n; i++) {
             double acc = 0.0;
             acc += w0 * t0[i];
             acc += w1 * t1[i];
             acc += w2 * t2[i];
             acc += w3 * t3[i];
-            dst[off + j] = (float) acc;
+            dst[off + i] = (float) acc;
         }
     }
 
@@ -192,17 +171,15 @@ public final class PositionTable {
     private double[] sourceRow(int iy) {
         double[] row = srcRows.get(iy);
         if (row != null) return row;
-        double[] out = new double[d * wp];
-        IntStream channels = IntStream.range(0, d);
-        (out.length >= SEGMENT ? channels.parallel() : channels).forEach(ch -> {   // channels write disjoint elements
+        row = new double[d * wp];
+        for (int ch = 0; ch < d; ch++) {
             int base = (ch * hp0 + iy) * wp0;
             for (int ox = 0; ox < wp; ox++) {
                 double acc = 0.0;
                 for (int b = 0; b < 4; b++) acc += xW[ox][b] * (double) src[base + xIdx[ox][b]];
-                out[ox * d + ch] = acc;
+                row[ox * d + ch] = acc;
             }
-        });
-        row = out;
+        }
         srcRows.put(iy, row);
         return row;
     }
