@@ -41,7 +41,7 @@ final class RowIndexedStore implements TokenStore {
 
     @Override
     public Tensor read(int t0, int n) {
-        if (rows == null) throw new IllegalStateException("token store is closed");
+        requireOpen();
         if (t0 < 0 || n < 0 || t0 + n > tokens) {
             throw new IllegalArgumentException("token store (" + batch + ", " + tokens + ", " + width + ") read of [" + t0 + ", " + (t0 + n) + ")");
         }
@@ -50,23 +50,18 @@ final class RowIndexedStore implements TokenStore {
 
     @Override
     public Tensor gather(int[] pos, int a, int b) {
-        if (rows == null) throw new IllegalStateException("token store is closed");
-        int[] idx = Arrays.copyOfRange(pos, a, b);
-        Tensor.checkAxis1Positions(idx, tokens, false);
-        boolean run = true;
-        for (int i = a + 1; i < b && run; i++) run = pos[i] == pos[a] + (i - a);
-        if (run && b > a) return read(pos[a], b - a);   // a row-order chunk: one slice
-        return be.gatherAxis1(rows, idx);
+        requireOpen();
+        return be.gatherAxis1(rows, Arrays.copyOfRange(pos, a, b));
     }
 
     @Override
     public void scatter(int[] pos, int a, int b, Tensor in) {
+        requireOpen();
+        be.scatterAxis1(rows, Arrays.copyOfRange(pos, a, b), in);
+    }
+
+    private void requireOpen() {
         if (rows == null) throw new IllegalStateException("token store is closed");
-        if (in.rank() != 3 || in.dim(0) != batch || in.dim(1) != b - a || in.dim(2) != width) {
-            throw new IllegalArgumentException("token store (" + batch + ", " + tokens + ", " + width + ") scatter of "
-                    + (b - a) + " positions with rows " + Arrays.toString(in.shape()));
-        }
-        if (b > a) be.scatterAxis1(rows, Arrays.copyOfRange(pos, a, b), in);
     }
 
     private void check(int t0, Tensor in) {

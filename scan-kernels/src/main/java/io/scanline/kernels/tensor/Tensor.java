@@ -200,8 +200,7 @@ public final class Tensor {
     public Tensor flipAxis1() {
         if (shape.length < 2) throw new IllegalArgumentException("flip of axis 1 needs rank >= 2, got " + Arrays.toString(shape));
         if (dtype != DType.F32) throw new IllegalArgumentException("flip of axis 1 is for F32 tensors, got " + dtype);
-        int b = shape[0], l = shape[1], inner = 1;
-        for (int i = 2; i < shape.length; i++) inner *= shape[i];
+        int b = shape[0], l = shape[1], inner = perPosition(shape);
         float[] src = f32(), out = new float[src.length];
         for (int bi = 0; bi < b; bi++) {
             for (int t = 0; t < l; t++) System.arraycopy(src, (bi * l + t) * inner, out, (bi * l + (l - 1 - t)) * inner, inner);
@@ -216,8 +215,7 @@ public final class Tensor {
         if (from < 0 || to < from || to > shape[1]) {
             throw new IndexOutOfBoundsException("slice [" + from + ", " + to + ") of axis of size " + shape[1]);
         }
-        int inner = 1;
-        for (int i = 2; i < shape.length; i++) inner *= shape[i];
+        int inner = perPosition(shape);
         int[] ns = shape.clone();
         ns[1] = to - from;
         int b = shape[0];
@@ -256,16 +254,14 @@ public final class Tensor {
      * chunk read from a row-major barrier store. F32 only.
      */
     public Tensor gatherAxis1(int[] idx) {
-        int inner = axis1Inner("gather"), l = shape[1], b = shape[0];
-        checkAxis1Positions(idx, l, false);
+        int[] ns = gatherShape(this, idx);
+        int inner = perPosition(shape), l = shape[1], b = shape[0];
         float[] src = f32(), out = new float[Math.multiplyExact(Math.multiplyExact(b, idx.length), inner)];
         for (int bi = 0; bi < b; bi++) {
             for (int j = 0; j < idx.length; j++) {
                 System.arraycopy(src, (bi * l + idx[j]) * inner, out, (bi * idx.length + j) * inner, inner);
             }
         }
-        int[] ns = shape.clone();
-        ns[1] = idx.length;
         return of(out, ns);
     }
 
@@ -274,14 +270,8 @@ public final class Tensor {
      * must be distinct (a device scatter writes them in any order). F32 only.
      */
     public void scatterAxis1(int[] idx, Tensor rows) {
-        int inner = axis1Inner("scatter"), l = shape[1], b = shape[0];
-        checkAxis1Positions(idx, l, true);
-        int[] want = shape.clone();
-        want[1] = idx.length;
-        if (!Arrays.equals(want, rows.shape)) {
-            throw new IllegalArgumentException("scatter of rows " + Arrays.toString(rows.shape) + " into " + Arrays.toString(shape)
-                    + " at " + idx.length + " positions needs rows " + Arrays.toString(want));
-        }
+        checkScatter(this, idx, rows);
+        int inner = perPosition(shape), l = shape[1], b = shape[0];
         float[] src = rows.f32(), dst = f32();
         for (int bi = 0; bi < b; bi++) {
             for (int j = 0; j < idx.length; j++) {
@@ -290,16 +280,41 @@ public final class Tensor {
         }
     }
 
-    private int axis1Inner(String what) {
-        if (shape.length < 2) throw new IllegalArgumentException(what + " along axis 1 needs rank >= 2, got " + Arrays.toString(shape));
-        if (dtype != DType.F32) throw new IllegalArgumentException(what + " along axis 1 is for F32 tensors, got " + dtype);
+    /** Elements per position of axis 1 of a (B, L, ...) shape: the product of the axes after it. */
+    public static int perPosition(int[] shape) {
         int inner = 1;
         for (int i = 2; i < shape.length; i++) inner *= shape[i];
         return inner;
     }
 
-    /** Checks positions for {@link #gatherAxis1} / {@link #scatterAxis1} (and device backends' versions of them). */
-    public static void checkAxis1Positions(int[] idx, int length, boolean distinct) {
+    /** The shape of {@link #gatherAxis1}'s result, after checking x and the positions (device backends' gathers too). */
+    public static int[] gatherShape(Tensor x, int[] idx) {
+        checkAxis1F32("gather", x);
+        checkAxis1Positions(idx, x.shape[1], false);
+        int[] ns = x.shape.clone();
+        ns[1] = idx.length;
+        return ns;
+    }
+
+    /** Checks the arguments of {@link #scatterAxis1} (device backends' scatters too). */
+    public static void checkScatter(Tensor into, int[] idx, Tensor rows) {
+        checkAxis1F32("scatter", into);
+        checkAxis1Positions(idx, into.shape[1], true);
+        int[] want = into.shape.clone();
+        want[1] = idx.length;
+        if (rows.dtype != DType.F32 || !Arrays.equals(want, rows.shape)) {
+            throw new IllegalArgumentException("scatter of rows " + rows + " into " + into + " at " + idx.length
+                    + " positions needs F32 rows " + Arrays.toString(want));
+        }
+    }
+
+    private static void checkAxis1F32(String what, Tensor t) {
+        if (t.shape.length < 2) throw new IllegalArgumentException(what + " along axis 1 needs rank >= 2, got " + t);
+        if (t.dtype != DType.F32) throw new IllegalArgumentException(what + " along axis 1 is for F32 tensors, got " + t.dtype);
+    }
+
+    /** Checks positions for {@link #gatherAxis1} / {@link #scatterAxis1}. */
+    private static void checkAxis1Positions(int[] idx, int length, boolean distinct) {
         java.util.BitSet seen = distinct ? new java.util.BitSet(length) : null;
         for (int j = 0; j < idx.length; j++) {
             int p = idx[j];
@@ -322,8 +337,7 @@ public final class Tensor {
         }
         ns[1] = total;
         Tensor out = first.dtype == DType.F32 ? zeros(ns) : zerosF64(ns);
-        int inner = 1;
-        for (int i = 2; i < ns.length; i++) inner *= ns[i];
+        int inner = perPosition(ns);
         int offset = 0;
         for (Tensor p : parts) {
             int rows = p.shape[1] * inner;

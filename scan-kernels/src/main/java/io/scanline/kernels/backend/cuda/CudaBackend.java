@@ -349,8 +349,7 @@ public final class CudaBackend implements Backend {
         if (resident == null || parts.isEmpty() || parts.get(0).dtype() != DType.F32) return Tensor.concatAxis1(parts);
         Tensor first = parts.get(0);
         int[] shape = first.shape().clone();
-        long inner = 1;
-        for (int i = 2; i < shape.length; i++) inner *= shape[i];
+        long inner = Tensor.perPosition(shape);
         int total = 0;
         for (Tensor p : parts) {
             if (p.rank() != shape.length || p.dtype() != DType.F32 || p.dim(0) != shape[0]) {
@@ -393,8 +392,7 @@ public final class CudaBackend implements Backend {
         if (shape.length < 2 || from < 0 || to < from || to > shape[1]) {
             throw new IndexOutOfBoundsException("slice [" + from + ", " + to + ") of axis 1 of " + x);
         }
-        long inner = 1;
-        for (int i = 2; i < shape.length; i++) inner *= shape[i];
+        long inner = Tensor.perPosition(shape);
         int b = shape[0], len = shape[1];
         shape[1] = to - from;
         long rows = (long) shape[1] * inner;
@@ -448,13 +446,9 @@ public final class CudaBackend implements Backend {
     public synchronized Tensor gatherAxis1(Tensor x, int[] idx) {
         DeviceBuffer src = resident == null || x.dtype() != DType.F32 ? null : resident.bufferOf(x);
         if (src == null) return x.gatherAxis1(idx);
-        int[] shape = x.shape();
-        if (shape.length < 2) throw new IllegalArgumentException("gather along axis 1 needs rank >= 2, got " + x);
-        Tensor.checkAxis1Positions(idx, shape[1], false);
-        long inner = x.numel() / Math.max(1L, (long) shape[0] * shape[1]);
-        int b = shape[0], l = shape[1];
-        shape[1] = idx.length;
-        long n = (long) b * idx.length * inner;
+        int[] shape = Tensor.gatherShape(x, idx);
+        int b = shape[0], l = x.dim(1);
+        long inner = Tensor.perPosition(shape), n = (long) b * idx.length * inner;
         begin(n);
         try (DeviceScope s = ctx.scope()) {
             DeviceBuffer y = s.floats(n);
@@ -474,15 +468,9 @@ public final class CudaBackend implements Backend {
             into.scatterAxis1(idx, rows);
             return;
         }
-        int[] shape = into.shape(), want = into.shape();
-        if (shape.length < 2) throw new IllegalArgumentException("scatter along axis 1 needs rank >= 2, got " + into);
-        want[1] = idx.length;
-        if (!java.util.Arrays.equals(want, rows.shape()) || rows.dtype() != DType.F32) {
-            throw new IllegalArgumentException("scatter of rows " + rows + " into " + into + " at " + idx.length + " positions");
-        }
-        Tensor.checkAxis1Positions(idx, shape[1], true);
-        long inner = into.numel() / Math.max(1L, (long) shape[0] * shape[1]);
-        long n = (long) shape[0] * idx.length * inner;
+        Tensor.checkScatter(into, idx, rows);
+        int[] shape = into.shape();
+        long inner = Tensor.perPosition(shape), n = (long) shape[0] * idx.length * inner;
         begin(0);
         try (DeviceScope s = ctx.scope()) {
             if (n > 0) ctx.launch1d("scatter_axis1", n, 256, dst, in(s, rows), s.alloc(4L * idx.length).upload(idx),
@@ -500,8 +488,7 @@ public final class CudaBackend implements Backend {
         if (src == null) return x.flipAxis1();
         int[] shape = x.shape();
         if (shape.length < 2) throw new IllegalArgumentException("flip of axis 1 needs rank >= 2, got " + x);
-        long inner = 1;
-        for (int i = 2; i < shape.length; i++) inner *= shape[i];
+        long inner = Tensor.perPosition(shape);
         long n = (long) shape[0] * shape[1] * inner;
         begin(n);
         try (DeviceScope s = ctx.scope()) {

@@ -286,9 +286,7 @@ public final class CudaOps implements AutoCloseable {
                     u, delta, a, bm, cm, d, z, dbias, softplus ? 1 : 0, h, out, l, e, n, g);
             return;
         }
-        int eg = e / g;
-        int block = Math.min(128, (eg + 31) / 32 * 32);
-        int gx = g * ((eg + block - 1) / block);
+        int block = bodyBlock(e, g), gx = bodyGx(e, g);
         // SSD at width 16: the 8-token-group builds for both passes, at their own chunk count
         boolean wideSsd = kind.equals("ssd") && nmax == 16;
         int chunk = bodyChunk(kind, nmax, onePass, b, l, e, g);
@@ -314,8 +312,18 @@ public final class CudaOps implements AutoCloseable {
     /** Chunk length of the chunk-parallel body for a scan of this shape (l when it runs in one pass). */
     private int bodyChunk(String kind, int nmax, boolean onePass, int b, int l, int e, int g) {
         if (onePass) return l;
-        int eg = e / g, block = Math.min(128, (eg + 31) / 32 * 32), gx = g * ((eg + block - 1) / block);
-        return Math.min(kind.equals("ssd") && nmax == 16 ? ssdChunk(b, l, gx) : scanChunk(b, l, e), l);
+        return Math.min(kind.equals("ssd") && nmax == 16 ? ssdChunk(b, l, bodyGx(e, g)) : scanChunk(b, l, e), l);
+    }
+
+    /** Threads per block of the chunk-parallel body: a thread per channel of a group, at most 128. */
+    private static int bodyBlock(int e, int g) {
+        return Math.min(128, (e / g + 31) / 32 * 32);
+    }
+
+    /** Blocks in x of the chunk-parallel body: enough per group for its channels. */
+    private static int bodyGx(int e, int g) {
+        int block = bodyBlock(e, g);
+        return g * ((e / g + block - 1) / block);
     }
 
     /**
@@ -348,8 +356,7 @@ public final class CudaOps implements AutoCloseable {
         if (scanChunkLen == SSD_BODY) return false;
         boolean segCuts = segNeedsChunks(b, l, heads, p);
         if (ssdState == SsdState.SCALAR || nmax != 16) return !segCuts;
-        int eg = heads * p / g, block = Math.min(128, (eg + 31) / 32 * 32), gx = g * ((eg + block - 1) / block);
-        int chunk = Math.min(ssdChunk(b, l, gx), l);
+        int gx = bodyGx(heads * p, g), chunk = Math.min(ssdChunk(b, l, gx), l);
         long bodyBlocks = (long) b * gx * ((l + chunk - 1) / chunk);
         long slots = (long) ctx.smCount() * wideBlocksPerSm;
         return !(bodyBlocks >= slots || (segCuts && 2 * bodyBlocks >= slots));
