@@ -90,8 +90,8 @@ extern "C" __global__ void scatter_axis1(float* __restrict__ x, const float* __r
 }
 
 // Column sums of x (B, L, D) in fp64 over segments of seg tokens: part (B, S, D), S = gridDim.y, segment s
-// covering tokens [s·seg, min(L, (s + 1)·seg)). The host adds the S partial sums in order (a model's running
-// mean over a long sequence, spec ops §2). grid (⌈D/blockDim.x⌉, S, B).
+// covering tokens [s·seg, min(L, (s + 1)·seg)). sum_fold_f64 (or the host) adds the S partial sums in order
+// (a model's running mean over a long sequence, spec ops §2). grid (⌈D/blockDim.x⌉, S, B).
 extern "C" __global__ void sum_axis1_f64(const float* __restrict__ x, double* __restrict__ part, int L, int D, int seg)
 {
     const int c = blockIdx.x * blockDim.x + threadIdx.x, s = blockIdx.y, b = blockIdx.z;
@@ -106,4 +106,17 @@ extern "C" __global__ void sum_axis1_f64(const float* __restrict__ x, double* __
     }
     if (t < t1) a0 += p[(size_t)t * D];
     part[((size_t)b * gridDim.y + s) * D + c] = a0 + a1;
+}
+
+// acc (B, D) += the S partial sums part (B, S, D) of sum_axis1_f64, added in segment order (the order the
+// host loop adds them in, so the sums do not depend on where they are kept). One thread per (b, c).
+extern "C" __global__ void sum_fold_f64(const double* __restrict__ part, double* __restrict__ acc, int S, int D, int B)
+{
+    const long long total = (long long)B * D;
+    SL_GRID_STRIDE(i, total) {
+        const long long b = i / D, c = i - b * D;
+        double a = acc[i];
+        for (int s = 0; s < S; s++) a += part[(b * S + s) * D + c];
+        acc[i] = a;
+    }
 }

@@ -130,17 +130,19 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * Sums of x (B, L, D) over axis 1 added in fp64 into acc (B·D, row-major), as a model's running mean
-     * over a sequence needs them (spec ops §2: long sums in fp64). The default adds on the host, token
-     * by token; a backend that keeps its outputs on a device overrides it so that only the B·D sums cross.
+     * Sums of x (B, L, D) over axis 1 added in fp64 into acc, an F64 tensor of B·D sums (row-major), as a
+     * model's running mean over a sequence needs them (spec ops §2: long sums in fp64). acc is carried
+     * state: a backend with device states keeps it there between calls (a host read of acc pulls it), so a
+     * chunked pass does not wait for the device once per chunk. The default adds on the host, token by token.
      */
-    default void addSumAxis1(Tensor x, double[] acc) {
+    default void addSumAxis1(Tensor x, Tensor acc) {
         int b = x.dim(0), l = x.dim(1), d = Shapes.sumAxis1Width(x, acc);
         float[] src = x.f32();
+        double[] a = acc.f64();
         for (int i = 0; i < b; i++)
             for (int t = 0; t < l; t++) {
                 int o = (i * l + t) * d;
-                for (int c = 0; c < d; c++) acc[i * d + c] += src[o + c];
+                for (int c = 0; c < d; c++) a[i * d + c] += src[o + c];
             }
     }
 

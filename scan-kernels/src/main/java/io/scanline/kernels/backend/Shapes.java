@@ -1,5 +1,6 @@
 package io.scanline.kernels.backend;
 
+import io.scanline.kernels.tensor.DType;
 import io.scanline.kernels.tensor.Tensor;
 
 import java.util.Arrays;
@@ -23,10 +24,11 @@ public final class Shapes {
         if (t != null) require(t, name, expected);
     }
 
-    /** D of x (B, L, D...) for {@link Backend#addSumAxis1}, after checking that acc holds B·D sums. */
-    public static int sumAxis1Width(Tensor x, double[] acc) {
+    /** D of x (B, L, D...) for {@link Backend#addSumAxis1}, after checking that acc is F64 and holds B·D sums. */
+    public static int sumAxis1Width(Tensor x, Tensor acc) {
+        if (acc.dtype() != DType.F64) throw new IllegalArgumentException("acc must be F64, got " + acc);
         int b = x.dim(0), l = x.dim(1), d = x.numel() == 0 ? 0 : (int) (x.numel() / ((long) b * l));
-        if (acc.length != b * d) throw new IllegalArgumentException("acc has " + acc.length + " sums, x needs " + b * d);
+        if (acc.numel() != b * d) throw new IllegalArgumentException("acc has " + acc.numel() + " sums, x needs " + b * d);
         return d;
     }
 

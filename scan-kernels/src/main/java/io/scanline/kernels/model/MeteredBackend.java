@@ -73,7 +73,7 @@ public final class MeteredBackend implements Backend {
 
     @Override public Tensor tanh(Tensor x) { return note(inner.tanh(x), x); }
 
-    @Override public void addSumAxis1(Tensor x, double[] acc) {
+    @Override public void addSumAxis1(Tensor x, Tensor acc) {
         ledger.opBytes(x.bytes());
         inner.addSumAxis1(x, acc);
     }

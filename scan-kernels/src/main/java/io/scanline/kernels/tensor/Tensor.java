@@ -63,8 +63,14 @@ public final class Tensor {
         return lazy != null ? lazy.host() : null;
     }
 
-    /** The host F32 array as it is, without pulling a mirror's newer copy (for {@link HostMirror}). */
-    float[] hostArrayOrNull() { return f32; }
+    /** Host F64 data, pulling a newer mirrored copy first. */
+    private double[] data64() {
+        HostMirror.syncBeforeHostRead(f64);
+        return f64;
+    }
+
+    /** The host array (float[] or double[]) as it is, without pulling a mirror's newer copy (for {@link HostMirror}); null for deferred data. */
+    Object hostArrayOrNull() { return f32 != null ? f32 : f64; }
 
     public static Tensor of(float[] data, int... shape) {
         return new Tensor(DType.F32, shape, data, null);
@@ -129,18 +135,19 @@ public final class Tensor {
     /** The backing F64 array (no copy). Fails for F32 tensors: convert with {@link #toF64()}. */
     public double[] f64() {
         if (f64 == null) throw new IllegalStateException("tensor is " + dtype + ", not F64");
-        return f64;
+        return data64();
     }
 
     /** Element i (flat index) widened to double, whatever the dtype. */
     public double getDouble(int i) {
-        return f64 != null ? f64[i] : data32()[i];
+        return f64 != null ? data64()[i] : data32()[i];
     }
 
     public Tensor toF32() {
         if (f64 == null) return this;
-        float[] d = new float[f64.length];
-        for (int i = 0; i < d.length; i++) d[i] = (float) f64[i];
+        double[] src = data64();
+        float[] d = new float[src.length];
+        for (int i = 0; i < d.length; i++) d[i] = (float) src[i];
         return of(d, shape);
     }
 
@@ -153,7 +160,7 @@ public final class Tensor {
     }
 
     public Tensor copy() {
-        return f64 == null ? of(data32().clone(), shape) : of(f64.clone(), shape);
+        return f64 == null ? of(data32().clone(), shape) : of(data64().clone(), shape);
     }
 
     /** Same data, new shape (no copy; deferred data stays deferred and shared, a mirror stays attached). */
@@ -181,6 +188,7 @@ public final class Tensor {
         int[] idx = new int[r];
         float[] f32 = data32();
         float[] o32 = f32 != null ? new float[n] : null;
+        double[] f64 = this.f64 != null ? data64() : null;
         double[] o64 = f64 != null ? new double[n] : null;
         for (int out = 0; out < n; out++) {
             int src = 0;
@@ -227,6 +235,7 @@ public final class Tensor {
             return of(o, ns);
         }
         double[] o = new double[b * rowsOut];
+        double[] f64 = data64();
         for (int i = 0; i < b; i++) System.arraycopy(f64, i * rowsIn + from * inner, o, i * rowsOut, rowsOut);
         return of(o, ns);
     }
@@ -342,7 +351,7 @@ public final class Tensor {
         for (Tensor p : parts) {
             int rows = p.shape[1] * inner;
             for (int b = 0; b < ns[0]; b++) {
-                Object src = p.f64 != null ? p.f64 : p.data32();
+                Object src = p.f64 != null ? p.data64() : p.data32();
                 Object dst = out.f64 != null ? out.f64 : out.f32;
                 System.arraycopy(src, b * rows, dst, b * total * inner + offset * inner, rows);
             }
@@ -357,7 +366,7 @@ public final class Tensor {
         int[] ns = shape.clone();
         ns[0] = 1;
         return f64 == null ? of(Arrays.copyOfRange(data32(), b * inner, (b + 1) * inner), ns)
-                : of(Arrays.copyOfRange(f64, b * inner, (b + 1) * inner), ns);
+                : of(Arrays.copyOfRange(data64(), b * inner, (b + 1) * inner), ns);
     }
 
     public static int[] strides(int[] shape) {

@@ -37,9 +37,9 @@ class MeteredBackendTest {
     void forwardsTheSumsAndMetersTheirInput() {
         MemoryLedger ledger = new MemoryLedger(1L << 30, 1);
         Backend be = new MeteredBackend(new ReferenceBackend(), ledger);
-        double[] acc = new double[2];
+        Tensor acc = Tensor.zerosF64(2);
         be.addSumAxis1(Tensor.of(new float[] {1, 2, 3, 4}, 1, 2, 2), acc);
-        assertArrayEquals(new double[] {4, 6}, acc, 0);
+        assertArrayEquals(new double[] {4, 6}, acc.f64(), 0);
         assertTrue(ledger.peakOpBytes() >= 16, "the op's input bytes are recorded");
     }
 }

@@ -311,7 +311,7 @@ public final class CudaBackend implements Backend {
         Backend.requireStackable(parts);
         Tensor first = parts.get(0);
         boolean device = states != null && first.numel() > 0;
-        for (Tensor p : parts) device &= HostMirror.canMirror(p);
+        for (Tensor p : parts) device &= HostMirror.canMirror(p) && p.dtype() == DType.F32;
         if (!device) return Backend.super.stackStates(parts);
         begin(0);
         long per = 4L * first.numel();
@@ -333,7 +333,7 @@ public final class CudaBackend implements Backend {
         DeviceBuffer src = states == null ? null : states.bufferOf(stacked);
         long per = 4L * parts.get(0).numel();
         boolean device = src != null && src.bytes() == per * parts.size();
-        for (Tensor p : parts) device &= HostMirror.canMirror(p) && 4L * p.numel() == per;
+        for (Tensor p : parts) device &= HostMirror.canMirror(p) && p.dtype() == DType.F32 && 4L * p.numel() == per;
         if (!device) {
             Backend.super.unstackStates(stacked, parts);
             return;
@@ -580,11 +580,13 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * On the device: partial column sums in fp64 over up to 32 segments of the sequence, then the host adds
-     * the segments' sums in order, so only B·S·D doubles cross instead of the whole chunk.
+     * On the device: partial column sums in fp64 over up to 32 segments of the sequence, added in order into
+     * acc's device copy, which stays there between calls (a device state), so a pass of many chunks does not
+     * wait for the GPU per chunk. Without device states only the B·S·D partial sums cross, and the host adds
+     * them in the same order.
      */
     @Override
-    public synchronized void addSumAxis1(Tensor x, double[] acc) {
+    public synchronized void addSumAxis1(Tensor x, Tensor acc) {
         int b = x.dim(0), l = x.dim(1), d = Shapes.sumAxis1Width(x, acc);
         if (x.numel() == 0) return;
         int want = Math.min(32, (l + 127) / 128);          // segments of at least 128 tokens, at most 32
@@ -593,10 +595,14 @@ public final class CudaBackend implements Backend {
         try (DeviceScope s = ctx.scope()) {
             DeviceBuffer part = s.alloc(8L * b * segs * d);
             ops.sumAxis1(in(s, x), part, b, l, d, seg);
-            double[] h = part.download(new double[b * segs * d]);
+            if (states != null) {
+                ops.foldSums(part, states.of(acc), b, segs, d);
+                return;
+            }
+            double[] h = part.download(new double[b * segs * d]), a = acc.f64();
             for (int i = 0; i < b; i++)
                 for (int k = 0; k < segs; k++)
-                    for (int c = 0; c < d; c++) acc[i * d + c] += h[(i * segs + k) * d + c];
+                    for (int c = 0; c < d; c++) a[i * d + c] += h[(i * segs + k) * d + c];
         }
     }
 

@@ -149,24 +149,36 @@ public final class CudaConformance {
 
     /**
      * fp64 column sums over axis 1 (a model's running mean) against the reference's host loop: one token,
-     * lengths off the 128-token segments, a long chunk of model width, two images; added onto nonzero sums.
-     * Both add fp64 values in different orders: held to 1e-12 of the largest sum.
+     * lengths off the 128-token segments, a long chunk of model width, two images; added twice onto nonzero
+     * sums, the way a pass adds chunk after chunk (on cuda the sums stay on the device in between:
+     * {@link DeviceStateChecks}). Both sides add fp64 values in different orders: held to 1e-12 of the
+     * largest sum.
      */
     private void sums() {
         for (int[] sh : new int[][] {{1, 1, 5}, {2, 300, 77}, {1, 4097, 768}, {3, 129, 33}}) {
-            Tensor x = r.normal(0.5, 1, sh[0], sh[1], sh[2]);
-            double[] a = new double[sh[0] * sh[2]], w = new double[a.length];
-            for (int i = 0; i < a.length; i++) a[i] = w[i] = i * 0.25;
-            cuda.addSumAxis1(x, a);
-            ref.addSumAxis1(x, w);
-            double worst = 0, scale = 0;
-            for (int i = 0; i < a.length; i++) {
-                worst = Math.max(worst, Math.abs(a[i] - w[i]));
-                scale = Math.max(scale, Math.abs(w[i]));
-            }
-            double rel = worst / Math.max(scale, 1e-300);
-            fact(String.format("addSumAxis1 B%d L%d D%d (fp64)", sh[0], sh[1], sh[2]), rel <= 1e-12, "rel " + rel);
+            String name = String.format("addSumAxis1 B%d L%d D%d (fp64)", sh[0], sh[1], sh[2]);
+            double rel = sumsError(cuda, ref, r, sh);
+            fact(name, rel <= 1e-12, "rel " + rel);
         }
+    }
+
+    /** Relative error of {@code fast}'s fp64 column sums (two adds onto nonzero sums) against {@code ref}'s. */
+    static double sumsError(Backend fast, Backend ref, RandomTensors r, int[] sh) {
+        Tensor x = r.normal(0.5, 1, sh[0], sh[1], sh[2]), x2 = r.normal(-0.25, 2, sh[0], sh[1], sh[2]);
+        double[] init = new double[sh[0] * sh[2]];
+        for (int i = 0; i < init.length; i++) init[i] = i * 0.25;
+        Tensor a = Tensor.of(init.clone(), init.length), w = Tensor.of(init.clone(), init.length);
+        fast.addSumAxis1(x, a);
+        fast.addSumAxis1(x2, a);
+        ref.addSumAxis1(x, w);
+        ref.addSumAxis1(x2, w);
+        double[] got = a.f64(), want = w.f64();
+        double worst = 0, scale = 0;
+        for (int i = 0; i < got.length; i++) {
+            worst = Math.max(worst, Math.abs(got[i] - want[i]));
+            scale = Math.max(scale, Math.abs(want[i]));
+        }
+        return worst / Math.max(scale, 1e-300);
     }
 
     /** A pass/fail fact that is not a tensor comparison. */

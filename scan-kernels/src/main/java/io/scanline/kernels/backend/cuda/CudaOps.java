@@ -805,6 +805,11 @@ public final class CudaOps implements AutoCloseable {
         ctx.launch("sum_axis1_f64", (d + 127) / 128, segs, b, 128, 0, x, part, l, d, seg);
     }
 
+    /** acc (B, D) += the segs partial sums part (B, segs, D) of {@link #sumAxis1}, in segment order. */
+    public void foldSums(DeviceBuffer part, DeviceBuffer acc, int b, int segs, int d) {
+        ctx.launch1d("sum_fold_f64", (long) b * d, 128, part, acc, segs, d, b);
+    }
+
     public void mul(DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, long n) { ctx.launch1d("ew_mul", n, 256, a, b, y, n); }
 
     public void axpby(DeviceBuffer a, double s, DeviceBuffer b, double t, DeviceBuffer y, long n) {

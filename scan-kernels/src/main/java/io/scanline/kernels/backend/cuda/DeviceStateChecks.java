@@ -42,7 +42,33 @@ public final class DeviceStateChecks {
         mlstmChunks();
         stacked();
         droppedStatesFreed();
+        sums();
         return out;
+    }
+
+    /**
+     * fp64 column sums (a model's running mean) stay on the device across the adds of a pass: one upload,
+     * no pull until the host reads them, then equal to the reference's (as {@link CudaConformance}).
+     * Without device states the partial sums are added on the host, to the same result.
+     */
+    private void sums() {
+        int[] sh = {2, 300, 77};
+        Tensor acc = Tensor.zerosF64(2 * 77);
+        long up0 = cuda.stateUploads(), pull0 = cuda.statePulls();
+        for (int i = 0; i < 3; i++) cuda.addSumAxis1(r.normal(0, 1, sh[0], sh[1], sh[2]), acc);
+        fact("fp64 sums: uploaded once over three adds", cuda.stateUploads() - up0 == 1, "uploads " + (cuda.stateUploads() - up0));
+        fact("fp64 sums: not pulled between the adds", cuda.statePulls() == pull0, "pulls " + (cuda.statePulls() - pull0));
+        acc.f64();
+        fact("fp64 sums: pulled once by the host read", cuda.statePulls() - pull0 == 1, "pulls " + (cuda.statePulls() - pull0));
+        double rel = CudaConformance.sumsError(cuda, ref, r, sh);
+        fact("fp64 sums on the device against the host loop", rel <= 1e-12, "rel " + rel);
+        cuda.setDeviceStates(false);
+        try {
+            double relHost = CudaConformance.sumsError(cuda, ref, r, sh);
+            fact("fp64 sums without device states (partial sums added on the host)", relHost <= 1e-12, "rel " + relHost);
+        } finally {
+            cuda.setDeviceStates(true);
+        }
     }
 
     /** Copies of states nobody refers to any more are freed (after a collection, at the next op call). */

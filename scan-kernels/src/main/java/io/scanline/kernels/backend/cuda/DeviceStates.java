@@ -1,5 +1,6 @@
 package io.scanline.kernels.backend.cuda;
 
+import io.scanline.kernels.tensor.DType;
 import io.scanline.kernels.tensor.HostMirror;
 import io.scanline.kernels.tensor.Tensor;
 
@@ -24,8 +25,8 @@ import java.util.Map;
 final class DeviceStates implements AutoCloseable {
     private final Object lock;
     private final CudaContext ctx;
-    private final ReferenceQueue<float[]> queue = new ReferenceQueue<>();
-    private final Map<Reference<float[]>, Copy> live = new IdentityHashMap<>();
+    private final ReferenceQueue<Object> queue = new ReferenceQueue<>();
+    private final Map<Reference<Object>, Copy> live = new IdentityHashMap<>();
     private long bytes, uploads, pulls;
 
     /** One state tensor's device copy. */
@@ -38,8 +39,9 @@ final class DeviceStates implements AutoCloseable {
         }
 
         @Override
-        protected void pull(float[] into) {
-            buf.download(into);
+        protected void pull(Object into) {
+            if (into instanceof float[] f) buf.download(f);
+            else buf.download((double[]) into);
             pulls++;
         }
 
@@ -63,14 +65,15 @@ final class DeviceStates implements AutoCloseable {
     /**
      * The device copy of state tensor t, read and written in place by the op: ours when we have one,
      * else t's host data uploaded (pulling another owner's newer copy first) and attached. t must hold
-     * a host F32 array ({@link HostMirror#canMirror}); callers move other tensors per call.
+     * a host array ({@link HostMirror#canMirror}, F32 or F64); callers move other tensors per call.
      */
     DeviceBuffer of(Tensor t) {
         DeviceBuffer own = bufferOf(t);
         if (own != null) return own;
         DeviceBuffer buf = ctx.alloc(t.bytes());
         try {
-            buf.upload(t.f32());
+            if (t.dtype() == DType.F64) buf.upload(t.f64());
+            else buf.upload(t.f32());
         } catch (RuntimeException e) {
             buf.close();
             throw e;
@@ -130,7 +133,7 @@ final class DeviceStates implements AutoCloseable {
 
     /** Frees the copies of collected arrays (no one can read them any more). */
     void drain() {
-        for (Reference<? extends float[]> r; (r = queue.poll()) != null; ) {
+        for (Reference<?> r; (r = queue.poll()) != null; ) {
             Copy c = live.get(r);
             if (c != null) c.detach();
         }

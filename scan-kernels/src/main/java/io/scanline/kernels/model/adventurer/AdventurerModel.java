@@ -106,7 +106,7 @@ final class AdventurerModel implements StreamingModel {
         Tensor[] clsFeature = new Tensor[1];
 
         try (TokenStore store = TokenStore.open(be, batch, l, d, o.spillMemoryBytes(), o.spillDir(), ledger)) {
-            double[] sum = embedPass(be, embedder, store, hp, wp, batch, partition.apply(l), keep ? out : null, layers.get(0).norm());
+            Tensor sum = embedPass(be, embedder, store, hp, wp, batch, partition.apply(l), keep ? out : null, layers.get(0).norm());
             for (int n = 0; n < layers.size(); n++) {
                 boolean last = n == layers.size() - 1;
                 Tensor avg = mean(sum, batch, l);
@@ -147,10 +147,10 @@ final class AdventurerModel implements StreamingModel {
     }
 
     /** Pre-pass: patch embedding + table, class token last; writes the store, sums RMSNorm_0 in fp64. */
-    private double[] embedPass(Backend be, ChunkEmbedder embedder, TokenStore store, int hp, int wp, int batch, List<int[]> chunks,
+    private Tensor embedPass(Backend be, ChunkEmbedder embedder, TokenStore store, int hp, int wp, int batch, List<int[]> chunks,
                                Map<String, Tensor> keep, Tensor norm0) {
         int m = hp * wp, l = m + 1, d = dims.d();
-        double[] sum = new double[batch * d];
+        Tensor sum = Tensor.zerosF64(batch * d);      // stays on the device between chunks where the backend keeps states
         Tensor full = keep != null ? Tensor.zeros(batch, l, d) : null;
         for (int[] ch : chunks) {
             int t0 = ch[0], t1 = ch[1], pe = Math.min(t1, m);
@@ -177,9 +177,11 @@ final class AdventurerModel implements StreamingModel {
         return rows.sliceAxis1(t0 - r0 * wp, t1 - r0 * wp).reshape(t1 - t0, d);
     }
 
-    private Tensor mean(double[] sum, int batch, int l) {
-        float[] a = new float[sum.length];
-        for (int i = 0; i < a.length; i++) a[i] = (float) (sum[i] / l);
+    /** The heading average from the fp64 sums: one host read of them per layer. */
+    private Tensor mean(Tensor sum, int batch, int l) {
+        double[] s = sum.f64();
+        float[] a = new float[s.length];
+        for (int i = 0; i < a.length; i++) a[i] = (float) (s[i] / l);
         return Tensor.of(a, batch, 1, dims.d());
     }
 }

@@ -15,9 +15,9 @@ import java.util.Map;
 public final class AdventurerPassState {
     final Tensor tail;     // (B, K-1, C)
     final Tensor ssm;      // (B, H, P, N)
-    final double[] sum;    // (B, D) fp64: Σ over written tokens of RMSNorm_{n+1}(s)
+    final Tensor sum;      // (B·D) F64: Σ over written tokens of RMSNorm_{n+1}(s); may live on the device
 
-    private AdventurerPassState(Tensor tail, Tensor ssm, double[] sum) {
+    private AdventurerPassState(Tensor tail, Tensor ssm, Tensor sum) {
         this.tail = tail;
         this.ssm = ssm;
         this.sum = sum;
@@ -25,18 +25,18 @@ public final class AdventurerPassState {
 
     public static AdventurerPassState fresh(int batch, int k, int convChannels, int heads, int headDim, int state, int d) {
         return new AdventurerPassState(Tensor.zeros(batch, k - 1, convChannels), Tensor.zeros(batch, heads, headDim, state),
-                new double[batch * d]);
+                Tensor.zerosF64(batch * d));
     }
 
     public long bytes() {
-        return tail.bytes() + ssm.bytes() + 8L * sum.length;
+        return tail.bytes() + ssm.bytes() + sum.bytes();
     }
 
     public Map<String, Tensor> snapshot() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         out.put("conv.tail", tail.copy());
         out.put("ssd.state", ssm.copy());
-        out.put("next_mean.sum", Tensor.of(sum.clone(), sum.length));
+        out.put("next_mean.sum", sum.copy());
         return out;
     }
 
@@ -45,6 +45,6 @@ public final class AdventurerPassState {
         if (tail == null || ssm == null || sum == null) {
             throw new IllegalArgumentException("Adventurer pass state snapshot needs conv.tail, ssd.state and next_mean.sum, got " + snap.keySet());
         }
-        return new AdventurerPassState(tail.copy(), ssm.copy(), sum.toF64().f64().clone());
+        return new AdventurerPassState(tail.copy(), ssm.copy(), sum.toF64().copy());
     }
 }
