@@ -230,6 +230,15 @@ public interface Backend extends AutoCloseable {
     default OpScope opScope() { return OpScope.NONE; }
 
     /**
+     * Frees the device data of op outputs that outlived their scope and are no longer needed (state that
+     * a pass kept across chunks, such as a window of rows), instead of leaving them to the garbage
+     * collector. Every tensor over the same data (reshapes) is released with it; a later read or op use
+     * fails as for an output freed by its op scope. Tensors that are not this backend's device outputs
+     * are left alone. The default keeps nothing on a device and does nothing.
+     */
+    default void release(Tensor... ts) {}
+
+    /**
      * Per-image states (each with a batch axis of 1, same shape) joined along axis 0 into one state for a
      * batched recurrent call; {@link #unstackStates} writes the updated rows back. The default copies on
      * the host; a device backend joins the device copies of the states, so that batched passes keep

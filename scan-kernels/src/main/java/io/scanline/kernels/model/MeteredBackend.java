@@ -115,6 +115,8 @@ public final class MeteredBackend implements Backend {
         inner.scatterAxis1(into, idx, rows);
     }
     @Override public io.scanline.kernels.backend.OpScope opScope() { return inner.opScope(); }
+
+    @Override public void release(Tensor... ts) { inner.release(ts); }
     @Override public Tensor stackStates(java.util.List<Tensor> parts) { return inner.stackStates(parts); }
     @Override public void unstackStates(Tensor stacked, java.util.List<Tensor> parts) { inner.unstackStates(stacked, parts); }
     @Override public boolean reserveDeviceStore(long bytes) { return inner.reserveDeviceStore(bytes); }

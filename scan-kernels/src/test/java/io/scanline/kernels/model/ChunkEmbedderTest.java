@@ -89,7 +89,7 @@ class ChunkEmbedderTest {
     @Test
     void wholeRowsGoIntoOneCallUpToTheBound() {
         Random rnd = new Random(3);
-        int hp = 40, wp = 30;                                                     // 1200 patches, 8 rows per call
+        int hp = 300, wp = 30;                                                    // 9000 patches, 136 rows per call
         Tensor img = random(rnd, 1, 3, hp * PS, wp * PS), wt = random(rnd, D, 3, PS, PS);
         ChunkEmbedder emb = ChunkEmbedder.raster(ImageSource.of(img), wt, null, PS);
         AtomicInteger calls = new AtomicInteger();

@@ -24,12 +24,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * F32 op output is deferred data that the next op reads where it is, and a host read of it (model
  * code calling {@code f32()}) is counted, the way a GPU backend would download it. Barrier stores are
  * granted "device" room, as cuda grants them. Model code that stays on the device per layer makes the
- * same number of host reads at any depth. Op scopes free like a device backend's: an output made in a
- * scope and not kept fails when read or used after the scope closed.
+ * same number of host reads at any depth. Op scopes and releases free like a device backend's: an output
+ * made in a scope and not kept, or released, fails when read or used afterwards.
  */
 final class HostReadsBackend {
     final AtomicLong hostReads = new AtomicLong();
     final AtomicLong hostFloats = new AtomicLong();
+    /** Outputs freed by {@code release} (not by a scope): model code handing back what outlived a scope. */
+    final AtomicLong released = new AtomicLong();
     /** Where the reads came from: the first model-code frame of each, with its count. */
     final Map<String, Integer> readSites = new TreeMap<>();
 
@@ -74,6 +76,15 @@ final class HostReadsBackend {
                 case "reserveDeviceStore": return true;
                 case "releaseDeviceStore": return null;
                 case "opScope": return scope();
+                case "release":
+                    for (Tensor t : (Tensor[]) args[0]) {
+                        if (t != null && t.deferred() instanceof Counted c && !c.freed) {
+                            for (List<Counted> made : scopes) made.remove(c);
+                            c.freed = true;
+                            released.incrementAndGet();
+                        }
+                    }
+                    return null;
                 default:
                     Object[] in = args == null ? null : args.clone();
                     if (in != null) for (int i = 0; i < in.length; i++) in[i] = unwrap(in[i]);

@@ -32,7 +32,21 @@ class HostRoundTripTest {
                 + ": host reads of op outputs at depth 2 vs 4 (a round trip per layer); where, at depth 4: " + deep.readSites);
     }
 
-    /** The counting backend itself: its scopes free what they made unless kept, as cuda's do. */
+    /**
+     * ViL's window rows outlive their chunk (the grid conv reads the row behind it): each pass releases
+     * them as it moves on and at its end, so they are not left to the collector. The deferred outputs
+     * above would fail if a released row were read again.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"vil2", "vil1"})
+    void vilPassesReleaseTheirWindowRows(String family) {
+        HostReadsBackend shallow = run(family, 2), deep = run(family, 4);
+        assertTrue(shallow.released.get() > 0, family + ": window rows released");
+        assertTrue(deep.released.get() > shallow.released.get(), family + ": every pass releases its rows ("
+                + shallow.released.get() + " at depth 2, " + deep.released.get() + " at depth 4)");
+    }
+
+    /** The counting backend itself: its scopes free what they made unless kept, as cuda's do; so does release. */
     @Test
     void scopesFreeWhatTheyMadeUnlessKept() {
         Backend be = new HostReadsBackend().backend();
@@ -44,6 +58,9 @@ class HostRoundTripTest {
         assertEquals(3, kept.f32().length);
         assertThrows(IllegalStateException.class, () -> be.silu(lost));
         assertThrows(IllegalStateException.class, lost::f32);
+        Tensor done = be.silu(kept);
+        be.release(done, null);
+        assertThrows(IllegalStateException.class, done::f32);
     }
 
     private static HostReadsBackend run(String family, int depth) {

@@ -305,6 +305,12 @@ public final class CudaBackend implements Backend {
         };
     }
 
+    @Override
+    public synchronized void release(Tensor... ts) {
+        if (resident == null) return;
+        for (Tensor t : ts) resident.release(t);
+    }
+
     /** Joins the device copies of the states (uploading those without one) into a new device-held state. */
     @Override
     public synchronized Tensor stackStates(List<Tensor> parts) {

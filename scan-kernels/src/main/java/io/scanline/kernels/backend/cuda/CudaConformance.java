@@ -317,6 +317,16 @@ public final class CudaConformance {
             cmp("op scope: kept from an inner scope, used in the outer", cuda.silu(inner), ref.silu(ref.silu(x)));
         }
         fact("op scope: the outer scope frees what the inner kept", failsWithState(() -> cuda.silu(inner)), "no error");
+
+        // release: outputs that outlived their scope (a pass's window rows) freed at once, with every reshape of them
+        Tensor held = cuda.silu(x), view = held.reshape(2 * 33, 40), other = cuda.silu(held);
+        long beforeRelease = cb.residentBytes();
+        cuda.release(view, null, x);
+        fact("release frees the output's device bytes at once", beforeRelease - cb.residentBytes() == held.bytes(),
+                "freed " + (beforeRelease - cb.residentBytes()) + " bytes, expected " + held.bytes());
+        fact("release: reading a released output fails", failsWithState(held::f32), "no error");
+        fact("release: a released output as op input fails", failsWithState(() -> cuda.silu(view)), "no error");
+        cmp("release: outputs made from it before are untouched", other, ref.silu(ref.silu(x)));
     }
 
     private static boolean failsWithState(Runnable r) {

@@ -25,6 +25,8 @@ import java.util.Map;
  *       queue drained before allocating (GPU memory is invisible to the Java heap's own triggers);</li>
  *   <li>an op scope ({@link io.scanline.kernels.backend.OpScope}) closing: the outputs made inside and
  *       not kept are freed at once, and a later read or op use of one fails with a clear message;</li>
+ *   <li>{@link #release} (the model code is done with an output that outlived its scope): freed at once,
+ *       and a later read or op use fails as after a scope;</li>
  *   <li>{@link #close()} (the backend closes): everything still resident is freed, and a later host
  *       read of such a tensor fails with a clear message.</li>
  * </ol>
@@ -55,7 +57,7 @@ final class ResidentTensors implements AutoCloseable {
 
         @Override
         protected float[] produce() {
-            if (scopeFreed) throw new IllegalStateException("device-resident output read after the op scope that made it closed (keep it with OpScope.keep)");
+            if (scopeFreed) throw new IllegalStateException("device-resident output read after the op scope that made it closed or after it was released (keep it with OpScope.keep)");
             if (closed || buf == null) throw new IllegalStateException("device-resident tensor read after its cuda backend closed");
             float[] h = new float[length()];
             buf.download(h);
@@ -112,6 +114,17 @@ final class ResidentTensors implements AutoCloseable {
         }
     }
 
+    /** Frees t's device data now when it is one of ours and still only on the device; a later use fails as after its scope. */
+    void release(Tensor t) {
+        DeferredF32 d = t == null ? null : t.deferred();
+        if (!(d instanceof Resident r) || r.owner() != this || r.buf == null) return;
+        for (java.util.List<Resident> scope : scopes) {
+            if (scope.remove(r)) break;
+        }
+        r.drop();
+        r.scopeFreed = true;
+    }
+
     /** Closes the innermost scope: frees every output it made that is still only on the device. */
     void closeScope(java.util.List<Resident> scope) {
         if (scopes.peek() != scope) throw new IllegalStateException("op scopes must close in reverse order of opening");
@@ -127,7 +140,7 @@ final class ResidentTensors implements AutoCloseable {
     DeviceBuffer bufferOf(Tensor t) {
         DeferredF32 d = t == null ? null : t.deferred();
         if (d instanceof Resident r && r.owner() == this) {
-            if (r.scopeFreed) throw new IllegalStateException("op input is a device-resident output freed by its op scope (keep it with OpScope.keep)");
+            if (r.scopeFreed) throw new IllegalStateException("op input is a device-resident output freed by its op scope or released (keep it with OpScope.keep)");
             return r.buf;
         }
         return null;

@@ -152,18 +152,21 @@ final class ViLPass {
         int r0 = a / wp, r1 = (b - 1) / wp;
         boolean grid = w.conv2d() != null;
         evictBelow(grid ? r0 - 1 : r0);
+        // window rows outlive the chunk: made before the scope, released when evicted
         loadRows(r0, grid ? Math.min(hp - 1, r1 + 1) : r1);
         if (grid) convRows(r0, r1);
-
-        // window rows (and the slices of them a gather may cache) outlive the chunk: made before the scope
-        Tensor in = gather(a, b, 0), xm = gather(a, b, 1), z = gather(a, b, 2);
-        Tensor gridAct = grid ? gather(a, b, 3) : null;
+        for (int r = r0; r <= r1; r++) {
+            ScanRow row = load(r);
+            int rr = r;
+            if (grid && !row.hasAct()) row.act = keptOne(() -> convRow(rr));
+        }
 
         Tensor res;
-        // the chunk's intermediates die with the scope (a device backend frees them at once instead of
-        // asking the collector); the output rows are kept and written outside it
+        // the chunk's intermediates (the gathers of window rows included) die with the scope (a device
+        // backend frees them at once instead of asking the collector); the output rows are kept and written outside it
         try (OpScope scope = be.opScope()) {
-            Tensor act = grid ? gridAct : be.causalConv1d(xm, w.conv1d(), w.convB(), state.tail, true);
+            Tensor in = gather(a, b, 0), xm = gather(a, b, 1), z = gather(a, b, 2);
+            Tensor act = grid ? gather(a, b, 3) : be.causalConv1d(xm, w.conv1d(), w.convB(), state.tail, true);
             int n = b - a, nh = ViLBlockWeights.HEADS;
             Tensor q = be.headwiseLinear(act, w.qW(), w.qB());
             Tensor k = be.headwiseLinear(act, w.kW(), w.kB());
@@ -177,6 +180,7 @@ final class ViLPass {
             Tensor o = be.mul(be.add(h, be.mulChannels(act, w.skip())), be.silu(z));
             res = scope.keep(be.add(in, be.linear(o, w.downW(), w.downB())));
         }
+        if (next == s) evictBelow(hp);    // the pass is done: nothing reads its window any more
 
         Tensor rows = reverse ? be.flipAxis1(res) : res;
         int t0 = reverse ? s - b : a;
@@ -193,7 +197,7 @@ final class ViLPass {
         for (int p = a; p < b; ) {
             int r = p / wp, c0 = p % wp;
             ScanRow row = load(r);
-            if (f == 3 && !row.hasAct()) row.act = convRow(r);
+            if (f == 3 && !row.hasAct()) throw new IllegalStateException("ViL pass: scan row " + r + " has no conv activation yet");
             Block src = row.source(f);
             if (src != null && src.field(f) != null) {
                 int j0 = row.index(f), rows = 1;                       // rows of src from j0 this run covers
@@ -223,7 +227,7 @@ final class ViLPass {
             case 0 -> row.in();
             case 1 -> row.xm();
             case 2 -> row.z();
-            default -> row.act();   // gather computed it if it was missing
+            default -> row.act();
         };
     }
 
@@ -248,10 +252,13 @@ final class ViLPass {
             for (int r : missing) load(r);
             return;
         }
-        // scan rows m0 … m0 + k − 1 are grid rows m0 … (forward) or hp − m0 − k … hp − m0 − 1 reversed
-        Tensor in = reverse ? be.flipAxis1(input.rows(hp - m0 - k, hp - m0)) : input.rows(m0, m0 + k);
-        Tensor hn = norm(in);
-        Block blk = new Block(k, in, be.linear(hn, w.xmW(), w.xmB()), be.linear(hn, w.zW(), w.zB()));
+        Block blk;
+        try (OpScope scope = be.opScope()) {
+            // scan rows m0 … m0 + k − 1 are grid rows m0 … (forward) or hp − m0 − k … hp − m0 − 1 reversed
+            Tensor in = reverse ? be.flipAxis1(input.rows(hp - m0 - k, hp - m0)) : input.rows(m0, m0 + k);
+            Tensor hn = norm(in);
+            blk = new Block(k, scope.keep(in), scope.keep(be.linear(hn, w.xmW(), w.xmB())), scope.keep(be.linear(hn, w.zW(), w.zB())));
+        }
         for (int i = 0; i < k; i++) window.put(m0 + i, new ScanRow(blk, i));
     }
 
@@ -264,11 +271,14 @@ final class ViLPass {
         while (first <= r1 && load(first).hasAct()) first++;
         if (first > r1) return;
         int lo = Math.max(0, first - 1), hi = Math.min(hp - 1, r1 + 1);
-        Tensor y = convSlab(lo, hi);
         ScanRow head = load(first);
         Block own = lo == first && hi == r1 && head.blk != null && head.i == 0 && head.blk.k == hi - lo + 1 ? head.blk : null;
         Block ab = own != null ? own : new Block(r1 - first + 1, null, null, null);
-        ab.act = be.silu(own != null ? y : be.sliceAxis1(y, (first - lo) * wp, (r1 - lo + 1) * wp));
+        int from = first;
+        ab.act = keptOne(() -> {
+            Tensor y = convSlab(lo, hi);
+            return be.silu(own != null ? y : be.sliceAxis1(y, (from - lo) * wp, (r1 - lo + 1) * wp));
+        });
         for (int r = first; r <= r1; r++) {
             ScanRow row = load(r);
             row.ab = ab;
@@ -289,6 +299,13 @@ final class ViLPass {
         return be.silu(be.sliceAxis1(convSlab(lo, hi), (r - lo) * wp, (r - lo + 1) * wp));
     }
 
+    /** The tensor {@code make} returns, its intermediates freed at once (an op scope around it). */
+    private Tensor keptOne(java.util.function.Supplier<Tensor> make) {
+        try (OpScope scope = be.opScope()) {
+            return scope.keep(make.get());
+        }
+    }
+
     private ScanRow load(int r) {
         ScanRow row = window.get(r);
         if (row != null) return row;
@@ -296,15 +313,16 @@ final class ViLPass {
             throw new IllegalStateException("ViL pass: scan row " + r + " was already overwritten in place (window starts at " + evictedBelow + ")");
         }
         int g = reverse ? hp - 1 - r : r;
-        Tensor in = input.rows(g, g + 1);
-        if (reverse) in = be.flipAxis1(in);
-        return windowRow(r, in);
+        return windowRow(r, keptOne(() -> reverse ? be.flipAxis1(input.rows(g, g + 1)) : input.rows(g, g + 1)));
     }
 
     /** Puts scan row r with input {@code in} (scan order) into the window, with its x_m and z. */
     private ScanRow windowRow(int r, Tensor in) {
-        Tensor hn = norm(in);
-        ScanRow row = new ScanRow(in, be.linear(hn, w.xmW(), w.xmB()), be.linear(hn, w.zW(), w.zB()));
+        ScanRow row;
+        try (OpScope scope = be.opScope()) {
+            Tensor hn = norm(in);
+            row = new ScanRow(in, scope.keep(be.linear(hn, w.xmW(), w.xmB())), scope.keep(be.linear(hn, w.zW(), w.zB())));
+        }
         window.put(r, row);
         return row;
     }
@@ -344,9 +362,26 @@ final class ViLPass {
         }
     }
 
+    /**
+     * Drops the window rows below scan row r and releases their device data: a row's own fields at once,
+     * a block's once no row left in the window refers to it (the collector would find them only late,
+     * and each collection it is asked for pauses the pass).
+     */
     private void evictBelow(int r) {
         if (r <= evictedBelow) return;
-        window.headMap(r).clear();
+        Map<Integer, ScanRow> gone = window.headMap(r);
+        java.util.Set<Block> blocks = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (ScanRow row : gone.values()) {
+            be.release(row.in, row.xm, row.z, row.act);
+            if (row.blk != null) blocks.add(row.blk);
+            if (row.ab != null) blocks.add(row.ab);
+        }
+        gone.clear();
         evictedBelow = r;
+        for (ScanRow row : window.values()) {
+            blocks.remove(row.blk);
+            blocks.remove(row.ab);
+        }
+        for (Block blk : blocks) be.release(blk.in, blk.xm, blk.z, blk.act);
     }
 }
