@@ -1,6 +1,7 @@
 package io.scanline.kernels.model;
 
 import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.OpScope;
 import io.scanline.kernels.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -77,6 +78,12 @@ public final class ChunkEmbedder {
 
     /** Patches of scan indices [s0, s1): (B, s1 − s0, D). */
     public Tensor embed(Backend be, int s0, int s1) {
+        try (OpScope scope = be.opScope()) {   // the pieces die once joined
+            return scope.keep(embedPieces(be, s0, s1));
+        }
+    }
+
+    private Tensor embedPieces(Backend be, int s0, int s1) {
         List<Tensor> parts = new ArrayList<>();
         int s = s0;
         while (s < s1) {

@@ -14,7 +14,8 @@ import java.util.TreeMap;
  * so a pass's rows go from one op to the next without a host round trip. Opened through
  * {@link TokenStore#open} only when the backend reserved room for the whole store; released on close.
  * Rows never written read as zeros, as in {@link SpillStore}'s memory part. Written rows are kept, not
- * copied: a writer hands over rows it does not change afterwards (model passes write op outputs).
+ * copied: a writer hands over rows it does not change afterwards (model passes write op outputs), and the
+ * store releases them once replaced or closed, so a pass's earlier rows are not left to the collector.
  *
  * <p>Glossary: B images, L tokens, D width (floats per token row).
  */
@@ -53,6 +54,7 @@ final class ResidentStore implements TokenStore {
             pieces.remove(s);
             if (s < t0) pieces.put(s, be.sliceAxis1(p, 0, t0 - s));
             if (end > t1) pieces.put(t1, be.sliceAxis1(p, t1 - s, end - s));
+            if (p != rows && (p.deferred() == null || p.deferred() != rows.deferred())) be.release(p);  // not the rows again
         }
         pieces.put(t0, rows);
     }
@@ -91,6 +93,7 @@ final class ResidentStore implements TokenStore {
     public void close() {
         if (closed) return;
         closed = true;
+        be.release(pieces.values().toArray(new Tensor[0]));
         pieces.clear();
         be.releaseDeviceStore(reservedBytes);
     }

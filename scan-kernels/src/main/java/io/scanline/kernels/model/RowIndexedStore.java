@@ -80,6 +80,7 @@ final class RowIndexedStore implements TokenStore {
     @Override
     public void close() {
         if (rows == null) return;
+        be.release(rows);
         rows = null;
         be.releaseDeviceStore(reservedBytes);
     }

@@ -17,7 +17,12 @@ public interface TokenStore extends AutoCloseable {
 
     int tokens();
 
-    /** Writes rows (B, n, D) at tokens [t0, t0 + n); rows written before over that range are replaced. */
+    /**
+     * Writes rows (B, n, D) at tokens [t0, t0 + n); rows written before over that range are replaced. A
+     * store may keep the tensor itself instead of a copy, and free it ({@link Backend#release}) once later
+     * writes replace it or the store closes: the writer hands the rows over and may use them only until
+     * then (model passes use them within the chunk that wrote them).
+     */
     void write(int t0, Tensor rows);
 
     /** Reads tokens [t0, t0 + n) as (B, n, D): a copy, free for the caller to change. */

@@ -35,6 +35,15 @@ final class HostReadsBackend {
     /** Where the reads came from: the first model-code frame of each, with its count. */
     final Map<String, Integer> readSites = new TreeMap<>();
 
+    final List<Counted> all = new ArrayList<>();
+
+    /** Outputs neither freed (scope, release) nor read on the host: a device backend leaves them to the collector. */
+    Map<String, Long> leftToCollector() {
+        Map<String, Long> out = new TreeMap<>();
+        for (Counted c : all) if (!c.freed && !c.materialized()) out.merge(c.madeAt, (long) c.real.numel(), Long::sum);
+        return out;
+    }
+
     // open op scopes, innermost first: the outputs each made and has not given up (as cuda's ResidentTensors)
     private final Deque<List<Counted>> scopes = new ArrayDeque<>();
 
@@ -43,10 +52,13 @@ final class HostReadsBackend {
         final Tensor real;
         boolean freed;
 
+        final String madeAt = site();
+
         Counted(Tensor real) {
             super(real.numel());
             this.real = real;
             if (!scopes.isEmpty()) scopes.peek().add(this);
+            all.add(this);
         }
 
         @Override
@@ -62,7 +74,7 @@ final class HostReadsBackend {
     private static String site() {
         for (StackTraceElement e : new Throwable().getStackTrace()) {
             String c = e.getClassName();
-            if (c.startsWith("io.scanline.kernels.model.") && !c.startsWith(HostReadsBackend.class.getName())) {
+            if (c.startsWith("io.scanline.kernels.model.") && !c.startsWith(HostReadsBackend.class.getName()) && !c.equals(MeteredBackend.class.getName())) {
                 return c.substring(c.lastIndexOf('.') + 1) + ":" + e.getLineNumber();
             }
         }

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.Map;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,6 +32,30 @@ class HostRoundTripTest {
         assertTrue(shallow.hostReads.get() > 0, family + ": the outputs are read on the host at least once");
         assertEquals(shallow.hostReads.get(), deep.hostReads.get(), family
                 + ": host reads of op outputs at depth 2 vs 4 (a round trip per layer); where, at depth 4: " + deep.readSites);
+    }
+
+    /**
+     * A device backend frees op outputs when their scope closes or when model code releases them; what is
+     * left is found by the garbage collector, and on a GPU each collection is requested explicitly and pauses
+     * the pass (120 requests in one ViL 16384² run before the passes freed their rows). So the outputs left to
+     * the collector must not grow with the image: only the per-image results (pooled tokens, logits) remain.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"adventurer", "vil2", "vil1", "vim", "arm", "defocus_mamba"})
+    void outputsLeftToTheCollectorDoNotGrowWithTheImage(String family) {
+        Map<String, Long> small = leftovers(family, 64), big = leftovers(family, 128);
+        assertEquals(small, big, family + ": floats left to the collector per creating line, 64² vs 128²");
+    }
+
+    private static Map<String, Long> leftovers(String family, int size) {
+        ModelFamily fam = ModelFamilies.get(family);
+        RandomModels rm = (RandomModels) fam;
+        ObjectNode cfg = ((ObjectNode) rm.benchConfig()).deepCopy();
+        cfg.put("depth", 2);
+        StreamingModel m = fam.build(cfg, rm.randomWeights(cfg, 5));
+        HostReadsBackend counting = new HostReadsBackend();
+        m.forward(counting.backend(), new SyntheticImage(1, size, size, 3), StreamOptions.defaults().withChunk(32));
+        return counting.leftToCollector();
     }
 
     /**

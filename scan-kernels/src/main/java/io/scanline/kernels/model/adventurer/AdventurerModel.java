@@ -1,6 +1,7 @@
 package io.scanline.kernels.model.adventurer;
 
 import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.OpScope;
 import io.scanline.kernels.golden.Chunks;
 import io.scanline.kernels.model.ChunkEmbedder;
 import io.scanline.kernels.model.ImageSource;
@@ -155,16 +156,21 @@ final class AdventurerModel implements StreamingModel {
         for (int[] ch : chunks) {
             int t0 = ch[0], t1 = ch[1], pe = Math.min(t1, m);
             if (t1 == t0) continue;
-            List<Tensor> parts = new ArrayList<>();
-            if (pe > t0) parts.add(be.add(embedder.embed(be, t0, pe), TokenLayout.repeatBatch(posTokens(be, hp, wp, t0, pe), batch)));
-            if (t1 > m) {
-                Tensor c = be.add(cls.reshape(1, d), pos.classEntry().reshape(1, d));
-                parts.add(TokenLayout.repeatBatch(c, batch));
+            Tensor x;
+            // the chunk's intermediates die with the scope; x is written outside it (a store may cut slices of
+            // earlier rows while writing, and those must outlive the scope)
+            try (OpScope scope = be.opScope()) {
+                List<Tensor> parts = new ArrayList<>();
+                if (pe > t0) parts.add(be.add(embedder.embed(be, t0, pe), TokenLayout.repeatBatch(posTokens(be, hp, wp, t0, pe), batch)));
+                if (t1 > m) {
+                    Tensor c = be.add(cls.reshape(1, d), pos.classEntry().reshape(1, d));
+                    parts.add(TokenLayout.repeatBatch(c, batch));
+                }
+                x = scope.keep(parts.size() == 1 ? parts.get(0) : be.concatAxis1(parts));
+                if (full != null) TokenLayout.place(full, t0, x);
+                be.addSumAxis1(be.rmsNorm(x, norm0, dims.eps()), sum);
             }
-            Tensor x = parts.size() == 1 ? parts.get(0) : be.concatAxis1(parts);
             store.write(t0, x);
-            if (full != null) TokenLayout.place(full, t0, x);
-            be.addSumAxis1(be.rmsNorm(x, norm0, dims.eps()), sum);
         }
         if (full != null) keep.put("embed.output", full);
         return sum;

@@ -20,7 +20,10 @@ import java.util.List;
  * N state size, H heads, P head dim, C = E + 2N conv channels.
  */
 final class AdventurerPass {
-    /** Receives each finished chunk: tokens of the store in token order; chunks arrive in scan order. */
+    /**
+     * Receives each finished chunk: tokens of the store in token order; chunks arrive in scan order. On a pass
+     * that does not write the store, the rows are released after the call: a sink keeps copies, not them.
+     */
     interface Sink {
         void accept(int t0, Tensor rows);
     }
@@ -93,6 +96,7 @@ final class AdventurerPass {
             if (nextNorm != null) be.addSumAxis1(be.rmsNorm(s2, nextNorm, dims.eps()), state.sum);
         }
         writeScan(j0, j1, s2);
+        be.release(s2);   // written as slices of it (copies): nothing reads it any more
     }
 
     private Tensor mixer(Tensor x) {
@@ -131,14 +135,17 @@ final class AdventurerPass {
         if (pe > j0) {
             Tensor patches = be.sliceAxis1(rows, 0, pe - j0);
             Tensor ordered = flip ? be.flipAxis1(patches) : patches;
+            if (flip) be.release(patches);
             int t0 = flip ? m - pe : j0;
             if (write) store.write(t0, ordered);
             if (sink != null) sink.accept(t0, ordered);
+            if (!write) be.release(ordered);   // the sink took what it needs (the model's sink normalizes a copy)
         }
         if (j1 > m) {
             Tensor cls = be.sliceAxis1(rows, rows.dim(1) - 1, rows.dim(1));
             if (write) store.write(m, cls);
             if (sink != null) sink.accept(m, cls);
+            if (!write) be.release(cls);
         }
     }
 }

@@ -170,32 +170,32 @@ public final class ArmModel implements StreamingModel {
         if (cfg.globalPool() && (c == 0 || c + 1 == len)) {
             throw new IllegalArgumentException("arm global_pool needs patches on both sides of the class token; grid has " + emb.m + " patch(es)");
         }
-        // token means accumulate in fp64 on the host (spec ops §2: long reductions need fp64)
-        double[] before = new double[bsz * d], after = new double[bsz * d];
-        float[] clsF = new float[bsz * d];
+        // token means accumulate in fp64 (spec ops §2: long reductions need fp64), on the device where the backend
+        // keeps states: the features go out per chunk without a host read here
+        Tensor before = Tensor.zerosF64(bsz * d), after = Tensor.zerosF64(bsz * d), cls = Tensor.zeros(bsz, d);
         for (int[] ch : Sweep.forward(len, o.chunk())) {
             int a = ch[0], n = ch[1] - ch[0];
-            Tensor f = be.layerNorm(s.read(a, n), normFW, normFB, ArmConfig.LN_EPS);
+            Tensor f;
+            try (OpScope scope = be.opScope()) {
+                f = scope.keep(be.layerNorm(s.read(a, n), normFW, normFB, ArmConfig.LN_EPS));
+                int nb = Math.min(n, c - a), na = Math.max(0, c + 1 - a);   // tokens before c: [0, nb); after c: [na, n)
+                if (nb > 0) be.addSumAxis1(nb == n ? f : be.sliceAxis1(f, 0, nb), before);
+                if (na < n) be.addSumAxis1(na == 0 ? f : be.sliceAxis1(f, na, n), after);
+                if (a <= c && c < a + n) cls = scope.keep(be.sliceAxis1(f, c - a, c - a + 1)).reshape(bsz, d);
+            }
             outs.emit("output.features", a, f);
-            float[] fs = f.f32();
-            for (int b = 0; b < bsz; b++)
-                for (int i = 0; i < n; i++) {
-                    int t = a + i, off = (b * n + i) * d;
-                    double[] into = t < c ? before : t > c ? after : null;
-                    if (into == null) System.arraycopy(fs, off, clsF, b * d, d);
-                    else for (int k = 0; k < d; k++) into[b * d + k] += fs[off + k];
-                }
             if (transit != null) {
-                Map<String, Tensor> back = transit.apply(Map.of("pool.before", Tensor.of(before.clone(), bsz, d),
-                        "pool.after", Tensor.of(after.clone(), bsz, d), "pool.cls", Tensor.of(clsF.clone(), bsz, d)));
-                before = back.get("pool.before").f64().clone();
-                after = back.get("pool.after").f64().clone();
-                clsF = back.get("pool.cls").f32().clone();
+                Map<String, Tensor> back = transit.apply(Map.of("pool.before", before.copy().reshape(bsz, d),
+                        "pool.after", after.copy().reshape(bsz, d), "pool.cls", cls.copy()));
+                before = back.get("pool.before").toF64().copy().reshape(bsz * d);
+                after = back.get("pool.after").toF64().copy().reshape(bsz * d);
+                cls = back.get("pool.cls").toF32().copy();
             }
         }
-        if (!cfg.globalPool()) return Tensor.of(clsF, bsz, d);
+        if (!cfg.globalPool()) return cls;
+        double[] bs = before.f64(), as = after.f64();
         float[] pooled = new float[bsz * d];
-        for (int i = 0; i < pooled.length; i++) pooled[i] = (float) ((before[i] / c + after[i] / (len - c - 1)) / 2);
+        for (int i = 0; i < pooled.length; i++) pooled[i] = (float) ((bs[i] / c + as[i] / (len - c - 1)) / 2);
         return Tensor.of(pooled, bsz, d);
     }
 }

@@ -86,18 +86,26 @@ public final class DefocusStream {
     private void chunk(int a, int b) {
         int pEnd = Math.min(b, patches);
         Tensor x = a < pEnd ? embedder.embed(be, a, pEnd) : null;
-        if (b > patches) x = x == null ? broadcastCls() : be.concatAxis1(List.of(x, broadcastCls()));
+        if (b > patches) {
+            Tensor e = x;
+            x = e == null ? broadcastCls() : be.concatAxis1(List.of(e, broadcastCls()));
+            be.release(e);
+        }
         int n = b - a;
         int[] slot = new int[n];
         for (int i = 0; i < n; i++) slot[i] = a + i < patches ? order.outIndex(a + i) : outPatches;
         if (options.keepLayerOutputs()) outputs.collect("embed.output", x, slot, 0);
         long[] pos0 = new long[batch];
         Arrays.fill(pos0, a);
+        // each layer's input is freed once the layer has run (a device backend would leave it to the collector)
         for (int l = 0; l < model.blocks.length; l++) {
-            x = model.blocks[l].forward(be, x, blockStates[l], pos0);
+            Tensor in = x;
+            x = model.blocks[l].forward(be, in, blockStates[l], pos0);
+            be.release(in);
             if (options.keepLayerOutputs()) outputs.collect("layer." + l + ".output", x, slot, 0);
         }
         Tensor f = be.layerNorm(x, model.normW, model.normB, DefocusConfig.FINAL_NORM_EPS);
+        be.release(x);
         outputs.emit("output.features", f, slot);
         if (pEnd > a) outputs.emit("output.logits_all_tokens", model.head2.apply(be, f.sliceAxis1(0, pEnd - a)), slot);
         if (b > patches) {

@@ -1,6 +1,7 @@
 package io.scanline.kernels.model.mamba;
 
 import io.scanline.kernels.backend.Backend;
+import io.scanline.kernels.backend.OpScope;
 import io.scanline.kernels.model.ImageSource;
 import io.scanline.kernels.model.MemoryLedger;
 import io.scanline.kernels.model.MeteredBackend;
@@ -110,21 +111,30 @@ public final class VimModel implements StreamingModel {
                 ledger.addState(stateBytes);
                 for (int[] ch : reverse ? Sweep.reverse(len, o.chunk()) : Sweep.forward(len, o.chunk())) {
                     int a = ch[0], n = ch[1] - ch[0];
-                    Tensor x;
-                    if (done == null) {
-                        x = emb.tokens(be, a, a + n);
-                        if (o.keepLayerOutputs()) outs.collect("embed.output", x, Seq.identity(n), a);
-                    } else {
-                        Tensor prev = s.read(a, n);
-                        Tensor mix = be.add(projectedHalf(be, done, params(done, reverse), prev, doneState, reverse), acc.read(a, n));
-                        x = be.add(prev, mix);
-                        if (o.keepLayerOutputs()) outs.collect("layer." + (k - 1) + ".output", x, Seq.identity(n), a);
+                    Tensor x, half = null, f = null;
+                    // the chunk's intermediates die with the scope; the rows for the stores are kept and written
+                    // outside it (a store may cut slices of earlier rows while writing, which must outlive it)
+                    try (OpScope scope = be.opScope()) {
+                        if (done == null) {
+                            x = emb.tokens(be, a, a + n);
+                            if (o.keepLayerOutputs()) outs.collect("embed.output", x, Seq.identity(n), a);
+                        } else {
+                            Tensor prev = s.read(a, n);
+                            Tensor mix = be.add(projectedHalf(be, done, params(done, reverse), prev, doneState, reverse), acc.read(a, n));
+                            x = be.add(prev, mix);
+                            if (o.keepLayerOutputs()) outs.collect("layer." + (k - 1) + ".output", x, Seq.identity(n), a);
+                        }
+                        if (next != null) {
+                            half = scope.keep(projectedHalf(be, next, params(next, reverse), x, nextState, reverse));
+                            scope.keep(x);
+                        } else {
+                            f = scope.keep(be.rmsNorm(x, normF, cfg.eps()));   // a token sink may hold it
+                        }
                     }
                     if (next != null) {
                         s.write(a, x);
-                        acc.write(a, projectedHalf(be, next, params(next, reverse), x, nextState, reverse));
+                        acc.write(a, half);
                     } else {
-                        Tensor f = be.rmsNorm(x, normF, cfg.eps());
                         outs.emit("output.features", a, f);
                         if (a <= emb.c && emb.c < a + n) pre = f.sliceAxis1(emb.c - a, emb.c - a + 1).reshape(bsz, d);
                     }

@@ -154,6 +154,7 @@ final class ViLModel implements StreamingModel {
                         else o.tokenSink().accept("output.features", t0, f);
                         if (t0 == 0) ends[0] = f.sliceAxis1(0, 1).reshape(batch, d);
                         if (t0 + f.dim(1) == s) ends[1] = f.sliceAxis1(f.dim(1) - 1, f.dim(1)).reshape(batch, d);
+                        if (f != rows) be.release(rows);   // the last pass writes no store: nothing reads its rows again
                     }
                 };
                 ViLPassState st = ViLPassState.fresh(batch, ViLBlockWeights.HEADS, e / ViLBlockWeights.HEADS, convK(), e);

@@ -183,6 +183,7 @@ final class ViLPass {
         if (next == s) evictBelow(hp);    // the pass is done: nothing reads its window any more
 
         Tensor rows = reverse ? be.flipAxis1(res) : res;
+        if (reverse) be.release(res);
         int t0 = reverse ? s - b : a;
         if (out != null) out.write(t0, rows);
         if (sink != null) sink.accept(t0, rows);
