@@ -7,10 +7,14 @@ import io.scanline.kernels.model.TokenStore;
 import io.scanline.kernels.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * One ViL block run as one sweep over the residual stream (spec streaming §4.2/§4.3), chunk by chunk
@@ -25,6 +29,8 @@ import java.util.TreeMap;
  * its input residual, x_m and z computed once (LN, proj_up) when first needed. Output is written back
  * in place once a chunk is done; no row is ever needed again after its tokens are overwritten because
  * the window only moves forward and keeps the row behind the current one (checked, not assumed).
+ * Window rows outlive their chunk, so they are made outside the chunk's op scope and released
+ * ({@link Backend#release}) when the window moves past them.
  *
  * <p>Glossary: B images, S = Hp·Wp tokens, D width, E = 2D inner width, NH = 4 heads, DH = E/NH.
  */
@@ -301,7 +307,7 @@ final class ViLPass {
     }
 
     /** The tensor {@code make} returns, its intermediates freed at once (an op scope around it). */
-    private Tensor keptOne(java.util.function.Supplier<Tensor> make) {
+    private Tensor keptOne(Supplier<Tensor> make) {
         try (OpScope scope = be.opScope()) {
             return scope.keep(make.get());
         }
@@ -371,7 +377,7 @@ final class ViLPass {
     private void evictBelow(int r) {
         if (r <= evictedBelow) return;
         Map<Integer, ScanRow> gone = window.headMap(r);
-        java.util.Set<Block> blocks = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Set<Block> blocks = Collections.newSetFromMap(new IdentityHashMap<>());
         for (ScanRow row : gone.values()) {
             be.release(row.in, row.xm, row.z, row.act);
             if (row.blk != null) blocks.add(row.blk);
