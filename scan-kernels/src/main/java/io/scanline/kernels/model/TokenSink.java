@@ -11,7 +11,8 @@ public interface TokenSink {
     /**
      * @param key        golden key name, e.g. {@code output.features}
      * @param firstToken index of the chunk's first token in the model's output token order
-     * @param rows       (B, n, W)
+     * @param rows       (B, n, W); the sink may keep it and read it later: a model does not release rows
+     *                   it has handed to a sink (they may stay on a device until read)
      */
     void accept(String key, int firstToken, Tensor rows);
 }

@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,6 +57,34 @@ class HostRoundTripTest {
         HostReadsBackend counting = new HostReadsBackend();
         m.forward(counting.backend(), new SyntheticImage(1, size, size, 3), StreamOptions.defaults().withChunk(32));
         return counting.leftToCollector();
+    }
+
+    /**
+     * A token sink may keep the rows it is handed and read them after the forward: the releases above must
+     * spare them. Compared with the reference backend's sink, exactly. (Without layer outputs: keeping those
+     * reads every chunk on the host at once, which would hide a release.)
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"adventurer", "vil2", "vil1", "vim", "arm", "defocus_mamba"})
+    void tokenSinksMayKeepWhatTheyGet(String family) {
+        ModelFamily fam = ModelFamilies.get(family);
+        RandomModels rm = (RandomModels) fam;
+        ObjectNode cfg = ((ObjectNode) rm.benchConfig()).deepCopy();
+        cfg.put("depth", 2);
+        StreamingModel m = fam.build(cfg, rm.randomWeights(cfg, 5));
+        SyntheticImage img = new SyntheticImage(1, 64, 64, 3);
+        Map<String, Tensor> kept = new java.util.TreeMap<>(), want = new java.util.TreeMap<>();
+        StreamOptions o = StreamOptions.defaults().withChunk(7);
+        ModelOutput got = m.forward(new HostReadsBackend().backend(), img, o.withTokenSink((k, t0, rows) -> kept.put(k + "@" + t0, rows)));
+        ModelOutput ref = m.forward(new ReferenceBackend(), img, o.withTokenSink((k, t0, rows) -> want.put(k + "@" + t0, rows)));
+        assertEquals(want.keySet(), kept.keySet(), family + ": the chunks the sink saw");
+        for (String k : want.keySet()) {
+            assertArrayEquals(want.get(k).f32(), kept.get(k).f32(), family + " " + k + ": read after the forward");
+        }
+        assertEquals(ref.tensors().keySet(), got.tensors().keySet(), family + ": result keys");
+        for (String k : ref.tensors().keySet()) {
+            assertArrayEquals(ref.get(k).f32(), got.get(k).f32(), family + " " + k);
+        }
     }
 
     /**
