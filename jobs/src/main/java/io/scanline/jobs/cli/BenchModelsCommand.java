@@ -28,6 +28,10 @@ final class BenchModelsCommand implements Callable<Integer> {
     @Option(names = "--chunk", defaultValue = "256", description = "tokens per chunk inside every pass (default: ${DEFAULT-VALUE})")
     int chunk;
 
+    @Option(names = "--batch", defaultValue = "1", description = "images per forward: each op call serves all of them, "
+            + "and tokens/s counts all their tokens (default: ${DEFAULT-VALUE})")
+    int batch;
+
     @Option(names = "--repeats", defaultValue = "1", description = "timed runs per size (per backend with --baseline); the median is printed")
     int repeats;
 
@@ -67,12 +71,12 @@ final class BenchModelsCommand implements Callable<Integer> {
             Set<String> only = families == null ? null : new HashSet<>(families);
             List<String> json = new java.util.ArrayList<>();
             if (baseline == null) {
-                for (ModelBench.Result r : ModelBench.run(be, sizes, chunk, repeats, only, overrides, mem, profile, System.out)) {
+                for (ModelBench.Result r : ModelBench.run(be, sizes, chunk, repeats, batch, only, overrides, mem, profile, System.out)) {
                     json.add(r.json(be.name()));
                 }
             } else {
                 try (Backend base = Backends.open(baseline, baseline.equals(backend) ? backendOptions : Map.of())) {
-                    for (ModelBench.Comparison c : ModelBench.compare(be, base, sizes, chunk, repeats, only, overrides, profile, System.out)) {
+                    for (ModelBench.Comparison c : ModelBench.compare(be, base, sizes, chunk, repeats, batch, only, overrides, profile, System.out)) {
                         json.add(c.backend().json(be.name()));
                         json.add(c.baseline().json(base.name()));
                     }
@@ -86,9 +90,9 @@ final class BenchModelsCommand implements Callable<Integer> {
                 }
             }
             if (be instanceof CudaBackend cb) {
-                System.out.printf(java.util.Locale.ROOT, "cuda: %s, resident outputs %s, collections requested for resident memory %d, "
-                        + "fp32 FMA peak %.1f TFLOP/s (SMs x 128 lanes x 2 x clock)%n", cb.context().deviceName(), cb.residentOutputs(),
-                        cb.residentGcRequests(), cb.context().fp32PeakTflops());
+                System.out.printf(java.util.Locale.ROOT, "cuda: %s, resident outputs %s, collections requested for resident memory %d "
+                        + "(threshold now %d MiB), fp32 FMA peak %.1f TFLOP/s (SMs x 128 lanes x 2 x clock)%n", cb.context().deviceName(),
+                        cb.residentOutputs(), cb.residentGcRequests(), cb.residentCollectThreshold() >> 20, cb.context().fp32PeakTflops());
             }
         }
         return 0;

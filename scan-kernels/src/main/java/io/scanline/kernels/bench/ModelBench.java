@@ -46,7 +46,7 @@ public final class ModelBench {
      * @param inputSeconds wall time spent reading the (synthetic) image, median over the timed runs: the
      *                     benchmark's input, included in {@code seconds}
      */
-    public record Result(String family, int size, long tokens, int passes, int barriers, double seconds,
+    public record Result(String family, int size, int batch, long tokens, int passes, int barriers, double seconds,
                          double cpuSeconds, double inputSeconds, long stateBytes, long storeBytes, long peakOpBytes, long peakDeviceBytes, long flops) {
         public double tokensPerSecond() { return tokens / seconds; }
 
@@ -57,10 +57,10 @@ public final class ModelBench {
 
         /** One JSON object (no nesting) with every field and the derived rates. */
         public String json(String backend) {
-            return String.format(Locale.ROOT, "{\"backend\":\"%s\",\"family\":\"%s\",\"image\":%d,\"tokens\":%d,\"passes\":%d,"
+            return String.format(Locale.ROOT, "{\"backend\":\"%s\",\"family\":\"%s\",\"image\":%d,\"batch\":%d,\"tokens\":%d,\"passes\":%d,"
                     + "\"barriers\":%d,\"seconds\":%.4f,\"tokens_per_s\":%.1f,\"cpu_seconds\":%.4f,\"input_seconds\":%.4f,\"gflop\":%.3f,"
                     + "\"tflop_per_s\":%.4f,\"state_bytes\":%d,\"store_bytes\":%d,\"peak_op_bytes\":%d,\"peak_device_bytes\":%d}",
-                    backend, family, size, tokens, passes, barriers, seconds, tokensPerSecond(), cpuSeconds, inputSeconds,
+                    backend, family, size, batch, tokens, passes, barriers, seconds, tokensPerSecond(), cpuSeconds, inputSeconds,
                     flops < 0 ? -1.0 : flops / 1e9, teraflops(), stateBytes, storeBytes, peakOpBytes, peakDeviceBytes);
         }
     }
@@ -85,14 +85,23 @@ public final class ModelBench {
      */
     public static List<Result> run(Backend be, int[] sizes, int chunk, int repeats, Set<String> only,
                                    Map<String, String> overrides, DeviceMemory mem, OpProfile profile, PrintStream out) {
+        return run(be, sizes, chunk, repeats, 1, only, overrides, mem, profile, out);
+    }
+
+    /**
+     * @param batch images per forward (B): every op call serves all of them, and tokens/s counts the tokens of
+     *              all B images
+     */
+    public static List<Result> run(Backend be, int[] sizes, int chunk, int repeats, int batch, Set<String> only,
+                                   Map<String, String> overrides, DeviceMemory mem, OpProfile profile, PrintStream out) {
         List<Result> results = new ArrayList<>();
-        out.printf(Locale.ROOT, "backend %s, chunk %d tokens, median of %d run(s), batch 1, synthetic image, random weights%n",
-                be.name(), chunk, repeats);
+        out.printf(Locale.ROOT, "backend %s, chunk %d tokens, median of %d run(s), batch %d, synthetic image, random weights%n",
+                be.name(), chunk, repeats, batch);
         if (!overrides.isEmpty()) out.println("config overrides: " + overrides);
         out.printf(Locale.ROOT, "%-14s %-10s %8s %7s %9s %9s %10s %9s %13s %8s %10s %8s %10s %10s %10s %12s%n", "family", "image", "tokens",
                 "passes", "barriers", "seconds", "tokens/s", "cpu s", "tokens/cpu-s", "input s", "GFLOP", "TFLOP/s", "state B", "store B",
                 "peak op B", "peak dev B");
-        measure(new Backend[] {be}, sizes, chunk, repeats, only, overrides, mem, (c, rs, pairRatios) -> {
+        measure(new Backend[] {be}, sizes, chunk, repeats, batch, only, overrides, mem, (c, rs, pairRatios) -> {
             Result r = rs[0];
             results.add(r);
             out.printf(Locale.ROOT, "%-14s %-10s %8d %7d %9d %9.2f %10.0f %9.2f %13.0f %8.2f %10.2f %8.3f %10d %10d %10d %12d%n", r.family(),
@@ -127,17 +136,23 @@ public final class ModelBench {
      */
     public static List<Comparison> compare(Backend be, Backend base, int[] sizes, int chunk, int repeats, Set<String> only,
                                            Map<String, String> overrides, OpProfile profile, PrintStream out) {
+        return compare(be, base, sizes, chunk, repeats, 1, only, overrides, profile, out);
+    }
+
+    /** As above with {@code batch} images per forward (see {@link #run}). */
+    public static List<Comparison> compare(Backend be, Backend base, int[] sizes, int chunk, int repeats, int batch, Set<String> only,
+                                           Map<String, String> overrides, OpProfile profile, PrintStream out) {
         List<Comparison> results = new ArrayList<>();
         String a = be.name(), b = base.name().equals(a) ? base.name() + "(base)" : base.name();
         int wa = Math.max(9, a.length() + 6), wb = Math.max(9, b.length() + 6);
         out.printf(Locale.ROOT, "backend %s vs baseline %s, chunk %d tokens, %d pair(s) run alternately (%s then %s), medians, "
-                + "batch 1, synthetic image, random weights%n", a, b, chunk, repeats, a, b);
+                + "batch %d, synthetic image, random weights%n", a, b, chunk, repeats, a, b, batch);
         out.printf(Locale.ROOT, "speed-up = median %s s / median %s s; per pair = median over pairs of %s s / %s s%n", b, a, b, a);
         if (!overrides.isEmpty()) out.println("config overrides: " + overrides);
         String head = "%-14s %-10s %8s %" + wa + "s %" + (wa + 2) + "s %" + wb + "s %" + (wb + 2) + "s %9s %9s%n";
         String row = "%-14s %-10s %8d %" + wa + ".3f %" + (wa + 2) + ".0f %" + wb + ".3f %" + (wb + 2) + ".0f %8.2fx %8.2fx%n";
         out.printf(Locale.ROOT, head, "family", "image", "tokens", a + " s", a + " tok/s", b + " s", b + " tok/s", "speed-up", "per pair");
-        measure(new Backend[] {be, base}, sizes, chunk, repeats, only, overrides, null, (c, rs, pairRatios) -> {
+        measure(new Backend[] {be, base}, sizes, chunk, repeats, batch, only, overrides, null, (c, rs, pairRatios) -> {
             Comparison cmp = new Comparison(rs[0], rs[1], rs[1].seconds() / rs[0].seconds(), median(pairRatios));
             results.add(cmp);
             out.printf(Locale.ROOT, row, rs[0].family(), rs[0].size() + "x" + rs[0].size(), rs[0].tokens(), rs[0].seconds(),
@@ -148,7 +163,7 @@ public final class ModelBench {
     }
 
     /** What a measured family and size hands to its printer: the model, for an extra profile run. */
-    private record Case(StreamingModel model, StreamOptions options, int size) {}
+    private record Case(StreamingModel model, StreamOptions options, int size, int batch) {}
 
     private interface Sink {
         /** @param rs one result per backend; @param pairRatios per repeat, backend 1's wall / backend 0's (empty for one backend) */
@@ -156,15 +171,16 @@ public final class ModelBench {
     }
 
     /** Times every family and size on the backends, their runs interleaved repeat by repeat. */
-    private static void measure(Backend[] bes, int[] sizes, int chunk, int repeats, Set<String> only,
+    private static void measure(Backend[] bes, int[] sizes, int chunk, int repeats, int batch, Set<String> only,
                                 Map<String, String> overrides, DeviceMemory mem, Sink sink) {
+        if (batch < 1) throw new IllegalArgumentException("batch must be at least 1, got " + batch);
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         for (Map.Entry<String, ModelFamily> e : ModelFamilies.all().entrySet()) {
             if (!(e.getValue() instanceof RandomModels rm) || (only != null && !only.isEmpty() && !only.contains(e.getKey()))) continue;
             JsonNode cfg = withOverrides(rm.benchConfig(), overrides);
             StreamingModel model = e.getValue().build(cfg, rm.randomWeights(cfg, 1));
             StreamOptions o = StreamOptions.defaults().withChunk(chunk).withTokenSink((key, first, rows) -> { });
-            for (Backend be : bes) warmUp(model, be, sizes[0], o);
+            for (Backend be : bes) warmUp(model, be, sizes[0], batch, o);
             for (int size : sizes) {
                 int n = Math.max(1, repeats);
                 double[][] times = new double[bes.length][n], cpu = new double[bes.length][n], input = new double[bes.length][n];
@@ -177,7 +193,7 @@ public final class ModelBench {
                 for (int i = 0; i < n; i++) {
                     for (int k = 0; k < bes.length; k++) {
                         Backend run = i == 0 && k == 0 ? counter.wrap(bes[k]) : bes[k];
-                        TimedImageSource img = new TimedImageSource(new SyntheticImage(1, size, size, 2 + i));
+                        TimedImageSource img = new TimedImageSource(new SyntheticImage(batch, size, size, 2 + i));
                         long t0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
                         last[k] = model.forward(run, img, o);
                         times[k][i] = (System.nanoTime() - t0) / 1e9;
@@ -190,15 +206,15 @@ public final class ModelBench {
                 int ps = cfg.path("patch_size").asInt(16), st = cfg.path("stride").asInt(ps);
                 int grid = (size - ps) / st + 1;
                 Plan plan = model.plan(grid, grid);
-                long tokens = (long) grid * grid + (cfg.path("family").asText().startsWith("vil") ? 0 : 1);
+                long tokens = batch * ((long) grid * grid + (cfg.path("family").asText().startsWith("vil") ? 0 : 1));
                 Result[] rs = new Result[bes.length];
                 for (int k = 0; k < bes.length; k++) {
                     ModelOutput l = last[k];
-                    rs[k] = new Result(e.getKey(), size, tokens, plan.passes().size(), plan.barriers(), median(times[k]), median(cpu[k]),
+                    rs[k] = new Result(e.getKey(), size, batch, tokens, plan.passes().size(), plan.barriers(), median(times[k]), median(cpu[k]),
                             median(input[k]), l.memory().peakStateBytes(), l.memory().peakStoreMemoryBytes() + l.memory().peakStoreDiskBytes(),
                             l.memory().peakOpBytes(), mem == null ? -1 : mem.peakBytes(), counter.total());
                 }
-                sink.accept(new Case(model, o, size), rs, pairRatios);
+                sink.accept(new Case(model, o, size, batch), rs, pairRatios);
             }
         }
     }
@@ -214,7 +230,7 @@ public final class ModelBench {
         profile.reset();
         Backend wrapped = profile.wrap(be);
         long t0 = System.nanoTime();
-        c.model().forward(wrapped, new SyntheticImage(1, c.size(), c.size(), 99), c.options());
+        c.model().forward(wrapped, new SyntheticImage(c.batch(), c.size(), c.size(), 99), c.options());
         long wall = System.nanoTime() - t0;
         out.printf(Locale.ROOT, "  op profile of one more run (%.2f s with a sync after every op):%n", wall / 1e9);
         profile.print(out, wall);
@@ -231,11 +247,11 @@ public final class ModelBench {
     static final int WARMUP_MIN_RUNS = 1, WARMUP_MAX_RUNS = 200;
     static final long WARMUP_NANOS = 4_000_000_000L;
 
-    private static void warmUp(StreamingModel model, Backend be, int size, StreamOptions o) {
+    private static void warmUp(StreamingModel model, Backend be, int size, int batch, StreamOptions o) {
         long t0 = System.nanoTime();
         for (int i = 0; i < WARMUP_MAX_RUNS; i++) {
             if (i >= WARMUP_MIN_RUNS && System.nanoTime() - t0 >= WARMUP_NANOS) break;
-            model.forward(be, new SyntheticImage(1, size, size, 1), o);
+            model.forward(be, new SyntheticImage(batch, size, size, 1), o);
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -42,6 +43,24 @@ class ModelBenchTest {
         }
         assertTrue(buf.toString(StandardCharsets.UTF_8).contains("tokens/s"));
         assertTrue(buf.toString(StandardCharsets.UTF_8).contains("input s"));
+    }
+
+    @Test
+    void aBatchOfImagesCountsTheTokensOfAll() {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        List<ModelBench.Result> rs = ModelBench.run(new ReferenceBackend(), new int[] {32}, 3, 1, 3, Set.of("vim", "vil2"), Map.of(), null, null,
+                new PrintStream(buf, true, StandardCharsets.UTF_8));
+        String text = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(2, rs.size(), text);
+        for (ModelBench.Result r : rs) {
+            assertEquals(3, r.batch());
+            assertEquals(3 * (r.family().equals("vim") ? 5 : 4), r.tokens(), r.toString());   // 2×2 patches (+ class token) per image
+            assertTrue(r.json("reference").contains("\"batch\":3"), r.json("reference"));
+            assertEquals(r.family().equals("vim") ? r.tokens() * 2 * 192 * 4 : r.tokens() * 192 * 4, r.storeBytes(), r.toString());
+        }
+        assertTrue(text.contains("batch 3"), text);
+        assertThrows(IllegalArgumentException.class, () -> ModelBench.run(new ReferenceBackend(), new int[] {32}, 3, 1, 0, Set.of("vim"),
+                Map.of(), null, null, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
     }
 
     @Test

@@ -135,6 +135,9 @@ public final class CudaBackend implements Backend {
     /** Collections requested because resident outputs passed the budget. */
     public synchronized long residentGcRequests() { return resident == null ? 0 : resident.gcRequests(); }
 
+    /** Resident bytes above which a collection is requested now: the budget, or higher where a step's live outputs passed it. */
+    public synchronized long residentCollectThreshold() { return resident == null ? 0 : resident.collectThreshold(); }
+
     @Override
     public String name() { return NAME; }
 

@@ -11,7 +11,8 @@ import java.util.Map;
  * driver finds no device. Options: {@code device=N} (default 0), {@code weightCacheMiB=M} (default 4096),
  * {@code resident=true|false} (op outputs stay on the GPU, default true; system property
  * {@code scanline.cuda.resident}), {@code residentBudgetMiB=M} (resident bytes before a collection is
- * requested, default 4096; system property {@code scanline.cuda.residentBudgetMiB}),
+ * requested, default 4096, raised by itself where one step's live outputs exceed it, see
+ * {@link CollectPolicy}; system property {@code scanline.cuda.residentBudgetMiB}),
  * {@code precision=fp32|bf16} (default fp32; bf16 is the opt-in tensor-core mode of {@code linear}, see
  * {@link Precision}; system property {@code scanline.cuda.precision}), {@code poolMiB=M} (freed device
  * buffers kept for reuse instead of cuMemFree, which waits for the device; default 4096, the resident

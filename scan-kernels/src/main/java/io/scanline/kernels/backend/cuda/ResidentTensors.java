@@ -22,7 +22,8 @@ import java.util.Map;
  *       and the buffer freed at the start of the next op call of the backend (on the backend's thread,
  *       never on a collector thread);</li>
  *   <li>memory pressure: when resident bytes would pass the budget, a collection is requested and the
- *       queue drained before allocating (GPU memory is invisible to the Java heap's own triggers);</li>
+ *       queue drained before allocating (GPU memory is invisible to the Java heap's own triggers); where a
+ *       step's live outputs alone pass the budget, the threshold rises ({@link CollectPolicy});</li>
  *   <li>an op scope ({@link io.scanline.kernels.backend.OpScope}) closing: the outputs made inside and
  *       not kept are freed at once, and a later read or op use of one fails with a clear message;</li>
  *   <li>{@link #release} (the model code is done with an output that outlived its scope): freed at once,
@@ -34,7 +35,7 @@ import java.util.Map;
  */
 final class ResidentTensors implements AutoCloseable {
     private final Object lock;
-    private final long budgetBytes;
+    private final CollectPolicy policy;
     private final ReferenceQueue<Resident> queue = new ReferenceQueue<>();
     private final Map<Reference<Resident>, DeviceBuffer> live = new IdentityHashMap<>();
     // open op scopes, innermost first: the outputs each made and has not given up
@@ -80,7 +81,7 @@ final class ResidentTensors implements AutoCloseable {
 
     ResidentTensors(Object lock, long budgetBytes) {
         this.lock = lock;
-        this.budgetBytes = budgetBytes;
+        this.policy = new CollectPolicy(budgetBytes);
     }
 
     /** Wraps an output buffer (now owned here) as a tensor of the given shape. */
@@ -147,12 +148,13 @@ final class ResidentTensors implements AutoCloseable {
     }
 
     /**
-     * Frees what the collector found unreachable; when {@code need} more bytes would pass the budget,
-     * first asks for a collection and waits briefly for its references.
+     * Frees what the collector found unreachable; when {@code need} more bytes would pass the collection
+     * threshold ({@link CollectPolicy}: the budget, raised where a step's working set is larger), first asks
+     * for a collection and waits briefly for its references.
      */
     void reclaim(long need) {
         drain();
-        if (liveBytes + need <= budgetBytes || live.isEmpty()) return;
+        if (!policy.shouldCollect(liveBytes, need) || live.isEmpty()) return;
         gcRequests++;
         System.gc();
         try {
@@ -161,7 +163,7 @@ final class ResidentTensors implements AutoCloseable {
             // first entry may take up to 200 ms); taking only the first batch left most of the garbage
             // for the next allocations, each of which then asked for another collection
             long waitMs = 200;
-            while (liveBytes + need > budgetBytes) {
+            while (policy.stillOver(liveBytes, need)) {
                 Reference<? extends Resident> r = queue.remove(waitMs);
                 if (r == null) break;
                 free(r);
@@ -172,6 +174,7 @@ final class ResidentTensors implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         drain();
+        policy.collected(liveBytes, need);
     }
 
     private void drain() {
@@ -196,6 +199,9 @@ final class ResidentTensors implements AutoCloseable {
 
     /** How many times pressure made this ask for a collection. */
     long gcRequests() { return gcRequests; }
+
+    /** Live bytes above which a collection is requested now (the budget, or the raised threshold). */
+    long collectThreshold() { return policy.threshold(); }
 
     @Override
     public void close() {
