@@ -31,4 +31,15 @@ class BenchModelsCommandTest {
         // 48² has more tokens than 32², so more operations
         assertTrue(arr.get(1).get("gflop").asDouble() > arr.get(0).get("gflop").asDouble());
     }
+
+    @Test
+    void aBatchCountsTheTokensOfEveryImageAndZeroImagesAreRejected() throws Exception {
+        Path json = dir.resolve("batch.json");
+        assertEquals(0, ScanlineCli.execute("bench-models", "--family", "vim", "--sizes", "32", "--chunk", "5", "--batch", "3",
+                "--json-file", json.toString()));
+        JsonNode r = new ObjectMapper().readTree(json.toFile()).get(0);
+        assertEquals(3, r.get("batch").asInt());
+        assertEquals(3 * 5, r.get("tokens").asInt(), r.toString());   // 2×2 patches + class token, per image
+        assertTrue(ScanlineCli.execute("bench-models", "--family", "vim", "--sizes", "32", "--batch", "0") != 0);
+    }
 }
