@@ -12,6 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Map;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,11 +50,7 @@ class HostRoundTripTest {
     }
 
     private static Map<String, Long> leftovers(String family, int size) {
-        ModelFamily fam = ModelFamilies.get(family);
-        RandomModels rm = (RandomModels) fam;
-        ObjectNode cfg = ((ObjectNode) rm.benchConfig()).deepCopy();
-        cfg.put("depth", 2);
-        StreamingModel m = fam.build(cfg, rm.randomWeights(cfg, 5));
+        StreamingModel m = model(family, 2);
         HostReadsBackend counting = new HostReadsBackend();
         m.forward(counting.backend(), new SyntheticImage(1, size, size, 3), StreamOptions.defaults().withChunk(32));
         return counting.leftToCollector();
@@ -67,13 +64,9 @@ class HostRoundTripTest {
     @ParameterizedTest
     @ValueSource(strings = {"adventurer", "vil2", "vil1", "vim", "arm", "defocus_mamba"})
     void tokenSinksMayKeepWhatTheyGet(String family) {
-        ModelFamily fam = ModelFamilies.get(family);
-        RandomModels rm = (RandomModels) fam;
-        ObjectNode cfg = ((ObjectNode) rm.benchConfig()).deepCopy();
-        cfg.put("depth", 2);
-        StreamingModel m = fam.build(cfg, rm.randomWeights(cfg, 5));
+        StreamingModel m = model(family, 2);
         SyntheticImage img = new SyntheticImage(1, 64, 64, 3);
-        Map<String, Tensor> kept = new java.util.TreeMap<>(), want = new java.util.TreeMap<>();
+        Map<String, Tensor> kept = new TreeMap<>(), want = new TreeMap<>();
         StreamOptions o = StreamOptions.defaults().withChunk(7);
         ModelOutput got = m.forward(new HostReadsBackend().backend(), img, o.withTokenSink((k, t0, rows) -> kept.put(k + "@" + t0, rows)));
         ModelOutput ref = m.forward(new ReferenceBackend(), img, o.withTokenSink((k, t0, rows) -> want.put(k + "@" + t0, rows)));
@@ -118,12 +111,17 @@ class HostRoundTripTest {
         assertThrows(IllegalStateException.class, done::f32);
     }
 
-    private static HostReadsBackend run(String family, int depth) {
+    /** The family at its bench config with {@code depth} layers, random weights (seed 5). */
+    private static StreamingModel model(String family, int depth) {
         ModelFamily fam = ModelFamilies.get(family);
         RandomModels rm = (RandomModels) fam;
         ObjectNode cfg = ((ObjectNode) rm.benchConfig()).deepCopy();
         cfg.put("depth", depth);
-        StreamingModel m = fam.build(cfg, rm.randomWeights(cfg, 5));
+        return fam.build(cfg, rm.randomWeights(cfg, 5));
+    }
+
+    private static HostReadsBackend run(String family, int depth) {
+        StreamingModel m = model(family, depth);
         HostReadsBackend counting = new HostReadsBackend();
         SyntheticImage img = new SyntheticImage(2, 64, 64, 3);
         ModelOutput out = m.forward(counting.backend(), img, StreamOptions.defaults().withChunk(5));
