@@ -239,6 +239,24 @@ public interface Backend extends AutoCloseable {
     default void release(Tensor... ts) {}
 
     /**
+     * Sets carried-state tensors (F32; F64 only to 0) to {@code value} where they live: a backend that keeps
+     * states on its device fills its copy there, so a pass starting from a fresh state (zeros, or −∞ for
+     * an mLSTM stabilizer) does not upload it, and does not wait for the device's queued work as an upload
+     * from host memory does. Null entries are skipped. The default fills the host arrays.
+     */
+    default void fillState(float value, Tensor... states) {
+        for (Tensor t : states) {
+            if (t == null) continue;
+            if (t.dtype() == io.scanline.kernels.tensor.DType.F64) {
+                if (value != 0f) throw new IllegalArgumentException("F64 states can only be filled with 0, got " + value);
+                java.util.Arrays.fill(t.f64(), 0.0);
+            } else {
+                java.util.Arrays.fill(t.f32(), value);
+            }
+        }
+    }
+
+    /**
      * Per-image states (each with a batch axis of 1, same shape) joined along axis 0 into one state for a
      * batched recurrent call; {@link #unstackStates} writes the updated rows back. The default copies on
      * the host; a device backend joins the device copies of the states, so that batched passes keep

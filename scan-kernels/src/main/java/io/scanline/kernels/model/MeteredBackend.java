@@ -117,6 +117,8 @@ public final class MeteredBackend implements Backend {
     @Override public io.scanline.kernels.backend.OpScope opScope() { return inner.opScope(); }
 
     @Override public void release(Tensor... ts) { inner.release(ts); }
+
+    @Override public void fillState(float value, Tensor... states) { inner.fillState(value, states); }
     @Override public Tensor stackStates(java.util.List<Tensor> parts) { return inner.stackStates(parts); }
     @Override public void unstackStates(Tensor stacked, java.util.List<Tensor> parts) { inner.unstackStates(stacked, parts); }
     @Override public boolean reserveDeviceStore(long bytes) { return inner.reserveDeviceStore(bytes); }

@@ -58,6 +58,13 @@ public final class DeviceBuffer implements AutoCloseable {
         return this;
     }
 
+    /** Every float of the buffer set to {@code value} (a 32-bit memset on the default stream; the host does not wait). */
+    public DeviceBuffer fill(float value) {
+        ctx.makeCurrent();
+        if (bytes >= 4) JCudaDriver.cuMemsetD32(ptr(), Float.floatToRawIntBits(value), bytes / 4);
+        return this;
+    }
+
     public DeviceBuffer upload(long[] host) {
         check(8L * host.length);
         ctx.makeCurrent();

@@ -43,7 +43,32 @@ public final class DeviceStateChecks {
         stacked();
         droppedStatesFreed();
         sums();
+        filled();
         return out;
+    }
+
+    /**
+     * Fresh states filled on the device: no upload, the value is what the host reads back, and a scan from
+     * a state filled with zeros equals the reference's from zeros; a state already on the device is refilled
+     * in place.
+     */
+    private void filled() {
+        Tensor m = Tensor.full(7f, 2, 3), h = r.normal(0, 1, 1, 8, 4);
+        long up0 = cuda.stateUploads();
+        cuda.fillState(Float.NEGATIVE_INFINITY, m);
+        cuda.fillState(0f, h, null);
+        fact("fillState: fresh states filled without an upload", cuda.stateUploads() == up0, "uploads " + (cuda.stateUploads() - up0));
+        Tensor[] in = scanInputs(r, 1, 9, 8, 4);
+        Tensor y = cuda.selectiveScan(in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], true, h);
+        Tensor h0 = Tensor.zeros(1, 8, 4);
+        Tensor yr = ref.selectiveScan(in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], true, h0);
+        out.add(Comparison.relative("fillState: a scan from a state zeroed on the device", y, yr, CudaConformance.TOL));
+        cuda.fillState(0f, h);   // its device copy is refilled in place
+        fact("fillState: a device copy refilled in place", cuda.stateUploads() == up0, "uploads " + (cuda.stateUploads() - up0));
+        boolean ok = true;
+        for (float v : m.f32()) ok &= v == Float.NEGATIVE_INFINITY;
+        for (float v : h.f32()) ok &= v == 0f;
+        fact("fillState: the host reads the filled values (−∞, 0)", ok, "m " + java.util.Arrays.toString(m.f32()));
     }
 
     /**

@@ -82,6 +82,24 @@ final class DeviceStates implements AutoCloseable {
         return attach(t, buf);
     }
 
+    /**
+     * t's device copy set to {@code value} on the device (allocated and attached first when t has none, without
+     * an upload): memsets on the context's one stream, so the host does not wait. F64 copies only to 0.
+     */
+    void fill(Tensor t, float value) {
+        DeviceBuffer buf = bufferOf(t);
+        if (buf == null) {
+            if (HostMirror.of(t) != null) t.getDouble(0);   // another owner's copy: pulled and detached by the host read
+            buf = attach(t, ctx.alloc(t.bytes()));
+        }
+        if (t.dtype() == DType.F64) {
+            if (value != 0f) throw new IllegalArgumentException("F64 states can only be filled with 0, got " + value);
+            buf.zero();
+        } else {
+            buf.fill(value);
+        }
+    }
+
     /** True when {@code d} is the device copy of t held here (the op updated it in place). */
     boolean holds(Tensor t, DeviceBuffer d) {
         return d != null && bufferOf(t) == d;

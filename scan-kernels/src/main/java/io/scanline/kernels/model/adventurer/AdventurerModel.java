@@ -121,7 +121,7 @@ final class AdventurerModel implements StreamingModel {
                         if (t0 + f.dim(1) == l) clsFeature[0] = be.sliceAxis1(f, f.dim(1) - 1, f.dim(1)).reshape(batch, d);
                     }
                 };
-                AdventurerPassState st = AdventurerPassState.fresh(batch, dims.k(), dims.e() + 2 * dims.n(), dims.h(), dims.p(), dims.n(), d);
+                AdventurerPassState st = AdventurerPassState.fresh(be, batch, dims.k(), dims.e() + 2 * dims.n(), dims.h(), dims.p(), dims.n(), d);
                 ledger.addState(st.bytes());
                 AdventurerLayerWeights lw = layers.get(n);
                 Tensor nextNorm = last ? null : layers.get(n + 1).norm();

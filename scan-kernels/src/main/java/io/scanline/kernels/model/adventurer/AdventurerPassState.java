@@ -1,5 +1,6 @@
 package io.scanline.kernels.model.adventurer;
 
+import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.tensor.Tensor;
 
 import java.util.LinkedHashMap;
@@ -26,6 +27,13 @@ public final class AdventurerPassState {
     public static AdventurerPassState fresh(int batch, int k, int convChannels, int heads, int headDim, int state, int d) {
         return new AdventurerPassState(Tensor.zeros(batch, k - 1, convChannels), Tensor.zeros(batch, heads, headDim, state),
                 Tensor.zerosF64(batch * d));
+    }
+
+    /** A fresh state whose zeros are set where {@code be} keeps states (on a GPU: no upload at the first op). */
+    public static AdventurerPassState fresh(Backend be, int batch, int k, int convChannels, int heads, int headDim, int state, int d) {
+        AdventurerPassState st = fresh(batch, k, convChannels, heads, headDim, state, d);
+        be.fillState(0f, st.tail, st.ssm, st.sum);
+        return st;
     }
 
     public long bytes() {

@@ -120,7 +120,7 @@ public final class ArmModel implements StreamingModel {
                 for (int dir = 0; dir < 4; dir++) {
                     int[] pos = dir < 2 ? rowPos : colPos;
                     boolean reverse = dir % 2 == 1, last = dir == 3;
-                    DirectionState st = DirectionState.fresh(bsz, ly.dirs()[dir]);
+                    DirectionState st = DirectionState.fresh(be, bsz, ly.dirs()[dir]);
                     ledger.addState(st.bytes());
                     for (int[] ch : reverse ? Sweep.reverse(len, o.chunk()) : Sweep.forward(len, o.chunk())) {
                         int a = ch[0], b = ch[1];

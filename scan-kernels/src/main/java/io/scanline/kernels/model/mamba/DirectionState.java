@@ -1,5 +1,6 @@
 package io.scanline.kernels.model.mamba;
 
+import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.tensor.Tensor;
 
 import java.util.Arrays;
@@ -15,6 +16,13 @@ import java.util.Map;
 record DirectionState(Tensor tail, Tensor h) {
     static DirectionState fresh(int batch, Mamba1Params p) {
         return new DirectionState(Tensor.zeros(batch, p.k() - 1, p.e()), Tensor.zeros(batch, p.e(), p.n()));
+    }
+
+    /** A fresh state whose zeros are set where {@code be} keeps states (on a GPU: no upload at the first op). */
+    static DirectionState fresh(Backend be, int batch, Mamba1Params p) {
+        DirectionState st = fresh(batch, p);
+        be.fillState(0f, st.tail, st.h);
+        return st;
     }
 
     long bytes() {

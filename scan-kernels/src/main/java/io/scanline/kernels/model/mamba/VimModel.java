@@ -105,8 +105,8 @@ public final class VimModel implements StreamingModel {
             for (int k = 0; k <= depth; k++) {
                 boolean reverse = k % 2 == 1;
                 Layer done = k > 0 ? layers[k - 1] : null, next = k < depth ? layers[k] : null;
-                DirectionState doneState = done == null ? null : DirectionState.fresh(bsz, params(done, reverse));
-                DirectionState nextState = next == null ? null : DirectionState.fresh(bsz, params(next, reverse));
+                DirectionState doneState = done == null ? null : DirectionState.fresh(be, bsz, params(done, reverse));
+                DirectionState nextState = next == null ? null : DirectionState.fresh(be, bsz, params(next, reverse));
                 long stateBytes = (doneState == null ? 0 : doneState.bytes()) + (nextState == null ? 0 : nextState.bytes());
                 ledger.addState(stateBytes);
                 for (int[] ch : reverse ? Sweep.reverse(len, o.chunk()) : Sweep.forward(len, o.chunk())) {

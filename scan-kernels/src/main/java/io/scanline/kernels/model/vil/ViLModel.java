@@ -141,6 +141,8 @@ final class ViLModel implements StreamingModel {
         Tensor features = o.tokenSink() == null ? Tensor.zeros(batch, s, d) : null;
         Tensor[] ends = new Tensor[2];
         int e = 2 * d;
+        // one carried state for every pass, reset at each pass's start where the backend keeps it
+        ViLPassState st = ViLPassState.fresh(batch, ViLBlockWeights.HEADS, e / ViLBlockWeights.HEADS, convK(), e);
         try (TokenStore store = TokenStore.open(be, batch, s, d, o.spillMemoryBytes(), o.spillDir(), ledger)) {
             for (int k = 0; k < blocks.size(); k++) {
                 boolean last = k == blocks.size() - 1;
@@ -157,7 +159,7 @@ final class ViLModel implements StreamingModel {
                         if (f != rows) be.release(rows);   // the last pass writes no store: nothing reads its rows again
                     }
                 };
-                ViLPassState st = ViLPassState.fresh(batch, ViLBlockWeights.HEADS, e / ViLBlockWeights.HEADS, convK(), e);
+                st.reset(be);
                 ledger.addState(st.bytes());
                 ViLBlockWeights bw = blocks.get(k);
                 boolean rev = reverse[k];

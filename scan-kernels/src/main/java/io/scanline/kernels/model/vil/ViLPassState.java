@@ -1,5 +1,6 @@
 package io.scanline.kernels.model.vil;
 
+import io.scanline.kernels.backend.Backend;
 import io.scanline.kernels.tensor.Tensor;
 
 import java.util.Arrays;
@@ -32,6 +33,15 @@ public final class ViLPassState {
         Tensor m = Tensor.full(Float.NEGATIVE_INFINITY, batch, heads);
         Tensor tail = convK > 0 ? Tensor.zeros(batch, convK - 1, inner) : null;
         return new ViLPassState(Tensor.zeros(batch, heads, headDim, headDim), Tensor.zeros(batch, heads, headDim), m, tail);
+    }
+
+    /**
+     * Back to the fresh state, set where {@code be} keeps states: a model reuses one state for all its passes,
+     * so a GPU neither uploads nor re-allocates it per pass (an upload from host memory waits for the queued work).
+     */
+    public void reset(Backend be) {
+        be.fillState(0f, c, n, tail);
+        be.fillState(Float.NEGATIVE_INFINITY, m);
     }
 
     public long bytes() {
