@@ -1,6 +1,9 @@
 package io.scanline.kernels.backend;
 
+import io.scanline.kernels.tensor.DType;
 import io.scanline.kernels.tensor.Tensor;
+
+import java.util.Arrays;
 
 /**
  * The ops every model family is built from. One implementation per compute target (reference Java,
@@ -247,11 +250,11 @@ public interface Backend extends AutoCloseable {
     default void fillState(float value, Tensor... states) {
         for (Tensor t : states) {
             if (t == null) continue;
-            if (t.dtype() == io.scanline.kernels.tensor.DType.F64) {
+            if (t.dtype() == DType.F64) {
                 if (value != 0f) throw new IllegalArgumentException("F64 states can only be filled with 0, got " + value);
-                java.util.Arrays.fill(t.f64(), 0.0);
+                Arrays.fill(t.f64(), 0.0);
             } else {
-                java.util.Arrays.fill(t.f32(), value);
+                Arrays.fill(t.f32(), value);
             }
         }
     }

@@ -30,8 +30,6 @@ import java.util.concurrent.atomic.AtomicLong;
 final class HostReadsBackend {
     final AtomicLong hostReads = new AtomicLong();
     final AtomicLong hostFloats = new AtomicLong();
-    /** Outputs freed by {@code release} (not by a scope): model code handing back what outlived a scope. */
-    final AtomicLong released = new AtomicLong();
     /** Where the reads came from: the first model-code frame of each, with its count. */
     final Map<String, Integer> readSites = new TreeMap<>();
 
@@ -93,7 +91,6 @@ final class HostReadsBackend {
                         if (t != null && t.deferred() instanceof Counted c && !c.freed) {
                             for (List<Counted> made : scopes) made.remove(c);
                             c.freed = true;
-                            released.incrementAndGet();
                         }
                     }
                     return null;

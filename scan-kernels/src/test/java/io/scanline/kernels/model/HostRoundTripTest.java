@@ -41,6 +41,7 @@ class HostRoundTripTest {
      * left is found by the garbage collector, and on a GPU each collection is requested explicitly and pauses
      * the pass (120 requests in one ViL 16384² run before the passes freed their rows). So the outputs left to
      * the collector must not grow with the image: only the per-image results (pooled tokens, logits) remain.
+     * (Fails for ViL when its passes do not release their window rows, which outlive their chunk.)
      */
     @ParameterizedTest
     @ValueSource(strings = {"adventurer", "vil2", "vil1", "vim", "arm", "defocus_mamba"})
@@ -78,20 +79,6 @@ class HostRoundTripTest {
         for (String k : ref.tensors().keySet()) {
             assertArrayEquals(ref.get(k).f32(), got.get(k).f32(), family + " " + k);
         }
-    }
-
-    /**
-     * ViL's window rows outlive their chunk (the grid conv reads the row behind it): each pass releases
-     * them as it moves on and at its end, so they are not left to the collector. The deferred outputs
-     * above would fail if a released row were read again.
-     */
-    @ParameterizedTest
-    @ValueSource(strings = {"vil2", "vil1"})
-    void vilPassesReleaseTheirWindowRows(String family) {
-        HostReadsBackend shallow = run(family, 2), deep = run(family, 4);
-        assertTrue(shallow.released.get() > 0, family + ": window rows released");
-        assertTrue(deep.released.get() > shallow.released.get(), family + ": every pass releases its rows ("
-                + shallow.released.get() + " at depth 2, " + deep.released.get() + " at depth 4)");
     }
 
     /** The counting backend itself: its scopes free what they made unless kept, as cuda's do; so does release. */

@@ -17,7 +17,6 @@ package io.scanline.kernels.backend.cuda;
 final class CollectPolicy {
     private final long budget;
     private long threshold;      // live + need above this asks for a collection
-    private long raises;
 
     CollectPolicy(long budgetBytes) {
         if (budgetBytes < 0) throw new IllegalArgumentException("resident budget " + budgetBytes);
@@ -37,14 +36,8 @@ final class CollectPolicy {
 
     /** After a collection and its drain: live bytes still over the budget are the working set. */
     void collected(long live, long need) {
-        if (live + need > budget) {
-            threshold = Math.max(threshold, live + need + Math.max(1, budget / 4));
-            raises++;
-        }
+        if (live + need > budget) threshold = Math.max(threshold, live + need + Math.max(1, budget / 4));
     }
 
     long threshold() { return threshold; }
-
-    /** How many collections found the working set over the budget (each raised the threshold). */
-    long raises() { return raises; }
 }

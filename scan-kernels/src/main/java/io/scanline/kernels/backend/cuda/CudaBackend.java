@@ -311,14 +311,9 @@ public final class CudaBackend implements Backend {
     /** Device-held states are filled on the device (attached first when new): no upload, no wait for queued work. */
     @Override
     public synchronized void fillState(float value, Tensor... ts) {
-        if (states == null) {
-            Backend.super.fillState(value, ts);
-            return;
-        }
-        begin(0);
+        if (states != null) begin(0);
         for (Tensor t : ts) {
-            if (t == null) continue;
-            if (HostMirror.canMirror(t) && t.numel() > 0) states.fill(t, value);
+            if (states != null && HostMirror.canMirror(t) && t.numel() > 0) states.fill(t, value);
             else Backend.super.fillState(value, t);
         }
     }

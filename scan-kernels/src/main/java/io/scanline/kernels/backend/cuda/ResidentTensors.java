@@ -68,6 +68,12 @@ final class ResidentTensors implements AutoCloseable {
         @Override
         protected void afterMaterialize() { drop(); }
 
+        /** Freed by a scope or a release: the device copy goes, and a later read or op use fails. */
+        private void freeNow() {
+            drop();
+            scopeFreed = true;
+        }
+
         /** Frees the device copy now (the host array, or nothing, is the data from here on). */
         private void drop() {
             release(ref);
@@ -122,8 +128,7 @@ final class ResidentTensors implements AutoCloseable {
         for (java.util.List<Resident> scope : scopes) {
             if (scope.remove(r)) break;
         }
-        r.drop();
-        r.scopeFreed = true;
+        r.freeNow();
     }
 
     /** Closes the innermost scope: frees every output it made that is still only on the device. */
@@ -131,9 +136,7 @@ final class ResidentTensors implements AutoCloseable {
         if (scopes.peek() != scope) throw new IllegalStateException("op scopes must close in reverse order of opening");
         scopes.pop();
         for (Resident r : scope) {
-            if (r.buf == null) continue; // read on the host already
-            r.drop();
-            r.scopeFreed = true;
+            if (r.buf != null) r.freeNow();   // else read on the host already
         }
     }
 

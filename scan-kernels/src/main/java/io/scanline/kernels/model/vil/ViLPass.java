@@ -161,11 +161,6 @@ final class ViLPass {
         // window rows outlive the chunk: made before the scope, released when evicted
         loadRows(r0, grid ? Math.min(hp - 1, r1 + 1) : r1);
         if (grid) convRows(r0, r1);
-        for (int r = r0; r <= r1; r++) {
-            ScanRow row = load(r);
-            int rr = r;
-            if (grid && !row.hasAct()) row.act = keptOne(() -> convRow(rr));
-        }
 
         Tensor res;
         // the chunk's intermediates (the gathers of window rows included) die with the scope (a device
@@ -298,12 +293,6 @@ final class ViLPass {
         int rows = hi - lo + 1;
         Tensor x = gather(lo * wp, (hi + 1) * wp, 1).reshape(batch, rows, wp, e);
         return be.depthwiseConv2d3x3(x, w.conv2d(), w.convB()).reshape(batch, rows * wp, e);
-    }
-
-    /** silu(3×3 conv) of scan row r from x_m of rows r−1 … r+1 (zeros outside the grid). */
-    private Tensor convRow(int r) {
-        int lo = Math.max(0, r - 1), hi = Math.min(hp - 1, r + 1);
-        return be.silu(be.sliceAxis1(convSlab(lo, hi), (r - lo) * wp, (r - lo + 1) * wp));
     }
 
     /** The tensor {@code make} returns, its intermediates freed at once (an op scope around it). */
