@@ -1,7 +1,7 @@
 // mLSTM chunkwise with the state on chip (bf16 tensor cores, mma.sync), for head dims that are a
 // multiple of 128. One block owns (b, head, column slab of 64 value channels, segment of chunks) and
 // walks its chunks in order, keeping its slab of C in fp32 registers from chunk to chunk, so the
-// per-chunk states never cross memory (the three-pass form of mlstm_bf16.cuh writes and reads them four
+// per-chunk states never cross memory (the three-pass form of mlstm_mma.cuh writes and reads them four
 // times: 16·DH²/Q bytes per token and head, which caps it near 5% of the bf16 peak at any head dim).
 //
 // Glossary: B batch, L tokens, NH heads, DH head dim (128·MI), NS = 64 value channels per block (the
@@ -28,7 +28,7 @@
 //   P = bf16(exp(b_τ − b_σ + ĩ_σ − m_τ)·(q_τ·k_σ)/√DH) for σ ≤ τ     (S = Q·Kᵀ on tensor cores)
 //   h_τ = (w_τ·(q_τ·C⁻) + Σ_σ P_τσ v_σ) / (max(|w_τ·q_τ·n⁻ + Σ_σ P_τσ|, exp(−m_τ)) + eps),  w_τ = exp(b_τ + m⁻ − m_τ)
 //   C⁺ = exp(g + m⁻ − m⁺)·C⁻ + Kᵀ·(u ⊙ V),  n⁺ = exp(g + m⁻ − m⁺)·n⁻ + Kᵀ·u,  u_σ = exp(g − b_σ + ĩ_σ − m⁺)/√DH
-// Precision as mlstm_bf16.cuh: bf16 (nearest even) q, k, v, u ⊙ v, P and C⁻ as a product operand;
+// Precision as the bf16 form of mlstm_mma.cuh: bf16 (nearest even) q, k, v, u ⊙ v, P and C⁻ as a product operand;
 // fp32 accumulators, C and n in fp32 (registers, shared memory) across chunks; gate sums and stabilizers
 // in fp64. The gate weight sits on v (u ⊙ v) instead of on k, so one bf16 copy of k serves S and the
 // state update; each term still carries two roundings (k, u ⊙ v), as in the three-pass form.

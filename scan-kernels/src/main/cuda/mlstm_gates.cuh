@@ -1,4 +1,4 @@
-// Pieces shared by the bf16 mLSTM kernels (mlstm_bf16.cuh, mlstm_fused.cuh): the chunk's gate scans in
+// Pieces shared by the tensor-core mLSTM kernels (mlstm_mma.cuh, mlstm_fused.cuh): the chunk's gate scans in
 // fp64 and bf16 staging of fp32 rows. Glossary as mlstm.cuh (Q chunk length, qn tokens in this chunk).
 #pragma once
 #include <cuda_bf16.h>

@@ -13,7 +13,7 @@
 #include "ssd_state_mma.cuh"
 #include "ssd_out_mma.cuh"
 #include "mlstm.cuh"
-#include "mlstm_bf16.cuh"
+#include "mlstm_mma.cuh"
 #include "mlstm_fused.cuh"
 #include "conv.cuh"
 #include "gemm.cuh"

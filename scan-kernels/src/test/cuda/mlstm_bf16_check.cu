@@ -1,4 +1,4 @@
-// Standalone check and benchmark of the bf16 tensor-core mLSTM (three-pass, mlstm_bf16.cuh, and fused,
+// Standalone check and benchmark of the bf16 tensor-core mLSTM (three-pass, mlstm_mma.cuh, and fused,
 // mlstm_fused.cuh, where DH % 128 == 0) next to the fp32 kernels (mlstm.cuh), on a GPU machine without
 // Java: every path launched as CudaOps launches it, against a float64 host recurrence (spec ops §10.1,
 // D1) from a random nonzero state and from the fresh state (0, 0, −∞), in one call and cut into two
@@ -24,7 +24,7 @@
 
 #include "../../main/cuda/common.cuh"
 #include "../../main/cuda/mlstm.cuh"
-#include "../../main/cuda/mlstm_bf16.cuh"
+#include "../../main/cuda/mlstm_mma.cuh"
 #include "../../main/cuda/mlstm_fused.cuh"
 #include "../../main/cuda/gemm_bf16.cuh"   // cvt_f32_bf16
 #include "../../main/cuda/elementwise.cuh"

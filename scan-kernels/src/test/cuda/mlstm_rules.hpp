@@ -1,22 +1,28 @@
-// Launch rules of the bf16 three-pass mLSTM (mirrors of CudaOps.mlstmBf16Chunk and the shared-memory
-// formulas of mlstm_bf16.cuh), shared by the CUDA harness and the CPU warp-emulator check.
-// Glossary: Q chunk length, DH head dim, NS column slab of the output pass.
+// Launch rules of the three-pass tensor-core mLSTM (mirrors of CudaOps.mlstmMmaChunk and the shared-memory
+// formulas of mlstm_mma.cuh) in its two operand forms, shared by the CUDA harness and the CPU warp-emulator
+// check. Glossary: Q chunk length, DH head dim, NS column slab of the output pass, ES bytes of a staged
+// operand, PAD its row pad in elements (bf16: 2, 8; 3xTF32: 4, 4).
 #pragma once
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
 static const int SMEM_CAP = 200 * 1024;
+struct MmaForm { long long es, pad; };
+static const MmaForm BF16_FORM{2, 8}, TF32_FORM{4, 4};
 static int slab_of(int dh) { return dh <= 128 ? dh : dh % 64 == 0 ? 64 : dh % 32 == 0 ? 32 : 16; }
-static long long bf_state_smem(int q, int dh) { return 4LL * q * (dh + 8) + 24LL * q + 16; }
-static long long bf_out_smem(int q, int dh) {
-    const long long ns = slab_of(dh), dp = dh + 8, np = ns + 8, qp = q + 8, sf = std::max<long long>(q, ns) + 4;
-    return 2 * q * dp + 2 * std::max(q * dp, dh * np) + 2 * q * np + 2 * q * qp + 4 * q * sf + 28LL * q;
+static long long mma_state_smem(MmaForm f, int q, int dh) { return 2 * f.es * q * (dh + f.pad) + 24LL * q + 16; }
+static long long mma_out_smem(MmaForm f, int q, int dh) {
+    const long long ns = slab_of(dh), dp = dh + f.pad, np = ns + f.pad, qp = q + f.pad, sf = std::max<long long>(q, ns) + 4;
+    return f.es * (q * dp + std::max(q * dp, dh * np) + q * np + q * qp) + 4 * q * sf + 28LL * q;
 }
-static int bf_chunk(int req, int l, int dh) {
+static int mma_chunk(MmaForm f, int req, int l, int dh) {
     int q = std::max(16, req / 16 * 16);
     q = std::min(q, (std::max(1, l) + 15) / 16 * 16);
-    while (q > 16 && std::max(bf_out_smem(q, dh), bf_state_smem(q, dh)) > SMEM_CAP) q = std::max(16, q / 32 * 16);
-    if (std::max(bf_out_smem(q, dh), bf_state_smem(q, dh)) > SMEM_CAP) { fprintf(stderr, "DH %d too large\n", dh); exit(2); }
+    while (q > 16 && std::max(mma_out_smem(f, q, dh), mma_state_smem(f, q, dh)) > SMEM_CAP) q = std::max(16, q / 32 * 16);
+    if (std::max(mma_out_smem(f, q, dh), mma_state_smem(f, q, dh)) > SMEM_CAP) { fprintf(stderr, "DH %d too large\n", dh); exit(2); }
     return q;
 }
+inline long long bf_state_smem(int q, int dh) { return mma_state_smem(BF16_FORM, q, dh); }
+inline long long bf_out_smem(int q, int dh) { return mma_out_smem(BF16_FORM, q, dh); }
+inline int bf_chunk(int req, int l, int dh) { return mma_chunk(BF16_FORM, req, l, dh); }

@@ -10,6 +10,7 @@ import io.scanline.kernels.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.IntConsumer;
 
 /**
@@ -544,9 +545,28 @@ public final class CudaConformance {
     // ------------------------------------------------------------------ mLSTM
 
     private void mlstm() {
+        // every shape through each fp32 form: CUDA cores, and 3xTF32 on tensor cores (head dims divisible by
+        // 16; DH 20 runs on CUDA cores under either)
+        CudaOps ops = cuda instanceof CudaBackend cb ? cb.ops() : null;
+        if (ops == null) {
+            mlstmShapes("");
+            return;
+        }
+        for (CudaOps.Fp32Mlstm form : new CudaOps.Fp32Mlstm[] {CudaOps.Fp32Mlstm.SIMT, CudaOps.Fp32Mlstm.TF32X3}) {
+            CudaOps.Fp32Mlstm was = ops.setFp32Mlstm(form);
+            try {
+                mlstmShapes(" " + form.name().toLowerCase(Locale.ROOT));
+            } finally {
+                ops.setFp32Mlstm(was);
+            }
+        }
+    }
+
+    private void mlstmShapes(String form) {
         // b, l, nh, dh, chunk, init (0 = fresh (0, 0, −∞), 1 = random state with finite m)
         int[][] shapes = {{1, 1, 1, 16, 64, 0}, {2, 9, 4, 16, 4, 1}, {1, 63, 2, 96, 64, 0}, {1, 65, 2, 96, 64, 1},
-                {2, 130, 1, 16, 64, 1}, {1, 0, 2, 16, 64, 1}, {1, 40, 3, 20, 7, 0}, {1, 300, 1, 64, 128, 1}};
+                {2, 130, 1, 16, 64, 1}, {1, 0, 2, 16, 64, 1}, {1, 40, 3, 20, 7, 0}, {1, 300, 1, 64, 128, 1},
+                {1, 100, 2, 192, 64, 1}, {1, 150, 1, 384, 64, 1}};   // ViL-S/-B head dims: column slabs, halved chunks
         for (int[] s : shapes) {
             int b = s[0], l = s[1], nh = s[2], dh = s[3], chunk = s[4];
             boolean init = s[5] == 1;
@@ -555,7 +575,7 @@ public final class CudaConformance {
             Tensor c0 = init ? r.normal(0, 0.3, b, nh, dh, dh) : Tensor.zeros(b, nh, dh, dh);
             Tensor n0 = init ? r.normal(0, 0.3, b, nh, dh) : Tensor.zeros(b, nh, dh);
             Tensor m0 = init ? r.normal(0, 2, b, nh) : Tensor.full(Float.NEGATIVE_INFINITY, b, nh);
-            String tag = String.format("mlstm B%d L%d NH%d DH%d chunk%d %s", b, l, nh, dh, chunk, init ? "init" : "fresh");
+            String tag = String.format("mlstm B%d L%d NH%d DH%d chunk%d %s%s", b, l, nh, dh, chunk, init ? "init" : "fresh", form);
             Tensor[] sc = {c0.copy(), n0.copy(), m0.copy()}, sr = {c0.copy(), n0.copy(), m0.copy()};
             Tensor hc = cuda.mlstm(MlstmForm.CHUNKWISE, chunk, q, k, v, ig, fg, sc[0], sc[1], sc[2], 1e-6);
             Tensor hr = ref.mlstm(MlstmForm.CHUNKWISE, chunk, q, k, v, ig, fg, sr[0], sr[1], sr[2], 1e-6);

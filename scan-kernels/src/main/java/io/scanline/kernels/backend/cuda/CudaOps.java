@@ -81,8 +81,10 @@ public final class CudaOps implements AutoCloseable {
         int optin = ctx.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
         ctx.allowSharedMemory("mlstm_chunk_state", Math.min(optin, MLSTM_SMEM_CAP));
         ctx.allowSharedMemory("mlstm_chunk_out", Math.min(optin, MLSTM_SMEM_CAP));
-        ctx.allowSharedMemory("mlstm_chunk_state_bf16", Math.min(optin, MLSTM_SMEM_CAP));
-        ctx.allowSharedMemory("mlstm_chunk_out_bf16", Math.min(optin, MLSTM_SMEM_CAP));
+        for (MmaOperands f : MmaOperands.values()) {
+            ctx.allowSharedMemory(f.stateKernel(), Math.min(optin, MLSTM_SMEM_CAP));
+            ctx.allowSharedMemory(f.outKernel(), Math.min(optin, MLSTM_SMEM_CAP));
+        }
         for (int i = 0; i < FUSED_DH.length; ++i) {
             String kernel = fusedKernel(FUSED_DH[i]);
             fusedSmem[i] = ctx.constantInt(kernel + "_smem");
@@ -446,14 +448,68 @@ public final class CudaOps implements AutoCloseable {
 
     static int mlstmOutSmem(int q, int dh) { return 16 * q + 4 * (2 * q * (dh + 1) + q * dh + q * (q + 1) + 3 * q); }
 
-    /** mLSTM chunkwise; c (B, NH, DH, DH), n (B, NH, DH), m (B, NH) in/out; h (B, L, NH, DH). */
+    /**
+     * The fp32 mode's chunkwise mLSTM. TF32X3: the three-pass tensor-core form with 3xTF32 products at fp32
+     * accuracy ({@code mlstm_mma.cuh}); head dims not divisible by 16 run SIMT. SIMT: the fp32 kernels of
+     * {@code mlstm.cuh} on CUDA cores. AUTO (default): TF32X3 from head dim {@link #TF32_MLSTM_MIN_DH}, where an
+     * H100 ran it faster (NOTES.md, "The chunkwise mLSTM on tensor cores at fp32 accuracy"), else SIMT.
+     */
+    public enum Fp32Mlstm {
+        AUTO, TF32X3, SIMT;
+
+        /** Parses an option value: auto, tf32x3 or simt (any case). */
+        public static Fp32Mlstm parse(String s) {
+            return parseOption(Fp32Mlstm.class, s, "fp32Mlstm must be auto, tf32x3 or simt");
+        }
+    }
+
+    static final int TF32_MLSTM_MIN_DH = 96;
+    private Fp32Mlstm fp32Mlstm = Fp32Mlstm.AUTO;
+
+    /** Chooses the fp32 mLSTM's kernels (see {@link Fp32Mlstm}); returns the choice it replaces. */
+    public Fp32Mlstm setFp32Mlstm(Fp32Mlstm form) {
+        if (form == null) throw new IllegalArgumentException("form must not be null");
+        Fp32Mlstm was = fp32Mlstm;
+        fp32Mlstm = form;
+        return was;
+    }
+
+    /** The kernels an fp32 mLSTM with this head dim runs. */
+    public Fp32Mlstm fp32MlstmForm(int dh) { return fp32MlstmForm(fp32Mlstm, dh); }
+
+    /** The kernels an fp32 mLSTM with this head dim runs under a choice (TF32X3 or SIMT, never AUTO). */
+    static Fp32Mlstm fp32MlstmForm(Fp32Mlstm choice, int dh) {
+        if (dh % 16 != 0 || choice == Fp32Mlstm.SIMT) return Fp32Mlstm.SIMT;
+        return choice == Fp32Mlstm.TF32X3 || dh >= TF32_MLSTM_MIN_DH ? Fp32Mlstm.TF32X3 : Fp32Mlstm.SIMT;
+    }
+
+    /** The chunk an fp32 mLSTM runs for a requested one: {@link MmaOperands#chunk} or {@link #mlstmChunk}. */
+    public int fp32MlstmChunk(int requested, int l, int dh) {
+        return fp32MlstmForm(dh) == Fp32Mlstm.TF32X3 ? MmaOperands.TF32X3.chunk(requested, l, dh) : mlstmChunk(requested, l, dh);
+    }
+
+    /**
+     * mLSTM chunkwise at fp32 accuracy; c (B, NH, DH, DH), n (B, NH, DH), m (B, NH) in/out; h (B, L, NH, DH).
+     * Kernels by {@link #fp32MlstmForm}, chunk by {@link #fp32MlstmChunk}.
+     */
     public void mlstm(int chunk, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer ig, DeviceBuffer fg,
                       DeviceBuffer c, DeviceBuffer n, DeviceBuffer m, DeviceBuffer h, int b, int l, int nh, int dh,
                       double eps) {
         if (b == 0 || l == 0 || nh == 0) return;
-        int qc = mlstmChunk(chunk, l, dh);
-        mlstmPasses("mlstm_chunk_state", mlstmStateSmem(qc, dh), "mlstm_chunk_out", mlstmOutSmem(qc, dh), qc,
-                q, k, v, ig, fg, c, n, m, h, b, l, nh, dh, eps);
+        int qc = fp32MlstmChunk(chunk, l, dh);
+        if (fp32MlstmForm(dh) == Fp32Mlstm.TF32X3) {
+            mlstmPasses(MmaOperands.TF32X3, qc, q, k, v, ig, fg, c, n, m, h, b, l, nh, dh, eps);
+        } else {
+            mlstmPasses("mlstm_chunk_state", mlstmStateSmem(qc, dh), "mlstm_chunk_out", mlstmOutSmem(qc, dh), qc,
+                    q, k, v, ig, fg, c, n, m, h, b, l, nh, dh, eps);
+        }
+    }
+
+    private void mlstmPasses(MmaOperands f, int qc, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer ig,
+                             DeviceBuffer fg, DeviceBuffer c, DeviceBuffer n, DeviceBuffer m, DeviceBuffer h, int b, int l,
+                             int nh, int dh, double eps) {
+        mlstmPasses(f.stateKernel(), f.stateSmem(qc, dh), f.outKernel(), f.outSmem(qc, dh), qc, q, k, v, ig, fg, c, n, m, h,
+                b, l, nh, dh, eps);
     }
 
     /**
@@ -480,27 +536,53 @@ public final class CudaOps implements AutoCloseable {
         ctx.launch(outKernel, nch, nh, b, 256, outSmem, q, k, v, ig, fg, cl, nl, mi, h, l, nh, dh, qc, (float) eps);
     }
 
-    // Dynamic shared memory of the bf16 mLSTM passes (layouts in mlstm_bf16.cuh, same formulas).
-    static int mlstmBf16StateSmem(int q, int dh) { return 4 * q * (dh + 8) + 24 * q + 16; }
+    /**
+     * Operand forms of the three-pass tensor-core mLSTM ({@code mlstm_mma.cuh}): bytes of one staged
+     * operand, its row pad in elements, and the suffix of the kernels' names. BF16: the bf16 mode's form.
+     * TF32X3: fp32 operands split for 3xTF32 products, the fp32 mode's form.
+     */
+    public enum MmaOperands {
+        BF16(2, 8, "_bf16"), TF32X3(4, 4, "_tf32");
 
-    static int mlstmBf16OutSmem(int q, int dh) {
-        int ns = dh <= 128 ? dh : dh % 64 == 0 ? 64 : dh % 32 == 0 ? 32 : 16;
-        return 2 * q * (dh + 8) + 2 * Math.max(q * (dh + 8), dh * (ns + 8)) + 2 * q * (ns + 8) + 2 * q * (q + 8)
-                + 4 * q * (Math.max(q, ns) + 4) + 28 * q;
-    }
+        private final int bytes, pad;
+        private final String suffix;
 
-    /** Chunk length the bf16 mLSTM kernels use for a requested one (rule in {@link #mlstmBf16}). */
-    public static int mlstmBf16Chunk(int requested, int l, int dh) {
-        int qc = Math.min(Math.max(16, requested / 16 * 16), (Math.max(1, l) + 15) / 16 * 16);
-        while (qc > 16 && Math.max(mlstmBf16OutSmem(qc, dh), mlstmBf16StateSmem(qc, dh)) > MLSTM_SMEM_CAP) qc = Math.max(16, qc / 32 * 16);
-        if (Math.max(mlstmBf16OutSmem(qc, dh), mlstmBf16StateSmem(qc, dh)) > MLSTM_SMEM_CAP)
-            throw new IllegalArgumentException("mLSTM head dim " + dh + " too large for the bf16 kernels");
-        return qc;
+        MmaOperands(int bytes, int pad, String suffix) {
+            this.bytes = bytes;
+            this.pad = pad;
+            this.suffix = suffix;
+        }
+
+        String stateKernel() { return "mlstm_chunk_state" + suffix; }
+
+        String outKernel() { return "mlstm_chunk_out" + suffix; }
+
+        /** Dynamic shared memory of pass 1 (layout in mlstm_mma.cuh, same formula). */
+        int stateSmem(int q, int dh) { return 2 * bytes * q * (dh + pad) + 24 * q + 16; }
+
+        /** Dynamic shared memory of pass 3 (layout in mlstm_mma.cuh, same formula). */
+        int outSmem(int q, int dh) {
+            int ns = dh <= 128 ? dh : dh % 64 == 0 ? 64 : dh % 32 == 0 ? 32 : 16;
+            return bytes * (q * (dh + pad) + Math.max(q * (dh + pad), dh * (ns + pad)) + q * (ns + pad) + q * (q + pad))
+                    + 4 * q * (Math.max(q, ns) + 4) + 28 * q;
+        }
+
+        /**
+         * Chunk length for a requested one: rounded down to a multiple of 16 (at least 16), at most l rounded
+         * up to 16, halved while a pass needs more shared memory than the cap.
+         */
+        public int chunk(int requested, int l, int dh) {
+            int qc = Math.min(Math.max(16, requested / 16 * 16), (Math.max(1, l) + 15) / 16 * 16);
+            while (qc > 16 && Math.max(outSmem(qc, dh), stateSmem(qc, dh)) > MLSTM_SMEM_CAP) qc = Math.max(16, qc / 32 * 16);
+            if (Math.max(outSmem(qc, dh), stateSmem(qc, dh)) > MLSTM_SMEM_CAP)
+                throw new IllegalArgumentException("mLSTM head dim " + dh + " too large for the " + name() + " tensor-core kernels");
+            return qc;
+        }
     }
 
     /**
      * mLSTM chunkwise on bf16 tensor cores (q, k, v and the incoming state rounded to bf16, fp32
-     * accumulation, states fp32; see mlstm_bf16.cuh and mlstm_fused.cuh); same contract as {@link #mlstm}.
+     * accumulation, states fp32; see mlstm_mma.cuh and mlstm_fused.cuh); same contract as {@link #mlstm}.
      * Needs dh % 16 == 0 (callers fall back to {@link #mlstm} otherwise). The form is {@link #bf16MlstmForm}.
      * THREE_PASS runs the requested chunk rounded down to a multiple of 16 (at least 16), at most l rounded
      * up to 16, halved while a pass needs more shared memory than the cap; FUSED its kernel's own chunk
@@ -515,14 +597,12 @@ public final class CudaOps implements AutoCloseable {
             mlstmFused(q, k, v, ig, fg, c, n, m, h, b, l, nh, dh, eps);
             return;
         }
-        int qc = mlstmBf16Chunk(chunk, l, dh);
-        mlstmPasses("mlstm_chunk_state_bf16", mlstmBf16StateSmem(qc, dh), "mlstm_chunk_out_bf16", mlstmBf16OutSmem(qc, dh), qc,
-                q, k, v, ig, fg, c, n, m, h, b, l, nh, dh, eps);
+        mlstmPasses(MmaOperands.BF16, MmaOperands.BF16.chunk(chunk, l, dh), q, k, v, ig, fg, c, n, m, h, b, l, nh, dh, eps);
     }
 
     /**
      * Launch forms of the bf16 chunkwise mLSTM. THREE_PASS: chunk states materialized in memory
-     * ({@code mlstm_bf16.cuh}; any head dim divisible by 16, the requested chunk). FUSED: each block keeps
+     * ({@code mlstm_mma.cuh}; any head dim divisible by 16, the requested chunk). FUSED: each block keeps
      * its 64-column slab of C in registers while it walks the chunks in order ({@code mlstm_fused.cuh}),
      * built for head dims 128, 256, 384 and 512 with its own chunk (64; 32 at 512), other head dims run
      * THREE_PASS. The default is FUSED: on an H100 it was 1.2-3.7x faster than THREE_PASS at every

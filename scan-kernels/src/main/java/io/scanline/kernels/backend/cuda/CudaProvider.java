@@ -24,7 +24,9 @@ import java.util.Map;
  * call, for comparison; system property {@code scanline.cuda.deviceStates}), {@code fp32Gemm=auto|simt|tf32x3}
  * (the fp32 GEMM kernel: auto takes 3xTF32 on tensor cores where its tiles fill the GPU and K % 4 == 0,
  * simt the CUDA-core kernels only; system property {@code scanline.cuda.fp32Gemm}),
- * {@code bf16Mlstm=fused|three-pass} (the bf16 mode's chunkwise mLSTM: the state kept on chip for head dims
+ * {@code fp32Mlstm=auto|tf32x3|simt} (the fp32 mode's chunkwise mLSTM: 3xTF32 products on tensor cores at fp32
+ * accuracy or the CUDA-core kernels; auto, the default, chooses by head dim, see {@link CudaOps.Fp32Mlstm}; system property
+ * {@code scanline.cuda.fp32Mlstm}), {@code bf16Mlstm=fused|three-pass} (the bf16 mode's chunkwise mLSTM: the state kept on chip for head dims
  * 128/256/384/512, the default, or chunk states through memory, see {@link CudaOps.Bf16Mlstm}; system
  * property {@code scanline.cuda.bf16Mlstm}), {@code fusedQk=by-shape|fp32|bf16} (how the fused mLSTM takes
  * q and k: by shape, the default, fp32 rounded while staging, or converted to bf16 first; the same bits
@@ -105,6 +107,8 @@ public final class CudaProvider implements BackendProvider {
                 System.getProperty("scanline.cuda.deviceStates", "true"))));
         be.ops().setFp32Gemm(CudaOps.Fp32Gemm.parse(options.getOrDefault("fp32Gemm",
                 System.getProperty("scanline.cuda.fp32Gemm", "auto"))));
+        be.ops().setFp32Mlstm(CudaOps.Fp32Mlstm.parse(options.getOrDefault("fp32Mlstm",
+                System.getProperty("scanline.cuda.fp32Mlstm", "auto"))));
         be.ops().setBf16Mlstm(CudaOps.Bf16Mlstm.parse(options.getOrDefault("bf16Mlstm",
                 System.getProperty("scanline.cuda.bf16Mlstm", "fused"))));
         be.ops().setFusedQk(CudaOps.FusedQk.parse(options.getOrDefault("fusedQk",

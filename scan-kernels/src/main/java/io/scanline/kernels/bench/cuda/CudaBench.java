@@ -122,16 +122,24 @@ public final class CudaBench {
     }
 
     /**
-     * Chunkwise mLSTM, fp32 kernels then the bf16 tensor-core passes (head dims divisible by 16), then for
-     * head dims with a fused kernel the bf16 form with the state on chip.
+     * Chunkwise mLSTM: the fp32 kernels on CUDA cores and the fp32-accurate 3xTF32 tensor-core passes, then
+     * the bf16 tensor-core passes (head dims divisible by 16), then for head dims with a fused kernel the
+     * bf16 form with the state on chip.
      */
     private void mlstms(boolean quick) {
         int[][] ml = quick ? new int[][] {{1, 4096, 4, 96}} :
-                new int[][] {{1, 4096, 4, 96}, {1, 65536, 4, 96}, {8, 65536, 4, 96}, {1, 1 << 20, 4, 96}, {64, 4096, 4, 96},
+                new int[][] {{1, 4096, 4, 96}, {1, 4096, 4, 384}, {1, 65536, 4, 96}, {1, 65536, 4, 384}, {8, 65536, 4, 96}, {1, 1 << 20, 4, 96}, {64, 4096, 4, 96},
                         {8, 65536, 4, 192}, {8, 65536, 8, 64}, {8, 4096, 4, 256}, {8, 4096, 8, 512}, {8, 16384, 8, 512},
                         {1, 65536, 8, 512}, {8, 16384, 8, 256}, {8, 65536, 4, 128}};
         for (int[] s : ml) {
-            mlstm(s[0], s[1], s[2], s[3], 64, false);
+            for (CudaOps.Fp32Mlstm f : new CudaOps.Fp32Mlstm[] {CudaOps.Fp32Mlstm.SIMT, CudaOps.Fp32Mlstm.TF32X3}) {
+                CudaOps.Fp32Mlstm before = ops.setFp32Mlstm(f);   // each fp32 form, named in the op
+                try {
+                    mlstm(s[0], s[1], s[2], s[3], 64, false);
+                } finally {
+                    ops.setFp32Mlstm(before);
+                }
+            }
             CudaOps.Bf16Mlstm was = ops.setBf16Mlstm(CudaOps.Bf16Mlstm.THREE_PASS);
             try {
                 mlstm(s[0], s[1], s[2], s[3], 64, true);
@@ -294,7 +302,7 @@ public final class CudaBench {
     private void mlstm(int b, int l, int nh, int dh, int chunk, boolean bf16) {
         long act = (long) b * l * nh * dh, gates = (long) b * l * nh;
         boolean fused = bf16 && ops.bf16MlstmForm(dh) == CudaOps.Bf16Mlstm.FUSED;
-        int q = fused ? ops.fusedMlstmChunk(dh) : bf16 ? CudaOps.mlstmBf16Chunk(chunk, l, dh) : CudaOps.mlstmChunk(chunk, l, dh);
+        int q = fused ? ops.fusedMlstmChunk(dh) : bf16 ? CudaOps.MmaOperands.BF16.chunk(chunk, l, dh) : ops.fp32MlstmChunk(chunk, l, dh);
         String shape = String.format("B%d L%d NH%d DH%d Q%d", b, l, nh, dh, q);
         long nch = (l + q - 1) / q;
         long scratch = 4L * b * nh * nch * (dh * dh + dh + 3) + (fused ? 4 * act : 0);
@@ -320,7 +328,8 @@ public final class CudaBench {
             // the count bench-models uses too (OpFlops): 4·DH² + 4·Q·DH per token and head
             double flops = io.scanline.kernels.bench.OpFlops.mlstmChunkwise((long) b * l * nh, dh, q);
             boolean bq = fused && ops.fusedQkBf16(ops.fusedMlstmSegments(b, l, nh, dh), dh);
-            String op = fused ? (bq ? "mlstm_fused_bf16_bq" : "mlstm_fused_bf16") : bf16 ? "mlstm_chunkwise_bf16" : "mlstm_chunkwise";
+            String op = fused ? (bq ? "mlstm_fused_bf16_bq" : "mlstm_fused_bf16") : bf16 ? "mlstm_chunkwise_bf16"
+                    : ops.fp32MlstmForm(dh) == CudaOps.Fp32Mlstm.TF32X3 ? "mlstm_chunkwise_tf32x3" : "mlstm_chunkwise";
             report(op, shape, (long) b * l, ms,
                     4.0 * (4 * act + 2 * gates), flops);
             if (bf16) printBf16Peak(flops, ms);

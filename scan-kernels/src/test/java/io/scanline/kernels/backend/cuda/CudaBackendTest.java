@@ -73,6 +73,11 @@ class CudaBackendTest {
         e = assertThrows(IllegalArgumentException.class, () -> CudaOps.FusedQk.parse("fp16"));
         assertTrue(e.getMessage().contains("by-shape, fp32 or bf16") && e.getMessage().contains("fp16"), e.getMessage());
         assertEquals(CudaOps.Fp32Gemm.TF32X3, CudaOps.Fp32Gemm.parse(" TF32x3"));
+        assertEquals(CudaOps.Fp32Mlstm.SIMT, CudaOps.Fp32Mlstm.parse("Simt "));
+        assertEquals(CudaOps.Fp32Mlstm.TF32X3, CudaOps.Fp32Mlstm.parse("tf32x3"));
+        assertEquals(CudaOps.Fp32Mlstm.AUTO, CudaOps.Fp32Mlstm.parse("Auto"));
+        e = assertThrows(IllegalArgumentException.class, () -> CudaOps.Fp32Mlstm.parse("bf16"));
+        assertTrue(e.getMessage().contains("tf32x3 or simt") && e.getMessage().contains("bf16"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> CudaOps.Fp32Gemm.parse("tf32"));
         assertTrue(e.getMessage().contains("auto, simt or tf32x3") && e.getMessage().contains("'tf32'"), e.getMessage());
         assertEquals(CudaOps.SsdState.SCALAR, CudaOps.SsdState.parse("Scalar "));
@@ -97,6 +102,39 @@ class CudaBackendTest {
             for (int i = 0; i < 3; i++) be.linear(r.normal(0, 1, 2, 16), w, b);
             assertEquals(before + 2, be.weightUploads(), "w and b must be uploaded once, then found by identity");
         }
+    }
+
+    @Test
+    void fp32MlstmKernelsFollowTheChoiceAndTheHeadDim() {
+        // tensor cores need 16-wide head dims whatever the choice; AUTO takes them from TF32_MLSTM_MIN_DH
+        assertEquals(CudaOps.Fp32Mlstm.SIMT, CudaOps.fp32MlstmForm(CudaOps.Fp32Mlstm.TF32X3, 20));
+        assertEquals(CudaOps.Fp32Mlstm.TF32X3, CudaOps.fp32MlstmForm(CudaOps.Fp32Mlstm.TF32X3, 16));
+        assertEquals(CudaOps.Fp32Mlstm.SIMT, CudaOps.fp32MlstmForm(CudaOps.Fp32Mlstm.SIMT, 384));
+        assertEquals(CudaOps.Fp32Mlstm.SIMT, CudaOps.fp32MlstmForm(CudaOps.Fp32Mlstm.AUTO, CudaOps.TF32_MLSTM_MIN_DH - 16));
+        assertEquals(CudaOps.Fp32Mlstm.TF32X3, CudaOps.fp32MlstmForm(CudaOps.Fp32Mlstm.AUTO, CudaOps.TF32_MLSTM_MIN_DH));
+        assertEquals(CudaOps.Fp32Mlstm.TF32X3, CudaOps.fp32MlstmForm(CudaOps.Fp32Mlstm.AUTO, 384));
+    }
+
+    @Test
+    void tensorCoreMlstmChunksAreWholeTilesThatFitSharedMemory() {
+        // pure host arithmetic: holds with or without a GPU; mirrors mlstm_mma.cuh's layout formulas
+        for (CudaOps.MmaOperands f : CudaOps.MmaOperands.values()) {
+            assertEquals(16, f.chunk(7, 1000, 96), f + ": at least one 16-token tile");
+            assertEquals(32, f.chunk(64, 17, 96), f + ": never more tiles than the call needs");
+            assertEquals(48, f.chunk(50, 1000, 32), f + ": rounded down to whole tiles");
+            for (int dh : new int[] {16, 96, 192, 384, 512}) {
+                int q = f.chunk(256, 100000, dh);
+                assertTrue(q % 16 == 0 && Math.max(f.stateSmem(q, dh), f.outSmem(q, dh)) <= 200 * 1024, f + " DH" + dh + ": " + q);
+            }
+        }
+        // fp32 operands take twice the bytes: ViL-B's head dim halves the chunk that fits
+        assertEquals(64, CudaOps.MmaOperands.BF16.chunk(64, 100000, 384));
+        assertEquals(32, CudaOps.MmaOperands.TF32X3.chunk(64, 100000, 384));
+        // bytes as laid out: 3xTF32 DH 384 Q 32: q, k-or-C slab (384 × 68 floats), v slab, P, the fp32 scores,
+        // the gates; pass 1: k and v at DP 388, gates
+        assertEquals(4 * (32 * 388 + 384 * 68 + 32 * 68 + 32 * 36) + 4 * 32 * 68 + 28 * 32,
+                CudaOps.MmaOperands.TF32X3.outSmem(32, 384));
+        assertEquals(2 * 4 * 32 * 388 + 24 * 32 + 16, CudaOps.MmaOperands.TF32X3.stateSmem(32, 384));
     }
 
     @Test
