@@ -12,9 +12,9 @@
 // key channel; nl (B, NH, NCH, DH); ml, gl, mIn (B, NH, NCH) fp64.
 //
 // Requirements: DH % 16 == 0 and Q % 16 == 0 (16-row tiles; a short last chunk is zero-padded to Q in
-// shared memory, so any L >= 1 works). Chunk rule (CudaOps.mlstmMmaChunk): the requested chunk rounded
-// down to a multiple of 16 (at least 16), at most L rounded up to 16, halved (to a multiple of 16) while
-// either pass needs more than the 200 KiB shared-memory cap.
+// shared memory, so any L >= 1 works). Chunk rule (CudaOps.MmaOperands.chunk): the requested chunk rounded
+// down to a multiple of 16 (at least 16), at most L rounded up to 16, less 16 at a time while either pass
+// needs more than the 227 KiB an sm_90 block can opt into.
 //
 // Precision, bf16 form. What is bf16 (round to nearest even, while staging into shared memory): q, k̂
 // weighted by its gate (exp(a_σ − m)/√DH, folded in before rounding, pass 1), v, the incoming C and n

@@ -402,8 +402,8 @@ int main(int argc, char** argv)
     }
     CK(cudaFuncSetAttribute(mlstm_chunk_state, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_CAP));
     CK(cudaFuncSetAttribute(mlstm_chunk_out, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_CAP));
-    CK(cudaFuncSetAttribute(mlstm_chunk_state_bf16, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_CAP));
-    CK(cudaFuncSetAttribute(mlstm_chunk_out_bf16, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_CAP));
+    CK(cudaFuncSetAttribute(mlstm_chunk_state_bf16, cudaFuncAttributeMaxDynamicSharedMemorySize, MMA_SMEM_CAP));
+    CK(cudaFuncSetAttribute(mlstm_chunk_out_bf16, cudaFuncAttributeMaxDynamicSharedMemorySize, MMA_SMEM_CAP));
     for (int dh : {96, 256, 512}) {
         const int qc = bf_chunk(64, 1 << 16, dh);
         int bs = 0, bo = 0;

@@ -1,4 +1,4 @@
-// Launch rules of the three-pass tensor-core mLSTM (mirrors of CudaOps.mlstmMmaChunk and the shared-memory
+// Launch rules of the three-pass tensor-core mLSTM (mirrors of CudaOps.MmaOperands.chunk and the shared-memory
 // formulas of mlstm_mma.cuh) in its two operand forms, shared by the CUDA harness and the CPU warp-emulator
 // check. Glossary: Q chunk length, DH head dim, NS column slab of the output pass, ES bytes of a staged
 // operand, PAD its row pad in elements (bf16: 2, 8; 3xTF32: 4, 4).
@@ -7,7 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-static const int SMEM_CAP = 200 * 1024;
+static const int SMEM_CAP = 200 * 1024;        // the fp32 CUDA-core kernels
+static const int MMA_SMEM_CAP = 227 * 1024;    // the tensor-core passes: all an sm_90 block can opt into
 struct MmaForm { long long es, pad; };
 static const MmaForm BF16_FORM{2, 8}, TF32_FORM{4, 4};
 static int slab_of(int dh) { return dh <= 128 ? dh : dh % 64 == 0 ? 64 : dh % 32 == 0 ? 32 : 16; }
@@ -19,8 +20,8 @@ static long long mma_out_smem(MmaForm f, int q, int dh) {
 static int mma_chunk(MmaForm f, int req, int l, int dh) {
     int q = std::max(16, req / 16 * 16);
     q = std::min(q, (std::max(1, l) + 15) / 16 * 16);
-    while (q > 16 && std::max(mma_out_smem(f, q, dh), mma_state_smem(f, q, dh)) > SMEM_CAP) q = std::max(16, q / 32 * 16);
-    if (std::max(mma_out_smem(f, q, dh), mma_state_smem(f, q, dh)) > SMEM_CAP) { fprintf(stderr, "DH %d too large\n", dh); exit(2); }
+    while (q > 16 && std::max(mma_out_smem(f, q, dh), mma_state_smem(f, q, dh)) > MMA_SMEM_CAP) q -= 16;
+    if (std::max(mma_out_smem(f, q, dh), mma_state_smem(f, q, dh)) > MMA_SMEM_CAP) { fprintf(stderr, "DH %d too large\n", dh); exit(2); }
     return q;
 }
 inline long long bf_state_smem(int q, int dh) { return mma_state_smem(BF16_FORM, q, dh); }

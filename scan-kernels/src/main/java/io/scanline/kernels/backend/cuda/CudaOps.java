@@ -16,6 +16,8 @@ public final class CudaOps implements AutoCloseable {
     public static final int MAX_STATE = 64;
     /** Cap of the mLSTM kernels' dynamic shared memory (below Hopper's 227 KiB opt-in limit). */
     private static final int MLSTM_SMEM_CAP = 200 * 1024;
+    /** The tensor-core mLSTM passes may take all an sm_90 block can opt into (227 KiB; the fatbin is sm_90 only). */
+    static final int MMA_MLSTM_SMEM_CAP = 227 * 1024;
 
     private final CudaContext ctx;
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
@@ -82,8 +84,8 @@ public final class CudaOps implements AutoCloseable {
         ctx.allowSharedMemory("mlstm_chunk_state", Math.min(optin, MLSTM_SMEM_CAP));
         ctx.allowSharedMemory("mlstm_chunk_out", Math.min(optin, MLSTM_SMEM_CAP));
         for (MmaOperands f : MmaOperands.values()) {
-            ctx.allowSharedMemory(f.stateKernel(), Math.min(optin, MLSTM_SMEM_CAP));
-            ctx.allowSharedMemory(f.outKernel(), Math.min(optin, MLSTM_SMEM_CAP));
+            ctx.allowSharedMemory(f.stateKernel(), Math.min(optin, MMA_MLSTM_SMEM_CAP));
+            ctx.allowSharedMemory(f.outKernel(), Math.min(optin, MMA_MLSTM_SMEM_CAP));
         }
         for (int i = 0; i < FUSED_DH.length; ++i) {
             String kernel = fusedKernel(FUSED_DH[i]);
@@ -569,12 +571,13 @@ public final class CudaOps implements AutoCloseable {
 
         /**
          * Chunk length for a requested one: rounded down to a multiple of 16 (at least 16), at most l rounded
-         * up to 16, halved while a pass needs more shared memory than the cap.
+         * up to 16, then the largest multiple of 16 below it whose passes fit the shared-memory cap (fewer
+         * chunks: less state traffic, C is DH² floats per chunk through memory; 3xTF32 at DH 384 fits 48).
          */
         public int chunk(int requested, int l, int dh) {
             int qc = Math.min(Math.max(16, requested / 16 * 16), (Math.max(1, l) + 15) / 16 * 16);
-            while (qc > 16 && Math.max(outSmem(qc, dh), stateSmem(qc, dh)) > MLSTM_SMEM_CAP) qc = Math.max(16, qc / 32 * 16);
-            if (Math.max(outSmem(qc, dh), stateSmem(qc, dh)) > MLSTM_SMEM_CAP)
+            while (qc > 16 && Math.max(outSmem(qc, dh), stateSmem(qc, dh)) > MMA_MLSTM_SMEM_CAP) qc -= 16;
+            if (Math.max(outSmem(qc, dh), stateSmem(qc, dh)) > MMA_MLSTM_SMEM_CAP)
                 throw new IllegalArgumentException("mLSTM head dim " + dh + " too large for the " + name() + " tensor-core kernels");
             return qc;
         }
