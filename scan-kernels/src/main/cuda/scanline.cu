@@ -20,6 +20,7 @@
 #include "gemm_bf16.cuh"
 #include "gemm_mma.cuh"
 #include "gemm_tf32.cuh"
+#include "gemm_tf32_wgmma.cuh"
 #include "norms.cuh"
 #include "elementwise.cuh"
 #include "spatial.cuh"

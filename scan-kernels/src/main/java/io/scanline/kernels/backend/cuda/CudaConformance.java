@@ -608,12 +608,14 @@ public final class CudaConformance {
         // run SIMT), and the automatic choice (2000×96×1536 has 192 tiles of 128×128: 3xTF32 on a GPU of up
         // to 192 SMs)
         CudaOps ops = cuda instanceof CudaBackend cb ? cb.ops() : null;
-        String[] configs = ops == null ? new String[] {"auto"} : new String[] {"simt64", "simt128", "tf32x3", "auto"};
+        // (wgmma: the sm_90a build's 3xTF32 kernel, where the driver loaded it)
+        String[] configs = ops == null ? new String[] {"auto"} : ops.wgmmaAvailable()
+                ? new String[] {"simt64", "simt128", "tf32x3", "wgmma", "auto"} : new String[] {"simt64", "simt128", "tf32x3", "auto"};
         for (String config : configs) {
             if (ops != null) {
                 ops.setGemmTile(config.equals("simt64") ? 64 : config.equals("simt128") ? 128 : 0);
-                ops.setFp32Gemm(config.startsWith("simt") ? CudaOps.Fp32Gemm.SIMT
-                        : config.equals("tf32x3") ? CudaOps.Fp32Gemm.TF32X3 : CudaOps.Fp32Gemm.AUTO);
+                ops.setFp32Gemm(config.startsWith("simt") ? CudaOps.Fp32Gemm.SIMT : config.equals("tf32x3") ? CudaOps.Fp32Gemm.TF32X3
+                        : config.equals("wgmma") ? CudaOps.Fp32Gemm.WGMMA : CudaOps.Fp32Gemm.AUTO);
             }
             try {
                 for (int[] s : lin) {

@@ -25,7 +25,9 @@ public final class CudaOps implements AutoCloseable {
     private int gemmTile;     // 0 = chosen by shape, else 64 or 128
     private Bf16Gemm bf16Gemm = Bf16Gemm.AUTO;
     private Fp32Gemm fp32Gemm = Fp32Gemm.AUTO;
-    private final int mmaSmem, tf32Smem;
+    private final int mmaSmem, tf32Smem, wgmmaSmem;
+    /** Whether the driver loaded the fatbin's sm_90a build, the only one with wgmma (sm90a_probe). */
+    private final boolean wgmma;
 
     /**
      * {@link #setScanChunkLen} value that forces the single-pass state-parallel scan
@@ -100,6 +102,9 @@ public final class CudaOps implements AutoCloseable {
         ctx.allowSharedMemory(MMA_KERNEL, mmaSmem);
         tf32Smem = ctx.constantInt(TF32_KERNEL + "_smem");
         ctx.allowSharedMemory(TF32_KERNEL, tf32Smem);
+        wgmmaSmem = ctx.constantInt(WGMMA_KERNEL + "_smem");
+        ctx.allowSharedMemory(WGMMA_KERNEL, wgmmaSmem);
+        wgmma = probeSm90a(ctx);
         ctx.allowSharedMemory(BLOCK_KERNEL, blockSmem);
         segBlocksPerSm = Math.max(1, ctx.blocksPerSm(SEG_OUT, SEG_THREADS, segSmem));
         wideBlocksPerSm = Math.max(1, Math.min(ctx.blocksPerSm("ssd_state1_n16", 128, 0), ctx.blocksPerSm("ssd_out1_n16", 128, 0)));
@@ -776,40 +781,63 @@ public final class CudaOps implements AutoCloseable {
         gemmTile = tile;
     }
 
-    /** The fp32 GEMM kernels: SIMT fp32 (64×64 or 128×128 tiles, any K), 3xTF32 on tensor cores (K % 4 == 0). */
+    /**
+     * The fp32 GEMM kernels: SIMT fp32 (64×64 or 128×128 tiles, any K), 3xTF32 on tensor cores with mma.sync
+     * (TF32X3) or wgmma (WGMMA, the fatbin's sm_90a build only), both K % 4 == 0.
+     */
     public enum Fp32Gemm {
-        AUTO, SIMT, TF32X3;
+        AUTO, SIMT, TF32X3, WGMMA;
 
-        /** Parses an option value: auto, simt or tf32x3 (any case). */
+        /** Parses an option value: auto, simt, tf32x3 or wgmma (any case). */
         public static Fp32Gemm parse(String s) {
-            return parseOption(Fp32Gemm.class, s, "fp32Gemm must be auto, simt or tf32x3");
+            return parseOption(Fp32Gemm.class, s, "fp32Gemm must be auto, simt, tf32x3 or wgmma");
         }
     }
 
-    static final String TF32_KERNEL = "gemm_nt_tf32x3";
+    static final String TF32_KERNEL = "gemm_nt_tf32x3", WGMMA_KERNEL = "gemm_nt_tf32x3_wgmma";
 
-    /** Forces an fp32 GEMM kernel (tests run each on small shapes); TF32X3 still needs K % 4 == 0. */
+    private static boolean probeSm90a(CudaContext ctx) {
+        try (DeviceBuffer flag = ctx.alloc(4)) {
+            ctx.launch("sm90a_probe", 1, 1, 1, 1, 0, flag);
+            return Float.floatToRawIntBits(flag.download(new float[1])[0]) == 1;   // an int written by the kernel
+        }
+    }
+
+    /** Whether the 3xTF32 GEMM on wgmma can run here: the driver loaded the fatbin's sm_90a build. */
+    public boolean wgmmaAvailable() { return wgmma; }
+
+    /**
+     * Forces an fp32 GEMM kernel (tests run each on small shapes); the tensor-core ones still need K % 4 == 0.
+     * WGMMA where the sm_90a build did not load is refused, with the reason.
+     */
     public void setFp32Gemm(Fp32Gemm kernel) {
         if (kernel == null) throw new IllegalArgumentException("kernel must not be null");
+        if (kernel == Fp32Gemm.WGMMA && !wgmma) {
+            throw new IllegalStateException("fp32Gemm=wgmma: the driver did not load the fatbin's sm_90a build (wgmma needs an sm_90 GPU)");
+        }
         fp32Gemm = kernel;
     }
 
     /**
      * The kernel an fp32 GEMM of this shape runs: 3xTF32 when its 16-byte rows allow (K % 4 == 0) and,
-     * unless forced, its 128×128 tiles give every SM a block; else SIMT.
+     * unless forced, its 128×128 tiles give every SM a block, on wgmma where the sm_90a build loaded (H100,
+     * NOTES.md "The 3xTF32 GEMM on wgmma": 1.15-1.21x the mma.sync kernel); else SIMT.
      */
     Fp32Gemm fp32GemmKernel(int m, int no, int k) {
         if (k % 4 != 0 || fp32Gemm == Fp32Gemm.SIMT) return Fp32Gemm.SIMT;
-        if (fp32Gemm == Fp32Gemm.TF32X3) return Fp32Gemm.TF32X3;
+        if (fp32Gemm == Fp32Gemm.TF32X3 || fp32Gemm == Fp32Gemm.WGMMA) return fp32Gemm;
         long blocks = (long) ((m + 127) / 128) * ((no + 127) / 128);
-        return blocks >= ctx.smCount() ? Fp32Gemm.TF32X3 : Fp32Gemm.SIMT;
+        return blocks < ctx.smCount() ? Fp32Gemm.SIMT : wgmma ? Fp32Gemm.WGMMA : Fp32Gemm.TF32X3;
     }
 
     /** y (M, NO) = x (M, K) · w (NO, K)ᵀ + bias. */
     public void gemm(DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer y, int m, int no, int k) {
         if (m == 0 || no == 0) return;
-        if (fp32GemmKernel(m, no, k) == Fp32Gemm.TF32X3) {
-            ctx.launch(TF32_KERNEL, (no + 127) / 128, (m + 127) / 128, 1, 256, tf32Smem, x, w, bias, y, m, no, k);
+        Fp32Gemm kernel = fp32GemmKernel(m, no, k);
+        if (kernel == Fp32Gemm.TF32X3 || kernel == Fp32Gemm.WGMMA) {
+            boolean wg = kernel == Fp32Gemm.WGMMA;
+            ctx.launch(wg ? WGMMA_KERNEL : TF32_KERNEL, (no + 127) / 128, (m + 127) / 128, 1, 256, wg ? wgmmaSmem : tf32Smem,
+                    x, w, bias, y, m, no, k);
             return;
         }
         long big = (long) ((m + 127) / 128) * ((no + 127) / 128);

@@ -21,9 +21,10 @@ import java.util.Map;
  * instead of host memory while they fit; default half the resident budget; 0 keeps them on the host;
  * system property {@code scanline.cuda.storeMiB}), {@code deviceStates=true|false} (carried state kept on
  * the GPU between op calls, default true with resident outputs; false uploads and writes it back per
- * call, for comparison; system property {@code scanline.cuda.deviceStates}), {@code fp32Gemm=auto|simt|tf32x3}
- * (the fp32 GEMM kernel: auto takes 3xTF32 on tensor cores where its tiles fill the GPU and K % 4 == 0,
- * simt the CUDA-core kernels only; system property {@code scanline.cuda.fp32Gemm}),
+ * call, for comparison; system property {@code scanline.cuda.deviceStates}), {@code fp32Gemm=auto|simt|tf32x3|wgmma}
+ * (the fp32 GEMM kernel: auto takes 3xTF32 on tensor cores where its tiles fill the GPU and K % 4 == 0, on
+ * wgmma where the driver loaded the fatbin's sm_90a build, else on mma.sync; simt the CUDA-core kernels only;
+ * tf32x3 and wgmma force one tensor-core kernel; system property {@code scanline.cuda.fp32Gemm}),
  * {@code fp32Mlstm=auto|tf32x3|simt} (the fp32 mode's chunkwise mLSTM: 3xTF32 products on tensor cores at fp32
  * accuracy or the CUDA-core kernels; auto, the default, chooses by head dim, see {@link CudaOps.Fp32Mlstm}; system property
  * {@code scanline.cuda.fp32Mlstm}), {@code bf16Mlstm=fused|three-pass} (the bf16 mode's chunkwise mLSTM: the state kept on chip for head dims

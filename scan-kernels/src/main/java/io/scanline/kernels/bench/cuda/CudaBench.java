@@ -354,8 +354,10 @@ public final class CudaBench {
             ops.fillUniform(w, (long) no * k, 42, -1, 1);
             ops.fillUniform(b, no, 43, -1, 1);
             if (!bf16) {
-                for (CudaOps.Fp32Gemm kernel : k % 4 == 0 ? new CudaOps.Fp32Gemm[] {CudaOps.Fp32Gemm.SIMT, CudaOps.Fp32Gemm.TF32X3}
-                        : new CudaOps.Fp32Gemm[] {CudaOps.Fp32Gemm.SIMT}) {
+                CudaOps.Fp32Gemm[] kernels = k % 4 != 0 ? new CudaOps.Fp32Gemm[] {CudaOps.Fp32Gemm.SIMT}
+                        : ops.wgmmaAvailable() ? new CudaOps.Fp32Gemm[] {CudaOps.Fp32Gemm.SIMT, CudaOps.Fp32Gemm.TF32X3, CudaOps.Fp32Gemm.WGMMA}
+                        : new CudaOps.Fp32Gemm[] {CudaOps.Fp32Gemm.SIMT, CudaOps.Fp32Gemm.TF32X3};
+                for (CudaOps.Fp32Gemm kernel : kernels) {
                     ops.setFp32Gemm(kernel);
                     try {
                         double ms = median(() -> ops.gemm(x, w, b, y, m, no, k));

@@ -73,13 +73,14 @@ class CudaBackendTest {
         e = assertThrows(IllegalArgumentException.class, () -> CudaOps.FusedQk.parse("fp16"));
         assertTrue(e.getMessage().contains("by-shape, fp32 or bf16") && e.getMessage().contains("fp16"), e.getMessage());
         assertEquals(CudaOps.Fp32Gemm.TF32X3, CudaOps.Fp32Gemm.parse(" TF32x3"));
+        assertEquals(CudaOps.Fp32Gemm.WGMMA, CudaOps.Fp32Gemm.parse("WGMMA"));
         assertEquals(CudaOps.Fp32Mlstm.SIMT, CudaOps.Fp32Mlstm.parse("Simt "));
         assertEquals(CudaOps.Fp32Mlstm.TF32X3, CudaOps.Fp32Mlstm.parse("tf32x3"));
         assertEquals(CudaOps.Fp32Mlstm.AUTO, CudaOps.Fp32Mlstm.parse("Auto"));
         e = assertThrows(IllegalArgumentException.class, () -> CudaOps.Fp32Mlstm.parse("bf16"));
         assertTrue(e.getMessage().contains("tf32x3 or simt") && e.getMessage().contains("bf16"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> CudaOps.Fp32Gemm.parse("tf32"));
-        assertTrue(e.getMessage().contains("auto, simt or tf32x3") && e.getMessage().contains("'tf32'"), e.getMessage());
+        assertTrue(e.getMessage().contains("auto, simt, tf32x3 or wgmma") && e.getMessage().contains("'tf32'"), e.getMessage());
         assertEquals(CudaOps.SsdState.SCALAR, CudaOps.SsdState.parse("Scalar "));
         assertEquals(CudaOps.SsdOut.MMA, CudaOps.SsdOut.parse("MMA"));
         e = assertThrows(IllegalArgumentException.class, () -> CudaOps.SsdOut.parse("wgmma"));
