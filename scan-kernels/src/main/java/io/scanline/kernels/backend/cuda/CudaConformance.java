@@ -566,7 +566,7 @@ public final class CudaConformance {
         // b, l, nh, dh, chunk, init (0 = fresh (0, 0, −∞), 1 = random state with finite m)
         int[][] shapes = {{1, 1, 1, 16, 64, 0}, {2, 9, 4, 16, 4, 1}, {1, 63, 2, 96, 64, 0}, {1, 65, 2, 96, 64, 1},
                 {2, 130, 1, 16, 64, 1}, {1, 0, 2, 16, 64, 1}, {1, 40, 3, 20, 7, 0}, {1, 300, 1, 64, 128, 1},
-                {1, 100, 2, 192, 64, 1}, {1, 150, 1, 384, 64, 1}};   // ViL-S/-B head dims: column slabs, halved chunks
+                {1, 100, 2, 192, 64, 1}, {1, 150, 1, 384, 64, 1}};   // ViL-S/-B head dims: column slabs, shorter chunks
         for (int[] s : shapes) {
             int b = s[0], l = s[1], nh = s[2], dh = s[3], chunk = s[4];
             boolean init = s[5] == 1;

@@ -592,8 +592,7 @@ public final class CudaOps implements AutoCloseable {
      * mLSTM chunkwise on bf16 tensor cores (q, k, v and the incoming state rounded to bf16, fp32
      * accumulation, states fp32; see mlstm_mma.cuh and mlstm_fused.cuh); same contract as {@link #mlstm}.
      * Needs dh % 16 == 0 (callers fall back to {@link #mlstm} otherwise). The form is {@link #bf16MlstmForm}.
-     * THREE_PASS runs the requested chunk rounded down to a multiple of 16 (at least 16), at most l rounded
-     * up to 16, halved while a pass needs more shared memory than the cap; FUSED its kernel's own chunk
+     * THREE_PASS runs the chunk of {@link MmaOperands#chunk}; FUSED its kernel's own chunk
      * ({@link #fusedMlstmChunk}).
      */
     public void mlstmBf16(int chunk, DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer ig, DeviceBuffer fg,
@@ -821,7 +820,7 @@ public final class CudaOps implements AutoCloseable {
     /**
      * The kernel an fp32 GEMM of this shape runs: 3xTF32 when its 16-byte rows allow (K % 4 == 0) and,
      * unless forced, its 128×128 tiles give every SM a block, on wgmma where the sm_90a build loaded (H100,
-     * NOTES.md "The 3xTF32 GEMM on wgmma": 1.15-1.21x the mma.sync kernel); else SIMT.
+     * NOTES.md "The 3xTF32 GEMM on wgmma": 1.15-1.24x the mma.sync kernel); else SIMT.
      */
     Fp32Gemm fp32GemmKernel(int m, int no, int k) {
         if (k % 4 != 0 || fp32Gemm == Fp32Gemm.SIMT) return Fp32Gemm.SIMT;

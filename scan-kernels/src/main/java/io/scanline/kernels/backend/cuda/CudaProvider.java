@@ -25,9 +25,10 @@ import java.util.Map;
  * (the fp32 GEMM kernel: auto takes 3xTF32 on tensor cores where its tiles fill the GPU and K % 4 == 0, on
  * wgmma where the driver loaded the fatbin's sm_90a build, else on mma.sync; simt the CUDA-core kernels only;
  * tf32x3 and wgmma force one tensor-core kernel; system property {@code scanline.cuda.fp32Gemm}),
- * {@code fp32Mlstm=auto|tf32x3|simt} (the fp32 mode's chunkwise mLSTM: 3xTF32 products on tensor cores at fp32
- * accuracy or the CUDA-core kernels; auto, the default, chooses by head dim, see {@link CudaOps.Fp32Mlstm}; system property
- * {@code scanline.cuda.fp32Mlstm}), {@code bf16Mlstm=fused|three-pass} (the bf16 mode's chunkwise mLSTM: the state kept on chip for head dims
+ * {@code fp32Mlstm=auto|tf32x3|simt} (the fp32 mode's chunkwise mLSTM: 3xTF32 products on tensor cores at
+ * fp32 accuracy or the CUDA-core kernels; auto, the default, chooses by head dim, see
+ * {@link CudaOps.Fp32Mlstm}; system property {@code scanline.cuda.fp32Mlstm}),
+ * {@code bf16Mlstm=fused|three-pass} (the bf16 mode's chunkwise mLSTM: the state kept on chip for head dims
  * 128/256/384/512, the default, or chunk states through memory, see {@link CudaOps.Bf16Mlstm}; system
  * property {@code scanline.cuda.bf16Mlstm}), {@code fusedQk=by-shape|fp32|bf16} (how the fused mLSTM takes
  * q and k: by shape, the default, fp32 rounded while staging, or converted to bf16 first; the same bits
