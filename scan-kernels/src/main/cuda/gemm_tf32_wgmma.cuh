@@ -13,7 +13,7 @@
 // 1024-byte aligned). The swizzle matters: with w in the no-swizzle layout the same kernel ran at the mma.sync
 // kernel's speed (NOTES.md, "The 3xTF32 GEMM on wgmma"). While one stage's products run, the next stage is
 // split and the one after is copied. Checked against a float64 reference by src/test/cuda/gemm_wgmma_check.cu
-// (its gemm5) and by the conformance suite through CudaOps (Fp32Gemm.WGMMA).
+// and by the conformance suite through CudaOps (Fp32Gemm.WGMMA).
 //
 // Only the sm_90a build of the fatbin has wgmma: the kernel traps in the sm_90 build, and sm90a_probe tells the
 // backend which build the driver loaded (CudaOps launches this kernel only where the probe wrote 1).
