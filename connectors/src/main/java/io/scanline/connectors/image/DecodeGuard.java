@@ -37,17 +37,32 @@ final class DecodeGuard implements AutoCloseable {
         });
     }
 
+    /** A decode's result and how long the decoder thread took for it. */
+    private record Timed<T>(T value, long nanos) {}
+
+    /**
+     * Runs d under the deadline. A decode that finished but took longer than the deadline on its own
+     * thread is rejected too: the wait alone would let it through whenever this thread was descheduled
+     * past the deadline (on a loaded 2-core machine a 1 ns deadline was once met that way).
+     */
     <T> T run(String what, Decode<T> d) throws IngestException {
         if (poisoned != null) {
             throw poisoned;
         }
-        Future<T> f = exec.submit(d::run);
+        Future<Timed<T>> f = exec.submit(() -> {
+            long t0 = System.nanoTime();
+            T v = d.run();
+            return new Timed<>(v, System.nanoTime() - t0);
+        });
         try {
-            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            Timed<T> r = f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            if (r.nanos() > timeout.toNanos()) {
+                throw poison(what + " took " + r.nanos() / 1000 + " µs, longer than the " + timeout + " allowed");
+            }
+            return r.value();
         } catch (TimeoutException e) {
             f.cancel(true);
-            poisoned = new IngestException(RejectReason.DECODE_TIMEOUT, source, what + " took longer than " + timeout.toMillis() + " ms");
-            throw poisoned;
+            throw poison(what + " took longer than the " + timeout + " allowed");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             f.cancel(true);
@@ -55,6 +70,11 @@ final class DecodeGuard implements AutoCloseable {
         } catch (ExecutionException e) {
             throw classify(source, what, e.getCause());
         }
+    }
+
+    private IngestException poison(String message) {
+        poisoned = new IngestException(RejectReason.DECODE_TIMEOUT, source, message);
+        return poisoned;
     }
 
     /** Maps a decoder failure to a reason; decoders signal "unsupported" only in their messages. */
