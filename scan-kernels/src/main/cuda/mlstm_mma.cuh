@@ -45,6 +45,7 @@
 #pragma once
 #include "common.cuh"
 #include <mma.h>
+#include <type_traits>
 #include <cuda_bf16.h>
 #include "mlstm_gates.cuh"
 #include "tf32.cuh"
@@ -153,6 +154,37 @@ __device__ __forceinline__ int job_rows(int rowTiles, int colGroups)
     return (j1 + WARPS - 1) / WARPS * 2 < (j2 + WARPS - 1) / WARPS * 4 ? 1 : 2;
 }
 
+// acc[i][j] += A[row tile r0 + i, k] · B[k, column tile c0 + j] for k in [0, kEnd), O::K at a time, for the
+// row tiles below rowTiles (and, causal, only while k < (r0 + i + 1)·16: P is zero above its diagonal) and column
+// tile c0 + 1 only with c1. A is row-major (element (r, k) at a[r·lda + k]) or, LA = col_major, stored
+// transposed (at a[k·lda + r]); B is row-major with leading dimension ldb.
+template <class O, int WM, class LA>
+__device__ __forceinline__ void tile_products(typename O::Accum (&acc)[WM][2], const typename O::T* a, int lda,
+                                              const typename O::T* b, int ldb, int r0, int c0, bool c1,
+                                              int rowTiles, int kEnd, bool causal)
+{
+    using namespace nvcuda;
+    constexpr bool colA = std::is_same<LA, wmma::col_major>::value;
+    for (int k = 0; k < kEnd; k += O::K) {
+        typename O::template Operand<wmma::matrix_a, LA> fa[WM];
+        typename O::template Operand<wmma::matrix_b, wmma::row_major> fb[2];
+        bool av[WM];
+#pragma unroll
+        for (int i = 0; i < WM; ++i) {
+            av[i] = r0 + i < rowTiles && (!causal || k < (r0 + i + 1) * 16);
+            if (av[i]) fa[i].load(colA ? a + k * lda + (r0 + i) * 16 : a + (r0 + i) * 16 * lda + k, lda);
+        }
+        fb[0].load(b + k * ldb + c0 * 16, ldb);
+        if (c1) fb[1].load(b + k * ldb + (c0 + 1) * 16, ldb);
+#pragma unroll
+        for (int i = 0; i < WM; ++i) {
+            if (!av[i]) continue;
+            O::mma(acc[i][0], fa[i], fb[0]);
+            if (c1) O::mma(acc[i][1], fa[i], fb[1]);
+        }
+    }
+}
+
 // Pass 1's products: C = K̂ᵀ·V over kb key tiles, jobs of WM×2 fragments stored straight from the
 // accumulators to global memory.
 template <class O, int WM>
@@ -172,22 +204,8 @@ __device__ __forceinline__ void state_jobs(const typename O::T* sk, const typena
         for (int i = 0; i < WM; ++i)
 #pragma unroll
             for (int j = 0; j < 2; ++j) acc[i][j].zero();
-        for (int s = 0; s < kb * 16; s += O::K) {
-            // K̂ᵀ: element (key channel, token) sits at sk[token·DP + channel], a column-major A
-            typename O::template Operand<wmma::matrix_a, wmma::col_major> fa[WM];
-            typename O::template Operand<wmma::matrix_b, wmma::row_major> fb[2];
-#pragma unroll
-            for (int i = 0; i < WM; ++i)
-                if (rv[i]) fa[i].load(sk + s * DP + (r0 + i) * 16, DP);
-            fb[0].load(sv + s * DP + c0 * 16, DP);
-            if (c1) fb[1].load(sv + s * DP + (c0 + 1) * 16, DP);
-#pragma unroll
-            for (int i = 0; i < WM; ++i) {
-                if (!rv[i]) continue;
-                O::mma(acc[i][0], fa[i], fb[0]);
-                if (c1) O::mma(acc[i][1], fa[i], fb[1]);
-            }
-        }
+        // K̂ᵀ: element (key channel, token) sits at sk[token·DP + channel], a column-major A
+        tile_products<O, WM, wmma::col_major>(acc, sk, DP, sv, DP, r0, c0, c1, nt, kb * 16, false);
 #pragma unroll
         for (int i = 0; i < WM; ++i)
 #pragma unroll
@@ -219,21 +237,7 @@ __device__ __forceinline__ void out_jobs(const typename O::T* sq, const typename
 #pragma unroll
             for (int j = 0; j < 2; ++j) acc[i][j].zero();
         if (inter) {
-            for (int kk = 0; kk < DH; kk += O::K) {
-                typename O::template Operand<wmma::matrix_a, wmma::row_major> fa[WM];
-                typename O::template Operand<wmma::matrix_b, wmma::row_major> fb[2];
-#pragma unroll
-                for (int i = 0; i < WM; ++i)
-                    if (rv[i]) fa[i].load(sq + (r0 + i) * 16 * DP + kk, DP);
-                fb[0].load(sC + kk * NP + cc0 * 16, NP);
-                if (c1) fb[1].load(sC + kk * NP + (cc0 + 1) * 16, NP);
-#pragma unroll
-                for (int i = 0; i < WM; ++i) {
-                    if (!rv[i]) continue;
-                    O::mma(acc[i][0], fa[i], fb[0]);
-                    if (c1) O::mma(acc[i][1], fa[i], fb[1]);
-                }
-            }
+            tile_products<O, WM, wmma::row_major>(acc, sq, DP, sC, NP, r0, cc0, c1, ntq, DH, false);
             // row scale by w_τ through this warp's own O tiles
 #pragma unroll
             for (int i = 0; i < WM; ++i)
@@ -253,24 +257,7 @@ __device__ __forceinline__ void out_jobs(const typename O::T* sq, const typename
         int kend = r0;
 #pragma unroll
         for (int i = 1; i < WM; ++i) if (rv[i]) kend = r0 + i;
-        for (int s = 0; s < (kend + 1) * 16; s += O::K) {
-            typename O::template Operand<wmma::matrix_a, wmma::row_major> fa[WM];
-            typename O::template Operand<wmma::matrix_b, wmma::row_major> fb[2];
-            bool av[WM];
-#pragma unroll
-            for (int i = 0; i < WM; ++i) {
-                av[i] = rv[i] && s < (r0 + i + 1) * 16;
-                if (av[i]) fa[i].load(sP + (r0 + i) * 16 * QP + s, QP);
-            }
-            fb[0].load(sv + s * NP + cc0 * 16, NP);
-            if (c1) fb[1].load(sv + s * NP + (cc0 + 1) * 16, NP);
-#pragma unroll
-            for (int i = 0; i < WM; ++i) {
-                if (!av[i]) continue;
-                O::mma(acc[i][0], fa[i], fb[0]);
-                if (c1) O::mma(acc[i][1], fa[i], fb[1]);
-            }
-        }
+        tile_products<O, WM, wmma::row_major>(acc, sP, QP, sv, NP, r0, cc0, c1, ntq, (kend + 1) * 16, true);
 #pragma unroll
         for (int i = 0; i < WM; ++i)
 #pragma unroll
