@@ -22,6 +22,7 @@
 #include "common.cuh"
 #include "cp_async.cuh"
 #include "mma_store.cuh"
+#include "tf32.cuh"
 
 namespace sltw {
 constexpr int BM = 128, BN = 128, BK = 32, STAGES = 4;
@@ -30,7 +31,8 @@ constexpr int STAGE = 3 * TILE;                 // x, w_hi, w_lo
 constexpr int SMEM_BYTES = STAGES * STAGE * 4;  // 196,608 bytes
 
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
-__device__ __forceinline__ float tf32r(float v) { return __uint_as_float((__float_as_uint(v) + 0x1000u) & 0xffffe000u); }
+// v rounded to tf32 as a float (tf32.cuh's rounding)
+__device__ __forceinline__ float tf32r(float v) { return __uint_as_float(sltf::tf32(v)); }
 
 // B operand descriptor: 128-byte swizzle (bits 62-63 = 1), stride byte offset 1024 (next 8 rows), leading byte
 // offset unused in this layout (1)

@@ -3,47 +3,14 @@
 // reference on sampled rows (tolerance 1e-5 of max|y|, the conformance suite's), then timings. The no-swizzle builds
 // the kernel grew from were in this harness at commit 1c96402 (NOTES.md, "The 3xTF32 GEMM on wgmma").
 // Build and run: nvcc -O3 -std=c++17 -gencode arch=compute_90a,code=sm_90a -o /tmp/gw gemm_wgmma_check.cu && /tmp/gw
-#include <cstdio>
-#include <cstdlib>
 #include <cstdint>
-#include <cmath>
-#include <vector>
-#include <algorithm>
-#include <cuda_runtime.h>
 #include "../../main/cuda/common.cuh"
 #include "../../main/cuda/gemm_tf32.cuh"
 #include "../../main/cuda/gemm_tf32_wgmma.cuh"
+#include "../../main/cuda/elementwise.cuh"   // SL_GRID_STRIDE, used by bench_util.cuh
+#include "../../main/cuda/bench_util.cuh"    // fill_uniform
+#include "harness_util.cuh"                 // CK, host, time_ms
 
-#define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { printf("CUDA error %s at %s:%d\n", cudaGetErrorString(e_), __FILE__, __LINE__); exit(1); } } while (0)
-
-
-__global__ void fill(float* p, long long n, unsigned seed, float lo, float hi)
-{
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
-        unsigned h = (unsigned)i * 2654435761u ^ seed * 97531u;
-        h ^= h >> 13; h *= 0x5bd1e995u; h ^= h >> 15;
-        p[i] = lo + (hi - lo) * (h & 0xffffff) / 16777216.f;
-    }
-}
-
-static float time_ms(void (*launch)(const float*, const float*, const float*, float*, int, int, int), const float* x,
-                     const float* w, const float* b, float* y, int M, int NO, int K)
-{
-    cudaEvent_t e0, e1;
-    cudaEventCreate(&e0); cudaEventCreate(&e1);
-    launch(x, w, b, y, M, NO, K);
-    CK(cudaDeviceSynchronize());
-    std::vector<float> ts;
-    for (int r = 0; r < 7; ++r) {
-        cudaEventRecord(e0);
-        launch(x, w, b, y, M, NO, K);
-        cudaEventRecord(e1);
-        cudaEventSynchronize(e1);
-        float ms; cudaEventElapsedTime(&ms, e0, e1); ts.push_back(ms);
-    }
-    std::sort(ts.begin(), ts.end());
-    return ts[3];
-}
 static void launch_wgmma(const float* x, const float* w, const float* b, float* y, int M, int NO, int K)
 {
     gemm_nt_tf32x3_wgmma<<<dim3((NO + 127) / 128, (M + 127) / 128), 256, sltw::SMEM_BYTES>>>(x, w, b, y, M, NO, K);
@@ -67,15 +34,14 @@ int main()
         float *x, *w, *b, *y, *y2;
         CK(cudaMalloc(&x, nx * 4)); CK(cudaMalloc(&w, nw * 4)); CK(cudaMalloc(&b, s.NO * 4));
         CK(cudaMalloc(&y, ny * 4)); CK(cudaMalloc(&y2, ny * 4));
-        fill<<<1024, 256>>>(x, nx, 1, -1, 1); fill<<<1024, 256>>>(w, nw, 2, -0.2f, 0.2f); fill<<<64, 256>>>(b, s.NO, 3, -1, 1);
+        fill_uniform<<<1024, 256>>>(x, nx, 1, -1, 1); fill_uniform<<<1024, 256>>>(w, nw, 2, -0.2f, 0.2f);
+        fill_uniform<<<64, 256>>>(b, s.NO, 3, -1, 1);
         CK(cudaMemset(y, 0xff, ny * 4));
         launch_wgmma(x, w, b, y, s.M, s.NO, s.K);
         CK(cudaGetLastError());
         CK(cudaDeviceSynchronize());
         // reference on up to 64 sampled rows (all rows when fewer), float64
-        std::vector<float> hx(nx), hw(nw), hb(s.NO), hy(ny);
-        CK(cudaMemcpy(hx.data(), x, nx * 4, cudaMemcpyDeviceToHost)); CK(cudaMemcpy(hw.data(), w, nw * 4, cudaMemcpyDeviceToHost));
-        CK(cudaMemcpy(hb.data(), b, s.NO * 4, cudaMemcpyDeviceToHost)); CK(cudaMemcpy(hy.data(), y, ny * 4, cudaMemcpyDeviceToHost));
+        const std::vector<float> hx = host(x, nx), hw = host(w, nw), hb = host(b, s.NO), hy = host(y, ny);
         double maxref = 0, maxerr = 0;
         const int rows = std::min(s.M, 64);
         for (int ri = 0; ri < rows; ++ri) {
@@ -93,7 +59,8 @@ int main()
         failed += !ok;
         printf("%s %s M%d K%d N%d: rel err %.2e (tol 1e-5)", ok ? "PASS" : "FAIL", "wgmma", s.M, s.K, s.NO, rel);
         if (s.time) {
-            const float tw = time_ms(launch_wgmma, x, w, b, y, s.M, s.NO, s.K), to = time_ms(launch_old, x, w, b, y2, s.M, s.NO, s.K);
+            const float tw = time_ms([&] { launch_wgmma(x, w, b, y, s.M, s.NO, s.K); });
+            const float to = time_ms([&] { launch_old(x, w, b, y2, s.M, s.NO, s.K); });
             const double fl = 2.0 * s.M * s.NO * s.K;
             printf("  wgmma %.3f ms (%.1f TFLOP/s), mma.sync %.3f ms (%.1f TFLOP/s)", tw, fl / tw / 1e9, to, fl / to / 1e9);
         }

@@ -250,12 +250,9 @@ public interface Backend extends AutoCloseable {
     default void fillState(float value, Tensor... states) {
         for (Tensor t : states) {
             if (t == null) continue;
-            if (t.dtype() == DType.F64) {
-                if (value != 0f) throw new IllegalArgumentException("F64 states can only be filled with 0, got " + value);
-                Arrays.fill(t.f64(), 0.0);
-            } else {
-                Arrays.fill(t.f32(), value);
-            }
+            Shapes.requireFillable(t, value);
+            if (t.dtype() == DType.F64) Arrays.fill(t.f64(), 0.0);
+            else Arrays.fill(t.f32(), value);
         }
     }
 

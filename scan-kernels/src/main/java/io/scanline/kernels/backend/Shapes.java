@@ -24,6 +24,11 @@ public final class Shapes {
         if (t != null) require(t, name, expected);
     }
 
+    /** Checks a {@link Backend#fillState} value for state t: F64 states (running sums) only take 0. */
+    public static void requireFillable(Tensor t, float value) {
+        if (t.dtype() == DType.F64 && value != 0f) throw new IllegalArgumentException("F64 states can only be filled with 0, got " + value);
+    }
+
     /** D of x (B, L, D...) for {@link Backend#addSumAxis1}, after checking that acc is F64 and holds B·D sums. */
     public static int sumAxis1Width(Tensor x, Tensor acc) {
         if (acc.dtype() != DType.F64) throw new IllegalArgumentException("acc must be F64, got " + acc);

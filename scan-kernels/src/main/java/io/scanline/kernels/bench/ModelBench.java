@@ -65,32 +65,19 @@ public final class ModelBench {
         }
     }
 
+    /** One image per forward, the bench configs as they are, no device memory or op profile. */
     public static List<Result> run(Backend be, int[] sizes, int chunk, int repeats, Set<String> only, PrintStream out) {
-        return run(be, sizes, chunk, repeats, only, Map.of(), null, out);
+        return run(be, sizes, chunk, repeats, 1, only, Map.of(), null, null, out);
     }
 
     /**
+     * @param batch     images per forward (B): every op call serves all of them, and tokens/s counts the
+     *                  tokens of all B images
      * @param overrides top-level config keys set on every family's bench config (numbers as numbers),
      *                  e.g. {@code embed_dim=768} for larger dims than the golden cases'
      * @param mem       the backend's device memory, or null (host backends): its peak per size is reported
-     */
-    public static List<Result> run(Backend be, int[] sizes, int chunk, int repeats, Set<String> only,
-                                   Map<String, String> overrides, DeviceMemory mem, PrintStream out) {
-        return run(be, sizes, chunk, repeats, only, overrides, mem, null, out);
-    }
-
-    /**
-     * @param profile when not null, one extra run per size through {@link OpProfile#wrap} whose per-op
-     *                table is printed under the size's line (not part of the timed figures)
-     */
-    public static List<Result> run(Backend be, int[] sizes, int chunk, int repeats, Set<String> only,
-                                   Map<String, String> overrides, DeviceMemory mem, OpProfile profile, PrintStream out) {
-        return run(be, sizes, chunk, repeats, 1, only, overrides, mem, profile, out);
-    }
-
-    /**
-     * @param batch images per forward (B): every op call serves all of them, and tokens/s counts the tokens of
-     *              all B images
+     * @param profile   when not null, one extra run per size through {@link OpProfile#wrap} whose per-op
+     *                  table is printed under the size's line (not part of the timed figures)
      */
     public static List<Result> run(Backend be, int[] sizes, int chunk, int repeats, int batch, Set<String> only,
                                    Map<String, String> overrides, DeviceMemory mem, OpProfile profile, PrintStream out) {
@@ -131,15 +118,10 @@ public final class ModelBench {
      * <p>The model code's calls into the backend then see two backend classes, so a backend's figures
      * here can differ slightly from its single-backend run.
      *
+     * @param batch   images per forward, as in {@link #run}
      * @param profile when not null, one extra run per size of {@code be} (not the baseline), as in
      *                {@link #run}
      */
-    public static List<Comparison> compare(Backend be, Backend base, int[] sizes, int chunk, int repeats, Set<String> only,
-                                           Map<String, String> overrides, OpProfile profile, PrintStream out) {
-        return compare(be, base, sizes, chunk, repeats, 1, only, overrides, profile, out);
-    }
-
-    /** As above with {@code batch} images per forward (see {@link #run}). */
     public static List<Comparison> compare(Backend be, Backend base, int[] sizes, int chunk, int repeats, int batch, Set<String> only,
                                            Map<String, String> overrides, OpProfile profile, PrintStream out) {
         List<Comparison> results = new ArrayList<>();

@@ -70,7 +70,7 @@ class ModelBenchTest {
         Backend a = tagged(new ReferenceBackend(), "A", calls, 0), b = tagged(new ReferenceBackend(), "B", calls, 200_000);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         int repeats = 3;
-        List<ModelBench.Comparison> cs = ModelBench.compare(a, b, new int[] {64}, 16, repeats, Set.of("vim"), Map.of(), null,
+        List<ModelBench.Comparison> cs = ModelBench.compare(a, b, new int[] {64}, 16, repeats, 1, Set.of("vim"), Map.of(), null,
                 new PrintStream(buf, true, StandardCharsets.UTF_8));
         String text = buf.toString(StandardCharsets.UTF_8);
         assertEquals(1, cs.size(), text);

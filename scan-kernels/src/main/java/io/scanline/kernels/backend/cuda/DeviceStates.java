@@ -1,5 +1,6 @@
 package io.scanline.kernels.backend.cuda;
 
+import io.scanline.kernels.backend.Shapes;
 import io.scanline.kernels.tensor.DType;
 import io.scanline.kernels.tensor.HostMirror;
 import io.scanline.kernels.tensor.Tensor;
@@ -87,17 +88,14 @@ final class DeviceStates implements AutoCloseable {
      * an upload): memsets on the context's one stream, so the host does not wait. F64 copies only to 0.
      */
     void fill(Tensor t, float value) {
+        Shapes.requireFillable(t, value);
         DeviceBuffer buf = bufferOf(t);
         if (buf == null) {
             if (HostMirror.of(t) != null) t.getDouble(0);   // another owner's copy: pulled and detached by the host read
             buf = attach(t, ctx.alloc(t.bytes()));
         }
-        if (t.dtype() == DType.F64) {
-            if (value != 0f) throw new IllegalArgumentException("F64 states can only be filled with 0, got " + value);
-            buf.zero();
-        } else {
-            buf.fill(value);
-        }
+        if (t.dtype() == DType.F64) buf.zero();
+        else buf.fill(value);
     }
 
     /** True when {@code d} is the device copy of t held here (the op updated it in place). */
