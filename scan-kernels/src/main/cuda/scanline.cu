@@ -2,6 +2,7 @@
 // Each included file holds one family of kernels.
 #include "common.cuh"
 #include "selective_scan.cuh"
+#include "scan_tail.cuh"
 #include "scan_lanes.cuh"
 // the backend launches only the 16-warp build (see CudaOps.BLOCK_KERNEL)
 #define SL_BLOCK_VARIANTS SL_BLOCK_INSTANCE(16, 8, 512)

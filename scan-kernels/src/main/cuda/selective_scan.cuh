@@ -38,6 +38,22 @@ __device__ __forceinline__ ScanLane scan_lane(int bx, int E, int H, int G)
     return {g, e, act ? e / P : 0, act};
 }
 
+// Copies (cp.async) the B rows, and C rows with WITH_C, of the ntn tokens from ts0 of group g into a step's
+// shared-memory rows of NMAX states, zero-filled past N and past ntn (padded states have B = C = 0).
+template <int NMAX, bool WITH_C>
+__device__ __forceinline__ void scan_stage_rows(float* sB, float* sC, const float* __restrict__ Bm,
+                                                const float* __restrict__ Cm, int b, int L, int G, int g, int N,
+                                                int ts0, int ntn)
+{
+    for (int i = threadIdx.x; i < SCAN_TS * NMAX; i += blockDim.x) {
+        const int tt = i / NMAX, n = i - tt * NMAX;
+        const bool v = tt < ntn && n < N;
+        const size_t src = v ? (((size_t)b * L + ts0 + tt) * G + g) * N + n : 0;
+        sl_cp<4>(&sB[i], Bm + src, v);
+        if (WITH_C) sl_cp<4>(&sC[i], Cm + src, v);
+    }
+}
+
 // Walks chunk c of batch row b for the lane ln (scan_lane) from the state hs (updated in place): outputs (OUT)
 // or Σδ of the chunk (returned; state passes). Every thread of the block calls it (it has barriers).
 // PF: tokens of u/δ/z in registers per group (more: more independent work per warp, more registers).
@@ -87,14 +103,7 @@ __device__ __forceinline__ float scan_walk(
     float sumd = 0.f;
 
     auto stage = [&](int ts0, int buf) {
-        const int ntn = min(SCAN_TS, t1c - ts0);
-        for (int i = threadIdx.x; i < SCAN_TS * NMAX; i += blockDim.x) {
-            const int tt = i / NMAX, n = i - tt * NMAX;
-            const bool v = tt < ntn && n < N;          // zero-filled: padded states have B = C = 0
-            const size_t src = v ? (((size_t)b * L + ts0 + tt) * G + g) * N + n : 0;
-            sl_cp<4>(&sB[buf][i], Bm + src, v);
-            if (OUT) sl_cp<4>(&sC[buf][i], Cm + src, v);
-        }
+        scan_stage_rows<NMAX, OUT>(sB[buf], sC[buf], Bm, Cm, b, L, G, g, N, ts0, min(SCAN_TS, t1c - ts0));
     };
     // One token of this thread's channel from its u, raw δ and z: the state update, then y (output pass)
     // or Σδ (state pass). bt, ct: the token's B/C rows in shared memory.

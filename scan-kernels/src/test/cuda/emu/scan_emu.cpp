@@ -2,7 +2,7 @@
 // state-parallel scan (ssd_seg.cuh, scan_lanes.cuh: the builds the backend launches) on the CPU warp emulator
 // (warp_emu.hpp), against the float64 reference (scan_host_ref.hpp): every register-array width (8, 16,
 // 64), one chunk (the *_out_n* kernels and the one-pass *_out1_n16 builds) and the sequence cut into chunks
-// (state kernels, ss_combine, out kernels; the SSD at width 16 through ssd_state1_n16 / ssd_out1_n16, and its state
+// (state kernels, forward and backward (scan_tail.cuh), ss_combine, out kernels; the SSD at width 16 through ssd_state1_n16 / ssd_out1_n16, and its state
 // pass on tensor cores, ssd_state_mma, against the scalar one), Mamba-1 and SSD (heads sharing δ, several B/C groups), with and
 // without D, z (Mamba-1 only) and softplus, lengths that end mid-step. The GPU harnesses (scan_lanes_check.cu,
 // scan_block_check.cu, ssd_seg_check.cu) run the same paths with CudaOps' automatic chunk choice.
@@ -12,6 +12,7 @@
 #include "warp_emu.hpp"
 #include "../../../main/cuda/common.cuh"
 #include "../../../main/cuda/selective_scan.cuh"
+#include "../../../main/cuda/scan_tail.cuh"
 // the segment SSD build the backend launches (CudaOps.SEG_OUT)
 #define SL_SEG_VARIANTS SL_SEG_INSTANCE(16, 32, 4, 16, 4)
 #include "../../../main/cuda/ssd_seg.cuh"
@@ -146,6 +147,60 @@ static void check(bool ssd, int b, int l, int e, int n, int heads, int g, bool w
     fflush(stdout);
 }
 
+// The backward state pass (scan_tail.cuh) as CudaOps launches it for a sequence cut into nch chunks: tail state
+// kernel, ss_combine, the output pass; against the float64 reference, its chunk states held to the forward state
+// kernel's on the same inputs. decay: 0 weak (δ and |A| small: the walk covers every chunk), 1 strong (δ ~ 1-3,
+// A in [-2, -1]: the weight falls below 2^-32 within tens of tokens, so the walk must stop early, which the Σδ it
+// reports shows: below the forward pass's where it stopped), 2 strong but with one state of every channel at A = 0
+// (no decay there: the walk covers every chunk however fast the other states decay).
+static void check_tail(bool ssd, int b, int l, int e, int n, int heads, int g, bool sp, int nchWant, int decay)
+{
+    const int ns = n <= 8 ? 8 : n <= 16 ? 16 : 64;
+    const size_t nx = (size_t)b * l * e, nd = (size_t)b * l * heads, nbc = (size_t)b * l * g * n, nh = (size_t)b * e * n;
+    auto u = rnd(nx, -1, 1), bm = rnd(nbc, -1, 1), cm = rnd(nbc, -1, 1), z = rnd(nx, -2, 2);
+    auto dl = decay ? (sp ? rnd(nd, 1, 3) : rnd(nd, 1, 3)) : (sp ? rnd(nd, -4, -2) : rnd(nd, 0.01f, 0.1f));
+    auto a = decay ? rnd(ssd ? heads : (size_t)e * n, -2, -1) : rnd(ssd ? heads : (size_t)e * n, -0.3f, -0.05f);
+    if (decay == 2) {
+        if (ssd) std::fill(a.begin(), a.end(), 0.f);
+        else for (int ei = 0; ei < e; ++ei) a[(size_t)ei * n + (ei % n)] = 0.f;
+    }
+    auto d = rnd(heads, -1, 1), db = sp ? rnd(heads, -0.5f, 0.5f) : rnd(heads, 0.f, 0.2f), h0 = rnd(nh, -0.5f, 0.5f);
+    std::vector<double> hw(h0.begin(), h0.end()), yw;
+    host_scan(ssd, u, dl, a, bm, cm, &d, ssd ? nullptr : &z, db, sp, hw, yw, b, l, e, n, heads, g);
+    const int chunk = (l + nchWant - 1) / nchWant, nch = (l + chunk - 1) / chunk;
+    const int eg = e / g, block = std::min(128, (eg + 31) / 32 * 32), gx = g * ((eg + block - 1) / block);
+    std::vector<float> h = h0, y(nx, NAN), hloc((size_t)b * nch * n * e, NAN), sdelta((size_t)b * nch * e, NAN);
+    auto args = [&](ScanKernel kf, float* out) {
+        kf(u.data(), dl.data(), a.data(), bm.data(), cm.data(), d.data(), ssd ? nullptr : z.data(), db.data(), sp ? 1 : 0,
+           h.data(), hloc.data(), sdelta.data(), out, l, e, n, heads, g, nch, chunk);
+    };
+    const Kernels fwd = kernels(ssd, ns, false);
+    ScanKernel tail = ns == 8 ? (ssd ? ssd_tail_n8 : ss_tail_n8) : ns == 16 ? (ssd ? ssd_tail_n16 : ss_tail_n16)
+                                                                           : (ssd ? ssd_tail_n64 : ss_tail_n64);
+    emu::launch(dim3(gx, nch, b), dim3(block), nullptr, 0, [&] { args(fwd.state, nullptr); });
+    const std::vector<float> fwdLoc = hloc, fwdSum = sdelta;
+    std::fill(hloc.begin(), hloc.end(), NAN);
+    std::fill(sdelta.begin(), sdelta.end(), NAN);
+    emu::launch(dim3(gx, nch, b), dim3(block), nullptr, 0, [&] { args(tail, nullptr); });
+    const double eloc = relerr(hloc, std::vector<double>(fwdLoc.begin(), fwdLoc.end()));
+    int stopped = 0;   // chunks of a channel whose walk ended before the chunk's start
+    for (size_t i = 0; i < sdelta.size(); ++i) stopped += sdelta[i] < fwdSum[i] * (1 - 1e-5f) ? 1 : 0;
+    const long long total = (long long)b * n * e;
+    emu::launch(dim3((unsigned)((total + 255) / 256)), dim3(256), nullptr, 0,
+                [&] { ss_combine(a.data(), ssd ? 1 : 0, h.data(), hloc.data(), sdelta.data(), b, e, n, heads, nch); });
+    emu::launch(dim3(gx, nch, b), dim3(block), nullptr, 0, [&] { args(fwd.out, y.data()); });
+    const double ey = relerr(y, yw), eh = relerr(h, hw);
+    // the walk checks the weight once per 32-token step: a chunk of fewer than three steps may end before the check stops it
+    const bool stopOk = decay != 1 ? stopped == 0 : chunk < 3 * sl::SCAN_TS || stopped > 0;
+    const bool ok = ey <= 2e-5 && eh <= 2e-5 && eloc <= 2e-5 && stopOk;
+    (ok ? passed : failed)++;
+    printf("%s %-4s tail B%d L%-3d E%-3d N%-2d H%-2d G%d %-8s %d chunks of %-3d %s: out %.2e state %.2e, chunk states %.2e, "
+           "%d of %zu walks stopped early\n", ok ? "PASS" : "FAIL", ssd ? "ssd" : "scan", b, l, e, n, heads, g, sp ? "softplus" : "linear",
+           nch, chunk, decay == 0 ? "weak decay" : decay == 1 ? "strong decay" : "one state without decay", ey, eh, eloc, stopped,
+           sdelta.size());
+    fflush(stdout);
+}
+
 // The segment SSD (ssd_seg.cuh, N <= 16) with a given chunk (0: one pass), launched as CudaOps launches it.
 static void check_seg(int b, int l, int heads, int p, int n, int g, bool withD, bool sp, int chunk)
 {
@@ -251,6 +306,24 @@ int main(int argc, char** argv)
     check_out_mma(1, 130, 2, 64, 64, 1, true, true, 5);
     check_out_mma(1, 70, 2, 20, 5, 1, true, true, 2);
     check_out_mma(2, 65, 3, 16, 16, 3, true, false, 1);
+    // the backward state pass: chunks ending mid-step and mid-group (lengths 70, 45, 333, 100), shorter than a group (L 9
+    // in 3 chunks), every width, several channel blocks and B/C groups; weak decay (no stop), strong decay (stops) and a
+    // state without decay (no stop)
+    for (int decay = 0; decay < 3; ++decay) {
+        check_tail(false, 2, 70, 40, 16, 40, 1, true, 3, decay);
+        check_tail(false, 1, 333, 160, 16, 160, 2, true, 2, decay);
+        check_tail(false, 1, 45, 36, 5, 36, 1, false, 2, decay);     // width 8, δ used as is
+        check_tail(false, 1, 100, 33, 40, 33, 1, true, 3, decay);    // width 64
+        check_tail(false, 1, 9, 40, 16, 40, 1, true, 3, decay);
+        check_tail(true, 2, 150, 48, 16, 6, 2, true, 2, decay);
+        check_tail(true, 1, 100, 192, 16, 24, 1, false, 4, decay);
+        check_tail(true, 1, 70, 24, 64, 3, 3, true, 2, decay);
+    }
+    // strong decay in chunks long enough to stop in, at the widths and forms the loop above gives only short chunks
+    check_tail(false, 1, 400, 36, 5, 36, 1, false, 2, 1);
+    check_tail(false, 1, 300, 33, 40, 33, 1, true, 2, 1);
+    check_tail(true, 1, 400, 192, 16, 24, 1, false, 3, 1);
+    check_tail(true, 1, 300, 24, 64, 3, 3, true, 2, 1);
     // segment SSD: L around its 64-token tile, P off the 32-wide block, N padded, G = 2, forced chunks
     check_seg(1, 1, 1, 32, 16, 1, true, true, 0);
     check_seg(2, 65, 4, 33, 16, 2, true, false, 0);

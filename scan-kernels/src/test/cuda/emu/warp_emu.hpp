@@ -9,7 +9,7 @@
 // wrong results. Races inside a warp between two of its collectives, and between blocks, are not modelled.
 //
 // What is emulated: static and dynamic shared memory, threadIdx/blockIdx/blockDim/gridDim, __syncthreads,
-// __syncwarp, __shfl_{sync,up,down,xor}, bf16 conversions (round to nearest even), the
+// __syncthreads_or, __syncwarp, __shfl_{sync,up,down,xor}, bf16 conversions (round to nearest even), the
 // intrinsics of mma_frag.cuh (ldmatrix x4/x2/.trans, mma.sync m16n8k16 bf16 -> fp32), tf32.cuh's mma.sync
 // m16n8k8 tf32 (its layout is the one the H100-verified 3xTF32 GEMM and SSD experiment use), the cp.async helpers
 // of cp_async.cuh and scan_lanes.cuh (each copy done when issued: one legal order of an asynchronous
@@ -101,6 +101,7 @@ struct Block {
     unsigned nthreads = 0;
     // block barrier and per-warp barriers: arrivals and generation
     unsigned blockArrived = 0, blockGen = 0;
+    bool blockVotes[2] = {false, false};     // __syncthreads_or of generations with even and odd numbers
     std::vector<unsigned> warpArrived, warpGen;
     std::vector<unsigned char> exchange;    // per warp: 32 lanes × SLOT bytes
     unsigned long long progress = 0;        // barriers passed + fibers finished
@@ -149,17 +150,27 @@ inline void fiber_main()
     // returning switches to uc_link (the scheduler)
 }
 
-inline void block_barrier()
+// Returns whether any thread of the block arrived with vote set (__syncthreads_or). The votes of generation
+// g collect in slot g & 1; the last arrival clears the other slot, which no thread reads any more: every
+// thread read it before arriving here.
+inline bool block_barrier(bool vote = false)
 {
     Block& b = blk();
     const unsigned gen = b.blockGen;
     ++b.progress;   // an arrival is progress; a waiting thread that is resumed and waits on is not
-    if (++b.blockArrived == b.nthreads) { b.blockArrived = 0; ++b.blockGen; return; }
+    b.blockVotes[gen & 1] |= vote;
+    if (++b.blockArrived == b.nthreads) {
+        b.blockArrived = 0;
+        b.blockVotes[(gen + 1) & 1] = false;
+        ++b.blockGen;
+        return b.blockVotes[gen & 1];
+    }
     Fiber& f = b.fibers[b.current];
     f.atBlockBarrier = true;
     f.waitGen = gen;
     while (b.blockGen == gen) yield();
     f.atBlockBarrier = false;
+    return b.blockVotes[gen & 1];
 }
 
 inline void warp_barrier()
@@ -216,6 +227,7 @@ inline void launch(dim3 grid, dim3 block, void* smem, size_t poison_bytes, std::
                 blockIdx = dim3(x, y, z);
                 if (smem) std::memset(smem, 0xff, poison_bytes);
                 b.blockArrived = 0;
+                b.blockVotes[0] = b.blockVotes[1] = false;
                 for (unsigned t = 0; t < b.nthreads; ++t) {
                     Fiber& f = b.fibers[t];
                     f.done = false;
@@ -275,6 +287,7 @@ inline void launch(dim3 grid, dim3 block, void* smem, size_t poison_bytes, std::
 }  // namespace emu
 
 inline void __syncthreads() { emu::block_barrier(); }
+inline int __syncthreads_or(int p) { return emu::block_barrier(p != 0) ? 1 : 0; }
 inline void __syncwarp(unsigned = 0xffffffffu) { emu::warp_barrier(); }
 
 template <class T>

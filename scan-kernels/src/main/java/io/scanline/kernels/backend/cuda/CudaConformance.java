@@ -71,7 +71,50 @@ public final class CudaConformance {
         sums();
         columns();
         rowsByPosition();
+        scanTail();
         return out;
+    }
+
+    /**
+     * The Mamba-1 scan cut into chunks whose state pass walks from each chunk's end (the default,
+     * {@link CudaOps.ScanState#BACKWARD}) on fast decays (δ near 1.3-3.3, A in [-2, -1]: the weight of the
+     * tokens before falls below 2^-32 within two 32-token steps, so in chunks of 200-333 tokens the walk stops
+     * early; the emulator check counts the stops), and on the same inputs with the forward pass: widths 8, 16 and
+     * 64, two channel blocks, no z/D; out and state against the reference. Last in {@link #runAll}, so the earlier
+     * cases keep their random inputs.
+     */
+    private void scanTail() {
+        // the last two by the automatic rule, whose chunks at width 16 go to the one-pass output build: 46 chunks of 66
+        // tokens, and 11 of 364 (the walks stop in them)
+        int[][] shapes = {{1, 1000, 40, 16, 300, 1}, {2, 700, 130, 16, 250, 1}, {1, 900, 33, 64, 200, 1}, {1, 650, 36, 5, 325, 0},
+                {1, 3000, 40, 16, 0, 1}, {1, 4000, 6000, 16, 0, 1}};
+        for (int[] s : shapes) {
+            int b = s[0], l = s[1], e = s[2], n = s[3], chunk = s[4];
+            boolean full = s[5] == 1;
+            Tensor u = r.normal(0, 1, b, l, e), dl = r.uniform(1, 3, b, l, e), z = full ? r.normal(0, 1, b, l, e) : null;
+            Tensor a = r.uniform(-2, -1, e, n), bm = r.normal(0, 1, b, l, n), cm = r.normal(0, 1, b, l, n);
+            Tensor d = full ? r.normal(0, 1, e) : null, db = r.normal(0, 0.3, e), h0 = r.normal(0, 1, b, e, n);
+            Tensor h2 = h0.copy();
+            Tensor want = ref.selectiveScan(u, dl, a, bm, cm, d, z, db, true, h2);
+            scanChunk.accept(chunk);
+            try {
+                for (CudaOps.ScanState pass : CudaOps.ScanState.values()) {
+                    CudaOps.ScanState was = ops == null ? null : ops.setScanState(pass);
+                    try {
+                        String tag = String.format("scan fast decay B%d L%d E%d N%d chunk%d %s", b, l, e, n, chunk,
+                                ops == null ? "" : pass.name().toLowerCase(java.util.Locale.ROOT) + " state pass");
+                        Tensor h1 = h0.copy();
+                        cmp(tag + " out", cuda.selectiveScan(u, dl, a, bm, cm, d, z, db, true, h1), want);
+                        cmp(tag + " state", h1, h2);
+                    } finally {
+                        if (ops != null) ops.setScanState(was);
+                    }
+                    if (ops == null) break;
+                }
+            } finally {
+                scanChunk.accept(0);
+            }
+        }
     }
 
     /**
@@ -490,13 +533,30 @@ public final class CudaConformance {
                 "the launch rule cuts it in the body");
         fact("ssd N64 output pass on tensor cores by default", ops.ssdOutOnTensorCores(64) && !ops.ssdOutOnTensorCores(40),
                 "the output pass choice changed");
-        // the passes the backend was not configured with (by default: the scalar ones)
+        CudaOps.SsdState auto = ops.setSsdState(CudaOps.SsdState.AUTO);
+        try {
+            fact("ssd auto state pass: tensor cores at N16 in short chunks, backward in long ones and at N64",
+                    ops.ssdStatePass(16, CudaOps.SSD_BACKWARD_MIN_CHUNK - 1) == CudaOps.SsdState.MMA
+                            && ops.ssdStatePass(16, CudaOps.SSD_BACKWARD_MIN_CHUNK) == CudaOps.SsdState.BACKWARD
+                            && ops.ssdStatePass(64, 32) == CudaOps.SsdState.BACKWARD, "the AUTO rule changed");
+        } finally {
+            ops.setSsdState(auto);
+        }
+        fact("scan B1 L1048576 E1536 N16 runs a chunked state pass, B44 L65536 E1536 one pass",
+                ops.scanRunsStatePass(1, 1 << 20, 1536, 16) && !ops.scanRunsStatePass(44, 65536, 1536, 16),
+                "the launch rule changed");
+        // every state pass the backend was not configured with (the backward one: at width 16 its chunks of over 500
+        // tokens are past the decay, so its walks stop early), the scalar one with the other output pass
         CudaOps.SsdState was = ops.setSsdState(CudaOps.SsdState.SCALAR);
         CudaOps.SsdOut wasOut = ops.setSsdOut(CudaOps.SsdOut.SCALAR);
-        if (was == CudaOps.SsdState.SCALAR) ops.setSsdState(CudaOps.SsdState.MMA);
-        if (wasOut == CudaOps.SsdOut.SCALAR) ops.setSsdOut(CudaOps.SsdOut.MMA);
         try {
-            ssdShapes(was == CudaOps.SsdState.MMA ? "scalar passes " : "mma passes ", wide);
+            for (CudaOps.SsdState other : CudaOps.SsdState.values()) {
+                if (other == was) continue;
+                ops.setSsdState(other);
+                ops.setSsdOut(other == CudaOps.SsdState.SCALAR ? (wasOut == CudaOps.SsdOut.SCALAR ? CudaOps.SsdOut.MMA : CudaOps.SsdOut.SCALAR) : wasOut);
+                ssdShapes(other.name().toLowerCase(java.util.Locale.ROOT) + " state pass " + (other == CudaOps.SsdState.SCALAR
+                        ? ops.ssdOutOnTensorCores(64) ? "mma out " : "scalar out " : ""), wide);
+            }
         } finally {
             ops.setSsdState(was);
             ops.setSsdOut(wasOut);

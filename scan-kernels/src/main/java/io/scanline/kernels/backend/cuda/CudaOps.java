@@ -189,23 +189,40 @@ public final class CudaOps implements AutoCloseable {
     }
 
     /**
-     * The state pass of the SSD cut into chunks (chunk-parallel body, any N). MMA (default): ssd_state_mma,
+     * The state pass of the SSD cut into chunks (chunk-parallel body, any N). AUTO (default): BACKWARD above N 16
+     * and for chunks of at least {@link #SSD_BACKWARD_MIN_CHUNK} tokens, else MMA. MMA: ssd_state_mma,
      * each 32-token step's state contribution as one (B ⊙ w)ᵀ X product on tensor cores at fp32 accuracy
      * (3xTF32), a warp per (chunk, head, 32 head dims, 16 states); SCALAR: ssd_state1_n16 / ssd_state_n8 /
-     * ssd_state_n64, the recurrence token by token. Same outputs (chunk states and Σδ) for ss_combine and the
-     * output pass.
+     * ssd_state_n64, the recurrence token by token; BACKWARD: ssd_tail_n*, token by token from each chunk's end,
+     * stopping where the head's decay leaves the tokens before below 2^-32 (see {@link ScanState}). Same outputs
+     * (chunk states and Σδ) for ss_combine and the output pass.
      */
     public enum SsdState {
-        MMA, SCALAR;
+        AUTO, MMA, SCALAR, BACKWARD;
 
-        /** Parses an option value: mma or scalar (any case). */
+        /** Parses an option value: auto, mma, scalar or backward (any case). */
         public static SsdState parse(String s) {
-            return parseOption(SsdState.class, s, "SSD state pass must be mma or scalar");
+            return parseOption(SsdState.class, s, "SSD state pass must be auto, mma, scalar or backward");
         }
     }
 
+    /**
+     * AUTO takes the backward pass above N 16 and for chunks of at least this many tokens, else the tensor-core
+     * one. H100 (results-h100/scan-tail/), bench inputs / slow decays, ms: N16 B1 L1M H24 (chunks of 5958) 6.46 /
+     * 7.27 against 8.69 / 8.85 on tensor cores, B8 L64K H24 (2979) 3.47 / 3.98 against 4.31 / 4.98; N64 B1 L1M H24
+     * 17.8 / 18.5 against 26.1 / 26.1, B1 L64K H12 (chunks of 372) 1.03 / 1.00 against 1.06 / 1.04; but N16 B1
+     * L64K H12 (chunks of 745) 0.40-0.48 against 0.35.
+     */
+    static final int SSD_BACKWARD_MIN_CHUNK = 1024;
+
+    /** The state pass an SSD with state size n cut into chunks of this length runs (AUTO resolved). */
+    SsdState ssdStatePass(int n, int chunk) {
+        if (ssdState != SsdState.AUTO) return ssdState;
+        return n > 16 || chunk >= SSD_BACKWARD_MIN_CHUNK ? SsdState.BACKWARD : SsdState.MMA;
+    }
+
     private static final int SSDM_DIMS = 32, SSDM_WARPS = 4; // ssd_state_mma: head dims per warp, warps per block
-    private SsdState ssdState = SsdState.MMA;
+    private SsdState ssdState = SsdState.AUTO;
 
     /**
      * The output pass of the SSD at N 56-64 (chunk-parallel body, cut or in one chunk). MMA (default):
@@ -247,6 +264,65 @@ public final class CudaOps implements AutoCloseable {
         SsdState was = ssdState;
         ssdState = pass;
         return was;
+    }
+
+    /**
+     * The state pass of the Mamba-1 scan cut into chunks. BACKWARD (default): ss_tail_n*, each chunk walked from
+     * its end, stopping once the weight of the tokens before it is below 2^-32 for every state of a block's
+     * channels (scan_tail.cuh: what it drops is below fp32 rounding; where nothing decays it walks the whole
+     * chunk); FORWARD: ss_state_n*, every token of every chunk. Same outputs for ss_combine and the output pass.
+     */
+    public enum ScanState {
+        BACKWARD, FORWARD;
+
+        /** Parses an option value: backward or forward (any case). */
+        public static ScanState parse(String s) {
+            return parseOption(ScanState.class, s, "scan state pass must be backward or forward");
+        }
+    }
+
+    private ScanState scanState = ScanState.BACKWARD;
+    /**
+     * H100 (results-h100/scan-tail/), bench inputs (decays within ~3K tokens) / slow decays (Mamba's initial δ
+     * 0.001-0.1, A in [-16, -1]), % of the copy bandwidth against the forward pass's 43-46%: B1 L1M E1536
+     * 71.4 / 50.8 at 4 (72.6 / 57.0 at 2, 67.5 / 45.9 under the general rule), E768 64.9 / 43.1, E384 57.6 / 44.6,
+     * B8 L1M E384 77.1 / 57.5, B8 L64K E768 56.7 / 44.7; at 1 and 2 the slow decays lost up to 20 points where the
+     * walks cover whole chunks with few blocks.
+     */
+    static final int SCAN_CUT_WAVES = 4;
+    private int scanCutWaves = SCAN_CUT_WAVES;
+
+    /** Chooses the Mamba-1 scan's chunked state pass (see {@link ScanState}); returns the previous choice. */
+    public ScanState setScanState(ScanState pass) {
+        if (pass == null) throw new IllegalArgumentException("pass must not be null");
+        ScanState was = scanState;
+        scanState = pass;
+        return was;
+    }
+
+    /**
+     * Chunk count of the Mamba-1 scan at N &lt;= 16 cut into chunks under the backward state pass: with w &gt; 0,
+     * enough chunks for w times the channels that fill one 128-thread block per SM, and the output pass on the
+     * one-pass build (ss_out1_n16); 0 keeps the general rule ({@link #scanChunk}) and ss_out_n16. Returns the
+     * previous value.
+     */
+    public int setScanCutWaves(int w) {
+        if (w < 0) throw new IllegalArgumentException("waves must be >= 0, got " + w);
+        int was = scanCutWaves;
+        scanCutWaves = w;
+        return was;
+    }
+
+    /** Whether a Mamba-1 scan of this shape is cut into chunks and so runs a state pass. */
+    public boolean scanRunsStatePass(int b, int l, int e, int n) {
+        int nmax = stateWidth(n);
+        if (b == 0 || l == 0 || e == 0 || useLanes("ss", nmax, b, e) || useBlock("ss", nmax)) return false;
+        return bodyChunk("ss", nmax, onePassN16("ss", nmax, b, e), b, l, e, 1) < l;
+    }
+
+    /** Whether the Mamba-1 scan cut into chunks takes the wave rule and the one-pass output build. */
+    private boolean cutByWaves(String kind, int nmax) {
+        return kind.equals("ss") && nmax == 16 && scanState == ScanState.BACKWARD && scanCutWaves > 0 && scanChunkLen == 0;
     }
 
     private static int stateWidth(int n) {
@@ -303,11 +379,13 @@ public final class CudaOps implements AutoCloseable {
         if (nch > 65535) throw new IllegalArgumentException("scan chunk " + chunk + " gives " + nch + " chunks (max 65535)");
         // one chunk at N <= 16: the one-pass build (more registers per thread, 8 tokens a group); the SSD at
         // width 64 likewise has a one-chunk build
-        String outKernel = (nch == 1 || wideSsd) && nmax == 16 ? kind + "_out1_n16"
+        String outKernel = (nch == 1 || wideSsd || cutByWaves(kind, nmax)) && nmax == 16 ? kind + "_out1_n16"
                 : nch == 1 && nmax == 64 && kind.equals("ssd") ? "ssd_out1_n64" : kind + "_out_n" + nmax;
-        String stateKernel = wideSsd ? "ssd_state1_n16" : kind + "_state_n" + nmax;
+        SsdState ssdPass = kind.equals("ssd") ? ssdStatePass(n, chunk) : null;
+        boolean backward = kind.equals("ssd") ? ssdPass == SsdState.BACKWARD : scanState == ScanState.BACKWARD;
+        String stateKernel = backward ? kind + "_tail_n" + nmax : wideSsd ? "ssd_state1_n16" : kind + "_state_n" + nmax;
         Grid stateGrid = new Grid(stateKernel, gx, block, 0), outGrid = new Grid(outKernel, gx, block, 0);
-        if (kind.equals("ssd") && ssdState == SsdState.MMA) {
+        if (ssdPass == SsdState.MMA) {
             long warps = (long) heads * ((e / heads + SSDM_DIMS - 1) / SSDM_DIMS) * ((n + 15) / 16);
             stateGrid = new Grid("ssd_state_mma", (int) ((warps + SSDM_WARPS - 1) / SSDM_WARPS), 32 * SSDM_WARPS, 0);
         }
@@ -321,6 +399,11 @@ public final class CudaOps implements AutoCloseable {
     /** Chunk length of the chunk-parallel body for a scan of this shape (l when it runs in one pass). */
     private int bodyChunk(String kind, int nmax, boolean onePass, int b, int l, int e, int g) {
         if (onePass) return l;
+        if (cutByWaves(kind, nmax)) {
+            long nch = Math.min((scanCutWaves * 128L * ctx.smCount() + (long) b * e - 1) / ((long) b * e), Math.max(1, l / 64));
+            nch = Math.min(nch, 65535);
+            return (int) Math.min(l, (l + nch - 1) / nch);
+        }
         return Math.min(kind.equals("ssd") && nmax == 16 ? ssdChunk(b, l, bodyGx(e, g)) : scanChunk(b, l, e), l);
     }
 

@@ -32,11 +32,17 @@ import java.util.Map;
  * 128/256/384/512, the default, or chunk states through memory, see {@link CudaOps.Bf16Mlstm}; system
  * property {@code scanline.cuda.bf16Mlstm}), {@code fusedQk=by-shape|fp32|bf16} (how the fused mLSTM takes
  * q and k: by shape, the default, fp32 rounded while staging, or converted to bf16 first; the same bits
- * either way, see {@link CudaOps.FusedQk}; system property {@code scanline.cuda.fusedQk}), {@code ssdState=mma|scalar}
- * (the state pass of the SSD cut into chunks: on tensor cores at fp32 accuracy, the default, or token by token,
+ * either way, see {@link CudaOps.FusedQk}; system property {@code scanline.cuda.fusedQk}), {@code ssdState=auto|mma|scalar|backward}
+ * (the state pass of the SSD cut into chunks: auto, the default, chooses by state size and chunk length between
+ * on tensor cores at fp32 accuracy and token by token from each chunk's end until the decay leaves the rest
+ * below 2^-32; scalar is token by token over whole chunks,
  * see {@link CudaOps.SsdState}; system property {@code scanline.cuda.ssdState}), {@code ssdOut=mma|scalar} (the SSD's
  * output pass at N 56-64, on tensor cores at fp32 accuracy by default; see {@link CudaOps.SsdOut}; system property
- * {@code scanline.cuda.ssdOut}).
+ * {@code scanline.cuda.ssdOut}), {@code scanState=backward|forward} (the state pass of the Mamba-1 scan cut into
+ * chunks: from each chunk's end, stopping where the decay leaves the tokens before it below 2^-32, the default,
+ * or every token; see {@link CudaOps.ScanState}; system property {@code scanline.cuda.scanState}),
+ * {@code scanCutWaves=W} (chunk count of that scan at N &lt;= 16 under the backward pass, default 4, 0 for the
+ * general rule; see {@link CudaOps#setScanCutWaves}; system property {@code scanline.cuda.scanCutWaves}).
  */
 public final class CudaProvider implements BackendProvider {
     /** Reason computed once per JVM: probing the driver is not free, and its answer does not change. */
@@ -116,7 +122,11 @@ public final class CudaProvider implements BackendProvider {
         be.ops().setFusedQk(CudaOps.FusedQk.parse(options.getOrDefault("fusedQk",
                 System.getProperty("scanline.cuda.fusedQk", "by-shape"))));
         be.ops().setSsdState(CudaOps.SsdState.parse(options.getOrDefault("ssdState",
-                System.getProperty("scanline.cuda.ssdState", "mma"))));
+                System.getProperty("scanline.cuda.ssdState", "auto"))));
+        be.ops().setScanState(CudaOps.ScanState.parse(options.getOrDefault("scanState",
+                System.getProperty("scanline.cuda.scanState", "backward"))));
+        be.ops().setScanCutWaves(Integer.parseInt(options.getOrDefault("scanCutWaves",
+                System.getProperty("scanline.cuda.scanCutWaves", String.valueOf(CudaOps.SCAN_CUT_WAVES)))));
         be.ops().setSsdOut(CudaOps.SsdOut.parse(options.getOrDefault("ssdOut",
                 System.getProperty("scanline.cuda.ssdOut", "mma"))));
         return be;

@@ -25,7 +25,9 @@ import java.util.Locale;
  * <p>Glossary: B batch (images), L tokens per image, E channels, N state size, H/P heads/head dim
  * (SSD, E = H·P), NH/DH mLSTM heads/head dim, M/K/NO GEMM rows/inner/outputs.
  *
- * <p>Usage: {@code CudaBench [--quick] [--json FILE] [--max-gib G]}
+ * <p>Usage: {@code CudaBench [--quick] [--json FILE] [--max-gib G] [--scan-only|--ssd-only|--mlstm-only|--gemm-only|--scan-cut-sweep]};
+ * system properties {@code scanline.cuda.scanState}, {@code scanline.cuda.scanCutWaves} and {@code scanline.cuda.ssdState}
+ * set those backend options.
  */
 public final class CudaBench {
     private final CudaContext ctx;
@@ -39,17 +41,25 @@ public final class CudaBench {
     CudaBench(CudaContext ctx, int reps, long maxBytes, PrintStream out) {
         this.ctx = ctx;
         this.ops = new CudaOps(ctx);
+        // the backend's options that change the scan's launches, for A/B runs of the bench
+        String scanState = System.getProperty("scanline.cuda.scanState");
+        if (scanState != null) ops.setScanState(CudaOps.ScanState.parse(scanState));
+        String ssdState = System.getProperty("scanline.cuda.ssdState");
+        if (ssdState != null) ops.setSsdState(CudaOps.SsdState.parse(ssdState));
+        Integer waves = Integer.getInteger("scanline.cuda.scanCutWaves");
+        if (waves != null) ops.setScanCutWaves(waves);
         this.reps = reps;
         this.maxBytes = maxBytes;
         this.out = out;
     }
 
     /** Which cases a run times (each after the copy peak). */
-    public enum Part { ALL, SCANS, SSD, MLSTM, GEMMS }
+    public enum Part { ALL, SCANS, SSD, MLSTM, GEMMS, SCAN_CUT_SWEEP }
 
     public static void main(String[] args) throws IOException {
         List<String> as = Arrays.asList(args);
         Part part = as.contains("--gemm-only") ? Part.GEMMS : as.contains("--scan-only") ? Part.SCANS
+                : as.contains("--scan-cut-sweep") ? Part.SCAN_CUT_SWEEP
                 : as.contains("--ssd-only") ? Part.SSD : as.contains("--mlstm-only") ? Part.MLSTM : Part.ALL;
         Path jsonOut = null;
         double maxGiB = 40;
@@ -73,6 +83,7 @@ public final class CudaBench {
                 switch (part) {
                     case GEMMS -> b.gemms(quick);
                     case SCANS -> b.scans(quick);
+                    case SCAN_CUT_SWEEP -> b.scanCutSweep();
                     case SSD -> b.ssds(quick);
                     case MLSTM -> b.mlstms(quick);
                     case ALL -> b.runAll(quick);
@@ -236,8 +247,48 @@ public final class CudaBench {
             ops.fillUniform(d, e, 7, 0, 1);
             ops.fillUniform(db, e, 8, -0.5, 0.5);
             ops.fillUniform(h, (long) b * e * n, 9, -0.1, 0.1);
-            double ms = median(() -> ops.selectiveScan(u, dl, a, bm, cm, d, z, db, true, h, y, b, l, e, n));
-            report("selective_scan", shape, (long) b * l, ms, 4.0 * (4 * act + 2 * bc), 0);
+            Runnable call = () -> ops.selectiveScan(u, dl, a, bm, cm, d, z, db, true, h, y, b, l, e, n);
+            double bytes = 4.0 * (4 * act + 2 * bc);
+            report("selective_scan", shape, (long) b * l, median(call), bytes, 0);
+            if (!ops.scanRunsStatePass(b, l, e, n)) return;
+            // cut into chunks: the forward state pass on the same inputs, then both on slow decays as Mamba's
+            // initialisation gives them (per-channel δ near 0.001-0.1, A in [-16, -1]), where the backward pass walks
+            // most of each chunk
+            reportScanStates("selective_scan", shape, (long) b * l, call, bytes);
+            ops.fillUniform(dl, act, 2, -1, 1);
+            ops.fillUniform(db, e, 8, -6.9, -2.3);
+            ops.fillUniform(a, (long) e * n, 6, -16, -1);
+            report("selective_scan_slow_decay", shape, (long) b * l, median(call), bytes, 0);
+            reportScanStates("selective_scan_slow_decay", shape, (long) b * l, call, bytes);
+        }
+    }
+
+    /** The call again with the forward state pass, as op + "_fwd_state". */
+    private void reportScanStates(String op, String shape, long tokens, Runnable call, double bytes) {
+        CudaOps.ScanState was = ops.setScanState(CudaOps.ScanState.FORWARD);
+        try {
+            report(op + "_fwd_state", shape, tokens, median(call), bytes, 0);
+        } finally {
+            ops.setScanState(was);
+        }
+    }
+
+    /**
+     * The Mamba-1 scan cut into chunks under the backward state pass at several chunk counts
+     * ({@link CudaOps#setScanCutWaves}; 0 is the general rule), against the forward pass at the general rule.
+     */
+    private void scanCutSweep() {
+        int[][] shapes = {{1, 1 << 20, 1536}, {1, 1 << 20, 768}, {1, 1 << 20, 384}, {1, 65536, 1536}, {8, 65536, 768}, {8, 1 << 20, 384}};
+        for (int[] sh : shapes) {
+            for (int w : new int[] {0, 1, 2, 4, 8}) {
+                int was = ops.setScanCutWaves(w);
+                try {
+                    out.printf(Locale.ROOT, "cut waves %d%n", w);
+                    scan(sh[0], sh[1], sh[2], 16);
+                } finally {
+                    ops.setScanCutWaves(was);
+                }
+            }
         }
     }
 
@@ -262,14 +313,8 @@ public final class CudaBench {
             Runnable call = () -> ops.ssd(x, dt, a, bm, cm, d, dtb, true, st, y, b, l, heads, p, 1, n);
             double bytes = 4.0 * (2 * act + 2 * bc + dtn), flops = 4.0 * act * n; // 2 FMAs per state element and token
             report("ssd", shape, (long) b * l, median(call), bytes, flops);
-            if (ops.ssdRunsStatePass(b, l, heads, p, 1, n)) { // the scalar passes where the tensor-core ones run
-                CudaOps.SsdState was = ops.setSsdState(CudaOps.SsdState.SCALAR);
-                try {
-                    report("ssd_scalar_state", shape, (long) b * l, median(call), bytes, flops);
-                } finally {
-                    ops.setSsdState(was);
-                }
-            }
+            boolean cut = ops.ssdRunsStatePass(b, l, heads, p, 1, n);
+            if (cut) reportSsdStates("ssd", shape, (long) b * l, call, bytes, flops);   // the other state passes
             if (ops.ssdOutOnTensorCores(n)) {
                 CudaOps.SsdOut was = ops.setSsdOut(CudaOps.SsdOut.SCALAR);
                 try {
@@ -277,6 +322,26 @@ public final class CudaBench {
                 } finally {
                     ops.setSsdOut(was);
                 }
+            }
+            if (!cut) return;
+            // slow decays as Mamba-2's initialisation gives them (per-head δ near 0.001-0.1, A in [-16, -1]), where
+            // the backward state pass walks most of each chunk
+            ops.fillUniform(dt, dtn, 12, -1, 1);
+            ops.fillUniform(dtb, heads, 17, -6.9, -2.3);
+            ops.fillUniform(a, heads, 15, -16, -1);
+            report("ssd_slow_decay", shape, (long) b * l, median(call), bytes, flops);
+            reportSsdStates("ssd_slow_decay", shape, (long) b * l, call, bytes, flops);
+        }
+    }
+
+    /** The call again with each state pass but the configured one, as op + "_" + pass + "_state". */
+    private void reportSsdStates(String op, String shape, long tokens, Runnable call, double bytes, double flops) {
+        for (CudaOps.SsdState other : CudaOps.SsdState.values()) {
+            CudaOps.SsdState was = ops.setSsdState(other);
+            try {
+                if (was != other) report(op + "_" + other.name().toLowerCase(Locale.ROOT) + "_state", shape, tokens, median(call), bytes, flops);
+            } finally {
+                ops.setSsdState(was);
             }
         }
     }

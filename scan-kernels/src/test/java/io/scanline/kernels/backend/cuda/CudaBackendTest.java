@@ -86,7 +86,12 @@ class CudaBackendTest {
         e = assertThrows(IllegalArgumentException.class, () -> CudaOps.SsdOut.parse("wgmma"));
         assertTrue(e.getMessage().contains("output pass must be mma or scalar"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> CudaOps.SsdState.parse("tensor"));
-        assertTrue(e.getMessage().contains("mma or scalar") && e.getMessage().contains("'tensor'"), e.getMessage());
+        assertTrue(e.getMessage().contains("auto, mma, scalar or backward") && e.getMessage().contains("'tensor'"), e.getMessage());
+        assertEquals(CudaOps.SsdState.BACKWARD, CudaOps.SsdState.parse("Backward"));
+        assertEquals(CudaOps.SsdState.AUTO, CudaOps.SsdState.parse(" auto"));
+        assertEquals(CudaOps.ScanState.FORWARD, CudaOps.ScanState.parse("FORWARD"));
+        e = assertThrows(IllegalArgumentException.class, () -> CudaOps.ScanState.parse("tail"));
+        assertTrue(e.getMessage().contains("backward or forward") && e.getMessage().contains("'tail'"), e.getMessage());
     }
 
     @Test
