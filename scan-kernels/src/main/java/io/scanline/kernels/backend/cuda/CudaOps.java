@@ -150,7 +150,7 @@ public final class CudaOps implements AutoCloseable {
      * B44 against the segment kernel's 47% / 47% / 48% (ssd-shared-dt/).
      */
     boolean onePassN16(String kind, int nmax, int b, int e) {
-        long perSm = kind.equals("ssd") ? 256 : 128;
+        long perSm = kind.equals("ssd") ? 256 : scanOnePassPerSm;
         return scanChunkLen == 0 && nmax == 16 && (long) b * e >= perSm * ctx.smCount();
     }
 
@@ -310,6 +310,19 @@ public final class CudaOps implements AutoCloseable {
         if (w < 0) throw new IllegalArgumentException("waves must be >= 0, got " + w);
         int was = scanCutWaves;
         scanCutWaves = w;
+        return was;
+    }
+
+    private int scanOnePassPerSm = 128;
+
+    /**
+     * Channels per SM from which the Mamba-1 scan at N &lt;= 16 runs in one pass (default 128: one block per SM);
+     * below, it is cut into chunks. Returns the previous value.
+     */
+    public int setScanOnePassPerSm(int channels) {
+        if (channels < 1) throw new IllegalArgumentException("channels per SM must be >= 1, got " + channels);
+        int was = scanOnePassPerSm;
+        scanOnePassPerSm = channels;
         return was;
     }
 

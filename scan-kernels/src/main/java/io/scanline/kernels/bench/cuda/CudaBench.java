@@ -278,6 +278,27 @@ public final class CudaBench {
      * ({@link CudaOps#setScanCutWaves}; 0 is the general rule), against the forward pass at the general rule.
      */
     private void scanCutSweep() {
+        // batches between one and three blocks of channels per SM: one pass against the cut form
+        int[][] between = {{64, 65536, 384}, {16, 65536, 1536}, {12, 65536, 1536}, {32, 65536, 768}};
+        for (int[] sh : between) {
+            out.printf(Locale.ROOT, "one pass%n");
+            scan(sh[0], sh[1], sh[2], 16);
+            int wasPerSm = ops.setScanOnePassPerSm(1 << 20);
+            try {
+                for (int w : new int[] {4, 8, 16}) {
+                    int was = ops.setScanCutWaves(w);
+                    try {
+                        out.printf(Locale.ROOT, "cut waves %d%n", w);
+                        scan(sh[0], sh[1], sh[2], 16);
+                    } finally {
+                        ops.setScanCutWaves(was);
+                    }
+                }
+            } finally {
+                ops.setScanOnePassPerSm(wasPerSm);
+            }
+        }
+        if (Boolean.getBoolean("scanline.bench.betweenOnly")) return;
         int[][] shapes = {{1, 1 << 20, 1536}, {1, 1 << 20, 768}, {1, 1 << 20, 384}, {1, 65536, 1536}, {8, 65536, 768}, {8, 1 << 20, 384}};
         for (int[] sh : shapes) {
             for (int w : new int[] {0, 1, 2, 4, 8}) {
