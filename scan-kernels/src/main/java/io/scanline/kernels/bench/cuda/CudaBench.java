@@ -275,40 +275,36 @@ public final class CudaBench {
 
     /**
      * The Mamba-1 scan cut into chunks under the backward state pass at several chunk counts
-     * ({@link CudaOps#setScanCutWaves}; 0 is the general rule), against the forward pass at the general rule.
+     * ({@link CudaOps#setScanCutWaves}; 0 is the general rule), against the forward pass at the general rule; first
+     * (alone with the system property {@code scanline.bench.betweenOnly}) batches between one and three blocks of
+     * channels per SM, in one pass and cut.
      */
     private void scanCutSweep() {
-        // batches between one and three blocks of channels per SM: one pass against the cut form
         int[][] between = {{64, 65536, 384}, {16, 65536, 1536}, {12, 65536, 1536}, {32, 65536, 768}};
         for (int[] sh : between) {
             out.printf(Locale.ROOT, "one pass%n");
             scan(sh[0], sh[1], sh[2], 16);
             int wasPerSm = ops.setScanOnePassPerSm(1 << 20);
             try {
-                for (int w : new int[] {4, 8, 16}) {
-                    int was = ops.setScanCutWaves(w);
-                    try {
-                        out.printf(Locale.ROOT, "cut waves %d%n", w);
-                        scan(sh[0], sh[1], sh[2], 16);
-                    } finally {
-                        ops.setScanCutWaves(was);
-                    }
-                }
+                scanAtWaves(sh, 4, 8, 16);
             } finally {
                 ops.setScanOnePassPerSm(wasPerSm);
             }
         }
         if (Boolean.getBoolean("scanline.bench.betweenOnly")) return;
         int[][] shapes = {{1, 1 << 20, 1536}, {1, 1 << 20, 768}, {1, 1 << 20, 384}, {1, 65536, 1536}, {8, 65536, 768}, {8, 1 << 20, 384}};
-        for (int[] sh : shapes) {
-            for (int w : new int[] {0, 1, 2, 4, 8}) {
-                int was = ops.setScanCutWaves(w);
-                try {
-                    out.printf(Locale.ROOT, "cut waves %d%n", w);
-                    scan(sh[0], sh[1], sh[2], 16);
-                } finally {
-                    ops.setScanCutWaves(was);
-                }
+        for (int[] sh : shapes) scanAtWaves(sh, 0, 1, 2, 4, 8);
+    }
+
+    /** The scan of shape {b, l, e} at N 16 under each cut-wave count. */
+    private void scanAtWaves(int[] sh, int... waves) {
+        for (int w : waves) {
+            int was = ops.setScanCutWaves(w);
+            try {
+                out.printf(Locale.ROOT, "cut waves %d%n", w);
+                scan(sh[0], sh[1], sh[2], 16);
+            } finally {
+                ops.setScanCutWaves(was);
             }
         }
     }
