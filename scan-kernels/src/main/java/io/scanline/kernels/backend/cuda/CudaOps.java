@@ -71,7 +71,7 @@ public final class CudaOps implements AutoCloseable {
     // Dynamic shared memory of the fixed-layout kernels, read from the constants the fatbin exports
     // next to each kernel (the layouts live in the .cuh files only), and the segment SSD's resident
     // blocks per SM as the driver computes them (also for the SSD's 8-token-group chunked builds).
-    private final int lanesSmem, blockSmem, segSmem, segBlocksPerSm, wideBlocksPerSm, ssdoSmem;
+    private final int lanesSmem, blockSmem, segSmem, segBlocksPerSm, wideBlocksPerSm, out1BlocksPerSm, ssdoSmem;
 
     public CudaOps(CudaContext ctx) {
         this.ctx = ctx;
@@ -108,6 +108,7 @@ public final class CudaOps implements AutoCloseable {
         ctx.allowSharedMemory(BLOCK_KERNEL, blockSmem);
         segBlocksPerSm = Math.max(1, ctx.blocksPerSm(SEG_OUT, SEG_THREADS, segSmem));
         wideBlocksPerSm = Math.max(1, Math.min(ctx.blocksPerSm("ssd_state1_n16", 128, 0), ctx.blocksPerSm("ssd_out1_n16", 128, 0)));
+        out1BlocksPerSm = Math.max(1, ctx.blocksPerSm("ss_out1_n16", 128, 0));
     }
 
     public CudaContext context() { return ctx; }
@@ -414,6 +415,10 @@ public final class CudaOps implements AutoCloseable {
         if (onePass) return l;
         if (cutByWaves(kind, nmax)) {
             long nch = Math.min((scanCutWaves * 128L * ctx.smCount() + (long) b * e - 1) / ((long) b * e), Math.max(1, l / 64));
+            // past one wave of the output build's resident blocks, whole waves only: a last partial wave leaves
+            // most SMs idle while it runs
+            long perChunk = (long) b * bodyGx(e, g), slots = (long) ctx.smCount() * out1BlocksPerSm;
+            if (nch * perChunk > slots) nch = Math.max(1, nch * perChunk / slots * slots / perChunk);
             nch = Math.min(nch, 65535);
             return (int) Math.min(l, (l + nch - 1) / nch);
         }
