@@ -303,9 +303,9 @@ public final class CudaOps implements AutoCloseable {
 
     /**
      * Chunk count of the Mamba-1 scan at N &lt;= 16 cut into chunks under the backward state pass: with w &gt; 0,
-     * enough chunks for w times the channels that fill one 128-thread block per SM, and the output pass on the
-     * one-pass build (ss_out1_n16); 0 keeps the general rule ({@link #scanChunk}) and ss_out_n16. Returns the
-     * previous value.
+     * enough chunks for w times the channels that fill one 128-thread block per SM (past one wave of the output
+     * build's resident blocks, rounded down to whole waves), and the output pass on the one-pass build
+     * (ss_out1_n16); 0 keeps the general rule ({@link #scanChunk}) and ss_out_n16. Returns the previous value.
      */
     public int setScanCutWaves(int w) {
         if (w < 0) throw new IllegalArgumentException("waves must be >= 0, got " + w);
