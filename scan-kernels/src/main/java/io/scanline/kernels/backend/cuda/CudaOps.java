@@ -171,8 +171,12 @@ public final class CudaOps implements AutoCloseable {
 
     /**
      * Chunk length of the SSD cut into chunks at width 16 (ssd_state1_n16 / ssd_out1_n16, 4 blocks per
-     * SM on an H100, as the driver reports): the forced one, else up to four waves of blocks with chunks
-     * of at least 512 tokens, rounded down to whole waves (a last partial wave left most SMs idle). H100
+     * SM on an H100, as the driver reports): the forced one, else up to {@link #setSsdCutWaves} waves of blocks
+     * (2) with chunks of at least 512 tokens, rounded down to whole waves (a last partial wave left most SMs
+     * idle). With the backward state pass two waves beat four (results-h100/scan-tail/7-ssd-waves/, % of the copy
+     * bandwidth, bench inputs / slow decays): B1 L1M H24 70.3 / 66.5 against 68.7 / 61.1, B8 L64K H24 67.1 / 60.2
+     * against 64.6 / 56.3, B8 L64K H12 63.8 / 61.4 against 60.5 / 56.9, B8 L1M H12 74.9 / 74.4 against 74.7 /
+     * 73.5. Before it, with the tensor-core state pass, four were chosen from these. H100
      * (results-h100/ssd-wide-chunks/), harness, 8-token builds: B1 L1M H24 P64 9.74 ms at 176 chunks = 4
      * waves (10.2 at 88, 12.4 at 22), B1 L64K H24 0.65 ms at 44 or 88 (1 or 2 waves), B8 L64K H12 2.46 ms
      * at 44; the 4-token builds at the earlier rule (scanChunk) took 11.3, 0.77 and 2.87. Through
@@ -182,7 +186,7 @@ public final class CudaOps implements AutoCloseable {
         if (scanChunkLen > 0) return scanChunkLen;
         long blocks = (long) b * blocksPerRow;
         long slots = (long) ctx.smCount() * wideBlocksPerSm;
-        long nch = Math.min((4 * slots + blocks - 1) / blocks, Math.max(1, l / 512));
+        long nch = Math.min((ssdCutWaves * slots + blocks - 1) / blocks, Math.max(1, l / 512));
         long waves = nch * blocks / slots;
         if (waves >= 1) nch = Math.max(1, waves * slots / blocks);
         nch = Math.min(nch, 65535);
@@ -315,6 +319,18 @@ public final class CudaOps implements AutoCloseable {
     }
 
     private int scanOnePassPerSm = 128;
+    private int ssdCutWaves = 2;
+
+    /**
+     * Waves of resident blocks the SSD at N &lt;= 16 cut into chunks aims for (default 2, see {@link #ssdChunk}).
+     * Returns the previous value.
+     */
+    public int setSsdCutWaves(int waves) {
+        if (waves < 1) throw new IllegalArgumentException("waves must be >= 1, got " + waves);
+        int was = ssdCutWaves;
+        ssdCutWaves = waves;
+        return was;
+    }
 
     /**
      * Channels per SM from which the Mamba-1 scan at N &lt;= 16 runs in one pass (default 128: one block per SM);
