@@ -300,28 +300,23 @@ public final class CudaBench {
     /** The SSD at N 16 cut into chunks at 1, 2 and 4 waves of blocks ({@link CudaOps#setSsdCutWaves}). */
     private void ssdCutSweep() {
         int[][] shapes = {{1, 1 << 20, 24}, {1, 1 << 20, 12}, {8, 65536, 24}, {8, 65536, 12}, {1, 65536, 24}, {8, 1 << 20, 12}};
-        for (int[] sh : shapes) {
-            for (int w : new int[] {1, 2, 4}) {
-                int was = ops.setSsdCutWaves(w);
-                try {
-                    out.printf(Locale.ROOT, "ssd cut waves %d%n", w);
-                    ssd(sh[0], sh[1], sh[2], 64, 16);
-                } finally {
-                    ops.setSsdCutWaves(was);
-                }
-            }
-        }
+        for (int[] sh : shapes) atEach("ssd cut waves", ops::setSsdCutWaves, new int[] {1, 2, 4}, () -> ssd(sh[0], sh[1], sh[2], 64, 16));
     }
 
     /** The scan of shape {b, l, e} at N 16 under each cut-wave count. */
     private void scanAtWaves(int[] sh, int... waves) {
-        for (int w : waves) {
-            int was = ops.setScanCutWaves(w);
+        atEach("cut waves", ops::setScanCutWaves, waves, () -> scan(sh[0], sh[1], sh[2], 16));
+    }
+
+    /** Runs the case once per value of a setting (the setter returns the value it replaced, restored after). */
+    private void atEach(String label, java.util.function.IntUnaryOperator set, int[] values, Runnable run) {
+        for (int v : values) {
+            int was = set.applyAsInt(v);
             try {
-                out.printf(Locale.ROOT, "cut waves %d%n", w);
-                scan(sh[0], sh[1], sh[2], 16);
+                out.printf(Locale.ROOT, "%s %d%n", label, v);
+                run.run();
             } finally {
-                ops.setScanCutWaves(was);
+                set.applyAsInt(was);
             }
         }
     }
