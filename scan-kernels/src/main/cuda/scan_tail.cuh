@@ -20,6 +20,7 @@
 // Without decay (A >= 0 for some state, or δ = 0) the walk covers the whole chunk and is exact as the
 // forward one.
 #pragma once
+#include <cfloat>
 #include "common.cuh"
 #include "cp_async.cuh"
 #include "selective_scan.cuh"
@@ -53,6 +54,9 @@ __device__ __forceinline__ void scan_tail_body(
         a2[n] = 0.f;
         if (act && n < N) {
             a2[n] = (SSD ? A[h] : A[(size_t)e * N + n]) * SL_LOG2E;
+            // A = -inf (a state that forgets at once): a finite floor keeps the weight of the chunk's last token
+            // exp2(a2·0) = 1, not NaN, as the forward pass has it; a NaN stays NaN
+            if (a2[n] < -FLT_MAX) a2[n] = -FLT_MAX;
             a2max = fmaxf(a2max, a2[n]);
         }
     }

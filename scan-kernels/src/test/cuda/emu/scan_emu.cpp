@@ -152,17 +152,24 @@ static void check(bool ssd, int b, int l, int e, int n, int heads, int g, bool w
 // kernel's on the same inputs. decay: 0 weak (δ and |A| small: the walk covers every chunk), 1 strong (δ ~ 1-3,
 // A in [-2, -1]: the weight falls below 2^-32 within tens of tokens, so the walk must stop early, which the Σδ it
 // reports shows: below the forward pass's where it stopped), 2 strong but with one state of every channel at A = 0
-// (no decay there: the walk covers every chunk however fast the other states decay).
+// (no decay there: the walk covers every chunk however fast the other states decay), 3 weak decay with some states
+// at A = -inf (they forget at once: the SSD head with it stops at once, Mamba-1 channels walk on for their other
+// states; no NaN from exp2(-inf · 0) at a chunk's last token).
 static void check_tail(bool ssd, int b, int l, int e, int n, int heads, int g, bool sp, int nchWant, int decay)
 {
     const int ns = n <= 8 ? 8 : n <= 16 ? 16 : 64;
     const size_t nx = (size_t)b * l * e, nd = (size_t)b * l * heads, nbc = (size_t)b * l * g * n, nh = (size_t)b * e * n;
     auto u = rnd(nx, -1, 1), bm = rnd(nbc, -1, 1), cm = rnd(nbc, -1, 1), z = rnd(nx, -2, 2);
-    auto dl = decay ? (sp ? rnd(nd, 1, 3) : rnd(nd, 1, 3)) : (sp ? rnd(nd, -4, -2) : rnd(nd, 0.01f, 0.1f));
-    auto a = decay ? rnd(ssd ? heads : (size_t)e * n, -2, -1) : rnd(ssd ? heads : (size_t)e * n, -0.3f, -0.05f);
+    const bool strong = decay == 1 || decay == 2;
+    auto dl = strong ? rnd(nd, 1, 3) : (sp ? rnd(nd, -4, -2) : rnd(nd, 0.01f, 0.1f));
+    auto a = strong ? rnd(ssd ? heads : (size_t)e * n, -2, -1) : rnd(ssd ? heads : (size_t)e * n, -0.3f, -0.05f);
     if (decay == 2) {
         if (ssd) std::fill(a.begin(), a.end(), 0.f);
         else for (int ei = 0; ei < e; ++ei) a[(size_t)ei * n + (ei % n)] = 0.f;
+    }
+    if (decay == 3) {   // states that forget at once (A = -inf): the last token of a chunk alone makes its end state
+        if (ssd) a[0] = -INFINITY;
+        else for (int ei = 0; ei < e; ei += 3) a[(size_t)ei * n + (ei % n)] = -INFINITY;
     }
     auto d = rnd(heads, -1, 1), db = sp ? rnd(heads, -0.5f, 0.5f) : rnd(heads, 0.f, 0.2f), h0 = rnd(nh, -0.5f, 0.5f);
     std::vector<double> hw(h0.begin(), h0.end()), yw;
@@ -191,12 +198,13 @@ static void check_tail(bool ssd, int b, int l, int e, int n, int heads, int g, b
     emu::launch(dim3(gx, nch, b), dim3(block), nullptr, 0, [&] { args(fwd.out, y.data()); });
     const double ey = relerr(y, yw), eh = relerr(h, hw);
     // the walk checks the weight once per 32-token step: a chunk of fewer than three steps may end before the check stops it
-    const bool stopOk = decay != 1 ? stopped == 0 : chunk < 3 * sl::SCAN_TS || stopped > 0;
+    const bool stopOk = decay == 3 || (decay != 1 ? stopped == 0 : chunk < 3 * sl::SCAN_TS || stopped > 0);
     const bool ok = ey <= 2e-5 && eh <= 2e-5 && eloc <= 2e-5 && stopOk;
     (ok ? passed : failed)++;
     printf("%s %-4s tail B%d L%-3d E%-3d N%-2d H%-2d G%d %-8s %d chunks of %-3d %s: out %.2e state %.2e, chunk states %.2e, "
            "%d of %zu walks stopped early\n", ok ? "PASS" : "FAIL", ssd ? "ssd" : "scan", b, l, e, n, heads, g, sp ? "softplus" : "linear",
-           nch, chunk, decay == 0 ? "weak decay" : decay == 1 ? "strong decay" : "one state without decay", ey, eh, eloc, stopped,
+           nch, chunk, decay == 0 ? "weak decay" : decay == 1 ? "strong decay" : decay == 2 ? "one state without decay" : "states with A = -inf",
+           ey, eh, eloc, stopped,
            sdelta.size());
     fflush(stdout);
 }
@@ -324,6 +332,9 @@ int main(int argc, char** argv)
     check_tail(false, 1, 300, 33, 40, 33, 1, true, 2, 1);
     check_tail(true, 1, 400, 192, 16, 24, 1, false, 3, 1);
     check_tail(true, 1, 300, 24, 64, 3, 3, true, 2, 1);
+    // states with A = -inf among weak decays
+    check_tail(false, 1, 100, 40, 16, 40, 1, true, 3, 3);
+    check_tail(true, 2, 150, 48, 16, 6, 2, true, 2, 3);
     // segment SSD: L around its 64-token tile, P off the 32-wide block, N padded, G = 2, forced chunks
     check_seg(1, 1, 1, 32, 16, 1, true, true, 0);
     check_seg(2, 65, 4, 33, 16, 2, true, false, 0);
