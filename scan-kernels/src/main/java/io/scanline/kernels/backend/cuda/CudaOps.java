@@ -69,9 +69,10 @@ public final class CudaOps implements AutoCloseable {
     private static final int SEG_PB = 32, SEG_TILE = 64, SEG_THREADS = 128;
 
     // Dynamic shared memory of the fixed-layout kernels, read from the constants the fatbin exports
-    // next to each kernel (the layouts live in the .cuh files only), and the segment SSD's resident
-    // blocks per SM as the driver computes them (also for the SSD's 8-token-group chunked builds).
-    private final int lanesSmem, blockSmem, segSmem, segBlocksPerSm, wideBlocksPerSm, out1BlocksPerSm, ssdoSmem;
+    // next to each kernel (the layouts live in the .cuh files only).
+    private final int lanesSmem, blockSmem, segSmem, ssdoSmem;
+    /** Chunk lengths from the resident blocks per SM the driver reports for the scan builds on this GPU. */
+    private final ScanChunks chunks;
 
     public CudaOps(CudaContext ctx) {
         this.ctx = ctx;
@@ -106,9 +107,9 @@ public final class CudaOps implements AutoCloseable {
         ctx.allowSharedMemory(WGMMA_KERNEL, wgmmaSmem);
         wgmma = probeSm90a(ctx);
         ctx.allowSharedMemory(BLOCK_KERNEL, blockSmem);
-        segBlocksPerSm = Math.max(1, ctx.blocksPerSm(SEG_OUT, SEG_THREADS, segSmem));
-        wideBlocksPerSm = Math.max(1, Math.min(ctx.blocksPerSm("ssd_state1_n16", 128, 0), ctx.blocksPerSm("ssd_out1_n16", 128, 0)));
-        out1BlocksPerSm = Math.max(1, ctx.blocksPerSm("ss_out1_n16", 128, 0));
+        chunks = new ScanChunks(ctx.smCount(), Math.max(1, ctx.blocksPerSm("ss_out1_n16", 128, 0)),
+                Math.max(1, Math.min(ctx.blocksPerSm("ssd_state1_n16", 128, 0), ctx.blocksPerSm("ssd_out1_n16", 128, 0))),
+                Math.max(1, ctx.blocksPerSm(SEG_OUT, SEG_THREADS, segSmem)));
     }
 
     public CudaContext context() { return ctx; }
@@ -160,37 +161,15 @@ public final class CudaOps implements AutoCloseable {
      * that have no such kernel) enough (b, chunk, channel) threads to fill the GPU.
      */
     int scanChunk(int b, int l, int e) {
-        if (scanChunkLen > 0) return scanChunkLen;
-        long threads = (long) b * e;
-        long want = (long) ctx.smCount() * 1024;
-        if (threads * 2 >= want || l <= 128) return Math.max(1, l);
-        long nch = Math.min((want + threads - 1) / threads, Math.max(1, l / 64));
-        nch = Math.min(nch, 65535);
-        return (int) ((l + nch - 1) / nch);
+        return scanChunkLen > 0 ? scanChunkLen : chunks.general(b, l, e);
     }
 
     /**
-     * Chunk length of the SSD cut into chunks at width 16 (ssd_state1_n16 / ssd_out1_n16, 4 blocks per
-     * SM on an H100, as the driver reports): the forced one, else up to {@link #setSsdCutWaves} waves of blocks
-     * (2) with chunks of at least 512 tokens, rounded down to whole waves (a last partial wave left most SMs
-     * idle). With the backward state pass two waves beat four (results-h100/scan-tail/7-ssd-waves/, % of the copy
-     * bandwidth, bench inputs / slow decays): B1 L1M H24 70.3 / 66.5 against 68.7 / 61.1, B8 L64K H24 67.1 / 60.2
-     * against 64.6 / 56.3, B8 L64K H12 63.8 / 61.4 against 60.5 / 56.9, B8 L1M H12 74.9 / 74.4 against 74.7 /
-     * 73.5. Before it, with the tensor-core state pass, four were chosen from these. H100
-     * (results-h100/ssd-wide-chunks/), harness, 8-token builds: B1 L1M H24 P64 9.74 ms at 176 chunks = 4
-     * waves (10.2 at 88, 12.4 at 22), B1 L64K H24 0.65 ms at 44 or 88 (1 or 2 waves), B8 L64K H12 2.46 ms
-     * at 44; the 4-token builds at the earlier rule (scanChunk) took 11.3, 0.77 and 2.87. Through
-     * CudaBench, B1 L64K H24: 0.71 ms at 88 chunks, 0.83 at 64 (1.45 waves), 0.75 at 128 (2.9 waves).
+     * Chunk length of the SSD cut into chunks at width 16 (ssd_state1_n16 / ssd_out1_n16): the forced one, else
+     * {@link ScanChunks#ssd} at {@link #setSsdCutWaves} waves.
      */
     int ssdChunk(int b, int l, int blocksPerRow) {
-        if (scanChunkLen > 0) return scanChunkLen;
-        long blocks = (long) b * blocksPerRow;
-        long slots = (long) ctx.smCount() * wideBlocksPerSm;
-        long nch = Math.min((ssdCutWaves * slots + blocks - 1) / blocks, Math.max(1, l / 512));
-        long waves = nch * blocks / slots;
-        if (waves >= 1) nch = Math.max(1, waves * slots / blocks);
-        nch = Math.min(nch, 65535);
-        return (int) ((l + nch - 1) / nch);
+        return scanChunkLen > 0 ? scanChunkLen : chunks.ssd(b, l, blocksPerRow, ssdCutWaves);
     }
 
     /**
@@ -429,15 +408,7 @@ public final class CudaOps implements AutoCloseable {
     /** Chunk length of the chunk-parallel body for a scan of this shape (l when it runs in one pass). */
     private int bodyChunk(String kind, int nmax, boolean onePass, int b, int l, int e, int g) {
         if (onePass) return l;
-        if (cutByWaves(kind, nmax)) {
-            long nch = Math.min((scanCutWaves * 128L * ctx.smCount() + (long) b * e - 1) / ((long) b * e), Math.max(1, l / 64));
-            // past one wave of the output build's resident blocks, whole waves only: a last partial wave leaves
-            // most SMs idle while it runs
-            long perChunk = (long) b * bodyGx(e, g), slots = (long) ctx.smCount() * out1BlocksPerSm;
-            if (nch * perChunk > slots) nch = Math.max(1, nch * perChunk / slots * slots / perChunk);
-            nch = Math.min(nch, 65535);
-            return (int) Math.min(l, (l + nch - 1) / nch);
-        }
+        if (cutByWaves(kind, nmax)) return chunks.waves(b, l, e, bodyGx(e, g), scanCutWaves);
         return Math.min(kind.equals("ssd") && nmax == 16 ? ssdChunk(b, l, bodyGx(e, g)) : scanChunk(b, l, e), l);
     }
 
@@ -484,7 +455,7 @@ public final class CudaOps implements AutoCloseable {
         if (ssdState == SsdState.SCALAR || nmax != 16) return !segCuts;
         int gx = bodyGx(heads * p, g), chunk = Math.min(ssdChunk(b, l, gx), l);
         long bodyBlocks = (long) b * gx * ((l + chunk - 1) / chunk);
-        long slots = (long) ctx.smCount() * wideBlocksPerSm;
+        long slots = chunks.wideSlots();
         return !(bodyBlocks >= slots || (segCuts && 2 * bodyBlocks >= slots));
     }
 
@@ -520,13 +491,6 @@ public final class CudaOps implements AutoCloseable {
     }
 
     /**
-     * Chunk length of the segment SSD: the forced one, else one pass when the B·H·⌈P/32⌉ blocks fill
-     * at least half of the GPU's resident blocks (a second pass over x costs more than idle slots),
-     * else chunks enough to fill them about six times, each at least 4 tiles. H100
-     * (results-h100/ssd-seg): one pass at B8 L64K H24 P64 is 1.5x the chunked form of the same
-     * kernel; at B1 L1M 33 to 132 chunks are within 1% of each other.
-     */
-    /**
      * Whether the segment SSD would cut the sequence into chunks on its own (few heads, long sequence):
      * there the chunk-parallel body, which shares δ per head and loads a group ahead, is faster. H100
      * (results-h100/scan-prefetch/ssd-shared-dt/ssd_seg.txt, N16 H24 P64): B1 L1M 10.9 ms against 13.2,
@@ -537,14 +501,9 @@ public final class CudaOps implements AutoCloseable {
         return scanChunkLen == 0 && segChunk(b, l, heads, p) < l;
     }
 
+    /** Chunk length of the segment SSD: the forced one, else {@link ScanChunks#segment}. */
     int segChunk(int b, int l, int heads, int p) {
-        if (scanChunkLen > 0) return scanChunkLen;
-        long blocks = (long) b * heads * ((p + SEG_PB - 1) / SEG_PB);
-        long slots = (long) ctx.smCount() * segBlocksPerSm;
-        if (2 * blocks >= slots || l <= 8 * SEG_TILE) return Math.max(1, l);
-        long nch = Math.min((6 * slots + blocks - 1) / blocks, Math.max(1, l / (4 * SEG_TILE)));
-        nch = Math.min(nch, 65535);
-        return (int) ((l + nch - 1) / nch);
+        return scanChunkLen > 0 ? scanChunkLen : chunks.segment(b, l, heads, p, SEG_PB, SEG_TILE);
     }
 
     private void segSsd(DeviceBuffer x, DeviceBuffer dt, DeviceBuffer a, DeviceBuffer bm, DeviceBuffer cm, DeviceBuffer d,
