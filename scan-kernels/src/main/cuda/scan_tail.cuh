@@ -29,28 +29,9 @@ namespace sl {
 
 constexpr float TAIL_LOG2 = -32.f;   // log2 of the weight below which the tokens before are dropped
 
-// 2^x on the FMA pipe (x <= 0; below -126 it gives 2^-126): x = i + f with i = round(x), 2^f by its degree-6
-// Taylor polynomial on [-1/2, 1/2] (truncation 1.2e-7 relative), 2^i added to the exponent bits. About ten
-// FP32 instructions where exp2f is one SFU instruction: the state pass is SFU-bound, so a few of its states take
-// this form to run beside the SFU's.
-__device__ __forceinline__ float sl_exp2_fma(float x)
-{
-    x = fmaxf(x, -126.f);
-    const float t = x + 12582912.f;   // 1.5·2^23: round(x) lands in t's low mantissa bits
-    const float f = x - (t - 12582912.f);
-    float p = fmaf(f, 1.5403530393381608e-4f, 1.3333558146428443e-3f);
-    p = fmaf(p, f, 9.6181291076284772e-3f);
-    p = fmaf(p, f, 5.5504108664821580e-2f);
-    p = fmaf(p, f, 2.4022650695910071e-1f);
-    p = fmaf(p, f, 6.9314718055994531e-1f);
-    p = fmaf(p, f, 1.f);
-    return __uint_as_float(__float_as_uint(p) + (__float_as_uint(t) << 23));   // wraps: adds i to the exponent
-}
-
 // Block (bx, c, b) walks chunk c of batch row b backwards (SSD: δ and A per head, B rows of the head's group).
 // PF: tokens of u and δ in registers per group; the next group's loads are issued before this group computes.
-// NPOLY (Mamba-1): states 0..NPOLY-1 take their weight from sl_exp2_fma instead of the SFU.
-template <int NMAX, bool SSD, int PF, int NPOLY = 0>
+template <int NMAX, bool SSD, int PF>
 __device__ __forceinline__ void scan_tail_body(
     const float* __restrict__ u, const float* __restrict__ delta, const float* __restrict__ A,
     const float* __restrict__ Bm, const float* __restrict__ dbias, int softplus,
@@ -109,11 +90,8 @@ __device__ __forceinline__ void scan_tail_body(
                     const float4 bv = reinterpret_cast<const float4*>(bt)[n4];
                     const float bb[4] = {bv.x, bv.y, bv.z, bv.w};
 #pragma unroll
-                    for (int j = 0; j < 4; ++j) {
-                        const float x = a2[4 * n4 + j] * dsum;
-                        const float w = 4 * n4 + j < NPOLY ? sl_exp2_fma(x) : exp2f(x);
-                        hs[4 * n4 + j] = fmaf(w, du * bb[j], hs[4 * n4 + j]);
-                    }
+                    for (int j = 0; j < 4; ++j)
+                        hs[4 * n4 + j] = fmaf(exp2f(a2[4 * n4 + j] * dsum), du * bb[j], hs[4 * n4 + j]);
                 }
             }
         }
@@ -179,15 +157,11 @@ __device__ __forceinline__ void scan_tail_body(
 
 // Launch as the forward state kernels (grid (channel blocks, NCH, B), 128 threads at most, SL_SCAN_ARGS; Cm, D, z,
 // hState and out are not read).
-#define SL_TAIL_INSTANCE(NAME, NM, SSDV, PFV) SL_TAIL_INSTANCE_P(NAME, NM, SSDV, PFV, 0)
-#define SL_TAIL_INSTANCE_P(NAME, NM, SSDV, PFV, NPOLYV) \
+#define SL_TAIL_INSTANCE(NAME, NM, SSDV, PFV) \
     extern "C" __global__ void __launch_bounds__(128) NAME(SL_SCAN_ARGS) \
-    { sl::scan_tail_body<NM, SSDV, PFV, NPOLYV>(u, delta, A, Bm, dbias, softplus, hloc, sdelta, L, E, N, H, G, nch, chunkLen); }
+    { sl::scan_tail_body<NM, SSDV, PFV>(u, delta, A, Bm, dbias, softplus, hloc, sdelta, L, E, N, H, G, nch, chunkLen); }
 SL_TAIL_INSTANCE(ss_tail_n8, 8, false, 4)
 SL_TAIL_INSTANCE(ss_tail_n16, 16, false, 4)
-// experiment: 2 and 4 of the 16 states' weights on the FMA pipe
-SL_TAIL_INSTANCE_P(ss_tail_n16_p2, 16, false, 4, 2)
-SL_TAIL_INSTANCE_P(ss_tail_n16_p4, 16, false, 4, 4)
 SL_TAIL_INSTANCE(ss_tail_n64, 64, false, 4)
 SL_TAIL_INSTANCE(ssd_tail_n8, 8, true, 4)
 SL_TAIL_INSTANCE(ssd_tail_n16, 16, true, 4)

@@ -298,18 +298,6 @@ public final class CudaOps implements AutoCloseable {
     }
 
     private int scanOnePassPerSm = 128;
-    private int scanTailFmaStates = 0;
-
-    /**
-     * States (0, 2 or 4 of 16) whose weight the Mamba-1 backward state pass at width 16 computes on the FMA pipe
-     * instead of the SFU (ss_tail_n16, ss_tail_n16_p2, ss_tail_n16_p4). Returns the previous value.
-     */
-    public int setScanTailFmaStates(int states) {
-        if (states != 0 && states != 2 && states != 4) throw new IllegalArgumentException("0, 2 or 4 states, got " + states);
-        int was = scanTailFmaStates;
-        scanTailFmaStates = states;
-        return was;
-    }
     private int ssdCutWaves = 2;
 
     /**
@@ -405,7 +393,6 @@ public final class CudaOps implements AutoCloseable {
         SsdState ssdPass = kind.equals("ssd") ? ssdStatePass(n, chunk) : null;
         boolean backward = kind.equals("ssd") ? ssdPass == SsdState.BACKWARD : scanState == ScanState.BACKWARD;
         String stateKernel = backward ? kind + "_tail_n" + nmax : wideSsd ? "ssd_state1_n16" : kind + "_state_n" + nmax;
-        if (backward && kind.equals("ss") && nmax == 16 && scanTailFmaStates > 0) stateKernel += "_p" + scanTailFmaStates;
         Grid stateGrid = new Grid(stateKernel, gx, block, 0), outGrid = new Grid(outKernel, gx, block, 0);
         if (ssdPass == SsdState.MMA) {
             long warps = (long) heads * ((e / heads + SSDM_DIMS - 1) / SSDM_DIMS) * ((n + 15) / 16);

@@ -25,7 +25,7 @@ import java.util.Locale;
  * <p>Glossary: B batch (images), L tokens per image, E channels, N state size, H/P heads/head dim
  * (SSD, E = H·P), NH/DH mLSTM heads/head dim, M/K/NO GEMM rows/inner/outputs.
  *
- * <p>Usage: {@code CudaBench [--quick] [--json FILE] [--max-gib G] [--scan-only|--ssd-only|--mlstm-only|--gemm-only|--scan-cut-sweep|--ssd-cut-sweep|--scan-tail-fma]};
+ * <p>Usage: {@code CudaBench [--quick] [--json FILE] [--max-gib G] [--scan-only|--ssd-only|--mlstm-only|--gemm-only|--scan-cut-sweep|--ssd-cut-sweep]};
  * system properties {@code scanline.cuda.scanState}, {@code scanline.cuda.scanCutWaves} and {@code scanline.cuda.ssdState}
  * set those backend options.
  */
@@ -54,13 +54,12 @@ public final class CudaBench {
     }
 
     /** Which cases a run times (each after the copy peak). */
-    public enum Part { ALL, SCANS, SSD, MLSTM, GEMMS, SCAN_CUT_SWEEP, SSD_CUT_SWEEP, SCAN_TAIL_FMA }
+    public enum Part { ALL, SCANS, SSD, MLSTM, GEMMS, SCAN_CUT_SWEEP, SSD_CUT_SWEEP }
 
     public static void main(String[] args) throws IOException {
         List<String> as = Arrays.asList(args);
         Part part = as.contains("--gemm-only") ? Part.GEMMS : as.contains("--scan-only") ? Part.SCANS
                 : as.contains("--scan-cut-sweep") ? Part.SCAN_CUT_SWEEP : as.contains("--ssd-cut-sweep") ? Part.SSD_CUT_SWEEP
-                : as.contains("--scan-tail-fma") ? Part.SCAN_TAIL_FMA
                 : as.contains("--ssd-only") ? Part.SSD : as.contains("--mlstm-only") ? Part.MLSTM : Part.ALL;
         Path jsonOut = null;
         double maxGiB = 40;
@@ -86,7 +85,6 @@ public final class CudaBench {
                     case SCANS -> b.scans(quick);
                     case SCAN_CUT_SWEEP -> b.scanCutSweep();
                     case SSD_CUT_SWEEP -> b.ssdCutSweep();
-                    case SCAN_TAIL_FMA -> b.scanTailFmaSweep();
                     case SSD -> b.ssds(quick);
                     case MLSTM -> b.mlstms(quick);
                     case ALL -> b.runAll(quick);
@@ -303,12 +301,6 @@ public final class CudaBench {
     private void ssdCutSweep() {
         int[][] shapes = {{1, 1 << 20, 24}, {1, 1 << 20, 12}, {8, 65536, 24}, {8, 65536, 12}, {1, 65536, 24}, {8, 1 << 20, 12}};
         for (int[] sh : shapes) atEach("ssd cut waves", ops::setSsdCutWaves, new int[] {1, 2, 4}, () -> ssd(sh[0], sh[1], sh[2], 64, 16));
-    }
-
-    /** Cut Mamba-1 scans with 0, 2 and 4 of the backward state pass's 16 weights on the FMA pipe. */
-    private void scanTailFmaSweep() {
-        int[][] shapes = {{1, 65536, 1536}, {1, 1 << 20, 384}, {1, 1 << 20, 1536}, {8, 65536, 1536}, {8, 65536, 768}};
-        for (int[] sh : shapes) atEach("fma states", ops::setScanTailFmaStates, new int[] {0, 2, 4}, () -> scan(sh[0], sh[1], sh[2], 16));
     }
 
     /** The scan of shape {b, l, e} at N 16 under each cut-wave count. */
