@@ -73,25 +73,16 @@ __device__ __forceinline__ void scan_tail_body(
         float dl = dr + db;
         if (softplus) dl = sl_softplus(dl);
         const float du = dl * uu;
-        if constexpr (SSD) {
-            const float w = exp2f(a2[0] * dsum) * du;
+        const float wh = SSD ? exp2f(a2[0] * dsum) * du : 0.f;   // the SSD's weight: one per head and token
 #pragma unroll
-            for (int n4 = 0; n4 < NMAX / 4; ++n4) {
+        for (int n4 = 0; n4 < NMAX / 4; ++n4) {
+            if (NMAX <= 16 || 4 * n4 < N) {   // padded states have B = 0; only the 64-wide build skips them
                 const float4 bv = reinterpret_cast<const float4*>(bt)[n4];
-                hs[4 * n4] = fmaf(w, bv.x, hs[4 * n4]);
-                hs[4 * n4 + 1] = fmaf(w, bv.y, hs[4 * n4 + 1]);
-                hs[4 * n4 + 2] = fmaf(w, bv.z, hs[4 * n4 + 2]);
-                hs[4 * n4 + 3] = fmaf(w, bv.w, hs[4 * n4 + 3]);
-            }
-        } else {
+                const float bb[4] = {bv.x, bv.y, bv.z, bv.w};
 #pragma unroll
-            for (int n4 = 0; n4 < NMAX / 4; ++n4) {
-                if (NMAX <= 16 || 4 * n4 < N) {   // padded states have B = 0; only the 64-wide build skips them
-                    const float4 bv = reinterpret_cast<const float4*>(bt)[n4];
-                    const float bb[4] = {bv.x, bv.y, bv.z, bv.w};
-#pragma unroll
-                    for (int j = 0; j < 4; ++j)
-                        hs[4 * n4 + j] = fmaf(exp2f(a2[4 * n4 + j] * dsum), du * bb[j], hs[4 * n4 + j]);
+                for (int j = 0; j < 4; ++j) {
+                    const float w = SSD ? wh : exp2f(a2[4 * n4 + j] * dsum) * du;
+                    hs[4 * n4 + j] = fmaf(w, bb[j], hs[4 * n4 + j]);
                 }
             }
         }
