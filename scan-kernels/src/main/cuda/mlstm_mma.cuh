@@ -185,6 +185,27 @@ __device__ __forceinline__ void tile_products(typename O::Accum (&acc)[WM][2], c
     }
 }
 
+// One warp's job in the product loops below: WM×2 fragments from row tile r0 and column tile c0 (the second
+// column only where c1, each row only where rv), in accumulators that start at zero. gc: column pairs per row.
+template <class O, int WM>
+struct TileJob {
+    int r0, c0;
+    bool c1, rv[WM];
+    typename O::Accum acc[WM][2];
+    __device__ __forceinline__ TileJob(int job, int gc, int rows, int cols)
+        : r0((job / gc) * WM), c0((job % gc) * 2), c1(c0 + 1 < cols)
+    {
+#pragma unroll
+        for (int i = 0; i < WM; ++i) {
+            rv[i] = r0 + i < rows;
+#pragma unroll
+            for (int j = 0; j < 2; ++j) acc[i][j].zero();
+        }
+    }
+    // whether fragment (i, j) lies inside the matrix
+    __device__ __forceinline__ bool has(int i, int j) const { return rv[i] && (j == 0 || c1); }
+};
+
 // Pass 1's products: C = K̂ᵀ·V over kb key tiles, jobs of WM×2 fragments stored straight from the
 // accumulators to global memory.
 template <class O, int WM>
@@ -194,24 +215,15 @@ __device__ __forceinline__ void state_jobs(const typename O::T* sk, const typena
     using namespace nvcuda;
     const int nt = DH / 16, gr = (nt + WM - 1) / WM, gc = (nt + 1) / 2;
     for (int job = warp; job < gr * gc; job += WARPS) {
-        const int r0 = (job / gc) * WM, c0 = (job % gc) * 2;
-        const bool c1 = c0 + 1 < nt;
-        bool rv[WM];
-#pragma unroll
-        for (int i = 0; i < WM; ++i) rv[i] = r0 + i < nt;
-        typename O::Accum acc[WM][2];
-#pragma unroll
-        for (int i = 0; i < WM; ++i)
-#pragma unroll
-            for (int j = 0; j < 2; ++j) acc[i][j].zero();
+        TileJob<O, WM> tj(job, gc, nt, nt);
         // K̂ᵀ: element (key channel, token) sits at sk[token·DP + channel], a column-major A
-        tile_products<O, WM, wmma::col_major>(acc, sk, DP, sv, DP, r0, c0, c1, nt, kb * 16, false);
+        tile_products<O, WM, wmma::col_major>(tj.acc, sk, DP, sv, DP, tj.r0, tj.c0, tj.c1, nt, kb * 16, false);
 #pragma unroll
         for (int i = 0; i < WM; ++i)
 #pragma unroll
             for (int j = 0; j < 2; ++j)
-                if (rv[i] && (j == 0 || c1))
-                    wmma::store_matrix_sync(C + (size_t)(r0 + i) * 16 * DH + (c0 + j) * 16, acc[i][j].sum(), DH, wmma::mem_row_major);
+                if (tj.has(i, j))
+                    wmma::store_matrix_sync(C + (size_t)(tj.r0 + i) * 16 * DH + (tj.c0 + j) * 16, tj.acc[i][j].sum(), DH, wmma::mem_row_major);
     }
 }
 
@@ -226,26 +238,18 @@ __device__ __forceinline__ void out_jobs(const typename O::T* sq, const typename
     using namespace nvcuda;
     const int ncs = NS / 16, gr = (ntq + WM - 1) / WM, gc = (ncs + 1) / 2;
     for (int job = warp; job < gr * gc; job += WARPS) {
-        const int r0 = (job / gc) * WM, cc0 = (job % gc) * 2;
-        const bool c1 = cc0 + 1 < ncs;
-        bool rv[WM];
-#pragma unroll
-        for (int i = 0; i < WM; ++i) rv[i] = r0 + i < ntq;
-        typename O::Accum acc[WM][2];
-#pragma unroll
-        for (int i = 0; i < WM; ++i)
-#pragma unroll
-            for (int j = 0; j < 2; ++j) acc[i][j].zero();
+        TileJob<O, WM> tj(job, gc, ntq, ncs);
+        const int r0 = tj.r0, cc0 = tj.c0;
         if (inter) {
-            tile_products<O, WM, wmma::row_major>(acc, sq, DP, sC, NP, r0, cc0, c1, ntq, DH, false);
+            tile_products<O, WM, wmma::row_major>(tj.acc, sq, DP, sC, NP, r0, cc0, tj.c1, ntq, DH, false);
             // row scale by w_τ through this warp's own O tiles
 #pragma unroll
             for (int i = 0; i < WM; ++i)
 #pragma unroll
                 for (int j = 0; j < 2; ++j) {
-                    if (!(rv[i] && (j == 0 || c1))) continue;
+                    if (!tj.has(i, j)) continue;
                     float* tile = sO + (r0 + i) * 16 * SF + (cc0 + j) * 16;
-                    typename O::Acc& a = acc[i][j].sum();
+                    typename O::Acc& a = tj.acc[i][j].sum();
                     wmma::store_matrix_sync(tile, a, SF, wmma::mem_row_major);
                     __syncwarp();
                     for (int e = lane; e < 256; e += 32) tile[(e >> 4) * SF + (e & 15)] *= sw[(r0 + i) * 16 + (e >> 4)];
@@ -256,15 +260,15 @@ __device__ __forceinline__ void out_jobs(const typename O::T* sq, const typename
         // P·V: P is zero above the diagonal, so row tile r needs key tiles 0..r only
         int kend = r0;
 #pragma unroll
-        for (int i = 1; i < WM; ++i) if (rv[i]) kend = r0 + i;
-        tile_products<O, WM, wmma::row_major>(acc, sP, QP, sv, NP, r0, cc0, c1, ntq, (kend + 1) * 16, true);
+        for (int i = 1; i < WM; ++i) if (tj.rv[i]) kend = r0 + i;
+        tile_products<O, WM, wmma::row_major>(tj.acc, sP, QP, sv, NP, r0, cc0, tj.c1, ntq, (kend + 1) * 16, true);
 #pragma unroll
         for (int i = 0; i < WM; ++i)
 #pragma unroll
             for (int j = 0; j < 2; ++j) {
-                if (!(rv[i] && (j == 0 || c1))) continue;
+                if (!tj.has(i, j)) continue;
                 float* tile = sO + (r0 + i) * 16 * SF + (cc0 + j) * 16;
-                wmma::store_matrix_sync(tile, acc[i][j].sum(), SF, wmma::mem_row_major);
+                wmma::store_matrix_sync(tile, tj.acc[i][j].sum(), SF, wmma::mem_row_major);
                 __syncwarp();
                 for (int e = lane; e < 256; e += 32) {
                     const int t = (r0 + i) * 16 + (e >> 4);
