@@ -69,7 +69,7 @@ public final class CudaBf16Conformance {
             Tensor exact = ref.linear(xr, wr, b), exactNb = ref.linear(xr, wr, null), fp32 = ref.linear(x, w, b);
             for (CudaOps.Bf16Gemm kernel : CudaOps.Bf16Gemm.values()) {
                 if (kernel == CudaOps.Bf16Gemm.MMA && k % 8 != 0) continue; // runs WMMA, as AUTO does
-                bf16.ops().setBf16Gemm(kernel);
+                CudaOps.Bf16Gemm was = bf16.ops().setBf16Gemm(kernel);
                 try {
                     String tag = String.format("bf16 linear M%d K%d N%d %s (%s)", m, k, n, kernel, bf16.ops().bf16GemmKernel(m, n, k));
                     Tensor y = bf16.linear(x, w, b), yn = bf16.linear(x, w, null);
@@ -77,7 +77,7 @@ public final class CudaBf16Conformance {
                     out.add(Comparison.relative(tag + " nobias vs bf16-input reference", yn, exactNb, EXACT_INPUT_TOL));
                     out.add(Comparison.relative(tag + " vs fp32 reference", y, fp32, BF16_TOL));
                 } finally {
-                    bf16.ops().setBf16Gemm(CudaOps.Bf16Gemm.AUTO);
+                    bf16.ops().setBf16Gemm(was);
                 }
             }
         }

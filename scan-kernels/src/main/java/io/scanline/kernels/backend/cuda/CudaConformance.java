@@ -96,20 +96,22 @@ public final class CudaConformance {
             Tensor d = full ? r.normal(0, 1, e) : null, db = r.normal(0, 0.3, e), h0 = r.normal(0, 1, b, e, n);
             Tensor h2 = h0.copy();
             Tensor want = ref.selectiveScan(u, dl, a, bm, cm, d, z, db, true, h2);
+            String tag = String.format("scan fast decay B%d L%d E%d N%d chunk%d", b, l, e, n, chunk);
+            java.util.function.Consumer<String> check = pass -> {
+                Tensor h1 = h0.copy();
+                cmp(tag + pass + " out", cuda.selectiveScan(u, dl, a, bm, cm, d, z, db, true, h1), want);
+                cmp(tag + pass + " state", h1, h2);
+            };
             scanChunk.accept(chunk);
             try {
-                for (CudaOps.ScanState pass : CudaOps.ScanState.values()) {
-                    CudaOps.ScanState was = ops == null ? null : ops.setScanState(pass);
+                if (ops == null) check.accept("");
+                else for (CudaOps.ScanState pass : CudaOps.ScanState.values()) {
+                    CudaOps.ScanState was = ops.setScanState(pass);
                     try {
-                        String tag = String.format("scan fast decay B%d L%d E%d N%d chunk%d %s", b, l, e, n, chunk,
-                                ops == null ? "" : pass.name().toLowerCase(java.util.Locale.ROOT) + " state pass");
-                        Tensor h1 = h0.copy();
-                        cmp(tag + " out", cuda.selectiveScan(u, dl, a, bm, cm, d, z, db, true, h1), want);
-                        cmp(tag + " state", h1, h2);
+                        check.accept(" " + pass.name().toLowerCase(java.util.Locale.ROOT) + " state pass");
                     } finally {
-                        if (ops != null) ops.setScanState(was);
+                        ops.setScanState(was);
                     }
-                    if (ops == null) break;
                 }
             } finally {
                 scanChunk.accept(0);
@@ -672,9 +674,10 @@ public final class CudaConformance {
         String[] configs = ops == null ? new String[] {"auto"} : ops.wgmmaAvailable()
                 ? new String[] {"simt64", "simt128", "tf32x3", "wgmma", "auto"} : new String[] {"simt64", "simt128", "tf32x3", "auto"};
         for (String config : configs) {
+            CudaOps.Fp32Gemm was = null;
             if (ops != null) {
                 ops.setGemmTile(config.equals("simt64") ? 64 : config.equals("simt128") ? 128 : 0);
-                ops.setFp32Gemm(config.startsWith("simt") ? CudaOps.Fp32Gemm.SIMT : config.equals("tf32x3") ? CudaOps.Fp32Gemm.TF32X3
+                was = ops.setFp32Gemm(config.startsWith("simt") ? CudaOps.Fp32Gemm.SIMT : config.equals("tf32x3") ? CudaOps.Fp32Gemm.TF32X3
                         : config.equals("wgmma") ? CudaOps.Fp32Gemm.WGMMA : CudaOps.Fp32Gemm.AUTO);
             }
             try {
@@ -688,7 +691,7 @@ public final class CudaConformance {
             } finally {
                 if (ops != null) {
                     ops.setGemmTile(0);
-                    ops.setFp32Gemm(CudaOps.Fp32Gemm.AUTO);
+                    ops.setFp32Gemm(was);
                 }
             }
         }

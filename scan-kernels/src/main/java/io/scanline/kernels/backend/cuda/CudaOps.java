@@ -883,14 +883,16 @@ public final class CudaOps implements AutoCloseable {
 
     /**
      * Forces an fp32 GEMM kernel (tests run each on small shapes); the tensor-core ones still need K % 4 == 0.
-     * WGMMA where the sm_90a build did not load is refused, with the reason.
+     * WGMMA where the sm_90a build did not load is refused, with the reason. Returns the kernel it replaces.
      */
-    public void setFp32Gemm(Fp32Gemm kernel) {
+    public Fp32Gemm setFp32Gemm(Fp32Gemm kernel) {
         if (kernel == null) throw new IllegalArgumentException("kernel must not be null");
         if (kernel == Fp32Gemm.WGMMA && !wgmma) {
             throw new IllegalStateException("fp32Gemm=wgmma: the driver did not load the fatbin's sm_90a build (wgmma needs an sm_90 GPU)");
         }
+        Fp32Gemm was = fp32Gemm;
         fp32Gemm = kernel;
+        return was;
     }
 
     /**
@@ -946,10 +948,12 @@ public final class CudaOps implements AutoCloseable {
 
     static final String MMA_KERNEL = "gemm_bf16_nt_mma";
 
-    /** Forces a bf16 GEMM kernel (tests run both on small shapes); MMA still needs K % 8 == 0. */
-    public void setBf16Gemm(Bf16Gemm kernel) {
+    /** Forces a bf16 GEMM kernel (tests run both on small shapes); MMA still needs K % 8 == 0. Returns the one it replaces. */
+    public Bf16Gemm setBf16Gemm(Bf16Gemm kernel) {
         if (kernel == null) throw new IllegalArgumentException("kernel must not be null");
+        Bf16Gemm was = bf16Gemm;
         bf16Gemm = kernel;
+        return was;
     }
 
     /**

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 
 /**
  * Device-resident benchmark of the cuda kernels (a benchmark, not a test): inputs are generated on the
@@ -144,30 +145,15 @@ public final class CudaBench {
                         {8, 65536, 4, 192}, {8, 65536, 8, 64}, {8, 4096, 4, 256}, {8, 4096, 8, 512}, {8, 16384, 8, 512},
                         {1, 65536, 8, 512}, {8, 16384, 8, 256}, {8, 65536, 4, 128}};
         for (int[] s : ml) {
+            // each fp32 form, then each bf16 form and input path, named in the op
             for (CudaOps.Fp32Mlstm f : new CudaOps.Fp32Mlstm[] {CudaOps.Fp32Mlstm.SIMT, CudaOps.Fp32Mlstm.TF32X3}) {
-                CudaOps.Fp32Mlstm before = ops.setFp32Mlstm(f);   // each fp32 form, named in the op
-                try {
-                    mlstm(s[0], s[1], s[2], s[3], 64, false);
-                } finally {
-                    ops.setFp32Mlstm(before);
-                }
+                under(ops::setFp32Mlstm, f, () -> mlstm(s[0], s[1], s[2], s[3], 64, false));
             }
-            CudaOps.Bf16Mlstm was = ops.setBf16Mlstm(CudaOps.Bf16Mlstm.THREE_PASS);
-            try {
-                mlstm(s[0], s[1], s[2], s[3], 64, true);
-                if (ops.fusedMlstmChunk(s[3]) > 0) {
-                    ops.setBf16Mlstm(CudaOps.Bf16Mlstm.FUSED);
-                    for (CudaOps.FusedQk qk : new CudaOps.FusedQk[] {CudaOps.FusedQk.FP32, CudaOps.FusedQk.BF16}) {
-                        CudaOps.FusedQk before = ops.setFusedQk(qk);   // each input path, named in the op
-                        try {
-                            mlstm(s[0], s[1], s[2], s[3], 64, true);
-                        } finally {
-                            ops.setFusedQk(before);
-                        }
-                    }
-                }
-            } finally {
-                ops.setBf16Mlstm(was);
+            under(ops::setBf16Mlstm, CudaOps.Bf16Mlstm.THREE_PASS, () -> mlstm(s[0], s[1], s[2], s[3], 64, true));
+            if (ops.fusedMlstmChunk(s[3]) <= 0) continue;
+            for (CudaOps.FusedQk qk : new CudaOps.FusedQk[] {CudaOps.FusedQk.FP32, CudaOps.FusedQk.BF16}) {
+                under(ops::setBf16Mlstm, CudaOps.Bf16Mlstm.FUSED,
+                        () -> under(ops::setFusedQk, qk, () -> mlstm(s[0], s[1], s[2], s[3], 64, true)));
             }
         }
     }
@@ -266,12 +252,7 @@ public final class CudaBench {
 
     /** The call again with the forward state pass, as op + "_fwd_state". */
     private void reportScanStates(String op, String shape, long tokens, Runnable call, double bytes) {
-        CudaOps.ScanState was = ops.setScanState(CudaOps.ScanState.FORWARD);
-        try {
-            report(op + "_fwd_state", shape, tokens, median(call), bytes, 0);
-        } finally {
-            ops.setScanState(was);
-        }
+        under(ops::setScanState, CudaOps.ScanState.FORWARD, () -> report(op + "_fwd_state", shape, tokens, median(call), bytes, 0));
     }
 
     /**
@@ -285,12 +266,7 @@ public final class CudaBench {
         for (int[] sh : between) {
             out.printf(Locale.ROOT, "one pass%n");
             scan(sh[0], sh[1], sh[2], 16);
-            int wasPerSm = ops.setScanOnePassPerSm(1 << 20);
-            try {
-                scanAtWaves(sh, 4, 8, 16);
-            } finally {
-                ops.setScanOnePassPerSm(wasPerSm);
-            }
+            under(ops::setScanOnePassPerSm, 1 << 20, () -> scanAtWaves(sh, 4, 8, 16));
         }
         if (Boolean.getBoolean("scanline.bench.betweenOnly")) return;
         int[][] shapes = {{1, 1 << 20, 1536}, {1, 1 << 20, 768}, {1, 1 << 20, 384}, {1, 65536, 1536}, {8, 65536, 768}, {8, 1 << 20, 384}};
@@ -300,24 +276,31 @@ public final class CudaBench {
     /** The SSD at N 16 cut into chunks at 1, 2 and 4 waves of blocks ({@link CudaOps#setSsdCutWaves}). */
     private void ssdCutSweep() {
         int[][] shapes = {{1, 1 << 20, 24}, {1, 1 << 20, 12}, {8, 65536, 24}, {8, 65536, 12}, {1, 65536, 24}, {8, 1 << 20, 12}};
-        for (int[] sh : shapes) atEach("ssd cut waves", ops::setSsdCutWaves, new int[] {1, 2, 4}, () -> ssd(sh[0], sh[1], sh[2], 64, 16));
+        for (int[] sh : shapes) atEach("ssd cut waves", ops::setSsdCutWaves, List.of(1, 2, 4), () -> ssd(sh[0], sh[1], sh[2], 64, 16));
     }
 
     /** The scan of shape {b, l, e} at N 16 under each cut-wave count. */
-    private void scanAtWaves(int[] sh, int... waves) {
-        atEach("cut waves", ops::setScanCutWaves, waves, () -> scan(sh[0], sh[1], sh[2], 16));
+    private void scanAtWaves(int[] sh, Integer... waves) {
+        atEach("cut waves", ops::setScanCutWaves, List.of(waves), () -> scan(sh[0], sh[1], sh[2], 16));
     }
 
-    /** Runs the case once per value of a setting (the setter returns the value it replaced, restored after). */
-    private void atEach(String label, java.util.function.IntUnaryOperator set, int[] values, Runnable run) {
-        for (int v : values) {
-            int was = set.applyAsInt(v);
-            try {
-                out.printf(Locale.ROOT, "%s %d%n", label, v);
+    /** Runs the case once per value of a setting, each run headed by the setting's label and value. */
+    private <T> void atEach(String label, UnaryOperator<T> set, List<T> values, Runnable run) {
+        for (T v : values) {
+            under(set, v, () -> {
+                out.printf(Locale.ROOT, "%s %s%n", label, v);
                 run.run();
-            } finally {
-                set.applyAsInt(was);
-            }
+            });
+        }
+    }
+
+    /** Runs {@code run} with a setting at {@code value}; the setter returns the value it replaces, restored after. */
+    private static <T> void under(UnaryOperator<T> set, T value, Runnable run) {
+        T was = set.apply(value);
+        try {
+            run.run();
+        } finally {
+            set.apply(was);
         }
     }
 
@@ -345,12 +328,7 @@ public final class CudaBench {
             boolean cut = ops.ssdRunsStatePass(b, l, heads, p, 1, n);
             if (cut) reportSsdStates("ssd", shape, (long) b * l, call, bytes, flops);   // the other state passes
             if (ops.ssdOutOnTensorCores(n)) {
-                CudaOps.SsdOut was = ops.setSsdOut(CudaOps.SsdOut.SCALAR);
-                try {
-                    report("ssd_scalar_out", shape, (long) b * l, median(call), bytes, flops);
-                } finally {
-                    ops.setSsdOut(was);
-                }
+                under(ops::setSsdOut, CudaOps.SsdOut.SCALAR, () -> report("ssd_scalar_out", shape, (long) b * l, median(call), bytes, flops));
             }
             if (!cut) return;
             // slow decays as Mamba-2's initialisation gives them (per-head δ near 0.001-0.1, A in [-16, -1]), where
@@ -452,14 +430,9 @@ public final class CudaBench {
                         : ops.wgmmaAvailable() ? new CudaOps.Fp32Gemm[] {CudaOps.Fp32Gemm.SIMT, CudaOps.Fp32Gemm.TF32X3, CudaOps.Fp32Gemm.WGMMA}
                         : new CudaOps.Fp32Gemm[] {CudaOps.Fp32Gemm.SIMT, CudaOps.Fp32Gemm.TF32X3};
                 for (CudaOps.Fp32Gemm kernel : kernels) {
-                    ops.setFp32Gemm(kernel);
-                    try {
-                        double ms = median(() -> ops.gemm(x, w, b, y, m, no, k));
-                        report("linear_fp32_" + kernel.name().toLowerCase(Locale.ROOT), shape, m, ms,
-                                4.0 * ((long) m * k + (long) no * k + (long) m * no), 2.0 * m * k * no);
-                    } finally {
-                        ops.setFp32Gemm(CudaOps.Fp32Gemm.AUTO);
-                    }
+                    under(ops::setFp32Gemm, kernel, () -> report("linear_fp32_" + kernel.name().toLowerCase(Locale.ROOT), shape, m,
+                            median(() -> ops.gemm(x, w, b, y, m, no, k)), 4.0 * ((long) m * k + (long) no * k + (long) m * no),
+                            2.0 * m * k * no));
                 }
                 return;
             }
@@ -468,15 +441,12 @@ public final class CudaBench {
             double flops = 2.0 * m * k * no;
             for (CudaOps.Bf16Gemm kernel : k % 8 == 0 ? new CudaOps.Bf16Gemm[] {CudaOps.Bf16Gemm.WMMA, CudaOps.Bf16Gemm.MMA}
                     : new CudaOps.Bf16Gemm[] {CudaOps.Bf16Gemm.WMMA}) {
-                ops.setBf16Gemm(kernel);
-                try {
+                under(ops::setBf16Gemm, kernel, () -> {
                     double ms = median(() -> ops.gemmBf16(x, wb, b, y, m, no, k));
                     report("linear_bf16_" + kernel.name().toLowerCase(Locale.ROOT), "bf16", shape, m, ms,
                             4.0 * m * k + 2.0 * no * k + 4.0 * m * no, flops);
                     printBf16Peak(flops, ms);
-                } finally {
-                    ops.setBf16Gemm(CudaOps.Bf16Gemm.AUTO);
-                }
+                });
             }
         }
     }
