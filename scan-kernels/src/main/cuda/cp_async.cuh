@@ -16,6 +16,9 @@ __device__ __forceinline__ void sl_cp(float* dst, const float* src, bool valid)
 
 __device__ __forceinline__ void sl_cp_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 __device__ __forceinline__ void sl_cp_wait_all() { asm volatile("cp.async.wait_group 0;\n" ::); }
+// every committed group but the newest N complete
+template <int N>
+__device__ __forceinline__ void sl_cp_wait() { asm volatile("cp.async.wait_group %0;\n" :: "n"(N)); }
 
 }  // namespace sl
 #endif

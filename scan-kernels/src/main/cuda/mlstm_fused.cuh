@@ -5,7 +5,8 @@
 // times: 16·DH²/Q bytes per token and head, which caps it near 5% of the bf16 peak at any head dim).
 //
 // Glossary: B batch, L tokens, NH heads, DH head dim (128·MI), NS = 64 value channels per block (the
-// slab), NSL = DH/NS slabs, Q chunk length (64, or 32 at DH 512 for shared memory), NCH = ceil(L/Q),
+// slab), NSL = DH/NS slabs, Q chunk length (64 at DH 128 and 256; 32 at DH 384 and 512, where the
+// prefetch buffers fit shared memory only at Q 32), NCH = ceil(L/Q),
 // G segments of SPC chunks each (G = 1: one block walks the whole sequence).
 // Layouts (as mlstm.cuh): q, k, v, h (B, L, NH, DH); ig, fg (B, L, NH); C (B, NH, DH, DH) rows = key
 // channel; n (B, NH, DH); m (B, NH) fp32. Per-segment buffers Cs (B, NH, G, DH·DH), ns (B, NH, G, DH),
@@ -19,9 +20,10 @@
 //   G > 1: state mode (segment-local state from the fresh state -> Cs, ns, ms, gs), mlstm_chunk_decay and
 //          mlstm_combine over G segments (Cs, ns become every segment's incoming state), then out mode
 //          from (Cs, ns, ms) -> h.
-// Grid (NSL·G, NH, B), 256 threads, dynamic shared memory mlstm_fused_smem(MI, Q) bytes (formula below,
-// same in CudaOps.mlstmFusedSmem). The _bq builds take q and k already in bf16 (CudaOps converts them
-// first where that pays, CudaOps.FusedQk) and copy them with cp.async; their outputs are the same bits.
+// Grid (NSL·G, NH, B), 256 threads, dynamic shared memory NAME_smem bytes (smem_bytes / smem_bytes_bq below;
+// CudaOps reads the constants). The _bq builds take q and k already in bf16 (CudaOps converts them first
+// where that pays, CudaOps.FusedQk) and copy them with cp.async, the next chunk's while the current one
+// computes where shared memory allows (PF); their outputs are the same bits.
 //
 // Per chunk (chunk-local b_s = Σ_{r≤s} log f_r, g = b_{qn−1}, m⁻ the incoming stabilizer):
 //   m_τ = b_τ + max(m⁻, max_{σ≤τ}(ĩ_σ − b_σ)),  m⁺ = max(g + m⁻, g + max_σ(ĩ_σ − b_σ))
@@ -51,12 +53,24 @@ constexpr int NS = 64, LDC = NS + 8, THREADS = 256;
 
 // Shared memory (bytes): q and k (Q, DH + 8) bf16, C slab (DH, NS + 8) bf16, v and u ⊙ v (Q, NS + 8) bf16,
 // P (Q, Q + 8) bf16, b and m_τ (Q) fp64, ĩ, w, u, q·n (Q) fp32, row sums of P (128/Q warps' parts, Q) fp32,
-// n (DH) fp32. The pads put the 8 row
-// addresses of every ldmatrix phase in distinct 16-byte bank groups.
+// n (DH) fp32 and its bf16 copy. The pads put the 8 row addresses of every ldmatrix phase in distinct
+// 16-byte bank groups.
 __host__ __device__ constexpr int smem_bytes(int mi, int q)
 {
     return 2 * 2 * q * (128 * mi + 8) + 2 * 128 * mi * LDC + 2 * 2 * q * LDC + 2 * q * (q + 8) + 2 * 8 * q + 4 * 4 * q
-           + 4 * 128 + 4 * 128 * mi;
+           + 4 * 128 + 4 * 128 * mi + 2 * 128 * mi;
+}
+// The _bq builds prefetch (PF) where shared memory allows (the H100's 227 KB per block: every build at the
+// chunks above; DH 384 at Q 64 would need 287 KB): while chunk c computes, cp.async copies chunk c+1's q and k into a second pair of
+// (Q, DH + 8) bf16 buffers, its gate record (mlstm_gate_prep) into a second (b, a, ĩ) buffer, and, once chunk
+// c's v is converted, its fp32 v slab into a (Q, NS) staging buffer; all after n.
+constexpr int SMEM_MAX = 232448;
+__host__ __device__ constexpr int gate_bytes(int q) { return 20 * q; }   // Q doubles b, Q doubles a, Q floats ĩ
+__host__ __device__ constexpr int pf_bytes(int mi, int q) { return 2 * 2 * q * (128 * mi + 8) + gate_bytes(q) + 4 * q * NS; }
+__host__ __device__ constexpr bool prefetches(int mi, int q) { return smem_bytes(mi, q) + pf_bytes(mi, q) <= SMEM_MAX; }
+__host__ __device__ constexpr int smem_bytes_bq(int mi, int q)
+{
+    return smem_bytes(mi, q) + (prefetches(mi, q) ? pf_bytes(mi, q) : 0);
 }
 
 // The chunk's q (when withQ) and k rows as bf16, zero past the chunk's last token. Loads go out in
@@ -90,8 +104,8 @@ __device__ __forceinline__ void stage_qk(__nv_bfloat16* sQ, __nv_bfloat16* sK, c
 
 // The chunk's q (when withQ) and k rows given in bf16: 16-byte cp.async copies straight into shared
 // memory, every copy of the chunk in flight at once and none of them holding registers (the fp32 staging
-// above keeps 8 loads in flight per thread); zero-filled past the chunk's last token. The caller waits
-// (sl_cp_wait_all) before its next barrier.
+// above keeps 8 loads in flight per thread); zero-filled past the chunk's last token. The caller commits the
+// group and waits for it before the barrier ahead of the chunk's first read.
 template <int DH, int Q>
 __device__ __forceinline__ void stage_qk(__nv_bfloat16* sQ, __nv_bfloat16* sK, const __nv_bfloat16* q,
                                          const __nv_bfloat16* k, size_t rowStride, int qn, bool withQ)
@@ -104,7 +118,28 @@ __device__ __forceinline__ void stage_qk(__nv_bfloat16* sQ, __nv_bfloat16* sK, c
         sl::sl_cp<16>(reinterpret_cast<float*>(sK + s * LDQ + d), reinterpret_cast<const float*>(k + off), valid);
         if (withQ) sl::sl_cp<16>(reinterpret_cast<float*>(sQ + s * LDQ + d), reinterpret_cast<const float*>(q + off), valid);
     }
-    sl::sl_cp_commit();
+}
+
+// cp.async copies of n 16-byte words from src to dst, spread over the block's threads
+__device__ __forceinline__ void copy_words(void* dst, const void* src, int n)
+{
+    for (int i = threadIdx.x; i < n; i += THREADS)
+        sl::sl_cp<16>(reinterpret_cast<float*>(dst) + 4 * i, reinterpret_cast<const float*>(src) + 4 * i, true);
+}
+
+// the two bf16 of a 32-bit word (element 2j in the low half) as fp32
+__device__ __forceinline__ float bf16_lo(unsigned w) { return __uint_as_float(w << 16); }
+__device__ __forceinline__ float bf16_hi(unsigned w) { return __uint_as_float(w & 0xffff0000u); }
+// acc + Σ a_j·b_j over the 8 bf16 pairs of two 16-byte words, in element order
+__device__ __forceinline__ float dot8_bf16(uint4 a, uint4 b, float acc)
+{
+    const unsigned aw[4] = {a.x, a.y, a.z, a.w}, bw[4] = {b.x, b.y, b.z, b.w};
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+        acc = fmaf(bf16_lo(aw[j]), bf16_lo(bw[j]), acc);
+        acc = fmaf(bf16_hi(aw[j]), bf16_hi(bw[j]), acc);
+    }
+    return acc;
 }
 
 // QK: the element type of q and k in memory (float, or __nv_bfloat16 rounded by the caller).
@@ -113,28 +148,37 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
                                      const float* __restrict__ ig, const float* __restrict__ fg,
                                      const float* Cin, const float* nIn, const double* mInD, const float* mInF,
                                      float* h, float* Cout, float* nOut, double* mOutD, float* mOutF, double* gOut,
-                                     int L, int NH, int G, int SPC, float eps, bool stateOnly)
+                                     int L, int NH, int G, int SPC, float eps, bool stateOnly,
+                                     const unsigned char* __restrict__ gates)
 {
     constexpr int DH = 128 * MI, LDQ = DH + 8, LDP = Q + 8, NSL = DH / NS;
     constexpr bool BQ = std::is_same<QK, __nv_bfloat16>::value;   // q and k given in bf16
+    constexpr bool PF = BQ && prefetches(MI, Q);                   // the next chunk's inputs copied ahead
+    static_assert(smem_bytes(MI, Q) % 16 == 0 && gate_bytes(Q) % 16 == 0, "the prefetch buffers are 16-byte aligned");
     constexpr int WPM = 128 / Q;              // warps per 16-row tile of S and O
     constexpr int FS = Q / (8 * WPM);         // n8 tiles of S per warp
     constexpr int FO = NS / (8 * WPM);        // n8 tiles of O per warp
     SL_EXTERN_SHARED __align__(128) unsigned char smem_mf[];
-    __nv_bfloat16* sQ = reinterpret_cast<__nv_bfloat16*>(smem_mf);   // (Q, LDQ)
-    __nv_bfloat16* sK = sQ + Q * LDQ;                                 // (Q, LDQ)
-    __nv_bfloat16* sC = sK + Q * LDQ;                                 // (DH, LDC) C⁻ slab
+    __nv_bfloat16* sQ0 = reinterpret_cast<__nv_bfloat16*>(smem_mf);  // (Q, LDQ) q of even chunks (all without PF)
+    __nv_bfloat16* sK0 = sQ0 + Q * LDQ;                               // (Q, LDQ) k of even chunks
+    __nv_bfloat16* sC = sK0 + Q * LDQ;                                // (DH, LDC) C⁻ slab
     __nv_bfloat16* sV = sC + DH * LDC;                                // (Q, LDC)
     __nv_bfloat16* sU = sV + Q * LDC;                                 // (Q, LDC) u ⊙ v
     __nv_bfloat16* sP = sU + Q * LDC;                                 // (Q, LDP)
-    double* sb = reinterpret_cast<double*>(sP + Q * LDP);             // (Q) b_s
-    double* smt = sb + Q;                                             // (Q) running max of ĩ − b, then m_τ
-    float* si = reinterpret_cast<float*>(smt + Q);                    // (Q) ĩ
-    float* sw = si + Q;                                               // (Q) w_τ
+    double* sG0 = reinterpret_cast<double*>(sP + Q * LDP);            // gates of even chunks (all without PF):
+                                                                      // (Q) b_s, (Q) running max of ĩ − b then m_τ,
+                                                                      // (Q) ĩ fp32
+    float* sw = reinterpret_cast<float*>(sG0 + 2 * Q) + Q;            // (Q) w_τ
     float* su = sw + Q;                                               // (Q) u_σ
     float* sqn = su + Q;                                              // (Q) q_τ·n⁻
     float* sden = sqn + Q;                                            // (WPM, Q) Σ_σ P_τσ over each warp's columns
     float* sN = sden + WPM * Q;                                       // (DH) n
+    __nv_bfloat16* sNb = reinterpret_cast<__nv_bfloat16*>(sN + DH);   // (DH) n as the bf16 operand of q·n⁻
+    // PF only (else null: the layout above is the whole allocation)
+    __nv_bfloat16* sQ1 = PF ? sNb + DH : nullptr;   // (Q, LDQ) q of odd chunks
+    __nv_bfloat16* sK1 = PF ? sQ1 + Q * LDQ : nullptr;                                // (Q, LDQ) k of odd chunks
+    double* sG1 = PF ? reinterpret_cast<double*>(sK1 + Q * LDQ) : nullptr;            // gates of odd chunks
+    float* sVf = PF ? reinterpret_cast<float*>(sG1 + 2 * Q) + Q : nullptr;            // (Q, NS) fp32 v slab staged
 
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g4 = lane >> 2, q4 = lane & 3;
     const int slab = blockIdx.x % NSL, seg = blockIdx.x / NSL, hh = blockIdx.y, b = blockIdx.z;
@@ -159,7 +203,10 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
     double mPrev = -INFINITY;
     if (stateOnly) {
         sl::zero_mma_tiles(cst);
-        for (int i = tid; i < DH; i += THREADS) sN[i] = 0.f;
+        for (int i = tid; i < DH; i += THREADS) {
+            sN[i] = 0.f;
+            sNb[i] = __float2bfloat16_rn(0.f);
+        }
     } else {
         const float* Cb = Cin + sidx * DH * DH;
         c_pairs([&](int r, int col, float& x0, float& x1) {
@@ -167,7 +214,10 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
             x0 = x.x;
             x1 = x.y;
         });
-        for (int i = tid; i < DH; i += THREADS) sN[i] = nIn[sidx * DH + i];
+        for (int i = tid; i < DH; i += THREADS) {
+            sN[i] = nIn[sidx * DH + i];
+            sNb[i] = __float2bfloat16_rn(sN[i]);
+        }
         mPrev = mInD ? mInD[sidx] : (double)mInF[bh];
     }
     auto store_c_slab = [&] {
@@ -186,24 +236,69 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
     const int tRow = lane & 15, tCol = (lane >> 4) << 3;
     const int atRow = (lane & 7) + ((lane >> 4) << 3), atCol = ((lane >> 3) & 1) << 3;
 
+    // chunk cc's bf16 q and k copies into (bq, bk), and with PF its gate record into bg (one commit group)
+    auto copy_qk = [&](int cc, __nv_bfloat16* bq, __nv_bfloat16* bk, double* bg) {
+        const int tc = cc * Q;
+        const size_t gc = ((size_t)b * L + tc) * NH + hh;
+        if constexpr (BQ) stage_qk<DH, Q>(bq, bk, q + gc * DH, k + gc * DH, rowStride, min(Q, L - tc), !stateOnly);
+        if constexpr (PF) copy_words(bg, gates + (bh * nch + cc) * gate_bytes(Q), gate_bytes(Q) / 16);
+        sl::sl_cp_commit();
+    };
+    // with PF: chunk cc's fp32 v slab into sVf, zero past its last token (one commit group)
+    auto copy_v = [&](int cc) {
+        const int tc = cc * Q, qc = min(Q, L - tc);
+        const size_t gc = ((size_t)b * L + tc) * NH + hh;
+        for (int i = tid; i < Q * NS / 4; i += THREADS) {
+            const int s = i / (NS / 4), d = (i - s * (NS / 4)) * 4;
+            const bool valid = s < qc;
+            sl::sl_cp<16>(sVf + s * NS + d, v + (valid ? (gc + (size_t)s * NH) * DH + c0 + d : 0), valid);
+        }
+        sl::sl_cp_commit();
+    };
+    if constexpr (PF) {
+        if (cBeg < cEnd) {
+            copy_qk(cBeg, sQ0, sK0, sG0);
+            copy_v(cBeg);
+        }
+    }
     for (int c = cBeg; c < cEnd; ++c) {
         const int t0 = c * Q, qn = min(Q, L - t0);
         const size_t g0 = ((size_t)b * L + t0) * NH + hh;
         const bool inter = !isinf(mPrev);
-        // bf16 q and k: their copies first, in flight while v loads and the gates are scanned
-        if constexpr (BQ) stage_qk<DH, Q>(sQ, sK, q + g0 * DH, k + g0 * DH, rowStride, qn, !stateOnly);
-        // the v slab's loads (held in registers until the gate sums are known), then fp32 q and k
+        const bool odd = PF && ((c - cBeg) & 1);
+        __nv_bfloat16* sQ = odd ? sQ1 : sQ0;
+        __nv_bfloat16* sK = odd ? sK1 : sK0;
+        double* sb = odd ? sG1 : sG0;
+        double* smt = sb + Q;
+        float* si = reinterpret_cast<float*>(smt + Q);
+        // With PF this chunk's inputs were copied during the previous one (the first chunk's above); the next
+        // chunk's q, k and gates go out now into the buffers the previous chunk read before its last barrier,
+        // and the wait leaves only them in flight. Otherwise bf16 q and k are copied first, in flight while v
+        // loads and the gates are scanned.
+        if constexpr (PF) {
+            if (c + 1 < cEnd) {
+                copy_qk(c + 1, odd ? sQ0 : sQ1, odd ? sK0 : sK1, odd ? sG0 : sG1);
+                sl::sl_cp_wait<1>();
+            } else {
+                sl::sl_cp_wait_all();
+            }
+        } else if constexpr (BQ) {
+            copy_qk(c, sQ, sK, nullptr);
+        }
+        // without PF: the v slab's loads (held in registers until the gate sums are known), then fp32 q and k
         constexpr int VW4 = NS / 4, VPER = Q * VW4 / THREADS;
         float4 vr[VPER];
+        if constexpr (!PF) {
 #pragma unroll
-        for (int j = 0; j < VPER; ++j) {
-            const int i = tid + j * THREADS, s = i / VW4, d = (i - s * VW4) * 4;
-            vr[j] = s < qn ? __ldg(reinterpret_cast<const float4*>(v + (g0 + (size_t)s * NH) * DH + c0 + d))
-                           : make_float4(0.f, 0.f, 0.f, 0.f);
+            for (int j = 0; j < VPER; ++j) {
+                const int i = tid + j * THREADS, s = i / VW4, d = (i - s * VW4) * 4;
+                vr[j] = s < qn ? __ldg(reinterpret_cast<const float4*>(v + (g0 + (size_t)s * NH) * DH + c0 + d))
+                               : make_float4(0.f, 0.f, 0.f, 0.f);
+            }
+            if (warp == 0) slm16::gate_scan(ig, fg, g0, NH, qn, Q, sb, smt, si);
+            if constexpr (BQ) sl::sl_cp_wait_all();
+            else stage_qk<DH, Q, 4>(sQ, sK, q + g0 * DH, k + g0 * DH, rowStride, qn, !stateOnly);
         }
-        if (warp == 0) slm16::gate_scan(ig, fg, g0, NH, qn, Q, sb, smt, si);
-        if constexpr (BQ) sl::sl_cp_wait_all();
-        else stage_qk<DH, Q, 4>(sQ, sK, q + g0 * DH, k + g0 * DH, rowStride, qn, !stateOnly);
         __syncthreads();
 
         const double g = sb[qn - 1], mNew = fmax(g + mPrev, g + smt[qn - 1]);
@@ -214,13 +309,19 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
         for (int j = 0; j < VPER; ++j) {
             const int i = tid + j * THREADS, s = i / VW4, d = (i - s * VW4) * 4;
             const float u = s < qn ? __expf((float)(g - sb[s] + si[s] - mNew)) * scale : 0.f;
-            const float4 x = vr[j];
+            const float4 x = PF ? *reinterpret_cast<const float4*>(sVf + s * NS + d) : vr[j];
             slm16::st_bf16x4(sV + s * LDC + d, x);
             slm16::st_bf16x4(sU + s * LDC + d, make_float4(x.x * u, x.y * u, x.z * u, x.w * u));
         }
+        // with PF, once every thread has converted this chunk's v, the next chunk's goes out
+        auto next_v = [&] {
+            if constexpr (PF)
+                if (c + 1 < cEnd) copy_v(c + 1);
+        };
         if (!stateOnly) {
             // m_τ and w_τ: every thread reads the running max of its own rows before it is overwritten
             __syncthreads();
+            next_v();
             if (tid < Q) {
                 const int t = tid;
                 if (t < qn) {
@@ -290,12 +391,13 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
                 // the same from run to run
                 if (q4 == 0) sden[(warp % WPM) * Q + mt * 16 + g4 + 8 * hf] = rs[hf];
             }
-            // q_τ·n⁻ on the bf16 operands, one warp per row
+            // q_τ·n⁻ on the bf16 operands, one warp per row, 8 channels per lane and step (16-byte loads)
             for (int t = warp; t < Q; t += THREADS / 32) {
                 float acc = 0.f;
                 if (inter && t < qn)
-                    for (int i = lane; i < DH; i += 32)
-                        acc = fmaf(__bfloat162float(sQ[t * LDQ + i]), __bfloat162float(__float2bfloat16_rn(sN[i])), acc);
+                    for (int i = 8 * lane; i < DH; i += 256)
+                        acc = dot8_bf16(*reinterpret_cast<const uint4*>(sQ + t * LDQ + i),
+                                        *reinterpret_cast<const uint4*>(sNb + i), acc);
 #pragma unroll
                 for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
                 if (lane == 0) sqn[t] = acc;
@@ -354,6 +456,7 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
             }
         } else {
             __syncthreads();
+            next_v();
         }
 
         // C⁺ = fdec·C⁻ + Kᵀ·(u ⊙ V) in registers; then C⁺'s bf16 copy once every warp is done with C⁻
@@ -380,11 +483,18 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
                 }
             }
         }
-        // n⁺ = fdec·n⁻ + Kᵀ·u (the same bf16 k the state update sees)
-        for (int i = tid; i < DH; i += THREADS) {
-            float acc = 0.f;
-            for (int s = 0; s < qn; ++s) acc = fmaf(__bfloat162float(sK[s * LDQ + i]), su[s], acc);
-            sN[i] = fmaf(fdec, sN[i], acc);
+        // n⁺ = fdec·n⁻ + Kᵀ·u (the same bf16 k the state update sees), two channels per thread and step
+        for (int i = 2 * tid; i < DH; i += 2 * THREADS) {
+            float a0 = 0.f, a1 = 0.f;
+            for (int s = 0; s < qn; ++s) {
+                const unsigned kw = *reinterpret_cast<const unsigned*>(sK + s * LDQ + i);
+                a0 = fmaf(bf16_lo(kw), su[s], a0);
+                a1 = fmaf(bf16_hi(kw), su[s], a1);
+            }
+            const float n0 = fmaf(fdec, sN[i], a0), n1 = fmaf(fdec, sN[i + 1], a1);
+            sN[i] = n0;
+            sN[i + 1] = n1;
+            *reinterpret_cast<unsigned*>(sNb + i) = sl::pack_bf16x2(n0, n1);
         }
         mPrev = mNew;
         gSum += g;
@@ -415,24 +525,46 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
 
 // One kernel per head dim (the state's register array is sized at compile time); stateOnly = 1: the
 // segment-local state only (no q, no h), written to Cout/nOut/mOutD/gOut; 0: h from the incoming state,
-// and the final state when Cout is given (G = 1). The _bq builds take q and k in bf16 (B, L, NH, DH).
+// and the final state when Cout is given (G = 1). The _bq builds take q and k in bf16 (B, L, NH, DH); those
+// with NAME_gates = 1 prefetch and read the gates from mlstm_gate_prep's records (ig and fg unused), the others
+// scan ig and fg themselves (gates unused, may be null).
 #define SL_MLSTM_FUSED(NAME, MI, Q, QK)                                                                          \
-    extern "C" { __constant__ int NAME##_smem = slmf::smem_bytes(MI, Q); __constant__ int NAME##_chunk = Q; }     \
+    extern "C" {                                                                                                   \
+    __constant__ int NAME##_smem = std::is_same<QK, float>::value ? slmf::smem_bytes(MI, Q) : slmf::smem_bytes_bq(MI, Q); \
+    __constant__ int NAME##_chunk = Q;                                                                             \
+    __constant__ int NAME##_gates = !std::is_same<QK, float>::value && slmf::prefetches(MI, Q);                   \
+    }                                                                                                              \
     extern "C" __global__ void __launch_bounds__(slmf::THREADS, 1) NAME(                                           \
         const QK* q, const QK* k, const float* v, const float* ig, const float* fg, const float* Cin,               \
         const float* nIn, const double* mInD, const float* mInF, float* h, float* Cout, float* nOut, double* mOutD, \
-        float* mOutF, double* gOut, int L, int NH, int G, int SPC, float eps, int stateOnly)                        \
+        float* mOutF, double* gOut, int L, int NH, int G, int SPC, float eps, int stateOnly,                       \
+        const unsigned char* gates)                                                                                \
     {                                                                                                              \
         slmf::body<MI, Q, QK>(q, k, v, ig, fg, Cin, nIn, mInD, mInF, h, Cout, nOut, mOutD, mOutF, gOut, L, NH, G,  \
-                              SPC, eps, stateOnly != 0);                                                           \
+                              SPC, eps, stateOnly != 0, gates);                                                    \
     }
 
 SL_MLSTM_FUSED(mlstm_fused_d128, 1, 64, float)
 SL_MLSTM_FUSED(mlstm_fused_d256, 2, 64, float)
-SL_MLSTM_FUSED(mlstm_fused_d384, 3, 64, float)
+SL_MLSTM_FUSED(mlstm_fused_d384, 3, 32, float)
 SL_MLSTM_FUSED(mlstm_fused_d512, 4, 32, float)
 SL_MLSTM_FUSED(mlstm_fused_d128_bq, 1, 64, __nv_bfloat16)
 SL_MLSTM_FUSED(mlstm_fused_d256_bq, 2, 64, __nv_bfloat16)
-SL_MLSTM_FUSED(mlstm_fused_d384_bq, 3, 64, __nv_bfloat16)
+SL_MLSTM_FUSED(mlstm_fused_d384_bq, 3, 32, __nv_bfloat16)
 SL_MLSTM_FUSED(mlstm_fused_d512_bq, 4, 32, __nv_bfloat16)
 #undef SL_MLSTM_FUSED
+
+// The gate records of the prefetching builds: per (b, head, chunk of Q tokens) gate_scan's b_s, running max of
+// ĩ − b and ĩ, zero past the sequence's end (slmf::gate_bytes(Q) bytes, (B, NH, NCH) records). The slab blocks
+// of a (b, head) read one record instead of each scanning the gates in fp64 at the start of every chunk.
+// Grid (ceil(NCH / 4), NH, B), 128 threads: one warp per chunk.
+extern "C" __global__ void __launch_bounds__(128) mlstm_gate_prep(const float* ig, const float* fg, unsigned char* gates,
+                                                                   int L, int NH, int Q)
+{
+    const int nch = (L + Q - 1) / Q, c = blockIdx.x * 4 + threadIdx.x / 32;
+    if (c >= nch) return;   // whole warps leave: gate_scan's shuffles see all 32 lanes
+    const int hh = blockIdx.y, b = blockIdx.z, t0 = c * Q;
+    const size_t g0 = ((size_t)b * L + t0) * NH + hh;
+    double* rec = reinterpret_cast<double*>(gates + (((size_t)b * NH + hh) * nch + c) * slmf::gate_bytes(Q));
+    slm16::gate_scan(ig, fg, g0, NH, min(Q, L - t0), Q, rec, rec + Q, reinterpret_cast<float*>(rec + 2 * Q));
+}

@@ -5,7 +5,7 @@
 // calls carrying (C, n, m); then timings.
 // Build and run: run-scan-check.sh mlstm_bf16 OUT_DIR [--ncu] (nvcc on the GPU machine); the binary's
 // third argument --checks-only stops after the checks, --fused-timing times only head dims with a fused
-// kernel, --profile makes one call per path for ncu.
+// kernel (--fused-timing-only: without the checks), --profile makes one call per path for ncu.
 //
 // Glossary: B batch, L tokens, NH heads, DH head dim, Q chunk length, NCH chunks.
 // Errors are max|x − ref| / max|ref| per tensor (h, final C, n, m).
@@ -65,14 +65,14 @@ enum Pass { ALL, STATE, DECAY, COMBINE, OUT };
 template <class QK>
 using FusedKernelT = void (*)(const QK*, const QK*, const float*, const float*, const float*, const float*, const float*,
                               const double*, const float*, float*, float*, float*, double*, float*, double*, int, int, int, int,
-                              float, int);
-struct FusedCfg { FusedKernelT<float> fn; FusedKernelT<__nv_bfloat16> bq; int smem, q; };
+                              float, int, const unsigned char*);
+struct FusedCfg { FusedKernelT<float> fn; FusedKernelT<__nv_bfloat16> bq; int smem, smemBq, q; bool pf; };
 static FusedCfg fused_cfg(int dh) {
     switch (dh) {
-        case 128: return {mlstm_fused_d128, mlstm_fused_d128_bq, slmf::smem_bytes(1, 64), 64};
-        case 256: return {mlstm_fused_d256, mlstm_fused_d256_bq, slmf::smem_bytes(2, 64), 64};
-        case 384: return {mlstm_fused_d384, mlstm_fused_d384_bq, slmf::smem_bytes(3, 64), 64};
-        case 512: return {mlstm_fused_d512, mlstm_fused_d512_bq, slmf::smem_bytes(4, 32), 32};
+        case 128: return {mlstm_fused_d128, mlstm_fused_d128_bq, slmf::smem_bytes(1, 64), slmf::smem_bytes_bq(1, 64), 64, slmf::prefetches(1, 64)};
+        case 256: return {mlstm_fused_d256, mlstm_fused_d256_bq, slmf::smem_bytes(2, 64), slmf::smem_bytes_bq(2, 64), 64, slmf::prefetches(2, 64)};
+        case 384: return {mlstm_fused_d384, mlstm_fused_d384_bq, slmf::smem_bytes(3, 32), slmf::smem_bytes_bq(3, 32), 32, slmf::prefetches(3, 32)};
+        case 512: return {mlstm_fused_d512, mlstm_fused_d512_bq, slmf::smem_bytes(4, 32), slmf::smem_bytes_bq(4, 32), 32, slmf::prefetches(4, 32)};
         default: fprintf(stderr, "no fused kernel for DH %d\n", dh); exit(2);
     }
 }
@@ -121,6 +121,8 @@ static void fused_ensure(size_t bhg, size_t bh, int dh) {
 static bool fusedBq = false;
 static __nv_bfloat16* qkb = nullptr;
 static size_t qkbCap = 0;
+static unsigned char* gatesBuf = nullptr;   // mlstm_gate_prep's records for the prefetching _bq builds
+static size_t gatesCap = 0;
 // One fused call as CudaOps launches it; returns the chunk, *segs the segments used.
 static int run_fused(const float* q, const float* k, const float* v, const float* ig, const float* fg, float* C, float* n,
                      float* m, float* h, int b, int l, int nh, int dh, int forceG, int* segs, Pass pass = ALL)
@@ -135,10 +137,19 @@ static int run_fused(const float* q, const float* k, const float* v, const float
             cvt_f32_bf16<<<gb, 256>>>(k, qkb + nx, (long long)nx);
         }
     }
-    // the chosen build on q and k, then the remaining arguments
+    // the prefetching builds read the gates from mlstm_gate_prep's records (part of the call, as the conversion)
+    const int nch = (l + cfg.q - 1) / cfg.q;
+    const bool pf = fusedBq && cfg.pf;
+    if (pf) {
+        const size_t need = (size_t)b * nh * nch * slmf::gate_bytes(cfg.q);
+        if (need > gatesCap) { if (gatesBuf) cudaFree(gatesBuf); gatesCap = need; CK(cudaMalloc(&gatesBuf, need)); }
+        if (pass == ALL || pass == STATE || pass == OUT)
+            mlstm_gate_prep<<<dim3((unsigned)((nch + 3) / 4), nh, b), 128>>>(ig, fg, gatesBuf, l, nh, cfg.q);
+    }
+    // the chosen build on q and k, then the remaining arguments and the gate records
     auto fn = [&](dim3 grid, auto... rest) {
-        if (fusedBq) cfg.bq<<<grid, slmf::THREADS, cfg.smem>>>(qkb, qkb + nx, rest...);
-        else cfg.fn<<<grid, slmf::THREADS, cfg.smem>>>(q, k, rest...);
+        if (fusedBq) cfg.bq<<<grid, slmf::THREADS, cfg.smemBq>>>(qkb, qkb + nx, rest..., pf ? gatesBuf : nullptr);
+        else cfg.fn<<<grid, slmf::THREADS, cfg.smem>>>(q, k, rest..., nullptr);
     };
     int spc = 0;
     const int G = fused_segments(b, l, nh, dh, forceG, &spc);
@@ -395,10 +406,13 @@ int main(int argc, char** argv)
     for (int dh : {128, 256, 384, 512}) {
         const FusedCfg cfg = fused_cfg(dh);
         CK(cudaFuncSetAttribute(cfg.fn, cudaFuncAttributeMaxDynamicSharedMemorySize, cfg.smem));
-        CK(cudaFuncSetAttribute(cfg.bq, cudaFuncAttributeMaxDynamicSharedMemorySize, cfg.smem));
+        CK(cudaFuncSetAttribute(cfg.bq, cudaFuncAttributeMaxDynamicSharedMemorySize, cfg.smemBq));
         int nb = 0;
         CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&nb, cfg.fn, slmf::THREADS, cfg.smem));
-        printf("  fused DH%-3d Q%-3d %6d B shared %d block(s)/SM\n", dh, cfg.q, cfg.smem, nb);
+        int nbq = 0;
+        CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&nbq, cfg.bq, slmf::THREADS, cfg.smemBq));
+        printf("  fused DH%-3d Q%-3d %6d B shared %d block(s)/SM; _bq %6d B %d block(s)/SM\n", dh, cfg.q, cfg.smem, nb,
+               cfg.smemBq, nbq);
     }
     CK(cudaFuncSetAttribute(mlstm_chunk_state, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_CAP));
     CK(cudaFuncSetAttribute(mlstm_chunk_out, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_CAP));
@@ -436,8 +450,12 @@ int main(int argc, char** argv)
         {3, 65, 4, 16}, {1, 65, 1, 256}, {1, 65, 4, 128}, {1, 1000, 4, 96}, {3, 1000, 1, 32}, {1, 1000, 1, 256},
         {3, 200, 4, 64}, {1, 130, 2, 512}, {2, 300, 2, 384}, {1, 257, 1, 512}, {2, 1000, 2, 128}, {1, 1, 2, 256},
     };
-    for (const Case& c : cases)
-        for (bool fresh : {false, true}) check_case(c.b, c.l, c.nh, c.dh, fresh, {16, 64, 128}, s);
+    // --fused-timing-only: the fused timings without the checks (for A/B builds of a kernel change whose own
+    // build ran the checks)
+    const bool noChecks = argc > 3 && std::string(argv[3]) == "--fused-timing-only";
+    if (!noChecks)
+        for (const Case& c : cases)
+            for (bool fresh : {false, true}) check_case(c.b, c.l, c.nh, c.dh, fresh, {16, 64, 128}, s);
     printf("fp32 worst: h %.2e C %.2e n %.2e m %.2e split-vs-one %.2e (tol %.0e)\n", worst32.h, worst32.C, worst32.n, worst32.m,
            worst32.split, TOL32);
     printf("bf16 worst: h %.2e C %.2e n %.2e m %.2e split-vs-one %.2e (tol h %.0e, C/n %.0e, m %.0e); vs bf16-input ref h %.2e C %.2e\n",
@@ -451,7 +469,7 @@ int main(int argc, char** argv)
     if (failed) { printf("correctness FAILED\n"); fclose(jsonf); return 1; }
     if (argc > 3 && std::string(argv[3]) == "--checks-only") { fclose(jsonf); return 0; }
     // --fused-timing: only the shapes with a fused kernel (DH % 128 == 0), every path
-    fusedTimingOnly = argc > 3 && std::string(argv[3]) == "--fused-timing";
+    fusedTimingOnly = noChecks || (argc > 3 && std::string(argv[3]) == "--fused-timing");
 
     // timing buffers: sized for the largest shape (B8 L65536 NH4 DH256 = B1 L65536 NH8 DH512 elements ×2)
     const size_t nx = (size_t)8 * 65536 * 4 * 256, ng = (size_t)8 * 65536 * 8;

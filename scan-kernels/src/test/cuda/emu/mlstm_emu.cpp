@@ -99,15 +99,15 @@ static void trans_check()
 template <class QK>
 using FusedKernelT = void (*)(const QK*, const QK*, const float*, const float*, const float*, const float*, const float*,
                               const double*, const float*, float*, float*, float*, double*, float*, double*, int, int, int, int,
-                              float, int);
-struct FusedCfg { FusedKernelT<float> fn; FusedKernelT<__nv_bfloat16> bq; int smem, q; };
+                              float, int, const unsigned char*);
+struct FusedCfg { FusedKernelT<float> fn; FusedKernelT<__nv_bfloat16> bq; int smem, smemBq, q; bool pf; };
 static FusedCfg fused_cfg(int dh)
 {
     switch (dh) {
-        case 128: return {mlstm_fused_d128, mlstm_fused_d128_bq, slmf::smem_bytes(1, 64), 64};
-        case 256: return {mlstm_fused_d256, mlstm_fused_d256_bq, slmf::smem_bytes(2, 64), 64};
-        case 384: return {mlstm_fused_d384, mlstm_fused_d384_bq, slmf::smem_bytes(3, 64), 64};
-        default: return {mlstm_fused_d512, mlstm_fused_d512_bq, slmf::smem_bytes(4, 32), 32};
+        case 128: return {mlstm_fused_d128, mlstm_fused_d128_bq, slmf::smem_bytes(1, 64), slmf::smem_bytes_bq(1, 64), 64, slmf::prefetches(1, 64)};
+        case 256: return {mlstm_fused_d256, mlstm_fused_d256_bq, slmf::smem_bytes(2, 64), slmf::smem_bytes_bq(2, 64), 64, slmf::prefetches(2, 64)};
+        case 384: return {mlstm_fused_d384, mlstm_fused_d384_bq, slmf::smem_bytes(3, 32), slmf::smem_bytes_bq(3, 32), 32, slmf::prefetches(3, 32)};
+        default: return {mlstm_fused_d512, mlstm_fused_d512_bq, slmf::smem_bytes(4, 32), slmf::smem_bytes_bq(4, 32), 32, slmf::prefetches(4, 32)};
     }
 }
 static bool fusedBq = false;   // run the _bq builds, q and k rounded to bf16 first (as CudaOps does)
@@ -123,20 +123,29 @@ static void run_fused(const float* q, const float* k, const float* v, const floa
         qb.resize(nx); kb.resize(nx);
         for (size_t i = 0; i < nx; ++i) { qb[i] = __float2bfloat16_rn(q[i]); kb[i] = __float2bfloat16_rn(k[i]); }
     }
-    // the kernel of the chosen build on q and k, then the remaining arguments
-    auto fn = [&](auto... rest) {
-        if (fusedBq) cfg.bq(qb.data(), kb.data(), rest...);
-        else cfg.fn(q, k, rest...);
-    };
     const int nch = (l + cfg.q - 1) / cfg.q;
+    // the prefetching builds read the gates from mlstm_gate_prep's records (NaN-filled first: a record the
+    // kernel reads before its copy lands shows)
+    std::vector<unsigned char> gates;
+    if (fusedBq && cfg.pf) {
+        gates.assign((size_t)b * nh * nch * slmf::gate_bytes(cfg.q), 0xff);
+        emu::launch(dim3((unsigned)((nch + 3) / 4), nh, b), dim3(128), nullptr, 0,
+                    [&] { mlstm_gate_prep(ig, fg, gates.data(), l, nh, cfg.q); });
+    }
+    // the kernel of the chosen build on q and k, then the remaining arguments and the gate records
+    auto fn = [&](auto... rest) {
+        if (fusedBq) cfg.bq(qb.data(), kb.data(), rest..., gates.empty() ? nullptr : gates.data());
+        else cfg.fn(q, k, rest..., nullptr);
+    };
     G = std::max(1, std::min(G, nch));
     const int spc = (nch + G - 1) / G;
     G = (nch + spc - 1) / spc;
     const size_t bh = (size_t)b * nh;
     const dim3 grid((dh / slmf::NS) * G, nh, b), block(slmf::THREADS);
+    const int smem = fusedBq ? cfg.smemBq : cfg.smem;
     if (G == 1) {
         std::vector<float> n0(n, n + bh * dh), m0(m, m + bh);
-        emu::launch(grid, block, slmf::smem_mf, cfg.smem, [&] {
+        emu::launch(grid, block, slmf::smem_mf, smem, [&] {
             fn(v, ig, fg, C, n0.data(), nullptr, m0.data(), h, C, n, nullptr, m, nullptr, l, nh, 1, spc, 1e-6f, 0);
         });
         return;
@@ -144,7 +153,7 @@ static void run_fused(const float* q, const float* k, const float* v, const floa
     const size_t bhg = bh * G;
     std::vector<float> cs(bhg * dh * dh), ns(bhg * dh), fd(bhg), lw(bhg);
     std::vector<double> ms(bhg), gs(bhg), mi(bhg);
-    emu::launch(grid, block, slmf::smem_mf, cfg.smem, [&] {
+    emu::launch(grid, block, slmf::smem_mf, smem, [&] {
         fn(v, ig, fg, nullptr, nullptr, nullptr, nullptr, h, cs.data(), ns.data(), ms.data(), nullptr, gs.data(), l, nh, G, spc,
            1e-6f, 1);
     });
@@ -153,7 +162,7 @@ static void run_fused(const float* q, const float* k, const float* v, const floa
     const long long total = (long long)bh * (dh * dh + dh);
     emu::launch(dim3((unsigned)((total + 255) / 256)), dim3(256), nullptr, 0,
                 [&] { mlstm_combine(C, n, cs.data(), ns.data(), fd.data(), lw.data(), b, nh, dh, G); });
-    emu::launch(grid, block, slmf::smem_mf, cfg.smem, [&] {
+    emu::launch(grid, block, slmf::smem_mf, smem, [&] {
         fn(v, ig, fg, cs.data(), ns.data(), mi.data(), nullptr, h, nullptr, nullptr, nullptr, nullptr, nullptr, l, nh, G, spc,
            1e-6f, 0);
     });
@@ -245,7 +254,8 @@ int main(int argc, char** argv)
     bool quick = false;
     for (int i = 1; i < argc; ++i) quick = quick || std::string(argv[i]) == "--quick";
     emu::parse_schedule(argc, argv);
-    printf("warp order between block barriers: %s\n", emu::schedule_name());
+    printf("warp order between block barriers: %s; cp.async copies land %s\n", emu::schedule_name(),
+           emu::cp_at_issue() ? "when issued" : "at their wait");
     gemm_anchor(130, 72, 300);
     gemm_anchor(64, 16, 8);
     trans_check();

@@ -22,3 +22,7 @@ done
 "$bin/mlstm_emu" --schedule forward "$@"
 "$bin/mlstm_emu" --schedule reverse --quick
 "$bin/mlstm_emu" --schedule shuffled --quick
+# cp.async copies landing when issued instead of at their wait: a copy issued into a buffer some thread still
+# reads shows (the default catches reads before the wait)
+"$bin/mlstm_emu" --schedule shuffled --quick --cp-at-issue
+"$bin/scan_emu" --schedule shuffled --cp-at-issue

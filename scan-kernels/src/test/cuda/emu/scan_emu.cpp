@@ -272,7 +272,8 @@ static void check_lanes(int b, int l, int e, int n, bool withZD, bool sp)
 int main(int argc, char** argv)
 {
     emu::parse_schedule(argc, argv);
-    printf("warp order between block barriers: %s\n", emu::schedule_name());
+    printf("warp order between block barriers: %s; cp.async copies land %s\n", emu::schedule_name(),
+           emu::cp_at_issue() ? "when issued" : "at their wait");
     // Mamba-1: H = E (δ per channel), G = 1
     check(false, 2, 70, 40, 16, 40, 1, true, true, 1, true);
     check(false, 2, 70, 40, 16, 40, 1, true, true, 1, false);

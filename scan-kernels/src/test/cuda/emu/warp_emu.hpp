@@ -11,9 +11,9 @@
 // What is emulated: static and dynamic shared memory, threadIdx/blockIdx/blockDim/gridDim, __syncthreads,
 // __syncthreads_or, __syncwarp, __shfl_{sync,up,down,xor}, bf16 conversions (round to nearest even), the
 // intrinsics of mma_frag.cuh (ldmatrix x4/x2/.trans, mma.sync m16n8k16 bf16 -> fp32), tf32.cuh's mma.sync
-// m16n8k8 tf32 (its layout is the one the H100-verified 3xTF32 GEMM and SSD experiment use), the cp.async helpers
-// of cp_async.cuh and scan_lanes.cuh (each copy done when issued: one legal order of an asynchronous
-// copy) and, in include/mma.h, WMMA 16 × 16 × 16 bf16 fragments. The mma.sync and ldmatrix layouts follow
+// m16n8k8 tf32 (its layout is the one the H100-verified 3xTF32 GEMM and SSD experiment use), the cp.async
+// helpers of cp_async.cuh (a copy lands when a wait_group covers it, or with --cp-at-issue when issued) and
+// scan_lanes.cuh (each copy done when issued) and, in include/mma.h, WMMA 16 × 16 × 16 bf16 fragments. The mma.sync and ldmatrix layouts follow
 // the PTX ISA; mlstm_emu.cpp anchors them to the hardware by running the bf16 GEMM (gemm_mma.cuh,
 // verified on an H100) through the emulator.
 //
@@ -50,6 +50,7 @@ struct dim3 {
 struct float2 { float x, y; };
 struct float4 { float x, y, z, w; };
 struct uint2 { unsigned x, y; };
+struct uint4 { unsigned x, y, z, w; };
 inline float2 make_float2(float a, float b) { return {a, b}; }
 inline float4 make_float4(float a, float b, float c, float d) { return {a, b, c, d}; }
 template <class T> inline T __ldg(const T* p) { return *p; }
@@ -86,8 +87,17 @@ inline __nv_bfloat162 __floats2bfloat162_rn(float lo, float hi) { return {__floa
 
 // ---------------------------------------------------------------- fibers and barriers
 namespace emu {
+// A cp.async copy of cp_async.cuh in flight: its source read at issue (global memory does not change under a
+// kernel), its bytes landing in shared memory only when a wait covers its group.
+struct PendingCopy {
+    unsigned char* dst;
+    unsigned char data[16];
+    int bytes;
+};
 struct Fiber {
     ucontext_t ctx;
+    std::vector<PendingCopy> cpOpen;                 // issued since the last commit
+    std::vector<std::vector<PendingCopy>> cpGroups;  // committed, oldest first
     std::vector<char> stack;
     bool done = false;
     bool atBlockBarrier = false;   // waiting for the other warps at __syncthreads (of generation waitGen)
@@ -114,9 +124,14 @@ struct Block {
 // other, so running the same checks in several orders turns such races into wrong results.
 enum class Schedule { FORWARD, REVERSE, SHUFFLED };
 inline Schedule& schedule() { static Schedule s = Schedule::FORWARD; return s; }
+// When cp_async.cuh's copies land: at the wait that covers them (default: a read before its wait sees stale data)
+// or at issue (--cp-at-issue: a copy issued into a buffer that some thread still reads overwrites it early).
+inline bool& cp_at_issue() { static bool b = false; return b; }
 // Reads --schedule forward|reverse|shuffled from a check's arguments (default forward).
 inline void parse_schedule(int argc, char** argv)
 {
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], "--cp-at-issue") == 0) cp_at_issue() = true;
     for (int i = 1; i + 1 < argc; ++i)
         if (std::strcmp(argv[i], "--schedule") == 0) {
             const char* v = argv[i + 1];
@@ -145,7 +160,14 @@ inline void fiber_main()
 {
     Block& b = blk();
     b.body();
-    b.fibers[b.current].done = true;
+    Fiber& f = b.fibers[b.current];
+    // copies no wait covered land when the thread ends (the GPU completes them some time before the grid ends)
+    for (auto& g : f.cpGroups)
+        for (auto& c : g) std::memcpy(c.dst, c.data, (size_t)c.bytes);
+    for (auto& c : f.cpOpen) std::memcpy(c.dst, c.data, (size_t)c.bytes);
+    f.cpGroups.clear();
+    f.cpOpen.clear();
+    f.done = true;
     ++b.progress;
     // returning switches to uc_link (the scheduler)
 }
@@ -446,14 +468,41 @@ inline void mma_tf32(float* d, const unsigned* a, const unsigned* b)
 }  // namespace sltf
 
 namespace sl {
+// cp_async.cuh's copies land only at the wait that covers their group (cp.async.wait_group semantics: all but
+// the newest N committed groups; copies not yet committed are not waited for), so a read of shared memory
+// before its wait sees the poison or the previous contents, as it may on the GPU; with --cp-at-issue they land
+// when issued, the other end of what the GPU may do.
 template <int BYTES>
 inline void sl_cp(float* dst, const float* src, bool valid)
 {
-    if (valid) std::memcpy(dst, src, BYTES);
-    else std::memset(dst, 0, BYTES);
+    static_assert(BYTES <= 16, "cp.async copies at most 16 bytes");
+    emu::PendingCopy c{reinterpret_cast<unsigned char*>(dst), {}, BYTES};
+    if (valid) std::memcpy(c.data, src, BYTES);
+    if (emu::cp_at_issue()) {
+        std::memcpy(dst, c.data, BYTES);
+        return;
+    }
+    emu::Block& b = emu::blk();
+    b.fibers[b.current].cpOpen.push_back(c);
 }
-inline void sl_cp_commit() {}
-inline void sl_cp_wait_all() {}
+inline void sl_cp_commit()
+{
+    emu::Block& b = emu::blk();
+    emu::Fiber& f = b.fibers[b.current];
+    f.cpGroups.push_back(std::move(f.cpOpen));
+    f.cpOpen.clear();
+}
+template <int N>
+inline void sl_cp_wait()
+{
+    emu::Block& b = emu::blk();
+    emu::Fiber& f = b.fibers[b.current];
+    while (f.cpGroups.size() > (size_t)N) {
+        for (auto& c : f.cpGroups.front()) std::memcpy(c.dst, c.data, (size_t)c.bytes);
+        f.cpGroups.erase(f.cpGroups.begin());
+    }
+}
+inline void sl_cp_wait_all() { sl_cp_wait<0>(); }
 
 // scan_lanes.cuh's cp.async helpers: 4 bytes or none; 16 bytes of which `bytes` are read, the rest zeroed
 inline void cp_async4(float* dst, const float* src, bool valid) { *dst = valid ? *src : 0.f; }

@@ -93,9 +93,11 @@ public final class CudaOps implements AutoCloseable {
         for (int i = 0; i < FUSED_DH.length; ++i) {
             String kernel = fusedKernel(FUSED_DH[i]);
             fusedSmem[i] = ctx.constantInt(kernel + "_smem");
+            fusedSmemBq[i] = ctx.constantInt(kernel + "_bq_smem");
+            fusedBqGates[i] = ctx.constantInt(kernel + "_bq_gates") != 0;
             fusedChunk[i] = ctx.constantInt(kernel + "_chunk");
             ctx.allowSharedMemory(kernel, fusedSmem[i]);
-            ctx.allowSharedMemory(kernel + "_bq", fusedSmem[i]);
+            ctx.allowSharedMemory(kernel + "_bq", fusedSmemBq[i]);
             fusedBlocksPerSm[i] = Math.max(1, ctx.blocksPerSm(kernel, FUSED_THREADS, fusedSmem[i]));
         }
         ctx.allowSharedMemory(LANES_KERNEL, lanesSmem);
@@ -702,7 +704,13 @@ public final class CudaOps implements AutoCloseable {
 
     private static final int[] FUSED_DH = {128, 256, 384, 512};
     private static final int FUSED_THREADS = 256, FUSED_SLAB = 64;
-    private final int[] fusedSmem = new int[FUSED_DH.length], fusedChunk = new int[FUSED_DH.length];
+    private static final int FUSED_GATE_BYTES_PER_TOKEN = 20;   // mlstm_fused.cuh gate_bytes: b, a fp64 and ĩ fp32
+    // dynamic shared memory of the fp32-input builds and of the _bq builds (which add the next chunk's q and k
+    // buffers where they fit, mlstm_fused.cuh)
+    private final int[] fusedSmem = new int[FUSED_DH.length], fusedSmemBq = new int[FUSED_DH.length];
+    private final int[] fusedChunk = new int[FUSED_DH.length];
+    // whether the _bq build prefetches and reads mlstm_gate_prep's gate records instead of scanning ig and fg
+    private final boolean[] fusedBqGates = new boolean[FUSED_DH.length];
     private final int[] fusedBlocksPerSm = new int[FUSED_DH.length];
     private Bf16Mlstm bf16Mlstm = Bf16Mlstm.FUSED;
     private int fusedSegments; // 0 = chosen by shape
@@ -740,8 +748,10 @@ public final class CudaOps implements AutoCloseable {
      * flight per thread). BF16: converted to bf16 by a launch before the kernel, whose {@code _bq} build
      * copies them into shared memory with cp.async (every copy of a chunk in flight at once). Both round to
      * nearest even at the same place, so the outputs are the same bits. BY_SHAPE (default): BF16 where the
-     * sequence is cut into segments and DH >= 256, else FP32. H100 (results-h100/fused-mlstm-bf16-qk/,
-     * the conversion included): segmented DH 256/512 1.06-1.16x; one walk 0.97-1.03x; DH 128 0.93-0.97x.
+     * {@code _bq} build prefetches the next chunk's inputs (all four head dims now), or where the sequence is
+     * cut into segments and DH >= 256; else FP32. The prefetch made the {@code _bq} builds the faster path at
+     * every timed shape (results-h100/fused-mlstm-prefetch/); before it they won only when segmented at
+     * DH >= 256 (results-h100/fused-mlstm-bf16-qk/).
      */
     public enum FusedQk {
         BY_SHAPE, FP32, BF16;
@@ -762,7 +772,9 @@ public final class CudaOps implements AutoCloseable {
 
     /** Whether a fused mLSTM call with g segments at this head dim takes q and k in bf16. */
     public boolean fusedQkBf16(int g, int dh) {
-        return fusedQk == FusedQk.BF16 || (fusedQk == FusedQk.BY_SHAPE && g > 1 && dh >= 256);
+        int i = fusedIndex(dh);
+        return fusedQk == FusedQk.BF16
+                || (fusedQk == FusedQk.BY_SHAPE && ((i >= 0 && fusedBqGates[i]) || (g > 1 && dh >= 256)));
     }
 
     /** Forces the fused mLSTM's segment count (tests cover one walk and the segment combine); 0 = by shape. */
@@ -793,10 +805,18 @@ public final class CudaOps implements AutoCloseable {
                             double eps) {
         int i = fusedIndex(dh);
         String kernel = fusedKernel(dh);
-        int qc = fusedChunk[i], smem = fusedSmem[i];
+        int qc = fusedChunk[i];
         int nch = (l + qc - 1) / qc;
         int g = fusedMlstmSegments(b, l, nh, dh);
+        int smem = fusedSmem[i];
+        Object gates = CudaContext.NULL;
         if (fusedQkBf16(g, dh)) {
+            smem = fusedSmemBq[i];
+            if (fusedBqGates[i]) {
+                DeviceBuffer gr = scratch("mlstm.fused.gates", (long) b * nh * nch * FUSED_GATE_BYTES_PER_TOKEN * qc);
+                ctx.launch("mlstm_gate_prep", (nch + 3) / 4, nh, b, 128, 0, ig, fg, gr, l, nh, qc);
+                gates = gr;
+            }
             long nx = (long) b * l * nh * dh;
             DeviceBuffer qb = scratch("mlstm.fused.qBf16", 2L * nx), kb = scratch("mlstm.fused.kBf16", 2L * nx);
             toBf16(q, qb, nx);
@@ -815,7 +835,7 @@ public final class CudaOps implements AutoCloseable {
             n0.copyFrom(n, 4L * bh * dh);
             m0.copyFrom(m, 4L * bh);
             ctx.launch(kernel, gx, nh, b, FUSED_THREADS, smem, q, k, v, ig, fg, c, n0, CudaContext.NULL, m0, h,
-                    c, n, CudaContext.NULL, m, CudaContext.NULL, l, nh, 1, spc, e, 0);
+                    c, n, CudaContext.NULL, m, CudaContext.NULL, l, nh, 1, spc, e, 0, gates);
             return;
         }
         long bhg = bh * g;
@@ -823,12 +843,13 @@ public final class CudaOps implements AutoCloseable {
         DeviceBuffer ms = scratch("mlstm.m", 8L * bhg), gs = scratch("mlstm.g", 8L * bhg), mi = scratch("mlstm.mIn", 8L * bhg);
         DeviceBuffer fd = scratch("mlstm.fdec", 4L * bhg), lw = scratch("mlstm.lw", 4L * bhg);
         ctx.launch(kernel, gx, nh, b, FUSED_THREADS, smem, q, k, v, ig, fg, CudaContext.NULL, CudaContext.NULL, CudaContext.NULL,
-                CudaContext.NULL, h, cs, ns, ms, CudaContext.NULL, gs, l, nh, g, spc, e, 1);
+                CudaContext.NULL, h, cs, ns, ms, CudaContext.NULL, gs, l, nh, g, spc, e, 1, gates);
         ctx.launch("mlstm_chunk_decay", (int) ((bh + 127) / 128), 1, 1, 128, 0, m, ms, gs, mi, fd, lw, (int) bh, g);
         long total = bh * (dh * dh + dh);
         ctx.launch("mlstm_combine", (int) ((total + 255) / 256), 1, 1, 256, 0, c, n, cs, ns, fd, lw, b, nh, dh, g);
         ctx.launch(kernel, gx, nh, b, FUSED_THREADS, smem, q, k, v, ig, fg, cs, ns, mi, CudaContext.NULL, h,
-                CudaContext.NULL, CudaContext.NULL, CudaContext.NULL, CudaContext.NULL, CudaContext.NULL, l, nh, g, spc, e, 0);
+                CudaContext.NULL, CudaContext.NULL, CudaContext.NULL, CudaContext.NULL, CudaContext.NULL, l, nh, g, spc, e, 0,
+                gates);
     }
 
     /** Chunk length the fused mLSTM kernel for this head dim runs at; -1 where there is none. */
