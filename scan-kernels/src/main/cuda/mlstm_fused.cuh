@@ -52,12 +52,12 @@ namespace slmf {
 constexpr int NS = 64, LDC = NS + 8, THREADS = 256;
 
 // Shared memory (bytes): q and k (Q, DH + 8) bf16, C slab (DH, NS + 8) bf16, v and u ⊙ v (Q, NS + 8) bf16,
-// P (Q, Q + 8) bf16, b and m_τ (Q) fp64, ĩ, w, u, q·n (Q) fp32, row sums of P (128/Q warps' parts, Q) fp32,
+// P (Q, Q + 8) bf16, b and the running max of ĩ − b (Q) fp64, ĩ, u, q·n (Q) fp32, row sums of P (128/Q warps' parts, Q) fp32,
 // n (DH) fp32 and its bf16 copy. The pads put the 8 row addresses of every ldmatrix phase in distinct
 // 16-byte bank groups.
 __host__ __device__ constexpr int smem_bytes(int mi, int q)
 {
-    return 2 * 2 * q * (128 * mi + 8) + 2 * 128 * mi * LDC + 2 * 2 * q * LDC + 2 * q * (q + 8) + 2 * 8 * q + 4 * 4 * q
+    return 2 * 2 * q * (128 * mi + 8) + 2 * 128 * mi * LDC + 2 * 2 * q * LDC + 2 * q * (q + 8) + 2 * 8 * q + 4 * 3 * q
            + 4 * 128 + 4 * 128 * mi + 2 * 128 * mi;
 }
 // The _bq builds prefetch (PF) where shared memory allows (the H100's 227 KB per block: every build at the
@@ -166,10 +166,9 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
     __nv_bfloat16* sU = sV + Q * LDC;                                 // (Q, LDC) u ⊙ v
     __nv_bfloat16* sP = sU + Q * LDC;                                 // (Q, LDP)
     double* sG0 = reinterpret_cast<double*>(sP + Q * LDP);            // gates of even chunks (all without PF):
-                                                                      // (Q) b_s, (Q) running max of ĩ − b then m_τ,
+                                                                      // (Q) b_s, (Q) a_s = running max of ĩ − b,
                                                                       // (Q) ĩ fp32
-    float* sw = reinterpret_cast<float*>(sG0 + 2 * Q) + Q;            // (Q) w_τ
-    float* su = sw + Q;                                               // (Q) u_σ
+    float* su = reinterpret_cast<float*>(sG0 + 2 * Q) + Q;            // (Q) u_σ
     float* sqn = su + Q;                                              // (Q) q_τ·n⁻
     float* sden = sqn + Q;                                            // (WPM, Q) Σ_σ P_τσ over each warp's columns
     float* sN = sden + WPM * Q;                                       // (DH) n
@@ -318,23 +317,11 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
             if constexpr (PF)
                 if (c + 1 < cEnd) copy_v(c + 1);
         };
+        // Rows τ need M_τ = max(m⁻, a_τ) (m_τ = b_τ + M_τ, w_τ = exp(m⁻ − M_τ)); each thread forms it for its own
+        // rows, so no barrier separates this chunk's gates from S: S reads only q and k, landed at the barrier
+        // above, and the v conversion is next read after the barrier ahead of O.
+        auto row_max = [&](int t) { return fmax(mPrev, smt[t]); };
         if (!stateOnly) {
-            // m_τ and w_τ: every thread reads the running max of its own rows before it is overwritten
-            __syncthreads();
-            next_v();
-            if (tid < Q) {
-                const int t = tid;
-                if (t < qn) {
-                    const double mt = sb[t] + fmax(mPrev, smt[t]);
-                    smt[t] = mt;
-                    sw[t] = inter ? __expf((float)(sb[t] + mPrev - mt)) : 0.f;
-                } else {
-                    smt[t] = 0.0;
-                    sw[t] = 0.f;
-                }
-            }
-            __syncthreads();
-
             // S = Q·Kᵀ for this warp's tiles, then P = bf16(decay·S/√DH) into shared memory and its row sums
             const int mt = warp / WPM, j0 = (warp % WPM) * FS;
             float sacc[FS][4];
@@ -342,6 +329,7 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
             for (int f = 0; f < FS; ++f) sacc[f][0] = sacc[f][1] = sacc[f][2] = sacc[f][3] = 0.f;
             const bool anyS = j0 * 8 <= mt * 16 + 15;
             if (anyS) {
+#pragma unroll 8
                 for (int kk = 0; kk < DH; kk += 16) {
                     unsigned af[4];
                     sl::ldsm_x4(af[0], af[1], af[2], af[3], sQ + (mt * 16 + aRow) * LDQ + kk + aCol);
@@ -375,7 +363,7 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
                         const int s = s0 + e;
                         p[e] = 0.f;
                         if (s <= t && t < qn)
-                            p[e] = __expf((float)(sb[t] - sb[s] + si[s] - smt[t])) * sacc[f][2 * hf + e] * scale;
+                            p[e] = __expf((float)(si[s] - sb[s] - row_max(t))) * sacc[f][2 * hf + e] * scale;
                     }
                     const unsigned pk = sl::pack_bf16x2(p[0], p[1]);
                     *reinterpret_cast<unsigned*>(sP + t * LDP + s0) = pk;
@@ -403,6 +391,7 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
                 if (lane == 0) sqn[t] = acc;
             }
             __syncthreads();
+            next_v();
 
             // O = w ⊙ (Q·C⁻) + P·V for this warp's tiles, h = O / den
             const int jo = (warp % WPM) * FO;
@@ -410,6 +399,7 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
 #pragma unroll
             for (int f = 0; f < FO; ++f) oacc[f][0] = oacc[f][1] = oacc[f][2] = oacc[f][3] = 0.f;
             if (inter) {
+#pragma unroll 8
                 for (int kk = 0; kk < DH; kk += 16) {
                     unsigned af[4];
                     sl::ldsm_x4(af[0], af[1], af[2], af[3], sQ + (mt * 16 + aRow) * LDQ + kk + aCol);
@@ -421,7 +411,8 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
                         sl::mma_bf16(oacc[2 * jj + 1], af, b[2], b[3]);
                     }
                 }
-                const float w0 = sw[mt * 16 + g4], w1 = sw[mt * 16 + g4 + 8];
+                const float w0 = __expf((float)(mPrev - row_max(mt * 16 + g4))),
+                            w1 = __expf((float)(mPrev - row_max(mt * 16 + g4 + 8)));
 #pragma unroll
                 for (int f = 0; f < FO; ++f) {
                     oacc[f][0] *= w0; oacc[f][1] *= w0;
@@ -446,7 +437,9 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
                 float ps = 0.f;
 #pragma unroll
                 for (int j = 0; j < WPM; ++j) ps += sden[j * Q + t];
-                const float den = fmaxf(fabsf(fmaf(sw[t], sqn[t], ps)), (float)exp(-smt[t])) + eps;
+                const double Mt = row_max(t);
+                const float wt = inter ? __expf((float)(mPrev - Mt)) : 0.f;
+                const float den = fmaxf(fabsf(fmaf(wt, sqn[t], ps)), (float)exp(-(sb[t] + Mt))) + eps;
                 const float inv = 1.f / den;
                 float* hrow = h + (g0 + (size_t)t * NH) * DH + c0;
 #pragma unroll
@@ -467,7 +460,9 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
 #pragma unroll
                 for (int e = 0; e < 4; ++e) cst[i][j][e] *= fdec;
         const int kb = (qn + 15) / 16;   // zero rows past qn add nothing
-        for (int ks = 0; ks < kb; ++ks) {
+#pragma unroll
+        for (int ks = 0; ks < Q / 16; ++ks) {
+            if (ks >= kb) break;
             unsigned af[MI][4];
 #pragma unroll
             for (int i = 0; i < MI; ++i)
