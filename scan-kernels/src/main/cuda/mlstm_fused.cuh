@@ -111,12 +111,23 @@ __device__ __forceinline__ void stage_qk(__nv_bfloat16* sQ, __nv_bfloat16* sK, c
                                          const __nv_bfloat16* k, size_t rowStride, int qn, bool withQ)
 {
     constexpr int W8 = DH / 8, LDQ = DH + 8;
-    for (int i = threadIdx.x; i < Q * W8; i += THREADS) {
-        const int s = i / W8, d = (i - s * W8) * 8;
+    auto copy = [&](int s, int d) {
         const bool valid = s < qn;
         const size_t off = valid ? (size_t)s * rowStride + d : 0;
         sl::sl_cp<16>(reinterpret_cast<float*>(sK + s * LDQ + d), reinterpret_cast<const float*>(k + off), valid);
         if (withQ) sl::sl_cp<16>(reinterpret_cast<float*>(sQ + s * LDQ + d), reinterpret_cast<const float*>(q + off), valid);
+    };
+    if constexpr (THREADS % W8 == 0 && Q % (THREADS / W8) == 0) {
+        // a thread keeps its column and steps THREADS / W8 rows: no index division per copy
+        constexpr int RS = THREADS / W8;
+        const int s0 = threadIdx.x / W8, d = (threadIdx.x - s0 * W8) * 8;
+#pragma unroll
+        for (int j = 0; j < Q / RS; ++j) copy(s0 + j * RS, d);
+    } else {
+        for (int i = threadIdx.x; i < Q * W8; i += THREADS) {
+            const int s = i / W8;
+            copy(s, (i - s * W8) * 8);
+        }
     }
 }
 
@@ -247,8 +258,12 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
     auto copy_v = [&](int cc) {
         const int tc = cc * Q, qc = min(Q, L - tc);
         const size_t gc = ((size_t)b * L + tc) * NH + hh;
-        for (int i = tid; i < Q * NS / 4; i += THREADS) {
-            const int s = i / (NS / 4), d = (i - s * (NS / 4)) * 4;
+        constexpr int RS = THREADS / (NS / 4);   // rows a thread steps (its column fixed)
+        static_assert(Q % RS == 0, "whole row steps");
+        const int s0 = tid / (NS / 4), d = (tid - s0 * (NS / 4)) * 4;
+#pragma unroll
+        for (int j = 0; j < Q / RS; ++j) {
+            const int s = s0 + j * RS;
             const bool valid = s < qc;
             sl::sl_cp<16>(sVf + s * NS + d, v + (valid ? (gc + (size_t)s * NH) * DH + c0 + d : 0), valid);
         }

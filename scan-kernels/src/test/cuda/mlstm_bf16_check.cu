@@ -438,6 +438,9 @@ int main(int argc, char** argv)
         run_mlstm(false, 64, q, q, q, g, g, C, n, m, h, 1, 16384, 8, 512, s);
         run_mlstm(true, 64, q, q, q, g, g, C, n, m, h, 1, 16384, 8, 512, s);
         run_fused(q, q, q, g, g, C, n, m, h, 1, 16384, 8, 512, 1, nullptr);
+        fusedBq = true;   // and the _bq build (prefetching), as CudaOps runs it by default
+        run_fused(q, q, q, g, g, C, n, m, h, 1, 16384, 8, 512, 1, nullptr);
+        fusedBq = false;
         CK(cudaDeviceSynchronize());
         return 0;
     }
