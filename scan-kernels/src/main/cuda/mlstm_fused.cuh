@@ -52,21 +52,24 @@ namespace slmf {
 constexpr int NS = 64, LDC = NS + 8, THREADS = 256;
 
 // Shared memory (bytes): q and k (Q, DH + 8) bf16, C slab (DH, NS + 8) bf16, v and u ⊙ v (Q, NS + 8) bf16,
-// P (Q, Q + 8) bf16, b and the running max of ĩ − b (Q) fp64, ĩ, u, q·n (Q) fp32, row sums of P (128/Q warps' parts, Q) fp32,
-// n (DH) fp32 and its bf16 copy. The pads put the 8 row addresses of every ldmatrix phase in distinct
-// 16-byte bank groups.
+// P (Q, Q + 8) bf16, b and the running max of ĩ − b (Q) fp64, ĩ, u, q·n (Q) fp32, row sums of P (128/Q warps'
+// parts, Q) fp32, n (DH) fp32 and its bf16 copy. The pads put the 8 row addresses of every ldmatrix phase in
+// distinct 16-byte bank groups.
 __host__ __device__ constexpr int smem_bytes(int mi, int q)
 {
     return 2 * 2 * q * (128 * mi + 8) + 2 * 128 * mi * LDC + 2 * 2 * q * LDC + 2 * q * (q + 8) + 2 * 8 * q + 4 * 3 * q
            + 4 * 128 + 4 * 128 * mi + 2 * 128 * mi;
 }
 // The _bq builds prefetch (PF) where shared memory allows (the H100's 227 KB per block: every build at the
-// chunks above; DH 384 at Q 64 would need 287 KB): while chunk c computes, cp.async copies chunk c+1's q and k into a second pair of
-// (Q, DH + 8) bf16 buffers, its gate record (mlstm_gate_prep) into a second (b, a, ĩ) buffer, and, once chunk
-// c's v is converted, its fp32 v slab into a (Q, NS) staging buffer; all after n.
+// chunks above; DH 384 at Q 64 would need 287 KB): while chunk c computes, cp.async copies chunk c+1's q and k
+// into a second pair of (Q, DH + 8) bf16 buffers, its gate record (mlstm_gate_prep) into a second (b, a, ĩ)
+// buffer, and, once chunk c's v is converted, its fp32 v slab into a (Q, NS) staging buffer; all after n.
 constexpr int SMEM_MAX = 232448;
 __host__ __device__ constexpr int gate_bytes(int q) { return 20 * q; }   // Q doubles b, Q doubles a, Q floats ĩ
-__host__ __device__ constexpr int pf_bytes(int mi, int q) { return 2 * 2 * q * (128 * mi + 8) + gate_bytes(q) + 4 * q * NS; }
+__host__ __device__ constexpr int pf_bytes(int mi, int q)
+{
+    return 2 * 2 * q * (128 * mi + 8) + gate_bytes(q) + 4 * q * NS;
+}
 __host__ __device__ constexpr bool prefetches(int mi, int q) { return smem_bytes(mi, q) + pf_bytes(mi, q) <= SMEM_MAX; }
 __host__ __device__ constexpr int smem_bytes_bq(int mi, int q)
 {
@@ -165,7 +168,7 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
     constexpr int DH = 128 * MI, LDQ = DH + 8, LDP = Q + 8, NSL = DH / NS;
     constexpr bool BQ = std::is_same<QK, __nv_bfloat16>::value;   // q and k given in bf16
     constexpr bool PF = BQ && prefetches(MI, Q);                   // the next chunk's inputs copied ahead
-    static_assert(smem_bytes(MI, Q) % 16 == 0 && gate_bytes(Q) % 16 == 0, "the prefetch buffers are 16-byte aligned");
+    static_assert(smem_bytes(MI, Q) % 16 == 0 && gate_bytes(Q) % 16 == 0, "prefetch buffers 16-byte aligned");
     constexpr int WPM = 128 / Q;              // warps per 16-row tile of S and O
     constexpr int FS = Q / (8 * WPM);         // n8 tiles of S per warp
     constexpr int FO = NS / (8 * WPM);        // n8 tiles of O per warp
@@ -185,7 +188,7 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
     float* sN = sden + WPM * Q;                                       // (DH) n
     __nv_bfloat16* sNb = reinterpret_cast<__nv_bfloat16*>(sN + DH);   // (DH) n as the bf16 operand of q·n⁻
     // PF only (else null: the layout above is the whole allocation)
-    __nv_bfloat16* sQ1 = PF ? sNb + DH : nullptr;   // (Q, LDQ) q of odd chunks
+    __nv_bfloat16* sQ1 = PF ? sNb + DH : nullptr;                                     // (Q, LDQ) q of odd chunks
     __nv_bfloat16* sK1 = PF ? sQ1 + Q * LDQ : nullptr;                                // (Q, LDQ) k of odd chunks
     double* sG1 = PF ? reinterpret_cast<double*>(sK1 + Q * LDQ) : nullptr;            // gates of odd chunks
     float* sVf = PF ? reinterpret_cast<float*>(sG1 + 2 * Q) + Q : nullptr;            // (Q, NS) fp32 v slab staged

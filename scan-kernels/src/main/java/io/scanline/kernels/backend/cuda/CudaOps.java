@@ -98,7 +98,9 @@ public final class CudaOps implements AutoCloseable {
             fusedChunk[i] = ctx.constantInt(kernel + "_chunk");
             ctx.allowSharedMemory(kernel, fusedSmem[i]);
             ctx.allowSharedMemory(kernel + "_bq", fusedSmemBq[i]);
-            fusedBlocksPerSm[i] = Math.max(1, ctx.blocksPerSm(kernel, FUSED_THREADS, fusedSmem[i]));
+            // the segment rule counts the resident blocks of the build with fewer (the same on an H100: one)
+            fusedBlocksPerSm[i] = Math.max(1, Math.min(ctx.blocksPerSm(kernel, FUSED_THREADS, fusedSmem[i]),
+                    ctx.blocksPerSm(kernel + "_bq", FUSED_THREADS, fusedSmemBq[i])));
         }
         ctx.allowSharedMemory(LANES_KERNEL, lanesSmem);
         mmaSmem = ctx.constantInt(MMA_KERNEL + "_smem");
@@ -705,8 +707,8 @@ public final class CudaOps implements AutoCloseable {
     private static final int[] FUSED_DH = {128, 256, 384, 512};
     private static final int FUSED_THREADS = 256, FUSED_SLAB = 64;
     private static final int FUSED_GATE_BYTES_PER_TOKEN = 20;   // mlstm_fused.cuh gate_bytes: b, a fp64 and ĩ fp32
-    // dynamic shared memory of the fp32-input builds and of the _bq builds (which add the next chunk's q and k
-    // buffers where they fit, mlstm_fused.cuh)
+    // dynamic shared memory of the fp32-input builds and of the _bq builds (which add buffers for the next chunk's
+    // q, k, gates and v where they fit, mlstm_fused.cuh)
     private final int[] fusedSmem = new int[FUSED_DH.length], fusedSmemBq = new int[FUSED_DH.length];
     private final int[] fusedChunk = new int[FUSED_DH.length];
     // whether the _bq build prefetches and reads mlstm_gate_prep's gate records instead of scanning ig and fg
