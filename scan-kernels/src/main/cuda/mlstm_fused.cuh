@@ -144,16 +144,20 @@ __device__ __forceinline__ void copy_words(void* dst, const void* src, int n)
 // the two bf16 of a 32-bit word (element 2j in the low half) as fp32
 __device__ __forceinline__ float bf16_lo(unsigned w) { return __uint_as_float(w << 16); }
 __device__ __forceinline__ float bf16_hi(unsigned w) { return __uint_as_float(w & 0xffff0000u); }
-// acc + Σ a_j·b_j over the 8 bf16 pairs of two 16-byte words, in element order
-__device__ __forceinline__ float dot8_bf16(uint4 a, uint4 b, float acc)
+
+// Warp w's S tiles (row tile w / (128/Q), n8 tiles from (w % (128/Q))·FS) all lie above the diagonal.
+template <int Q>
+__host__ __device__ constexpr bool s_idle(int w)
 {
-    const unsigned aw[4] = {a.x, a.y, a.z, a.w}, bw[4] = {b.x, b.y, b.z, b.w};
-#pragma unroll
-    for (int j = 0; j < 4; ++j) {
-        acc = fmaf(bf16_lo(aw[j]), bf16_lo(bw[j]), acc);
-        acc = fmaf(bf16_hi(aw[j]), bf16_hi(bw[j]), acc);
-    }
-    return acc;
+    constexpr int WPM = 128 / Q, FS = Q / (8 * WPM);
+    return (w % WPM) * FS * 8 > (w / WPM) * 16 + 15;
+}
+template <int Q>
+__host__ __device__ constexpr int s_idle_warps()
+{
+    int n = 0;
+    for (int w = 0; w < THREADS / 32; ++w) n += s_idle<Q>(w) ? 1 : 0;
+    return n;
 }
 
 // QK: the element type of q and k in memory (float, or __nv_bfloat16 rounded by the caller).
@@ -397,16 +401,30 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
                 // the same from run to run
                 if (q4 == 0) sden[(warp % WPM) * Q + mt * 16 + g4 + 8 * hf] = rs[hf];
             }
-            // q_τ·n⁻ on the bf16 operands, one warp per row, 8 channels per lane and step (16-byte loads)
-            for (int t = warp; t < Q; t += THREADS / 32) {
-                float acc = 0.f;
-                if (inter && t < qn)
-                    for (int i = 8 * lane; i < DH; i += 256)
-                        acc = dot8_bf16(*reinterpret_cast<const uint4*>(sQ + t * LDQ + i),
-                                        *reinterpret_cast<const uint4*>(sNb + i), acc);
-#pragma unroll
-                for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
-                if (lane == 0) sqn[t] = acc;
+            // q_τ·n⁻ on tensor cores by the warps whose S tiles all lie above the diagonal (they have no S work):
+            // n's bf16 copy is the only column of an n8 B tile built in registers (lanes with g4 = 0 hold it)
+            if (!anyS) {
+                constexpr int IDLE = s_idle_warps<Q>();
+                static_assert(IDLE >= 1, "some warp has no S tile");
+                int r = 0;   // this warp's rank among them
+                for (int w = 0; w < warp; ++w) r += s_idle<Q>(w) ? 1 : 0;
+                for (int mq = r; mq < Q / 16; mq += IDLE) {
+                    float acc[4] = {0.f, 0.f, 0.f, 0.f};
+                    if (inter) {
+#pragma unroll 8
+                        for (int kk = 0; kk < DH; kk += 16) {
+                            unsigned af[4];
+                            sl::ldsm_x4(af[0], af[1], af[2], af[3], sQ + (mq * 16 + aRow) * LDQ + kk + aCol);
+                            const unsigned b0 = g4 == 0 ? *reinterpret_cast<const unsigned*>(sNb + kk + 2 * q4) : 0u;
+                            const unsigned b1 = g4 == 0 ? *reinterpret_cast<const unsigned*>(sNb + kk + 8 + 2 * q4) : 0u;
+                            sl::mma_bf16(acc, af, b0, b1);
+                        }
+                    }
+                    if (q4 == 0) {
+                        sqn[mq * 16 + g4] = acc[0];
+                        sqn[mq * 16 + g4 + 8] = acc[2];
+                    }
+                }
             }
             __syncthreads();
             next_v();
