@@ -53,12 +53,12 @@ constexpr int NS = 64, LDC = NS + 8, THREADS = 256;
 
 // Shared memory (bytes): q and k (Q, DH + 8) bf16, C slab (DH, NS + 8) bf16, v and u ⊙ v (Q, NS + 8) bf16,
 // P (Q, Q + 8) bf16, b and the running max of ĩ − b (Q) fp64, ĩ, u, q·n (Q) fp32, row sums of P (128/Q warps'
-// parts, Q) fp32, n (DH) fp32 and its bf16 copy. The pads put the 8 row addresses of every ldmatrix phase in
+// parts, Q) fp32, n's bf16 copy (DH). The pads put the 8 row addresses of every ldmatrix phase in
 // distinct 16-byte bank groups.
 __host__ __device__ constexpr int smem_bytes(int mi, int q)
 {
     return 2 * 2 * q * (128 * mi + 8) + 2 * 128 * mi * LDC + 2 * 2 * q * LDC + 2 * q * (q + 8) + 2 * 8 * q + 4 * 3 * q
-           + 4 * 128 + 4 * 128 * mi + 2 * 128 * mi;
+           + 4 * 128 + 2 * 128 * mi;
 }
 // The _bq builds prefetch (PF) where shared memory allows (the H100's 227 KB per block: every build at the
 // chunks above; DH 384 at Q 64 would need 287 KB): while chunk c computes, cp.async copies chunk c+1's q and k
@@ -141,10 +141,6 @@ __device__ __forceinline__ void copy_words(void* dst, const void* src, int n)
         sl::sl_cp<16>(reinterpret_cast<float*>(dst) + 4 * i, reinterpret_cast<const float*>(src) + 4 * i, true);
 }
 
-// the two bf16 of a 32-bit word (element 2j in the low half) as fp32
-__device__ __forceinline__ float bf16_lo(unsigned w) { return __uint_as_float(w << 16); }
-__device__ __forceinline__ float bf16_hi(unsigned w) { return __uint_as_float(w & 0xffff0000u); }
-
 // Warp w's S tiles (row tile w / (128/Q), n8 tiles from (w % (128/Q))·FS) all lie above the diagonal.
 template <int Q>
 __host__ __device__ constexpr bool s_idle(int w)
@@ -189,8 +185,7 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
     float* su = reinterpret_cast<float*>(sG0 + 2 * Q) + Q;            // (Q) u_σ
     float* sqn = su + Q;                                              // (Q) q_τ·n⁻
     float* sden = sqn + Q;                                            // (WPM, Q) Σ_σ P_τσ over each warp's columns
-    float* sN = sden + WPM * Q;                                       // (DH) n
-    __nv_bfloat16* sNb = reinterpret_cast<__nv_bfloat16*>(sN + DH);   // (DH) n as the bf16 operand of q·n⁻
+    __nv_bfloat16* sNb = reinterpret_cast<__nv_bfloat16*>(sden + WPM * Q);   // (DH) n as the bf16 operand of q·n⁻
     // PF only (else null: the layout above is the whole allocation)
     __nv_bfloat16* sQ1 = PF ? sNb + DH : nullptr;                                     // (Q, LDQ) q of odd chunks
     __nv_bfloat16* sK1 = PF ? sQ1 + Q * LDQ : nullptr;                                // (Q, LDQ) k of odd chunks
@@ -217,13 +212,21 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
 #pragma unroll
                 for (int hf = 0; hf < 2; ++hf) f(kr0 + 16 * i + g4 + 8 * hf, 8 * j + 2 * q4, cst[i][j][2 * hf], cst[i][j][2 * hf + 1]);
     };
+    // n for this warp's key rows as the accumulators of one more n8 tile of the state update: column 0 sums the
+    // products with bf16(u), column 1 those with the rest u − bf16(u), so n = c0 + c1 (lanes q4 = 0 hold rows g4
+    // and g4 + 8) keeps u's fp32 accuracy
+    float nacc[MI][4] = {};
+    auto n_rows = [&](auto f) {   // f(key row, n) over this thread's rows, lanes q4 = 0
+        if (q4 == 0)
+#pragma unroll
+            for (int i = 0; i < MI; ++i)
+#pragma unroll
+                for (int hf = 0; hf < 2; ++hf) f(kr0 + 16 * i + g4 + 8 * hf, nacc[i][2 * hf] + nacc[i][2 * hf + 1]);
+    };
     double mPrev = -INFINITY;
     if (stateOnly) {
         sl::zero_mma_tiles(cst);
-        for (int i = tid; i < DH; i += THREADS) {
-            sN[i] = 0.f;
-            sNb[i] = __float2bfloat16_rn(0.f);
-        }
+        for (int i = tid; i < DH; i += THREADS) sNb[i] = __float2bfloat16_rn(0.f);
     } else {
         const float* Cb = Cin + sidx * DH * DH;
         c_pairs([&](int r, int col, float& x0, float& x1) {
@@ -231,10 +234,13 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
             x0 = x.x;
             x1 = x.y;
         });
-        for (int i = tid; i < DH; i += THREADS) {
-            sN[i] = nIn[sidx * DH + i];
-            sNb[i] = __float2bfloat16_rn(sN[i]);
-        }
+        for (int i = tid; i < DH; i += THREADS) sNb[i] = __float2bfloat16_rn(nIn[sidx * DH + i]);
+        if (q4 == 0)
+#pragma unroll
+            for (int i = 0; i < MI; ++i) {
+                nacc[i][0] = nIn[sidx * DH + kr0 + 16 * i + g4];
+                nacc[i][2] = nIn[sidx * DH + kr0 + 16 * i + g4 + 8];
+            }
         mPrev = mInD ? mInD[sidx] : (double)mInF[bh];
     }
     auto store_c_slab = [&] {
@@ -490,11 +496,14 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
 
         // C⁺ = fdec·C⁻ + Kᵀ·(u ⊙ V) in registers; then C⁺'s bf16 copy once every warp is done with C⁻
 #pragma unroll
-        for (int i = 0; i < MI; ++i)
+        for (int i = 0; i < MI; ++i) {
 #pragma unroll
             for (int j = 0; j < 8; ++j)
 #pragma unroll
                 for (int e = 0; e < 4; ++e) cst[i][j][e] *= fdec;
+#pragma unroll
+            for (int e = 0; e < 4; ++e) nacc[i][e] *= fdec;
+        }
         const int kb = (qn + 15) / 16;   // zero rows past qn add nothing
 #pragma unroll
         for (int ks = 0; ks < Q / 16; ++ks) {
@@ -513,20 +522,23 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
                     sl::mma_bf16(cst[i][2 * jj + 1], af[i], bfr[2], bfr[3]);
                 }
             }
+            // n⁺ = fdec·n⁻ + Kᵀ·u with the same bf16 k: the B tile's column g4 = 0 holds bf16(u) of the step's
+            // tokens, column 1 the rest (tokens 2q4, 2q4 + 1 in b0, 8 more in b1), the other columns zero
+            unsigned nb[2] = {0u, 0u};
+            if (g4 < 2)
+#pragma unroll
+                for (int h8 = 0; h8 < 2; ++h8) {
+                    const int t = ks * 16 + 2 * q4 + 8 * h8;
+                    float x[2] = {su[t], su[t + 1]};
+#pragma unroll
+                    for (int e = 0; e < 2; ++e)
+                        if (g4 == 1) x[e] -= __bfloat162float(__float2bfloat16_rn(x[e]));
+                    nb[h8] = sl::pack_bf16x2(x[0], x[1]);
+                }
+#pragma unroll
+            for (int i = 0; i < MI; ++i) sl::mma_bf16(nacc[i], af[i], nb[0], nb[1]);
         }
-        // n⁺ = fdec·n⁻ + Kᵀ·u (the same bf16 k the state update sees), two channels per thread and step
-        for (int i = 2 * tid; i < DH; i += 2 * THREADS) {
-            float a0 = 0.f, a1 = 0.f;
-            for (int s = 0; s < qn; ++s) {
-                const unsigned kw = *reinterpret_cast<const unsigned*>(sK + s * LDQ + i);
-                a0 = fmaf(bf16_lo(kw), su[s], a0);
-                a1 = fmaf(bf16_hi(kw), su[s], a1);
-            }
-            const float n0 = fmaf(fdec, sN[i], a0), n1 = fmaf(fdec, sN[i + 1], a1);
-            sN[i] = n0;
-            sN[i + 1] = n1;
-            *reinterpret_cast<unsigned*>(sNb + i) = sl::pack_bf16x2(n0, n1);
-        }
+        n_rows([&](int r, float nv) { sNb[r] = __float2bfloat16_rn(nv); });
         mPrev = mNew;
         gSum += g;
         __syncthreads();
@@ -543,7 +555,7 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
             *reinterpret_cast<float2*>(Cb + (size_t)r * DH + c0 + col) = make_float2(x0, x1);
         });
         if (slab == 0) {
-            for (int i = tid; i < DH; i += THREADS) nOut[sidx * DH + i] = sN[i];
+            n_rows([&](int r, float nv) { nOut[sidx * DH + r] = nv; });
             if (tid == 0) {
                 if (mOutD) mOutD[sidx] = mPrev;
                 if (mOutF) mOutF[bh] = (float)mPrev;
