@@ -31,8 +31,8 @@
 //   h_τ = (w_τ·(q_τ·C⁻) + Σ_σ P_τσ v_σ) / (max(|w_τ·q_τ·n⁻ + Σ_σ P_τσ|, exp(−m_τ)) + eps),  w_τ = exp(b_τ + m⁻ − m_τ)
 //   C⁺ = exp(g + m⁻ − m⁺)·C⁻ + Kᵀ·(u ⊙ V),  n⁺ = exp(g + m⁻ − m⁺)·n⁻ + Kᵀ·u,  u_σ = exp(g − b_σ + ĩ_σ − m⁺)/√DH
 // Precision as the bf16 form of mlstm_mma.cuh: bf16 (nearest even) q, k, v, u ⊙ v, P and C⁻ as a product operand;
-// fp32 accumulators, C and n in fp32 registers across chunks (n as bf16(u) and rest columns, below); gate sums and stabilizers
-// in fp64. The gate weight sits on v (u ⊙ v) instead of on k, so one bf16 copy of k serves S and the
+// fp32 accumulators, C and n in fp32 registers across chunks (n as a bf16(u) and a rest column, below); gate
+// sums and stabilizers in fp64. The gate weight sits on v (u ⊙ v) instead of on k, so one bf16 copy of k serves S and the
 // state update; each term still carries two roundings (k, u ⊙ v), as in the three-pass form.
 //
 // Warp work (8 warps). State update: warp w owns key rows [w·16·MI, (w+1)·16·MI) of the slab, MI × 8
