@@ -21,9 +21,9 @@
 //          mlstm_combine over G segments (Cs, ns become every segment's incoming state), then out mode
 //          from (Cs, ns, ms) -> h.
 // Grid (NSL·G, NH, B), 256 threads, dynamic shared memory NAME_smem bytes (smem_bytes / smem_bytes_bq below;
-// CudaOps reads the constants). The _bq builds take q and k already in bf16 (CudaOps converts them first
-// where that pays, CudaOps.FusedQk) and copy them with cp.async, the next chunk's while the current one
-// computes where shared memory allows (PF); their outputs are the same bits.
+// CudaOps reads the constants). The _bq builds take q and k already in bf16 (CudaOps converts them first,
+// CudaOps.FusedQk) and copy the next chunk's inputs with cp.async while the current one computes, its gates
+// from mlstm_gate_prep's records; their outputs are the fp32-input builds' bits.
 //
 // Per chunk (chunk-local b_s = Σ_{r≤s} log f_r, g = b_{qn−1}, m⁻ the incoming stabilizer):
 //   m_τ = b_τ + max(m⁻, max_{σ≤τ}(ĩ_σ − b_σ)),  m⁺ = max(g + m⁻, g + max_σ(ĩ_σ − b_σ))
@@ -60,20 +60,16 @@ __host__ __device__ constexpr int smem_bytes(int mi, int q)
     return 2 * 2 * q * (128 * mi + 8) + 2 * 128 * mi * LDC + 2 * 2 * q * LDC + 2 * q * (q + 8) + 2 * 8 * q + 4 * 3 * q
            + 4 * 128 + 2 * 128 * mi;
 }
-// The _bq builds prefetch (PF) where shared memory allows (the H100's 227 KB per block: every build at the
-// chunks above; DH 384 at Q 64 would need 287 KB): while chunk c computes, cp.async copies chunk c+1's q and k
-// into a second pair of (Q, DH + 8) bf16 buffers, its gate record (mlstm_gate_prep) into a second (b, a, ĩ)
-// buffer, and, once chunk c's v is converted, its fp32 v slab into a (Q, NS) staging buffer; all after n.
+// The _bq builds prefetch: while chunk c computes, cp.async copies chunk c+1's q and k into a second pair of
+// (Q, DH + 8) bf16 buffers, its gate record (mlstm_gate_prep) into a second (b, a, ĩ) buffer, and, once chunk c's
+// v is converted, its fp32 v slab into a (Q, NS) staging buffer; all after n's copy. That has to fit the H100's
+// 227 KB per block, which sets the chunks below (DH 384 at Q 64 would need 287 KB).
 constexpr int SMEM_MAX = 232448;
-__host__ __device__ constexpr int gate_bytes(int q) { return 20 * q; }   // Q doubles b, Q doubles a, Q floats ĩ
-__host__ __device__ constexpr int pf_bytes(int mi, int q)
-{
-    return 2 * 2 * q * (128 * mi + 8) + gate_bytes(q) + 4 * q * NS;
-}
-__host__ __device__ constexpr bool prefetches(int mi, int q) { return smem_bytes(mi, q) + pf_bytes(mi, q) <= SMEM_MAX; }
+constexpr int GATE_BYTES_PER_TOKEN = 20;   // b and a fp64, ĩ fp32
+__host__ __device__ constexpr int gate_bytes(int q) { return GATE_BYTES_PER_TOKEN * q; }
 __host__ __device__ constexpr int smem_bytes_bq(int mi, int q)
 {
-    return smem_bytes(mi, q) + (prefetches(mi, q) ? pf_bytes(mi, q) : 0);
+    return smem_bytes(mi, q) + 2 * 2 * q * (128 * mi + 8) + gate_bytes(q) + 4 * q * NS;
 }
 
 // The chunk's q (when withQ) and k rows as bf16, zero past the chunk's last token. Loads go out in
@@ -167,19 +163,20 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
 {
     constexpr int DH = 128 * MI, LDQ = DH + 8, LDP = Q + 8, NSL = DH / NS;
     constexpr bool BQ = std::is_same<QK, __nv_bfloat16>::value;   // q and k given in bf16
-    constexpr bool PF = BQ && prefetches(MI, Q);                   // the next chunk's inputs copied ahead
+    constexpr bool PF = BQ;                                        // the next chunk's inputs copied ahead
+    static_assert(!PF || smem_bytes_bq(MI, Q) <= SMEM_MAX, "the prefetch buffers fit one block's shared memory");
     static_assert(smem_bytes(MI, Q) % 16 == 0 && gate_bytes(Q) % 16 == 0, "prefetch buffers 16-byte aligned");
     constexpr int WPM = 128 / Q;              // warps per 16-row tile of S and O
     constexpr int FS = Q / (8 * WPM);         // n8 tiles of S per warp
     constexpr int FO = NS / (8 * WPM);        // n8 tiles of O per warp
     SL_EXTERN_SHARED __align__(128) unsigned char smem_mf[];
-    __nv_bfloat16* sQ0 = reinterpret_cast<__nv_bfloat16*>(smem_mf);  // (Q, LDQ) q of even chunks (all without PF)
+    __nv_bfloat16* sQ0 = reinterpret_cast<__nv_bfloat16*>(smem_mf);  // (Q, LDQ) q of even chunks (all: fp32 input)
     __nv_bfloat16* sK0 = sQ0 + Q * LDQ;                               // (Q, LDQ) k of even chunks
     __nv_bfloat16* sC = sK0 + Q * LDQ;                                // (DH, LDC) C⁻ slab
     __nv_bfloat16* sV = sC + DH * LDC;                                // (Q, LDC)
     __nv_bfloat16* sU = sV + Q * LDC;                                 // (Q, LDC) u ⊙ v
     __nv_bfloat16* sP = sU + Q * LDC;                                 // (Q, LDP)
-    double* sG0 = reinterpret_cast<double*>(sP + Q * LDP);            // gates of even chunks (all without PF):
+    double* sG0 = reinterpret_cast<double*>(sP + Q * LDP);            // gates of even chunks (all: fp32 input):
                                                                       // (Q) b_s, (Q) a_s = running max of ĩ − b,
                                                                       // (Q) ĩ fp32
     float* su = reinterpret_cast<float*>(sG0 + 2 * Q) + Q;            // (Q) u_σ
@@ -259,12 +256,14 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
     const int tRow = lane & 15, tCol = (lane >> 4) << 3;
     const int atRow = (lane & 7) + ((lane >> 4) << 3), atCol = ((lane >> 3) & 1) << 3;
 
-    // chunk cc's bf16 q and k copies into (bq, bk), and with PF its gate record into bg (one commit group)
+    // with PF: chunk cc's bf16 q and k copies into (bq, bk) and its gate record into bg (one commit group)
     auto copy_qk = [&](int cc, __nv_bfloat16* bq, __nv_bfloat16* bk, double* bg) {
         const int tc = cc * Q;
         const size_t gc = ((size_t)b * L + tc) * NH + hh;
-        if constexpr (BQ) stage_qk<DH, Q>(bq, bk, q + gc * DH, k + gc * DH, rowStride, min(Q, L - tc), !stateOnly);
-        if constexpr (PF) copy_words(bg, gates + (bh * nch + cc) * gate_bytes(Q), gate_bytes(Q) / 16);
+        if constexpr (PF) {
+            stage_qk<DH, Q>(bq, bk, q + gc * DH, k + gc * DH, rowStride, min(Q, L - tc), !stateOnly);
+            copy_words(bg, gates + (bh * nch + cc) * gate_bytes(Q), gate_bytes(Q) / 16);
+        }
         sl::sl_cp_commit();
     };
     // with PF: chunk cc's fp32 v slab into sVf, zero past its last token (one commit group)
@@ -300,8 +299,10 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
         float* si = reinterpret_cast<float*>(smt + Q);
         // With PF this chunk's inputs were copied during the previous one (the first chunk's above); the next
         // chunk's q, k and gates go out now into the buffers the previous chunk read before its last barrier,
-        // and the wait leaves only them in flight. Otherwise bf16 q and k are copied first, in flight while v
-        // loads and the gates are scanned.
+        // and the wait leaves only them in flight. The fp32-input builds load v (held in registers until the
+        // gate sums are known), scan the gates in warp 0 and stage q and k themselves.
+        constexpr int VW4 = NS / 4, VPER = Q * VW4 / THREADS;
+        float4 vr[VPER];
         if constexpr (PF) {
             if (c + 1 < cEnd) {
                 copy_qk(c + 1, odd ? sQ0 : sQ1, odd ? sK0 : sK1, odd ? sG0 : sG1);
@@ -309,13 +310,7 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
             } else {
                 sl::sl_cp_wait_all();
             }
-        } else if constexpr (BQ) {
-            copy_qk(c, sQ, sK, nullptr);
-        }
-        // without PF: the v slab's loads (held in registers until the gate sums are known), then fp32 q and k
-        constexpr int VW4 = NS / 4, VPER = Q * VW4 / THREADS;
-        float4 vr[VPER];
-        if constexpr (!PF) {
+        } else {
 #pragma unroll
             for (int j = 0; j < VPER; ++j) {
                 const int i = tid + j * THREADS, s = i / VW4, d = (i - s * VW4) * 4;
@@ -323,8 +318,7 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
                                : make_float4(0.f, 0.f, 0.f, 0.f);
             }
             if (warp == 0) slm16::gate_scan(ig, fg, g0, NH, qn, Q, sb, smt, si);
-            if constexpr (BQ) sl::sl_cp_wait_all();
-            else stage_qk<DH, Q, 4>(sQ, sK, q + g0 * DH, k + g0 * DH, rowStride, qn, !stateOnly);
+            stage_qk<DH, Q, 4>(sQ, sK, q + g0 * DH, k + g0 * DH, rowStride, qn, !stateOnly);
         }
         __syncthreads();
 
@@ -355,7 +349,7 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
             float sacc[FS][4];
 #pragma unroll
             for (int f = 0; f < FS; ++f) sacc[f][0] = sacc[f][1] = sacc[f][2] = sacc[f][3] = 0.f;
-            const bool anyS = j0 * 8 <= mt * 16 + 15;
+            const bool anyS = !s_idle<Q>(warp);
             if (anyS) {
 #pragma unroll 8
                 for (int kk = 0; kk < DH; kk += 16) {
@@ -568,14 +562,13 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
 
 // One kernel per head dim (the state's register array is sized at compile time); stateOnly = 1: the
 // segment-local state only (no q, no h), written to Cout/nOut/mOutD/gOut; 0: h from the incoming state,
-// and the final state when Cout is given (G = 1). The _bq builds take q and k in bf16 (B, L, NH, DH); those
-// with NAME_gates = 1 prefetch and read the gates from mlstm_gate_prep's records (ig and fg unused), the others
-// scan ig and fg themselves (gates unused, may be null).
+// and the final state when Cout is given (G = 1). The _bq builds take q and k in bf16 (B, L, NH, DH) and read
+// the gates from mlstm_gate_prep's records (ig and fg unused); the fp32-input builds scan ig and fg themselves
+// (gates unused, may be null).
 #define SL_MLSTM_FUSED(NAME, MI, Q, QK)                                                                          \
     extern "C" {                                                                                                   \
     __constant__ int NAME##_smem = std::is_same<QK, float>::value ? slmf::smem_bytes(MI, Q) : slmf::smem_bytes_bq(MI, Q); \
     __constant__ int NAME##_chunk = Q;                                                                             \
-    __constant__ int NAME##_gates = !std::is_same<QK, float>::value && slmf::prefetches(MI, Q);                   \
     }                                                                                                              \
     extern "C" __global__ void __launch_bounds__(slmf::THREADS, 1) NAME(                                           \
         const QK* q, const QK* k, const float* v, const float* ig, const float* fg, const float* Cin,               \
@@ -601,6 +594,7 @@ SL_MLSTM_FUSED(mlstm_fused_d512_bq, 4, 32, __nv_bfloat16)
 // ĩ − b and ĩ, zero past the sequence's end (slmf::gate_bytes(Q) bytes, (B, NH, NCH) records). The slab blocks
 // of a (b, head) read one record instead of each scanning the gates in fp64 at the start of every chunk.
 // Grid (ceil(NCH / 4), NH, B), 128 threads: one warp per chunk.
+extern "C" { __constant__ int mlstm_gate_bytes_per_token = slmf::GATE_BYTES_PER_TOKEN; }
 extern "C" __global__ void __launch_bounds__(128) mlstm_gate_prep(const float* ig, const float* fg, unsigned char* gates,
                                                                    int L, int NH, int Q)
 {

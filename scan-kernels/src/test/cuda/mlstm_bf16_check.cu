@@ -66,13 +66,13 @@ template <class QK>
 using FusedKernelT = void (*)(const QK*, const QK*, const float*, const float*, const float*, const float*, const float*,
                               const double*, const float*, float*, float*, float*, double*, float*, double*, int, int, int, int,
                               float, int, const unsigned char*);
-struct FusedCfg { FusedKernelT<float> fn; FusedKernelT<__nv_bfloat16> bq; int smem, smemBq, q; bool pf; };
+struct FusedCfg { FusedKernelT<float> fn; FusedKernelT<__nv_bfloat16> bq; int smem, smemBq, q; };
 static FusedCfg fused_cfg(int dh) {
     switch (dh) {
-        case 128: return {mlstm_fused_d128, mlstm_fused_d128_bq, slmf::smem_bytes(1, 64), slmf::smem_bytes_bq(1, 64), 64, slmf::prefetches(1, 64)};
-        case 256: return {mlstm_fused_d256, mlstm_fused_d256_bq, slmf::smem_bytes(2, 64), slmf::smem_bytes_bq(2, 64), 64, slmf::prefetches(2, 64)};
-        case 384: return {mlstm_fused_d384, mlstm_fused_d384_bq, slmf::smem_bytes(3, 32), slmf::smem_bytes_bq(3, 32), 32, slmf::prefetches(3, 32)};
-        case 512: return {mlstm_fused_d512, mlstm_fused_d512_bq, slmf::smem_bytes(4, 32), slmf::smem_bytes_bq(4, 32), 32, slmf::prefetches(4, 32)};
+        case 128: return {mlstm_fused_d128, mlstm_fused_d128_bq, slmf::smem_bytes(1, 64), slmf::smem_bytes_bq(1, 64), 64};
+        case 256: return {mlstm_fused_d256, mlstm_fused_d256_bq, slmf::smem_bytes(2, 64), slmf::smem_bytes_bq(2, 64), 64};
+        case 384: return {mlstm_fused_d384, mlstm_fused_d384_bq, slmf::smem_bytes(3, 32), slmf::smem_bytes_bq(3, 32), 32};
+        case 512: return {mlstm_fused_d512, mlstm_fused_d512_bq, slmf::smem_bytes(4, 32), slmf::smem_bytes_bq(4, 32), 32};
         default: fprintf(stderr, "no fused kernel for DH %d\n", dh); exit(2);
     }
 }
@@ -137,10 +137,9 @@ static int run_fused(const float* q, const float* k, const float* v, const float
             cvt_f32_bf16<<<gb, 256>>>(k, qkb + nx, (long long)nx);
         }
     }
-    // the prefetching builds read the gates from mlstm_gate_prep's records (part of the call, as the conversion)
+    // the _bq builds read the gates from mlstm_gate_prep's records (part of the call, as the conversion)
     const int nch = (l + cfg.q - 1) / cfg.q;
-    const bool pf = fusedBq && cfg.pf;
-    if (pf) {
+    if (fusedBq) {
         const size_t need = (size_t)b * nh * nch * slmf::gate_bytes(cfg.q);
         if (need > gatesCap) { if (gatesBuf) cudaFree(gatesBuf); gatesCap = need; CK(cudaMalloc(&gatesBuf, need)); }
         if (pass == ALL || pass == STATE || pass == OUT)
@@ -148,7 +147,7 @@ static int run_fused(const float* q, const float* k, const float* v, const float
     }
     // the chosen build on q and k, then the remaining arguments and the gate records
     auto fn = [&](dim3 grid, auto... rest) {
-        if (fusedBq) cfg.bq<<<grid, slmf::THREADS, cfg.smemBq>>>(qkb, qkb + nx, rest..., pf ? gatesBuf : nullptr);
+        if (fusedBq) cfg.bq<<<grid, slmf::THREADS, cfg.smemBq>>>(qkb, qkb + nx, rest..., gatesBuf);
         else cfg.fn<<<grid, slmf::THREADS, cfg.smem>>>(q, k, rest..., nullptr);
     };
     int spc = 0;

@@ -100,14 +100,14 @@ template <class QK>
 using FusedKernelT = void (*)(const QK*, const QK*, const float*, const float*, const float*, const float*, const float*,
                               const double*, const float*, float*, float*, float*, double*, float*, double*, int, int, int, int,
                               float, int, const unsigned char*);
-struct FusedCfg { FusedKernelT<float> fn; FusedKernelT<__nv_bfloat16> bq; int smem, smemBq, q; bool pf; };
+struct FusedCfg { FusedKernelT<float> fn; FusedKernelT<__nv_bfloat16> bq; int smem, smemBq, q; };
 static FusedCfg fused_cfg(int dh)
 {
     switch (dh) {
-        case 128: return {mlstm_fused_d128, mlstm_fused_d128_bq, slmf::smem_bytes(1, 64), slmf::smem_bytes_bq(1, 64), 64, slmf::prefetches(1, 64)};
-        case 256: return {mlstm_fused_d256, mlstm_fused_d256_bq, slmf::smem_bytes(2, 64), slmf::smem_bytes_bq(2, 64), 64, slmf::prefetches(2, 64)};
-        case 384: return {mlstm_fused_d384, mlstm_fused_d384_bq, slmf::smem_bytes(3, 32), slmf::smem_bytes_bq(3, 32), 32, slmf::prefetches(3, 32)};
-        default: return {mlstm_fused_d512, mlstm_fused_d512_bq, slmf::smem_bytes(4, 32), slmf::smem_bytes_bq(4, 32), 32, slmf::prefetches(4, 32)};
+        case 128: return {mlstm_fused_d128, mlstm_fused_d128_bq, slmf::smem_bytes(1, 64), slmf::smem_bytes_bq(1, 64), 64};
+        case 256: return {mlstm_fused_d256, mlstm_fused_d256_bq, slmf::smem_bytes(2, 64), slmf::smem_bytes_bq(2, 64), 64};
+        case 384: return {mlstm_fused_d384, mlstm_fused_d384_bq, slmf::smem_bytes(3, 32), slmf::smem_bytes_bq(3, 32), 32};
+        default: return {mlstm_fused_d512, mlstm_fused_d512_bq, slmf::smem_bytes(4, 32), slmf::smem_bytes_bq(4, 32), 32};
     }
 }
 static bool fusedBq = false;   // run the _bq builds, q and k rounded to bf16 first (as CudaOps does)
@@ -124,17 +124,17 @@ static void run_fused(const float* q, const float* k, const float* v, const floa
         for (size_t i = 0; i < nx; ++i) { qb[i] = __float2bfloat16_rn(q[i]); kb[i] = __float2bfloat16_rn(k[i]); }
     }
     const int nch = (l + cfg.q - 1) / cfg.q;
-    // the prefetching builds read the gates from mlstm_gate_prep's records (NaN-filled first: a record the
-    // kernel reads before its copy lands shows)
+    // the _bq builds read the gates from mlstm_gate_prep's records (NaN-filled first: a record the kernel reads
+    // before its copy lands shows)
     std::vector<unsigned char> gates;
-    if (fusedBq && cfg.pf) {
+    if (fusedBq) {
         gates.assign((size_t)b * nh * nch * slmf::gate_bytes(cfg.q), 0xff);
         emu::launch(dim3((unsigned)((nch + 3) / 4), nh, b), dim3(128), nullptr, 0,
                     [&] { mlstm_gate_prep(ig, fg, gates.data(), l, nh, cfg.q); });
     }
     // the kernel of the chosen build on q and k, then the remaining arguments and the gate records
     auto fn = [&](auto... rest) {
-        if (fusedBq) cfg.bq(qb.data(), kb.data(), rest..., gates.empty() ? nullptr : gates.data());
+        if (fusedBq) cfg.bq(qb.data(), kb.data(), rest..., gates.data());
         else cfg.fn(q, k, rest..., nullptr);
     };
     G = std::max(1, std::min(G, nch));

@@ -90,11 +90,11 @@ public final class CudaOps implements AutoCloseable {
             ctx.allowSharedMemory(f.stateKernel(), Math.min(optin, MMA_MLSTM_SMEM_CAP));
             ctx.allowSharedMemory(f.outKernel(), Math.min(optin, MMA_MLSTM_SMEM_CAP));
         }
+        gateBytesPerToken = ctx.constantInt("mlstm_gate_bytes_per_token");
         for (int i = 0; i < FUSED_DH.length; ++i) {
             String kernel = fusedKernel(FUSED_DH[i]);
             fusedSmem[i] = ctx.constantInt(kernel + "_smem");
             fusedSmemBq[i] = ctx.constantInt(kernel + "_bq_smem");
-            fusedBqGates[i] = ctx.constantInt(kernel + "_bq_gates") != 0;
             fusedChunk[i] = ctx.constantInt(kernel + "_chunk");
             ctx.allowSharedMemory(kernel, fusedSmem[i]);
             ctx.allowSharedMemory(kernel + "_bq", fusedSmemBq[i]);
@@ -706,13 +706,11 @@ public final class CudaOps implements AutoCloseable {
 
     private static final int[] FUSED_DH = {128, 256, 384, 512};
     private static final int FUSED_THREADS = 256, FUSED_SLAB = 64;
-    private static final int FUSED_GATE_BYTES_PER_TOKEN = 20;   // mlstm_fused.cuh gate_bytes: b, a fp64 and ĩ fp32
     // dynamic shared memory of the fp32-input builds and of the _bq builds (which add buffers for the next chunk's
     // q, k, gates and v where they fit, mlstm_fused.cuh)
     private final int[] fusedSmem = new int[FUSED_DH.length], fusedSmemBq = new int[FUSED_DH.length];
     private final int[] fusedChunk = new int[FUSED_DH.length];
-    // whether the _bq build prefetches and reads mlstm_gate_prep's gate records instead of scanning ig and fg
-    private final boolean[] fusedBqGates = new boolean[FUSED_DH.length];
+    private int gateBytesPerToken;   // mlstm_gate_prep's record size per token (b, a fp64, ĩ fp32)
     private final int[] fusedBlocksPerSm = new int[FUSED_DH.length];
     private Bf16Mlstm bf16Mlstm = Bf16Mlstm.FUSED;
     private int fusedSegments; // 0 = chosen by shape
@@ -749,11 +747,11 @@ public final class CudaOps implements AutoCloseable {
      * How the fused mLSTM takes q and k. FP32: loaded as fp32 and rounded to bf16 while staging (8 loads in
      * flight per thread). BF16: converted to bf16 by a launch before the kernel, whose {@code _bq} build
      * copies them into shared memory with cp.async (every copy of a chunk in flight at once). Both round to
-     * nearest even at the same place, so the outputs are the same bits. BY_SHAPE (default): BF16 where the
-     * {@code _bq} build prefetches the next chunk's inputs (all four head dims now), or where the sequence is
-     * cut into segments and DH >= 256; else FP32. The prefetch made the {@code _bq} builds the faster path at
-     * every timed shape (results-h100/fused-mlstm-prefetch/); before it they won only when segmented at
-     * DH >= 256 (results-h100/fused-mlstm-bf16-qk/).
+     * nearest even at the same place, so the outputs are the same bits. The {@code _bq} builds also copy the
+     * next chunk's inputs while a chunk computes, which made them the faster path at every timed shape on an
+     * H100 (results-h100/fused-mlstm-prefetch/; before that they won only when segmented at DH >= 256,
+     * results-h100/fused-mlstm-bf16-qk/). BY_SHAPE (default) therefore takes BF16 at every head dim; the name
+     * stays so that existing configurations keep parsing.
      */
     public enum FusedQk {
         BY_SHAPE, FP32, BF16;
@@ -772,11 +770,9 @@ public final class CudaOps implements AutoCloseable {
         return was;
     }
 
-    /** Whether a fused mLSTM call with g segments at this head dim takes q and k in bf16. */
-    public boolean fusedQkBf16(int g, int dh) {
-        int i = fusedIndex(dh);
-        return fusedQk == FusedQk.BF16
-                || (fusedQk == FusedQk.BY_SHAPE && ((i >= 0 && fusedBqGates[i]) || (g > 1 && dh >= 256)));
+    /** Whether the fused mLSTM takes q and k in bf16 (its {@code _bq} builds). */
+    public boolean fusedQkBf16() {
+        return fusedQk != FusedQk.FP32;
     }
 
     /** Forces the fused mLSTM's segment count (tests cover one walk and the segment combine); 0 = by shape. */
@@ -812,13 +808,10 @@ public final class CudaOps implements AutoCloseable {
         int g = fusedMlstmSegments(b, l, nh, dh);
         int smem = fusedSmem[i];
         Object gates = CudaContext.NULL;
-        if (fusedQkBf16(g, dh)) {
+        if (fusedQkBf16()) {
             smem = fusedSmemBq[i];
-            if (fusedBqGates[i]) {
-                DeviceBuffer gr = scratch("mlstm.fused.gates", (long) b * nh * nch * FUSED_GATE_BYTES_PER_TOKEN * qc);
-                ctx.launch("mlstm_gate_prep", (nch + 3) / 4, nh, b, 128, 0, ig, fg, gr, l, nh, qc);
-                gates = gr;
-            }
+            gates = scratch("mlstm.fused.gates", (long) b * nh * nch * gateBytesPerToken * qc);
+            ctx.launch("mlstm_gate_prep", (nch + 3) / 4, nh, b, 128, 0, ig, fg, gates, l, nh, qc);
             long nx = (long) b * l * nh * dh;
             DeviceBuffer qb = scratch("mlstm.fused.qBf16", 2L * nx), kb = scratch("mlstm.fused.kBf16", 2L * nx);
             toBf16(q, qb, nx);

@@ -399,7 +399,7 @@ public final class CudaBench {
             });
             // the count bench-models uses too (OpFlops): 4·DH² + 4·Q·DH per token and head
             double flops = io.scanline.kernels.bench.OpFlops.mlstmChunkwise((long) b * l * nh, dh, q);
-            boolean bq = fused && ops.fusedQkBf16(ops.fusedMlstmSegments(b, l, nh, dh), dh);
+            boolean bq = fused && ops.fusedQkBf16();
             String op = fused ? (bq ? "mlstm_fused_bf16_bq" : "mlstm_fused_bf16") : bf16 ? "mlstm_chunkwise_bf16"
                     : ops.fp32MlstmForm(dh) == CudaOps.Fp32Mlstm.TF32X3 ? "mlstm_chunkwise_tf32x3" : "mlstm_chunkwise";
             report(op, shape, (long) b * l, ms,
