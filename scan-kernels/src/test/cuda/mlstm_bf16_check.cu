@@ -26,6 +26,7 @@
 #include "../../main/cuda/mlstm.cuh"
 #include "../../main/cuda/mlstm_mma.cuh"
 #include "../../main/cuda/mlstm_fused.cuh"
+#include "../../main/cuda/mlstm_wgmma.cuh"
 #include "../../main/cuda/gemm_bf16.cuh"   // cvt_f32_bf16
 #include "../../main/cuda/elementwise.cuh"
 #include "../../main/cuda/bench_util.cuh"
@@ -67,7 +68,17 @@ using FusedKernelT = void (*)(const QK*, const QK*, const float*, const float*, 
                               const double*, const float*, float*, float*, float*, double*, float*, double*, int, int, int, int,
                               float, int, const unsigned char*);
 struct FusedCfg { FusedKernelT<float> fn; FusedKernelT<__nv_bfloat16> bq; int smem, smemBq, q; };
+// fusedWg: the wgmma build (mlstm_wgmma.cuh, DH 256 and 512, sm_90a) in place of the _bq build; wgSwap: its
+// MN-major descriptor form, chosen by wg_unit_checks
+static bool fusedWg = false, wgSwap = false;
 static FusedCfg fused_cfg(int dh) {
+    if (fusedWg) {
+        switch (dh) {
+            case 256: return {nullptr, wgSwap ? mlstm_wg_d256_swapmn : mlstm_wg_d256, 0, slwm::Smem<256>::BYTES, slwm::Q};
+            case 512: return {nullptr, wgSwap ? mlstm_wg_d512_swapmn : mlstm_wg_d512, 0, slwm::Smem<512>::BYTES, slwm::Q};
+            default: fprintf(stderr, "no wgmma kernel for DH %d\n", dh); exit(2);
+        }
+    }
     switch (dh) {
         case 128: return {mlstm_fused_d128, mlstm_fused_d128_bq, slmf::smem_bytes(1, 64), slmf::smem_bytes_bq(1, 64), 64};
         case 256: return {mlstm_fused_d256, mlstm_fused_d256_bq, slmf::smem_bytes(2, 64), slmf::smem_bytes_bq(2, 64), 64};
@@ -84,7 +95,8 @@ static int fused_segments(int b, int l, int nh, int dh, int forceG, int* spc) {
     const int nch = (l + cfg.q - 1) / cfg.q;
     const long long blocks = (long long)b * nh * (dh / slmf::NS);
     int perSm = 0;   // resident blocks per SM as the driver computes them (CudaOps asks the same)
-    CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, cfg.fn, slmf::THREADS, cfg.smem));
+    if (cfg.fn) CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, cfg.fn, slmf::THREADS, cfg.smem));
+    else CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, cfg.bq, slmf::THREADS, cfg.smemBq));
     const long long slots = (long long)sm_count * std::max(1, perSm);
     int g = forceG > 0 ? forceG : blocks >= slots ? 1 : (int)std::min<long long>(nch, (2 * slots + blocks - 1) / blocks);
     g = std::max(1, std::min(g, nch));
@@ -208,6 +220,93 @@ static int run_mlstm(bool bf, int chunk, const float* q, const float* k, const f
     return qc;
 }
 
+
+// ---------------------------------------------------------------- wgmma forms the wgmma build uses, alone
+// One warpgroup: D1 (64 × 128) = A (64 × 16, registers) · B (16 × 128) with B in k's panel layout read MN-major
+// (mlstm_wgmma.cuh's state update), lbo/sbo as given; D2 (64 × 72) = X (64 × 128) · Y (72 × 128)ᵀ with both in the
+// panel layouts read K-major (its S). Inputs are small integers over 8, exact in bf16, so the sums are exact.
+constexpr int WG_UNIT_SMEM = 2 * slwm::PANEL_K + 2 * slwm::PANEL_Q + 2 * slwm::PANEL_K;
+__global__ void wg_unit(const float* A, const float* B, const float* X, const float* Y, float* D1, float* D2, int swap)
+{
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+    SL_EXTERN_SHARED __align__(1024) unsigned char sm[];   // WG_UNIT_SMEM bytes
+    unsigned char* sB = sm;
+    unsigned char* sX = sm + 2 * slwm::PANEL_K;
+    unsigned char* sY = sX + 2 * slwm::PANEL_Q;
+    const int tid = threadIdx.x, wi = tid >> 5, lane = tid & 31, g4 = lane >> 2, q4 = lane & 3;
+    for (int i = tid; i < 16 * 128; i += 128) {
+        const int r = i / 128, c = i % 128;
+        *reinterpret_cast<__nv_bfloat16*>(sB + (c >> 6) * slwm::PANEL_K + slwm::swz(r, c & 63)) = __float2bfloat16_rn(B[i]);
+    }
+    for (int i = tid; i < 64 * 128; i += 128) {
+        const int r = i / 128, c = i % 128;
+        *reinterpret_cast<__nv_bfloat16*>(sX + (c >> 6) * slwm::PANEL_Q + slwm::swz(r, c & 63)) = __float2bfloat16_rn(X[i]);
+    }
+    for (int i = tid; i < 72 * 128; i += 128) {
+        const int r = i / 128, c = i % 128;
+        *reinterpret_cast<__nv_bfloat16*>(sY + (c >> 6) * slwm::PANEL_K + slwm::swz(r, c & 63)) = __float2bfloat16_rn(Y[i]);
+    }
+    slwm::proxy_fence();
+    __syncthreads();
+    const int r0 = 16 * wi + g4;
+    unsigned a[4];
+    a[0] = sl::pack_bf16x2(A[r0 * 16 + 2 * q4], A[r0 * 16 + 2 * q4 + 1]);
+    a[1] = sl::pack_bf16x2(A[(r0 + 8) * 16 + 2 * q4], A[(r0 + 8) * 16 + 2 * q4 + 1]);
+    a[2] = sl::pack_bf16x2(A[r0 * 16 + 8 + 2 * q4], A[r0 * 16 + 9 + 2 * q4]);
+    a[3] = sl::pack_bf16x2(A[(r0 + 8) * 16 + 8 + 2 * q4], A[(r0 + 8) * 16 + 9 + 2 * q4]);
+    float d1[64], d2[36];
+    slwm::wg_fence();
+    slwg::mma_rs_t_n128(d1, a, slwm::desc_mn(sB, swap ? 1024 : slwm::PANEL_K, swap ? slwm::PANEL_K : 1024), 0);
+    for (int kk = 0; kk < 128; kk += 16)
+        slwg::mma_ss_n72(d2, slwm::desc_k(sX + (kk >> 6) * slwm::PANEL_Q + (kk & 63) * 2),
+                         slwm::desc_k(sY + (kk >> 6) * slwm::PANEL_K + (kk & 63) * 2), kk > 0);
+    slwm::wg_commit();
+    slwm::wg_wait<0>();
+    for (int j = 0; j < 16; ++j)
+        for (int e = 0; e < 4; ++e) D1[(r0 + 8 * (e >> 1)) * 128 + 8 * j + 2 * q4 + (e & 1)] = d1[4 * j + e];
+    for (int j = 0; j < 9; ++j)
+        for (int e = 0; e < 4; ++e) D2[(r0 + 8 * (e >> 1)) * 72 + 8 * j + 2 * q4 + (e & 1)] = d2[4 * j + e];
+#endif
+}
+
+// Runs wg_unit with both MN-major descriptor forms; returns the form that matched (sets wgSwap), counts failures.
+static void wg_unit_checks(int& passedOut, int& failedOut)
+{
+    auto rnd = [](size_t n, unsigned seed) {
+        std::vector<float> x(n);
+        for (size_t i = 0; i < n; ++i) { seed = seed * 1664525u + 1013904223u; x[i] = (float)((int)(seed >> 27) - 16) / 8.f; }
+        return x;
+    };
+    auto A = rnd(64 * 16, 1), B = rnd(16 * 128, 2), X = rnd(64 * 128, 3), Y = rnd(72 * 128, 4);
+    std::vector<double> r1(64 * 128, 0.0), r2(64 * 72, 0.0);
+    for (int m = 0; m < 64; ++m)
+        for (int n = 0; n < 128; ++n)
+            for (int kk = 0; kk < 16; ++kk) r1[m * 128 + n] += (double)A[m * 16 + kk] * B[kk * 128 + n];
+    for (int m = 0; m < 64; ++m)
+        for (int n = 0; n < 72; ++n)
+            for (int kk = 0; kk < 128; ++kk) r2[m * 72 + n] += (double)X[m * 128 + kk] * Y[n * 128 + kk];
+    float *dA = dev(A), *dB = dev(B), *dX = dev(X), *dY = dev(Y), *d1, *d2;
+    CK(cudaMalloc(&d1, 64 * 128 * 4)); CK(cudaMalloc(&d2, 64 * 72 * 4));
+    int good = -1;
+    for (int swap : {0, 1}) {
+        CK(cudaMemset(d1, 0xff, 64 * 128 * 4)); CK(cudaMemset(d2, 0xff, 64 * 72 * 4));
+        CK(cudaFuncSetAttribute(wg_unit, cudaFuncAttributeMaxDynamicSharedMemorySize, WG_UNIT_SMEM));
+        wg_unit<<<1, 128, WG_UNIT_SMEM>>>(dA, dB, dX, dY, d1, d2, swap);
+        CK(cudaGetLastError()); CK(cudaDeviceSynchronize());
+        auto h1 = host(d1, 64 * 128), h2 = host(d2, 64 * 72);
+        double e1 = 0, e2 = 0;
+        for (size_t i = 0; i < h1.size(); ++i) e1 = std::max(e1, std::fabs(h1[i] - r1[i]) + (h1[i] != h1[i] ? 1e30 : 0));
+        for (size_t i = 0; i < h2.size(); ++i) e2 = std::max(e2, std::fabs(h2[i] - r2[i]) + (h2[i] != h2[i] ? 1e30 : 0));
+        printf("wgmma unit (MN-major lbo/sbo %s): state-update form max err %.3g, S form max err %.3g\n",
+               swap ? "1024/panel" : "panel/1024", e1, e2);
+        if (e2 != 0) failedOut++; else passedOut++;
+        if (e1 == 0 && good < 0) good = swap;
+    }
+    if (good < 0) { printf("FAIL: no MN-major descriptor form matched\n"); failedOut++; }
+    else { passedOut++; wgSwap = good == 1; }
+    for (float* p : {dA, dB, dX, dY, d1, d2}) cudaFree(p);
+}
+
 static FILE* jsonf;
 static FILE* checkf;
 static int failed = 0, passed = 0;
@@ -244,13 +343,17 @@ static void check_case(int b, int l, int nh, int dh, bool fresh, const std::vect
     for (int c : chunks) paths.push_back({1, c, 0});
     // mode 3: the fused kernel's bf16-input build (q, k converted first), which must give the fp32-input build's bits
     if (dh % 128 == 0) for (int g : {0, 1, 2}) { paths.push_back({2, 0, g}); paths.push_back({3, 0, g}); }
+    // mode 4: the wgmma build (its own chunk, so its bits are its own)
+    if (dh == 256 || dh == 512) for (int g : {0, 1, 2}) paths.push_back({4, 0, g});
     int segs = 0;
     auto run_path = [&](const PathSpec& p, const float* q_, const float* k_, const float* v_, const float* i_, const float* f_,
                         float* h_, int len) {
-        fusedBq = p.mode == 3;
+        fusedBq = p.mode >= 3;
+        fusedWg = p.mode == 4;
         const int r = p.mode >= 2 ? run_fused(q_, k_, v_, i_, f_, dC, dn, dm, h_, b, len, nh, dh, p.forceG, &segs)
                                   : run_mlstm(p.mode == 1, p.chunk, q_, k_, v_, i_, f_, dC, dn, dm, h_, b, len, nh, dh, s);
         fusedBq = false;
+        fusedWg = false;
         return r;
     };
     std::vector<float> hPrev, CPrev;   // the previous path's one-call outputs (mode 2 before its mode 3)
@@ -315,7 +418,7 @@ static void check_case(int b, int l, int nh, int dh, bool fresh, const std::vect
         if (!(eh == eh) || !(eC == eC) || !(en == en) || !(esh == esh)) w.h = NAN;
         char line[400];
         char pname[32];
-        if (path.mode >= 2) snprintf(pname, sizeof pname, "%s G%d%s", path.mode == 3 ? "fusedbq" : "fused", segsOne,
+        if (path.mode >= 2) snprintf(pname, sizeof pname, "%s G%d%s", path.mode == 4 ? "fusedwg" : path.mode == 3 ? "fusedbq" : "fused", segsOne,
                                      same ? "" : " (bits differ from fused)");
         else snprintf(pname, sizeof pname, "%s", bf ? "bf16" : "fp32");
         snprintf(line, sizeof line, "%s %-9s Q%-3d B%d L%-4d NH%d DH%-3d %-5s h %.2e C %.2e n %.2e m %.2e | split@%d h %.2e C %.2e, vs one call %.2e"
@@ -372,8 +475,9 @@ static void bench(int b, int l, int nh, int dh, Scratch& s, const std::vector<in
             parts[i] = time_ms([&] { run_mlstm(bf, chunk, bq, bk, bv, big, bfg, bC, bn, bm, bh, b, l, nh, dh, s, ps[i]); });
         report(name, qc, ms, parts, (double)b * nh * ((l + qc - 1) / qc));
     };
-    auto timedFused = [&](bool bqb) {
+    auto timedFused = [&](bool bqb, bool wgb = false) {
         fusedBq = bqb;
+        fusedWg = wgb;
         int qc = 0, G = 0;
         const float ms = time_ms([&] { qc = run_fused(bq, bk, bv, big, bfg, bC, bn, bm, bh, b, l, nh, dh, 0, &G); });
         float parts[4];
@@ -382,9 +486,10 @@ static void bench(int b, int l, int nh, int dh, Scratch& s, const std::vector<in
             parts[i] = G == 1 && (i == 1 || i == 2) ? 0.f
                                                     : time_ms([&] { run_fused(bq, bk, bv, big, bfg, bC, bn, bm, bh, b, l, nh, dh, 0, nullptr, ps[i]); });
         char name[24];
-        snprintf(name, sizeof name, "%sG%d", bqb ? "fusedbq" : "fused", G);
+        snprintf(name, sizeof name, "%sG%d", wgb ? "fusedwg" : bqb ? "fusedbq" : "fused", G);
         report(name, qc, ms, parts, G == 1 ? 0.0 : (double)b * nh * G);
         fusedBq = false;
+        fusedWg = false;
     };
     if (!fusedTimingOnly) timed(false, 64, "fp32");   // the fp32 figures of these shapes are in NOTES.md
     for (int c : bfChunks) {
@@ -392,6 +497,7 @@ static void bench(int b, int l, int nh, int dh, Scratch& s, const std::vector<in
         timed(true, c, "bf16");
     }
     if (dh % 128 == 0) { timedFused(false); timedFused(true); }
+    if (dh == 256 || dh == 512) timedFused(true, true);
 }
 
 int main(int argc, char** argv)
@@ -425,7 +531,13 @@ int main(int argc, char** argv)
         printf("  bf16 DH%-3d Q%-3d state %6lld B shared %d block(s)/SM, out %6lld B shared %d block(s)/SM\n", dh, qc,
                bf_state_smem(qc, dh), bs, bf_out_smem(qc, dh), bo);
     }
+    for (auto fn : {mlstm_wg_d256, mlstm_wg_d256_swapmn})
+        CK(cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, slwm::Smem<256>::BYTES));
+    for (auto fn : {mlstm_wg_d512, mlstm_wg_d512_swapmn})
+        CK(cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, slwm::Smem<512>::BYTES));
+    printf("  wgmma DH256 %d B shared, DH512 %d B shared\n", slwm::Smem<256>::BYTES, slwm::Smem<512>::BYTES);
     Scratch s;
+    wg_unit_checks(passed, failed);
     if (profile) {   // one call per path at B1 L16384 NH8 DH512, for ncu
         const size_t nx = (size_t)16384 * 8 * 512;
         float *q, *g, *C, *n, *m, *h;
