@@ -17,11 +17,12 @@
 //   n = fdec·n + Kᵀu        fp32 on CUDA cores (bf16 k, fp32 u), while the state update runs
 // Shared memory: q and k as NP panels of 128-byte rows in the 128-byte-swizzled layout (16-byte chunk c of row r at
 // c ^ (r % 8)), which wgmma reads both K-major and MN-major; P the same; Vᵀ and (u⊙V)ᵀ padded rows for ldmatrix.
-// The chunk's inputs are copied by cp.async at its start (no copy ahead yet).
+// The next chunk's q, gates and v are copied (cp.async) once this chunk's S is done, its k once the state update is.
 #pragma once
 #include "common.cuh"
 #include <cuda_bf16.h>
 #include "mma_frag.cuh"
+#include "mlstm_gates.cuh"   // slm16::st_bf16x4
 #include "cp_async.cuh"
 #include "wgmma_bf16.cuh"
 #include "mlstm_fused.cuh"   // slmf::gate_bytes and mlstm_gate_prep's records
@@ -36,15 +37,17 @@ struct Smem {
     static constexpr int Q_OFF = 0;                           // NP × (Q, 64) bf16 q, swizzled
     static constexpr int K_OFF = Q_OFF + NP * PANEL_Q;        // NP × (Q + 8, 64) bf16 k, row Q = bf16(n⁻)
     static constexpr int P_OFF = K_OFF + NP * PANEL_K;        // (Q, 64) bf16 P, swizzled
-    static constexpr int VT_OFF = P_OFF + Q * 128;            // (NS, LDT) bf16 Vᵀ
-    static constexpr int UT_OFF = VT_OFF + NS * LDT * 2;      // (NS, LDT) bf16 (u ⊙ V)ᵀ
+    static constexpr int VT_OFF = P_OFF + Q * 128;            // (Q, NS + 8) bf16 V (read transposed by ldmatrix)
+    static constexpr int UT_OFF = VT_OFF + NS * LDT * 2;      // (Q, NS + 8) bf16 u ⊙ V
     static constexpr int VF_OFF = UT_OFF + NS * LDT * 2;      // (Q, NS) fp32 v slab as copied
     static constexpr int XS_OFF = VF_OFF + Q * NS * 4;        // (2, Q, XLD) fp32 S halves for the other warpgroup
     static constexpr int XO_OFF = XS_OFF + 2 * Q * XLD * 4;   // (2, NS, XLD) fp32 Oᵀ halves for the other warpgroup
-    static constexpr int G_OFF = XO_OFF + 2 * NS * XLD * 4;   // gate record: b (Q) fp64, running max a (Q) fp64, ĩ (Q) fp32
-    static constexpr int N_OFF = G_OFF + slmf::GATE_BYTES_PER_TOKEN * Q;   // (DH) fp32 n
-    static constexpr int MISC_OFF = N_OFF + 4 * DH;           // u (Q), q·n⁻ (Q), row sums of P (2, Q) fp32
-    static constexpr int BYTES = MISC_OFF + 4 * 4 * Q;
+    static constexpr int G_OFF = XO_OFF + 2 * NS * XLD * 4;   // 2 gate records (even, odd chunks): b (Q) fp64,
+                                                              // running max a (Q) fp64, ĩ (Q) fp32
+    static constexpr int N_OFF = G_OFF + 2 * slmf::GATE_BYTES_PER_TOKEN * Q;   // (DH) fp32 n
+    static constexpr int MISC_OFF = N_OFF + 4 * DH;           // u, q·n⁻, row sums of P (2), w_τ, exp(−m_τ), log2e·M_τ,
+                                                              // log2e·(ĩ_σ − b_σ) (Q each) fp32
+    static constexpr int BYTES = MISC_OFF + 4 * 8 * Q;
 };
 
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
@@ -80,6 +83,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     using S = Smem<DH>;
     constexpr int NP = S::NP, NW = DH / 2, NSL = DH / NS, KS = NW / 16;
     static_assert(S::BYTES <= slmf::SMEM_MAX, "fits one block's shared memory");
+    static_assert(NS == Q, "V and u ⊙ V use the (Q, LDT) layout");
     SL_EXTERN_SHARED __align__(1024) unsigned char smem_wg[];
     unsigned char* sQ = smem_wg + S::Q_OFF;
     unsigned char* sK = smem_wg + S::K_OFF;
@@ -89,13 +93,16 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     float* sVf = reinterpret_cast<float*>(smem_wg + S::VF_OFF);
     float* sXS = reinterpret_cast<float*>(smem_wg + S::XS_OFF);
     float* sXO = reinterpret_cast<float*>(smem_wg + S::XO_OFF);
-    double* sb = reinterpret_cast<double*>(smem_wg + S::G_OFF);
-    double* smt = sb + Q;
-    float* si = reinterpret_cast<float*>(smt + Q);
+    double* sG = reinterpret_cast<double*>(smem_wg + S::G_OFF);   // record of chunk c at sG + (c − cBeg) % 2 · GW
+    constexpr int GW = slmf::GATE_BYTES_PER_TOKEN * Q / 8;
     float* sN = reinterpret_cast<float*>(smem_wg + S::N_OFF);
     float* su = reinterpret_cast<float*>(smem_wg + S::MISC_OFF);
     float* sqn = su + Q;
     float* sden = sqn + Q;   // (2, Q)
+    float* sw = sden + 2 * Q;   // w_τ = exp(m⁻ − M_τ) (0 without an incoming state)
+    float* slo = sw + Q;        // exp(−m_τ), the normalizer's floor
+    float* srow = slo + Q;      // log2e·M_τ, M_τ = max(m⁻, a_τ)
+    float* scol = srow + Q;     // log2e·(ĩ_σ − b_σ): P's decay is exp2(scol_σ − srow_τ)
 
     const int tid = threadIdx.x, wg = tid >> 7, wi = (tid >> 5) & 3, lane = tid & 31, g4 = lane >> 2, q4 = lane & 3;
     const int slab = blockIdx.x % NSL, seg = blockIdx.x / NSL, hh = blockIdx.y, b = blockIdx.z;
@@ -133,24 +140,33 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     }
     double gSum = 0.0;
 
-    // chunk cc's q (unless stateOnly) and k into the panels, its gate record and fp32 v slab: one commit group
-    auto copy_in = [&](int cc) {
+    // Copies of a chunk's inputs, two commit groups: copy_a its q (unless stateOnly), gate record and fp32 v slab;
+    // copy_k its k. Chunk c + 1's copy_a goes out once chunk c's S is done (q free) and its v converted, its copy_k
+    // once chunk c's state update is done, so the next chunk's Q·C⁻ runs while its k lands.
+    constexpr int W8 = DH / 8;
+    // a thread keeps one 16-byte column d8 and steps RS rows: the swizzle term changes by the constant RS·j
+    constexpr int RS = THREADS / W8;
+    static_assert(THREADS % W8 == 0 && Q % RS == 0 && (RS % 8 == 0 || 8 % RS == 0), "whole row steps");
+    const int cs0 = tid / W8, cd8 = tid % W8;
+    auto panels = [&](unsigned char* dst0, int panel, const __nv_bfloat16* src, int cc) {
+        const int tc = cc * Q, qc = min(Q, L - tc);
+        const __nv_bfloat16* base = src + (((size_t)b * L + tc + cs0) * NH + hh) * DH + 8 * cd8;
+        unsigned char* d0 = dst0 + (cd8 >> 3) * panel + cs0 * 128;
+        const int sw0 = (cd8 ^ cs0) & 7;
+#pragma unroll
+        for (int j = 0; j < Q / RS; ++j) {
+            const bool valid = cs0 + RS * j < qc;
+            sl::sl_cp<16>(reinterpret_cast<float*>(d0 + RS * j * 128 + ((sw0 ^ ((RS * j) & 7)) << 4)),
+                          reinterpret_cast<const float*>(valid ? base + (size_t)RS * j * NH * DH : src), valid);
+        }
+    };
+    auto copy_a = [&](int cc) {
+        if constexpr (!stateOnly) panels(sQ, PANEL_Q, q, cc);
         const int tc = cc * Q, qc = min(Q, L - tc);
         const size_t gc = ((size_t)b * L + tc) * NH + hh;
-        constexpr int W8 = DH / 8;
-        for (int i = tid; i < Q * W8; i += THREADS) {
-            const int s = i / W8, d8 = i - s * W8;
-            const bool valid = s < qc;
-            const size_t off = valid ? (gc + (size_t)s * NH) * DH + 8 * d8 : 0;
-            const int dst = (d8 >> 3) * PANEL_K + s * 128 + (((d8 ^ s) & 7) << 4);
-            sl::sl_cp<16>(reinterpret_cast<float*>(sK + dst), reinterpret_cast<const float*>(k + off), valid);
-            if constexpr (!stateOnly) {
-                const int dq = (d8 >> 3) * PANEL_Q + s * 128 + (((d8 ^ s) & 7) << 4);
-                sl::sl_cp<16>(reinterpret_cast<float*>(sQ + dq), reinterpret_cast<const float*>(q + off), valid);
-            }
-        }
+        double* dst = sG + ((cc - cBeg) & 1) * GW;
         for (int i = tid; i < slmf::gate_bytes(Q) / 16; i += THREADS)
-            sl::sl_cp<16>(reinterpret_cast<float*>(sb) + 4 * i,
+            sl::sl_cp<16>(reinterpret_cast<float*>(dst) + 4 * i,
                           reinterpret_cast<const float*>(gates + (bh * nch + cc) * slmf::gate_bytes(Q)) + 4 * i, true);
         for (int i = tid; i < Q * NS / 4; i += THREADS) {
             const int s = i / (NS / 4), d = (i % (NS / 4)) * 4;
@@ -159,16 +175,29 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         }
         sl::sl_cp_commit();
     };
-    // ldmatrix lane offsets of an A fragment (rows lane & 15, k half lane >> 4)
-    const int aRow = lane & 15, aCol = (lane >> 4) << 3;
+    auto copy_k = [&](int cc) {
+        panels(sK, PANEL_K, k, cc);
+        sl::sl_cp_commit();
+    };
+    if (cBeg < cEnd) {
+        copy_a(cBeg);
+        copy_k(cBeg);
+    }
+    // ldmatrix lane offsets of an A fragment stored k-major, through .trans (k rows lane & 7 plus the k half
+    // lane >> 4, m half (lane >> 3) & 1)
+    const int atRow = (lane & 7) + ((lane >> 4) << 3), atCol = ((lane >> 3) & 1) << 3;
     const int mnL = SWAP_MN ? 1024 : PANEL_K, mnS = SWAP_MN ? PANEL_K : 1024;
 
     for (int c = cBeg; c < cEnd; ++c) {
         const int t0 = c * Q, qn = min(Q, L - t0);
         const size_t g0 = ((size_t)b * L + t0) * NH + hh;
         const bool inter = !isinf(mPrev);
-        copy_in(c);
-        sl::sl_cp_wait_all();
+        const double* sb = sG + ((c - cBeg) & 1) * GW;
+        const double* smt = sb + Q;
+        const float* si = reinterpret_cast<const float*>(smt + Q);
+        // q, gates and v landed (k may still be in flight, except in state mode, which starts with it)
+        if constexpr (stateOnly) sl::sl_cp_wait_all();
+        else sl::sl_cp_wait<1>();
         proxy_fence();   // the copies and n⁻'s row, written through the generic proxy, read by wgmma
         __syncthreads();
 
@@ -218,6 +247,9 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                         else xo[(vr0 + 8 * (e >> 1)) * XLD + 8 * (j & 3) + 2 * q4 + (e & 1)] = oacc[4 * j + e];
                     }
             }
+            sl::sl_cp_wait_all();   // k landed
+            proxy_fence();
+            __syncthreads();
             // S and q·n⁻ over this warpgroup's key half
             wg_fence();
 #pragma unroll
@@ -232,14 +264,18 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             const int s = i / (NS / 4), d = (i % (NS / 4)) * 4;
             const float u = s < qn ? __expf((float)(g - sb[s] + si[s] - mNew)) * scale : 0.f;
             const float4 x = *reinterpret_cast<const float4*>(sVf + s * NS + d);
-            const float xs[4] = {x.x, x.y, x.z, x.w};
-#pragma unroll
-            for (int e = 0; e < 4; ++e) {
-                if constexpr (!stateOnly) sVT[(d + e) * LDT + s] = __float2bfloat16_rn(xs[e]);
-                sUT[(d + e) * LDT + s] = __float2bfloat16_rn(xs[e] * u);
-            }
+            if constexpr (!stateOnly) slm16::st_bf16x4(sVT + s * LDT + d, x);
+            slm16::st_bf16x4(sUT + s * LDT + d, make_float4(x.x * u, x.y * u, x.z * u, x.w * u));
             if (d == 0) su[s] = u;
         }
+        if constexpr (!stateOnly)
+            if (tid < Q) {
+                const double Mt = row_max(tid);
+                sw[tid] = inter ? __expf((float)(mPrev - Mt)) : 0.f;
+                slo[tid] = (float)exp(-(sb[tid] + Mt));
+                srow[tid] = (float)(Mt * 1.4426950408889634);
+                scol[tid] = (float)(((double)si[tid] - sb[tid]) * 1.4426950408889634);
+            }
         if constexpr (!stateOnly) {
             wg_wait<0>();
             float* xs = sXS + (1 - wg) * Q * XLD;
@@ -256,6 +292,8 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                 }
         }
         __syncthreads();
+        // v converted and q read by S: chunk c + 1's q, gates and v go out
+        if (c + 1 < cEnd) copy_a(c + 1);
 
         if constexpr (!stateOnly) {
             // this warpgroup's columns [32·wg, +32) of S summed, P = bf16(decay · S / √DH) and its row sums
@@ -274,7 +312,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                         // static register indices (a runtime index would put sacc in local memory)
                         const float mine = wg == 0 ? sacc[4 * jj + 2 * hf + e] : sacc[4 * (4 + jj) + 2 * hf + e];
                         const float sv = mine + xs[t * XLD + 8 * jj + 2 * q4 + e];
-                        p[e] = s <= t && t < qn ? __expf((float)(si[s] - sb[s] - row_max(t))) * sv * scale : 0.f;
+                        p[e] = s <= t && t < qn ? exp2f(scol[s] - srow[t]) * sv * scale : 0.f;
                     }
                     const unsigned pk = sl::pack_bf16x2(p[0], p[1]);
                     *reinterpret_cast<unsigned*>(sP + swz(t, s0)) = pk;
@@ -300,8 +338,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
 #pragma unroll
                     for (int e = 0; e < 4; ++e) {
                         const int t = 32 * wg + 8 * jj + 2 * q4 + (e & 1);
-                        oh[4 * jj + e] = (oh[4 * jj + e] + xo[(vr0 + 8 * (e >> 1)) * XLD + 8 * jj + 2 * q4 + (e & 1)]) *
-                                         __expf((float)(mPrev - row_max(t)));
+                        oh[4 * jj + e] = (oh[4 * jj + e] + xo[(vr0 + 8 * (e >> 1)) * XLD + 8 * jj + 2 * q4 + (e & 1)]) * sw[t];
                     }
             }
             proxy_fence();
@@ -314,7 +351,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             unsigned a[Q / 16][4];
 #pragma unroll
             for (int ks = 0; ks < Q / 16; ++ks)
-                sl::ldsm_x4(a[ks][0], a[ks][1], a[ks][2], a[ks][3], sVT + (16 * wi + aRow) * LDT + 16 * ks + aCol);
+                sl::ldsm_x4_t(a[ks][0], a[ks][1], a[ks][2], a[ks][3], sVT + (16 * ks + atRow) * LDT + 16 * wi + atCol);
             wg_fence();
 #pragma unroll
             for (int ks = 0; ks < Q / 16; ++ks) slwg::mma_rs_n32(oh, a[ks], desc_k(sP + 32 * wg * 128 + 32 * ks), 1);
@@ -326,9 +363,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                 for (int e1 = 0; e1 < 2; ++e1) {
                     const int t = 32 * wg + 8 * jj + 2 * q4 + e1;
                     if (t >= qn) continue;
-                    const double Mt = row_max(t);
-                    const float wt = inter ? __expf((float)(mPrev - Mt)) : 0.f;
-                    const float den = fmaxf(fabsf(fmaf(wt, sqn[t], sden[t] + sden[Q + t])), (float)exp(-(sb[t] + Mt))) + eps;
+                    const float den = fmaxf(fabsf(fmaf(sw[t], sqn[t], sden[t] + sden[Q + t])), slo[t]) + eps;
                     const float inv = 1.f / den;
                     float* hrow = h + (g0 + (size_t)t * NH) * DH + c0;
                     hrow[vr0] = oh[4 * jj + e1] * inv;
@@ -343,7 +378,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             unsigned a[Q / 16][4];   // every step's fragments loaded before the fence: none written under a product
 #pragma unroll
             for (int ks = 0; ks < Q / 16; ++ks)
-                sl::ldsm_x4(a[ks][0], a[ks][1], a[ks][2], a[ks][3], sUT + (16 * wi + aRow) * LDT + 16 * ks + aCol);
+                sl::ldsm_x4_t(a[ks][0], a[ks][1], a[ks][2], a[ks][3], sUT + (16 * ks + atRow) * LDT + 16 * wi + atCol);
             wg_fence();
 #pragma unroll
             for (int ks = 0; ks < Q / 16; ++ks) {
@@ -353,22 +388,59 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             }
             wg_commit();
         }
-        for (int p = tid; p < DH / 2; p += THREADS) {
-            const int d = 2 * p, pnl = d >> 6, cc = d & 63;
-            float n0 = fdec * sN[d], n1 = fdec * sN[d + 1];
-            for (int s = 0; s < qn; ++s) {
-                const __nv_bfloat162 kv = *reinterpret_cast<const __nv_bfloat162*>(sK + pnl * PANEL_K + swz(s, cc));
-                n0 = fmaf(su[s], __bfloat162float(kv.x), n0);
-                n1 = fmaf(su[s], __bfloat162float(kv.y), n1);
+        {
+            // n = fdec·n + Kᵀu on mma.sync (m16n8k16): warp w8 takes key rows [w8·DH/8, +DH/8), A = Kᵀ by ldmatrix.trans
+            // of the swizzled panel, B's column 0 bf16(u), column 1 the rest u − bf16(u), so n = c0 + c1 (lanes q4 = 0)
+            // keeps u's fp32 accuracy
+            constexpr int NT = DH / 8 / 16;   // m16 tiles per warp
+            const int w8 = tid >> 5;
+            float nacc[NT][4];
+#pragma unroll
+            for (int i = 0; i < NT; ++i) {
+                const int r = w8 * (DH / 8) + 16 * i + g4;
+                nacc[i][0] = q4 == 0 ? fdec * sN[r] : 0.f;
+                nacc[i][2] = q4 == 0 ? fdec * sN[r + 8] : 0.f;
+                nacc[i][1] = nacc[i][3] = 0.f;
             }
-            sN[d] = n0;
-            sN[d + 1] = n1;
-            *reinterpret_cast<unsigned*>(sK + pnl * PANEL_K + swz(Q, cc)) = sl::pack_bf16x2(n0, n1);
+#pragma unroll
+            for (int ks = 0; ks < Q / 16; ++ks) {
+                unsigned nb[2] = {0u, 0u};
+                if (g4 < 2)
+#pragma unroll
+                    for (int h8 = 0; h8 < 2; ++h8) {
+                        const int t = ks * 16 + 2 * q4 + 8 * h8;
+                        float x[2] = {su[t], su[t + 1]};
+#pragma unroll
+                        for (int e = 0; e < 2; ++e)
+                            if (g4 == 1) x[e] -= __bfloat162float(__float2bfloat16_rn(x[e]));
+                        nb[h8] = sl::pack_bf16x2(x[0], x[1]);
+                    }
+                const int srow_ = ks * 16 + atRow;
+#pragma unroll
+                for (int i = 0; i < NT; ++i) {
+                    const int kc = w8 * (DH / 8) + 16 * i + atCol;   // first key channel of this lane's 8
+                    unsigned af[4];
+                    sl::ldsm_x4_t(af[0], af[1], af[2], af[3],
+                                  reinterpret_cast<const __nv_bfloat16*>(sK + (kc >> 6) * PANEL_K + swz(srow_, kc & 63)));
+                    sl::mma_bf16(nacc[i], af, nb[0], nb[1]);
+                }
+            }
+            if (q4 == 0)
+#pragma unroll
+                for (int i = 0; i < NT; ++i)
+#pragma unroll
+                    for (int hf = 0; hf < 2; ++hf) {
+                        const int r = w8 * (DH / 8) + 16 * i + g4 + 8 * hf;
+                        const float nv = nacc[i][2 * hf] + nacc[i][2 * hf + 1];
+                        sN[r] = nv;
+                        *reinterpret_cast<__nv_bfloat16*>(sK + (r >> 6) * PANEL_K + swz(Q, r & 63)) = __float2bfloat16_rn(nv);
+                    }
         }
         wg_wait<0>();
         mPrev = mNew;
         gSum += g;
-        __syncthreads();   // every read of this chunk's buffers done before the next chunk's copies
+        __syncthreads();   // every read of this chunk's k done before the next chunk's copies
+        if (c + 1 < cEnd) copy_k(c + 1);
     }
 
     if (Cout) {

@@ -551,6 +551,9 @@ int main(int argc, char** argv)
         run_fused(q, q, q, g, g, C, n, m, h, 1, 16384, 8, 512, 1, nullptr);
         fusedBq = true;   // and the _bq build (prefetching), as CudaOps runs it by default
         run_fused(q, q, q, g, g, C, n, m, h, 1, 16384, 8, 512, 1, nullptr);
+        fusedWg = true;   // and the wgmma build
+        run_fused(q, q, q, g, g, C, n, m, h, 1, 16384, 8, 512, 1, nullptr);
+        fusedWg = false;
         fusedBq = false;
         CK(cudaDeviceSynchronize());
         return 0;
