@@ -148,30 +148,37 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     constexpr int RS = THREADS / W8;
     static_assert(THREADS % W8 == 0 && Q % RS == 0 && (RS % 8 == 0 || 8 % RS == 0), "whole row steps");
     const int cs0 = tid / W8, cd8 = tid % W8;
+    const size_t rowStep = (size_t)NH * DH;   // elements from one token's row to the next
     auto panels = [&](unsigned char* dst0, int panel, const __nv_bfloat16* src, int cc) {
-        const int tc = cc * Q, qc = min(Q, L - tc);
-        const __nv_bfloat16* base = src + (((size_t)b * L + tc + cs0) * NH + hh) * DH + 8 * cd8;
+        const int tc = cc * Q, rows = min(Q, L - tc) - cs0;   // this thread's rows j·RS < rows are in the sequence
+        const __nv_bfloat16* p = src + (((size_t)b * L + tc + cs0) * NH + hh) * DH + 8 * cd8;
         unsigned char* d0 = dst0 + (cd8 >> 3) * panel + cs0 * 128;
         const int sw0 = (cd8 ^ cs0) & 7;
 #pragma unroll
         for (int j = 0; j < Q / RS; ++j) {
-            const bool valid = cs0 + RS * j < qc;
+            const bool valid = RS * j < rows;
             sl::sl_cp<16>(reinterpret_cast<float*>(d0 + RS * j * 128 + ((sw0 ^ ((RS * j) & 7)) << 4)),
-                          reinterpret_cast<const float*>(valid ? base + (size_t)RS * j * NH * DH : src), valid);
+                          reinterpret_cast<const float*>(valid ? p : src), valid);
+            p += RS * rowStep;
         }
     };
     auto copy_a = [&](int cc) {
         if constexpr (!stateOnly) panels(sQ, PANEL_Q, q, cc);
         const int tc = cc * Q, qc = min(Q, L - tc);
         const size_t gc = ((size_t)b * L + tc) * NH + hh;
-        double* dst = sG + ((cc - cBeg) & 1) * GW;
-        for (int i = tid; i < slmf::gate_bytes(Q) / 16; i += THREADS)
-            sl::sl_cp<16>(reinterpret_cast<float*>(dst) + 4 * i,
-                          reinterpret_cast<const float*>(gates + (bh * nch + cc) * slmf::gate_bytes(Q)) + 4 * i, true);
-        for (int i = tid; i < Q * NS / 4; i += THREADS) {
-            const int s = i / (NS / 4), d = (i % (NS / 4)) * 4;
-            const bool valid = s < qc;
-            sl::sl_cp<16>(sVf + s * NS + d, v + (valid ? (gc + (size_t)s * NH) * DH + c0 + d : 0), valid);
+        static_assert(slmf::GATE_BYTES_PER_TOKEN * Q / 16 <= THREADS, "one gate word per thread");
+        if (tid < slmf::gate_bytes(Q) / 16)
+            sl::sl_cp<16>(reinterpret_cast<float*>(sG + ((cc - cBeg) & 1) * GW) + 4 * tid,
+                          reinterpret_cast<const float*>(gates + (bh * nch + cc) * slmf::gate_bytes(Q)) + 4 * tid, true);
+        // v: a thread keeps its 4 columns and steps VR rows
+        constexpr int VR = THREADS / (NS / 4);
+        const int vs0 = tid / (NS / 4), vd = (tid % (NS / 4)) * 4;
+        const float* pv = v + (gc + (size_t)vs0 * NH) * DH + c0 + vd;
+#pragma unroll
+        for (int j = 0; j < Q / VR; ++j) {
+            const bool valid = vs0 + VR * j < qc;
+            sl::sl_cp<16>(sVf + (vs0 + VR * j) * NS + vd, valid ? pv : v, valid);
+            pv += VR * rowStep;
         }
         sl::sl_cp_commit();
     };
@@ -187,6 +194,10 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     // lane >> 4, m half (lane >> 3) & 1)
     const int atRow = (lane & 7) + ((lane >> 4) << 3), atCol = ((lane >> 3) & 1) << 3;
     const int mnL = SWAP_MN ? 1024 : PANEL_K, mnS = SWAP_MN ? PANEL_K : 1024;
+    // descriptors of this warpgroup's first operand tiles; a step's tile adds its byte offset / 16 (the 14-bit
+    // start address field cannot carry: shared memory ends below 256 KB)
+    const uint64_t dQw = desc_k(sQ + wg * (NW / 64) * PANEL_Q), dKw = desc_k(sK + wg * (NW / 64) * PANEL_K);
+    const uint64_t dPw = desc_k(sP + 32 * wg * 128), dKt = desc_mn(sK + wg * (NW / 64) * PANEL_K, mnL, mnS);
 
     for (int c = cBeg; c < cEnd; ++c) {
         const int t0 = c * Q, qn = min(Q, L - t0);
@@ -229,8 +240,8 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                     wg_fence();
 #pragma unroll
                     for (int s4 = 0; s4 < 4; ++s4) {
-                        const int kk = wg * NW + 16 * (4 * kb + s4);
-                        slwg::mma_rs_n64(oacc, af[kb & 1][s4], desc_k(sQ + (kk >> 6) * PANEL_Q + (kk & 63) * 2),
+                        const int kk = 16 * (4 * kb + s4);   // within the warpgroup's key half
+                        slwg::mma_rs_n64(oacc, af[kb & 1][s4], dQw + (((kk >> 6) * PANEL_Q + (kk & 63) * 2) >> 4),
                                          kb > 0 || s4 > 0);
                     }
                     wg_commit();
@@ -240,11 +251,15 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                 // keep tokens [32·wg, +32), hand the other half over
                 float* xo = sXO + (1 - wg) * NS * XLD;
 #pragma unroll
-                for (int j = 0; j < 8; ++j)
+                for (int jj = 0; jj < 4; ++jj)
 #pragma unroll
-                    for (int e = 0; e < 4; ++e) {
-                        if ((j >> 2) == wg) oh[4 * (j & 3) + e] = oacc[4 * j + e];
-                        else xo[(vr0 + 8 * (e >> 1)) * XLD + 8 * (j & 3) + 2 * q4 + (e & 1)] = oacc[4 * j + e];
+                    for (int hf = 0; hf < 2; ++hf) {
+                        const float2 lo = make_float2(oacc[4 * jj + 2 * hf], oacc[4 * jj + 2 * hf + 1]);
+                        const float2 hi = make_float2(oacc[4 * (4 + jj) + 2 * hf], oacc[4 * (4 + jj) + 2 * hf + 1]);
+                        const float2 mine = wg == 0 ? lo : hi;
+                        oh[4 * jj + 2 * hf] = mine.x;
+                        oh[4 * jj + 2 * hf + 1] = mine.y;
+                        *reinterpret_cast<float2*>(xo + (vr0 + 8 * hf) * XLD + 8 * jj + 2 * q4) = wg == 0 ? hi : lo;
                     }
             }
             sl::sl_cp_wait_all();   // k landed
@@ -254,8 +269,8 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             wg_fence();
 #pragma unroll
             for (int s = 0; s < KS; ++s) {
-                const int kk = wg * NW + 16 * s, pofs = (kk & 63) * 2;
-                slwg::mma_ss_n72(sacc, desc_k(sQ + (kk >> 6) * PANEL_Q + pofs), desc_k(sK + (kk >> 6) * PANEL_K + pofs), s > 0);
+                const int kk = 16 * s, pofs = (kk & 63) * 2;
+                slwg::mma_ss_n72(sacc, dQw + (((kk >> 6) * PANEL_Q + pofs) >> 4), dKw + (((kk >> 6) * PANEL_K + pofs) >> 4), s > 0);
             }
             wg_commit();
         }
@@ -280,16 +295,17 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             wg_wait<0>();
             float* xs = sXS + (1 - wg) * Q * XLD;
 #pragma unroll
-            for (int j = 0; j < 9; ++j)
+            for (int jj = 0; jj < 4; ++jj)
 #pragma unroll
-                for (int e = 0; e < 4; ++e) {
-                    const int row = vr0 + 8 * (e >> 1);
-                    if (j == 8) {
-                        if (wg == 1 && q4 == 0 && (e & 1) == 0) xs[row * XLD + 32] = sacc[32 + e];
-                    } else if ((j >> 2) != wg) {
-                        xs[row * XLD + 8 * (j & 3) + 2 * q4 + (e & 1)] = sacc[4 * j + e];
-                    }
+                for (int hf = 0; hf < 2; ++hf) {
+                    const float2 lo = make_float2(sacc[4 * jj + 2 * hf], sacc[4 * jj + 2 * hf + 1]);
+                    const float2 hi = make_float2(sacc[4 * (4 + jj) + 2 * hf], sacc[4 * (4 + jj) + 2 * hf + 1]);
+                    *reinterpret_cast<float2*>(xs + (vr0 + 8 * hf) * XLD + 8 * jj + 2 * q4) = wg == 0 ? hi : lo;
                 }
+            if (wg == 1 && q4 == 0) {   // q·n⁻'s partial (column Q of S) to the first warpgroup
+                xs[vr0 * XLD + 32] = sacc[32];
+                xs[(vr0 + 8) * XLD + 32] = sacc[34];
+            }
         }
         __syncthreads();
         // v converted and q read by S: chunk c + 1's q, gates and v go out
@@ -299,20 +315,25 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             // this warpgroup's columns [32·wg, +32) of S summed, P = bf16(decay · S / √DH) and its row sums
             const float* xs = sXS + wg * Q * XLD;
             float rs[2] = {0.f, 0.f};
+            const float rowL[2] = {srow[vr0], srow[vr0 + 8]};
 #pragma unroll
             for (int jj = 0; jj < 4; ++jj) {
-                const int j = 4 * wg + jj;
+                const int s0 = 32 * wg + 8 * jj + 2 * q4;
+                const float2 colL = *reinterpret_cast<const float2*>(scol + s0);
 #pragma unroll
                 for (int hf = 0; hf < 2; ++hf) {
-                    const int t = vr0 + 8 * hf, s0 = 8 * j + 2 * q4;
+                    const int t = vr0 + 8 * hf;
+                    const float2 other = *reinterpret_cast<const float2*>(xs + t * XLD + 8 * jj + 2 * q4);
                     float p[2];
 #pragma unroll
                     for (int e = 0; e < 2; ++e) {
                         const int s = s0 + e;
                         // static register indices (a runtime index would put sacc in local memory)
                         const float mine = wg == 0 ? sacc[4 * jj + 2 * hf + e] : sacc[4 * (4 + jj) + 2 * hf + e];
-                        const float sv = mine + xs[t * XLD + 8 * jj + 2 * q4 + e];
-                        p[e] = s <= t && t < qn ? exp2f(scol[s] - srow[t]) * sv * scale : 0.f;
+                        const float sv = mine + (e ? other.y : other.x);
+                        // computed for every entry and then selected: no branch per entry (the masked ones may be inf)
+                        const float x = exp2f((e ? colL.y : colL.x) - rowL[hf]) * sv * scale;
+                        p[e] = s <= t && t < qn ? x : 0.f;
                     }
                     const unsigned pk = sl::pack_bf16x2(p[0], p[1]);
                     *reinterpret_cast<unsigned*>(sP + swz(t, s0)) = pk;
@@ -354,7 +375,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                 sl::ldsm_x4_t(a[ks][0], a[ks][1], a[ks][2], a[ks][3], sVT + (16 * ks + atRow) * LDT + 16 * wi + atCol);
             wg_fence();
 #pragma unroll
-            for (int ks = 0; ks < Q / 16; ++ks) slwg::mma_rs_n32(oh, a[ks], desc_k(sP + 32 * wg * 128 + 32 * ks), 1);
+            for (int ks = 0; ks < Q / 16; ++ks) slwg::mma_rs_n32(oh, a[ks], dPw + ((32 * ks) >> 4), 1);
             wg_commit();
             wg_wait<0>();
 #pragma unroll
@@ -382,7 +403,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             wg_fence();
 #pragma unroll
             for (int ks = 0; ks < Q / 16; ++ks) {
-                const uint64_t db = desc_mn(sK + (wg * NW / 64) * PANEL_K + ks * 16 * 128, mnL, mnS);
+                const uint64_t db = dKt + ((ks * 16 * 128) >> 4);
                 if constexpr (NW == 256) slwg::mma_rs_t_n256(cst, a[ks], db, 1);
                 else slwg::mma_rs_t_n128(cst, a[ks], db, 1);
             }
