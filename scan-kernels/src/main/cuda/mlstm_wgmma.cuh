@@ -2,7 +2,7 @@
 // kernel's _bq builds (mlstm_fused.cuh: q and k in bf16, gate records from mlstm_gate_prep, fp32 v in, fp32 h out,
 // the same launches for one walk and for segments), with every product issued by warpgroups instead of warps.
 //
-// Glossary: DH head dim (256 or 512), NS = 64 value channels per block (the slab), Q = 64 chunk length, NW = DH/2
+// Glossary: DH head dim (128, 256, 384 or 512), NS = 64 value channels per block (the slab), Q = 64 chunk length, NW = DH/2
 // key channels per warpgroup, NP = DH/64 panels (64 key channels each), qn tokens in this chunk.
 // Block: (b, head, slab, segment) as the fused kernel, 256 threads = 2 warpgroups. Warpgroup w holds Cᵀ's key
 // channels [w·NW, (w+1)·NW) of the slab (NS × NW fp32, the wgmma accumulator of m64nNW: NW/2 registers a thread).
@@ -144,22 +144,35 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     // copy_k its k. Chunk c + 1's copy_a goes out once chunk c's S is done (q free) and its v converted, its copy_k
     // once chunk c's state update is done, so the next chunk's Q·C⁻ runs while its k lands.
     constexpr int W8 = DH / 8;
-    // a thread keeps one 16-byte column d8 and steps RS rows: the swizzle term changes by the constant RS·j
-    constexpr int RS = THREADS / W8;
-    static_assert(THREADS % W8 == 0 && Q % RS == 0 && (RS % 8 == 0 || 8 % RS == 0), "whole row steps");
+    // Where the block's threads divide a row's 16-byte words, a thread keeps one column d8 and steps RS rows (the
+    // swizzle term changes by the constant RS·j); else (DH 384) a plain loop over the tile.
+    constexpr bool COLS = THREADS % W8 == 0;
+    constexpr int RS = COLS ? THREADS / W8 : 1;
+    static_assert(!COLS || (Q % RS == 0 && (RS % 8 == 0 || 8 % RS == 0)), "whole row steps");
     const int cs0 = tid / W8, cd8 = tid % W8;
     const size_t rowStep = (size_t)NH * DH;   // elements from one token's row to the next
     auto panels = [&](unsigned char* dst0, int panel, const __nv_bfloat16* src, int cc) {
-        const int tc = cc * Q, rows = min(Q, L - tc) - cs0;   // this thread's rows j·RS < rows are in the sequence
-        const __nv_bfloat16* p = src + (((size_t)b * L + tc + cs0) * NH + hh) * DH + 8 * cd8;
-        unsigned char* d0 = dst0 + (cd8 >> 3) * panel + cs0 * 128;
-        const int sw0 = (cd8 ^ cs0) & 7;
+        const int tc = cc * Q, qc = min(Q, L - tc);
+        const __nv_bfloat16* row0 = src + (((size_t)b * L + tc) * NH + hh) * DH;
+        if constexpr (COLS) {
+            const int rows = qc - cs0;   // this thread's rows j·RS < rows are in the sequence
+            const __nv_bfloat16* p = row0 + cs0 * rowStep + 8 * cd8;
+            unsigned char* d0 = dst0 + (cd8 >> 3) * panel + cs0 * 128;
+            const int sw0 = (cd8 ^ cs0) & 7;
 #pragma unroll
-        for (int j = 0; j < Q / RS; ++j) {
-            const bool valid = RS * j < rows;
-            sl::sl_cp<16>(reinterpret_cast<float*>(d0 + RS * j * 128 + ((sw0 ^ ((RS * j) & 7)) << 4)),
-                          reinterpret_cast<const float*>(valid ? p : src), valid);
-            p += RS * rowStep;
+            for (int j = 0; j < Q / RS; ++j) {
+                const bool valid = RS * j < rows;
+                sl::sl_cp<16>(reinterpret_cast<float*>(d0 + RS * j * 128 + ((sw0 ^ ((RS * j) & 7)) << 4)),
+                              reinterpret_cast<const float*>(valid ? p : src), valid);
+                p += RS * rowStep;
+            }
+        } else {
+            for (int i = tid; i < Q * W8; i += THREADS) {
+                const int s = i / W8, d8 = i - s * W8;
+                const bool valid = s < qc;
+                sl::sl_cp<16>(reinterpret_cast<float*>(dst0 + (d8 >> 3) * panel + s * 128 + (((d8 ^ s) & 7) << 4)),
+                              reinterpret_cast<const float*>(valid ? row0 + s * rowStep + 8 * d8 : src), valid);
+            }
         }
     };
     auto copy_a = [&](int cc) {
@@ -405,7 +418,9 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             for (int ks = 0; ks < Q / 16; ++ks) {
                 const uint64_t db = dKt + ((ks * 16 * 128) >> 4);
                 if constexpr (NW == 256) slwg::mma_rs_t_n256(cst, a[ks], db, 1);
-                else slwg::mma_rs_t_n128(cst, a[ks], db, 1);
+                else if constexpr (NW == 192) slwg::mma_rs_t_n192(cst, a[ks], db, 1);
+                else if constexpr (NW == 128) slwg::mma_rs_t_n128(cst, a[ks], db, 1);
+                else slwg::mma_rs_t_n64(cst, a[ks], db, 1);
             }
             wg_commit();
         }
@@ -503,9 +518,13 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
 #else
 #define SL_MLSTM_WG_BODY(DH, SWAP) __trap();
 #endif
+SL_MLSTM_WG(mlstm_wg_d128, 128, false)
 SL_MLSTM_WG(mlstm_wg_d256, 256, false)
+SL_MLSTM_WG(mlstm_wg_d384, 384, false)
 SL_MLSTM_WG(mlstm_wg_d512, 512, false)
+#ifdef SL_WG_SWAP_VARIANTS   // the harness's builds with the other MN-major descriptor form (not in the fatbin)
 SL_MLSTM_WG(mlstm_wg_d256_swapmn, 256, true)
 SL_MLSTM_WG(mlstm_wg_d512_swapmn, 512, true)
+#endif
 #undef SL_MLSTM_WG
 #undef SL_MLSTM_WG_BODY

@@ -26,6 +26,7 @@
 #include "../../main/cuda/mlstm.cuh"
 #include "../../main/cuda/mlstm_mma.cuh"
 #include "../../main/cuda/mlstm_fused.cuh"
+#define SL_WG_SWAP_VARIANTS   // both MN-major descriptor forms, for wg_unit_checks
 #include "../../main/cuda/mlstm_wgmma.cuh"
 #include "../../main/cuda/gemm_bf16.cuh"   // cvt_f32_bf16
 #include "../../main/cuda/elementwise.cuh"
@@ -74,7 +75,9 @@ static bool fusedWg = false, wgSwap = false;
 static FusedCfg fused_cfg(int dh) {
     if (fusedWg) {
         switch (dh) {
+            case 128: return {nullptr, mlstm_wg_d128, 0, slwm::Smem<128>::BYTES, slwm::Q};
             case 256: return {nullptr, wgSwap ? mlstm_wg_d256_swapmn : mlstm_wg_d256, 0, slwm::Smem<256>::BYTES, slwm::Q};
+            case 384: return {nullptr, mlstm_wg_d384, 0, slwm::Smem<384>::BYTES, slwm::Q};
             case 512: return {nullptr, wgSwap ? mlstm_wg_d512_swapmn : mlstm_wg_d512, 0, slwm::Smem<512>::BYTES, slwm::Q};
             default: fprintf(stderr, "no wgmma kernel for DH %d\n", dh); exit(2);
         }
@@ -344,7 +347,7 @@ static void check_case(int b, int l, int nh, int dh, bool fresh, const std::vect
     // mode 3: the fused kernel's bf16-input build (q, k converted first), which must give the fp32-input build's bits
     if (dh % 128 == 0) for (int g : {0, 1, 2}) { paths.push_back({2, 0, g}); paths.push_back({3, 0, g}); }
     // mode 4: the wgmma build (its own chunk, so its bits are its own)
-    if (dh == 256 || dh == 512) for (int g : {0, 1, 2}) paths.push_back({4, 0, g});
+    if (dh % 128 == 0) for (int g : {0, 1, 2}) paths.push_back({4, 0, g});
     int segs = 0;
     auto run_path = [&](const PathSpec& p, const float* q_, const float* k_, const float* v_, const float* i_, const float* f_,
                         float* h_, int len) {
@@ -497,7 +500,7 @@ static void bench(int b, int l, int nh, int dh, Scratch& s, const std::vector<in
         timed(true, c, "bf16");
     }
     if (dh % 128 == 0) { timedFused(false); timedFused(true); }
-    if (dh == 256 || dh == 512) timedFused(true, true);
+    if (dh % 128 == 0) timedFused(true, true);
 }
 
 int main(int argc, char** argv)
@@ -531,11 +534,14 @@ int main(int argc, char** argv)
         printf("  bf16 DH%-3d Q%-3d state %6lld B shared %d block(s)/SM, out %6lld B shared %d block(s)/SM\n", dh, qc,
                bf_state_smem(qc, dh), bs, bf_out_smem(qc, dh), bo);
     }
+    CK(cudaFuncSetAttribute(mlstm_wg_d128, cudaFuncAttributeMaxDynamicSharedMemorySize, slwm::Smem<128>::BYTES));
     for (auto fn : {mlstm_wg_d256, mlstm_wg_d256_swapmn})
         CK(cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, slwm::Smem<256>::BYTES));
+    CK(cudaFuncSetAttribute(mlstm_wg_d384, cudaFuncAttributeMaxDynamicSharedMemorySize, slwm::Smem<384>::BYTES));
     for (auto fn : {mlstm_wg_d512, mlstm_wg_d512_swapmn})
         CK(cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, slwm::Smem<512>::BYTES));
-    printf("  wgmma DH256 %d B shared, DH512 %d B shared\n", slwm::Smem<256>::BYTES, slwm::Smem<512>::BYTES);
+    printf("  wgmma shared bytes: DH128 %d, DH256 %d, DH384 %d, DH512 %d\n", slwm::Smem<128>::BYTES, slwm::Smem<256>::BYTES,
+           slwm::Smem<384>::BYTES, slwm::Smem<512>::BYTES);
     Scratch s;
     wg_unit_checks(passed, failed);
     if (profile) {   // one call per path at B1 L16384 NH8 DH512, for ncu
