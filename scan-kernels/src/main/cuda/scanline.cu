@@ -16,6 +16,7 @@
 #include "mlstm.cuh"
 #include "mlstm_mma.cuh"
 #include "mlstm_fused.cuh"
+#include "mlstm_wgmma.cuh"
 #include "conv.cuh"
 #include "gemm.cuh"
 #include "gemm_bf16.cuh"

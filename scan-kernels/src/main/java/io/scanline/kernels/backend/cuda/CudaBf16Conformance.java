@@ -122,14 +122,27 @@ public final class CudaBf16Conformance {
     private void mlstmFused() {
         CudaOps ops = bf16.ops();
         CudaOps.Bf16Mlstm was = ops.setBf16Mlstm(CudaOps.Bf16Mlstm.FUSED);
+        CudaOps.FusedKernel kernelWas = ops.setFusedKernel(CudaOps.FusedKernel.MMA);
         try {
             int[][] shapes = {{2, 100, 2, 128, 64, 1}, {1, 1, 1, 128, 64, 1}, {1, 130, 1, 256, 64, 0}, {1, 70, 1, 512, 64, 1},
                     {1, 65, 2, 384, 64, 1}};
+            // the mma.sync build, then the wgmma kernel where the driver loaded the sm_90a build
+            CudaOps.FusedKernel[] kernels = ops.wgmmaAvailable()
+                    ? new CudaOps.FusedKernel[] {CudaOps.FusedKernel.MMA, CudaOps.FusedKernel.WGMMA}
+                    : new CudaOps.FusedKernel[] {CudaOps.FusedKernel.MMA};
+            // each kernel on the same inputs, so that their errors compare
             for (int[] sh : shapes)
                 for (int g : new int[] {0, 1, 2}) {
                     ops.setFusedMlstmSegments(g);
-                    mlstmCase(sh, g == 0 ? " fused" : " fused G" + g);
+                    MlstmInputs in = mlstmInputs(sh);
+                    for (CudaOps.FusedKernel fk : kernels) {
+                        ops.setFusedKernel(fk);
+                        String name = fk == CudaOps.FusedKernel.WGMMA ? " fused wgmma" : " fused";
+                        mlstmCase(in, g == 0 ? name : name + " G" + g);
+                    }
                 }
+            // the fp32- and bf16-input paths of the mma.sync build give the same bits
+            ops.setFusedKernel(CudaOps.FusedKernel.MMA);
             for (int[] sh : shapes)
                 for (int g : new int[] {1, 2}) {
                     ops.setFusedMlstmSegments(g);
@@ -137,6 +150,7 @@ public final class CudaBf16Conformance {
                 }
         } finally {
             ops.setFusedMlstmSegments(0);
+            ops.setFusedKernel(kernelWas);
             ops.setBf16Mlstm(was);
         }
     }
@@ -171,14 +185,29 @@ public final class CudaBf16Conformance {
         out.add(Comparison.relative(tag + " m", st[1][2], st[0][2], 0.0));
     }
 
-    private void mlstmCase(int[] sh, String form) {
-        int b = sh[0], l = sh[1], nh = sh[2], dh = sh[3], chunk = sh[4];
-        boolean init = sh[5] == 1, bf = dh % 16 == 0;
+    /** One case's shape (b, l, nh, dh, chunk, init) and random inputs, with the initial state (C, n, m). */
+    private record MlstmInputs(int[] sh, Tensor q, Tensor k, Tensor v, Tensor ig, Tensor fg, Tensor c0, Tensor n0, Tensor m0) {}
+
+    private MlstmInputs mlstmInputs(int[] sh) {
+        int b = sh[0], l = sh[1], nh = sh[2], dh = sh[3];
+        boolean init = sh[5] == 1;
         Tensor q = r.normal(0, 1, b, l, nh, dh), k = r.normal(0, 1, b, l, nh, dh), v = r.normal(0, 1, b, l, nh, dh);
         Tensor ig = r.normal(0, 2, b, l, nh), fg = r.normal(2, 2, b, l, nh);
         Tensor c0 = init ? r.normal(0, 0.3, b, nh, dh, dh) : Tensor.zeros(b, nh, dh, dh);
         Tensor n0 = init ? r.normal(0, 0.3, b, nh, dh) : Tensor.zeros(b, nh, dh);
         Tensor m0 = init ? r.normal(0, 2, b, nh) : Tensor.full(Float.NEGATIVE_INFINITY, b, nh);
+        return new MlstmInputs(sh, q, k, v, ig, fg, c0, n0, m0);
+    }
+
+    private void mlstmCase(int[] sh, String form) {
+        mlstmCase(mlstmInputs(sh), form);
+    }
+
+    private void mlstmCase(MlstmInputs in, String form) {
+        int[] sh = in.sh();
+        int b = sh[0], l = sh[1], nh = sh[2], dh = sh[3], chunk = sh[4];
+        boolean init = sh[5] == 1, bf = dh % 16 == 0;
+        Tensor q = in.q(), k = in.k(), v = in.v(), ig = in.ig(), fg = in.fg(), c0 = in.c0(), n0 = in.n0(), m0 = in.m0();
         Tensor[] sr = {c0.copy(), n0.copy(), m0.copy()};
         Tensor hr = ref.mlstm(MlstmForm.CHUNKWISE, chunk, q, k, v, ig, fg, sr[0], sr[1], sr[2], 1e-6);
         // h's reference for the bf16 kernels: the same call on bf16-rounded q, k, v (MLSTM_H_TOL)

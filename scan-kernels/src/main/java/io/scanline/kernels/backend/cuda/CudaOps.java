@@ -101,6 +101,11 @@ public final class CudaOps implements AutoCloseable {
             // the segment rule counts the resident blocks of the build with fewer (the same on an H100: one)
             fusedBlocksPerSm[i] = Math.max(1, Math.min(ctx.blocksPerSm(kernel, FUSED_THREADS, fusedSmem[i]),
                     ctx.blocksPerSm(kernel + "_bq", FUSED_THREADS, fusedSmemBq[i])));
+            String wk = wgKernel(FUSED_DH[i]);
+            wgSmem[i] = ctx.constantInt(wk + "_smem");
+            wgChunk[i] = ctx.constantInt(wk + "_chunk");
+            ctx.allowSharedMemory(wk, wgSmem[i]);
+            wgBlocksPerSm[i] = Math.max(1, ctx.blocksPerSm(wk, FUSED_THREADS, wgSmem[i]));
         }
         ctx.allowSharedMemory(LANES_KERNEL, lanesSmem);
         mmaSmem = ctx.constantInt(MMA_KERNEL + "_smem");
@@ -712,11 +717,17 @@ public final class CudaOps implements AutoCloseable {
     private final int[] fusedChunk = new int[FUSED_DH.length];
     private int gateBytesPerToken;   // mlstm_gate_prep's record size per token (b, a fp64, ĩ fp32)
     private final int[] fusedBlocksPerSm = new int[FUSED_DH.length];
+    // the wgmma builds (mlstm_wgmma.cuh, sm_90a): shared memory, chunk and resident blocks per head dim
+    private final int[] wgSmem = new int[FUSED_DH.length], wgChunk = new int[FUSED_DH.length];
+    private final int[] wgBlocksPerSm = new int[FUSED_DH.length];
+    private FusedKernel fusedKernel = FusedKernel.AUTO;
     private Bf16Mlstm bf16Mlstm = Bf16Mlstm.FUSED;
     private int fusedSegments; // 0 = chosen by shape
     private FusedQk fusedQk = FusedQk.BY_SHAPE;
 
     private static String fusedKernel(int dh) { return "mlstm_fused_d" + dh; }
+
+    private static String wgKernel(int dh) { return "mlstm_wg_d" + dh; }
 
     private static int fusedIndex(int dh) {
         for (int i = 0; i < FUSED_DH.length; ++i) if (FUSED_DH[i] == dh) return i;
@@ -775,6 +786,46 @@ public final class CudaOps implements AutoCloseable {
         return fusedQk != FusedQk.FP32;
     }
 
+    /**
+     * Which kernel the fused mLSTM runs when q and k are given in bf16. AUTO (default): the wgmma kernel
+     * (mlstm_wgmma.cuh: every product issued by warpgroups, the state in wgmma accumulators, chunk 64) where the
+     * driver loaded the fatbin's sm_90a build, else the mma.sync {@code _bq} build; on an H100 the wgmma kernel was
+     * 1.10-1.58x the mma.sync one at every timed shape (NOTES.md, "The fused mLSTM on wgmma"). MMA: always the
+     * mma.sync build. WGMMA: the wgmma kernel, refused where the sm_90a build did not load. Both round q, k, v, P,
+     * u ⊙ v and C⁻ to bf16 at the same places; their chunks differ (64 against 32 at DH 384/512), so their bits do.
+     * With {@code fusedQk=fp32} the fused mLSTM runs the mma.sync fp32-input build whatever this says (AUTO), or is
+     * refused (WGMMA).
+     */
+    public enum FusedKernel {
+        AUTO, MMA, WGMMA;
+
+        /** Parses an option value: auto, mma or wgmma (any case). */
+        public static FusedKernel parse(String s) {
+            return parseOption(FusedKernel.class, s, "fused mLSTM kernel must be auto, mma or wgmma");
+        }
+    }
+
+    /** Chooses the fused mLSTM's kernel (see {@link FusedKernel}); returns the previous choice. */
+    public FusedKernel setFusedKernel(FusedKernel mode) {
+        if (mode == null) throw new IllegalArgumentException("mode must not be null");
+        if (mode == FusedKernel.WGMMA && !wgmma)
+            throw new IllegalStateException("fusedKernel=wgmma: the driver did not load the fatbin's sm_90a build (wgmma needs an sm_90 GPU)");
+        FusedKernel was = fusedKernel;
+        fusedKernel = mode;
+        return was;
+    }
+
+    /** Whether a fused mLSTM with this head dim runs the wgmma kernel under the current options. */
+    public boolean fusedWgmma(int dh) {
+        if (fusedIndex(dh) < 0 || fusedKernel == FusedKernel.MMA) return false;
+        if (!fusedQkBf16()) {
+            if (fusedKernel == FusedKernel.WGMMA)
+                throw new IllegalStateException("fusedKernel=wgmma takes q and k in bf16: it cannot run with fusedQk=fp32");
+            return false;
+        }
+        return wgmma;
+    }
+
     /** Forces the fused mLSTM's segment count (tests cover one walk and the segment combine); 0 = by shape. */
     public void setFusedMlstmSegments(int g) {
         if (g < 0) throw new IllegalArgumentException("segments " + g);
@@ -788,9 +839,11 @@ public final class CudaOps implements AutoCloseable {
      */
     public int fusedMlstmSegments(int b, int l, int nh, int dh) {
         int i = fusedIndex(dh);
-        int nch = (l + fusedChunk[i] - 1) / fusedChunk[i];
+        boolean wg = fusedWgmma(dh);
+        int qc = wg ? wgChunk[i] : fusedChunk[i];
+        int nch = (l + qc - 1) / qc;
         long blocks = (long) b * nh * (dh / FUSED_SLAB);
-        long slots = (long) ctx.smCount() * fusedBlocksPerSm[i];
+        long slots = (long) ctx.smCount() * (wg ? wgBlocksPerSm[i] : fusedBlocksPerSm[i]);
         long g = fusedSegments > 0 ? fusedSegments : blocks >= slots ? 1 : (2 * slots + blocks - 1) / blocks;
         g = Math.max(1, Math.min(g, nch));
         long spc = (nch + g - 1) / g;
@@ -802,14 +855,15 @@ public final class CudaOps implements AutoCloseable {
                             DeviceBuffer c, DeviceBuffer n, DeviceBuffer m, DeviceBuffer h, int b, int l, int nh, int dh,
                             double eps) {
         int i = fusedIndex(dh);
+        boolean wg = fusedWgmma(dh);
         String kernel = fusedKernel(dh);
-        int qc = fusedChunk[i];
+        int qc = wg ? wgChunk[i] : fusedChunk[i];
         int nch = (l + qc - 1) / qc;
         int g = fusedMlstmSegments(b, l, nh, dh);
         int smem = fusedSmem[i];
         Object gates = CudaContext.NULL;
         if (fusedQkBf16()) {
-            smem = fusedSmemBq[i];
+            smem = wg ? wgSmem[i] : fusedSmemBq[i];
             gates = scratch("mlstm.fused.gates", (long) b * nh * nch * gateBytesPerToken * qc);
             ctx.launch("mlstm_gate_prep", (nch + 3) / 4, nh, b, 128, 0, ig, fg, gates, l, nh, qc);
             long nx = (long) b * l * nh * dh;
@@ -818,7 +872,7 @@ public final class CudaOps implements AutoCloseable {
             toBf16(k, kb, nx);
             q = qb;
             k = kb;
-            kernel += "_bq";
+            kernel = wg ? wgKernel(dh) : kernel + "_bq";
         }
         int spc = (nch + g - 1) / g;
         long bh = (long) b * nh;
@@ -847,10 +901,10 @@ public final class CudaOps implements AutoCloseable {
                 gates);
     }
 
-    /** Chunk length the fused mLSTM kernel for this head dim runs at; -1 where there is none. */
+    /** Chunk length the fused mLSTM kernel for this head dim runs at under the current options; -1 where there is none. */
     public int fusedMlstmChunk(int dh) {
         int i = fusedIndex(dh);
-        return i < 0 ? -1 : fusedChunk[i];
+        return i < 0 ? -1 : fusedWgmma(dh) ? wgChunk[i] : fusedChunk[i];
     }
 
     /** Causal depthwise conv1d; newTail (B, K-1, C) receives the tail after x (tail is read only). */

@@ -32,7 +32,10 @@ import java.util.Map;
  * 128/256/384/512, the default, or chunk states through memory, see {@link CudaOps.Bf16Mlstm}; system
  * property {@code scanline.cuda.bf16Mlstm}), {@code fusedQk=by-shape|fp32|bf16} (how the fused mLSTM takes
  * q and k: by shape, the default, fp32 rounded while staging, or converted to bf16 first; the same bits
- * either way, see {@link CudaOps.FusedQk}; system property {@code scanline.cuda.fusedQk}), {@code ssdState=auto|mma|scalar|backward}
+ * either way, see {@link CudaOps.FusedQk}; system property {@code scanline.cuda.fusedQk}), {@code fusedKernel=auto|mma|wgmma}
+ * (the fused mLSTM's kernel with bf16 q and k: auto, the default, takes the wgmma kernel where the driver loaded the
+ * fatbin's sm_90a build, else mma.sync; see {@link CudaOps.FusedKernel}; system property
+ * {@code scanline.cuda.fusedKernel}), {@code ssdState=auto|mma|scalar|backward}
  * (the state pass of the SSD cut into chunks: auto, the default, chooses by state size and chunk length between
  * on tensor cores at fp32 accuracy and token by token from each chunk's end until the decay leaves the rest
  * below 2^-32; scalar is token by token over whole chunks,
@@ -121,6 +124,8 @@ public final class CudaProvider implements BackendProvider {
                 System.getProperty("scanline.cuda.bf16Mlstm", "fused"))));
         be.ops().setFusedQk(CudaOps.FusedQk.parse(options.getOrDefault("fusedQk",
                 System.getProperty("scanline.cuda.fusedQk", "by-shape"))));
+        be.ops().setFusedKernel(CudaOps.FusedKernel.parse(options.getOrDefault("fusedKernel",
+                System.getProperty("scanline.cuda.fusedKernel", "auto"))));
         be.ops().setSsdState(CudaOps.SsdState.parse(options.getOrDefault("ssdState",
                 System.getProperty("scanline.cuda.ssdState", "auto"))));
         be.ops().setScanState(CudaOps.ScanState.parse(options.getOrDefault("scanState",

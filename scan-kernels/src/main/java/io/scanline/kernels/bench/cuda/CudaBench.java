@@ -152,8 +152,13 @@ public final class CudaBench {
             under(ops::setBf16Mlstm, CudaOps.Bf16Mlstm.THREE_PASS, () -> mlstm(s[0], s[1], s[2], s[3], 64, true));
             if (ops.fusedMlstmChunk(s[3]) <= 0) continue;
             for (CudaOps.FusedQk qk : new CudaOps.FusedQk[] {CudaOps.FusedQk.FP32, CudaOps.FusedQk.BF16}) {
-                under(ops::setBf16Mlstm, CudaOps.Bf16Mlstm.FUSED,
-                        () -> under(ops::setFusedQk, qk, () -> mlstm(s[0], s[1], s[2], s[3], 64, true)));
+                // with bf16 q and k: the mma.sync build, then the wgmma kernel where the sm_90a build loaded
+                for (CudaOps.FusedKernel fk : qk == CudaOps.FusedQk.FP32 || !ops.wgmmaAvailable()
+                        ? new CudaOps.FusedKernel[] {CudaOps.FusedKernel.MMA}
+                        : new CudaOps.FusedKernel[] {CudaOps.FusedKernel.MMA, CudaOps.FusedKernel.WGMMA}) {
+                    under(ops::setBf16Mlstm, CudaOps.Bf16Mlstm.FUSED, () -> under(ops::setFusedQk, qk,
+                            () -> under(ops::setFusedKernel, fk, () -> mlstm(s[0], s[1], s[2], s[3], 64, true))));
+                }
             }
         }
     }
@@ -400,7 +405,8 @@ public final class CudaBench {
             // the count bench-models uses too (OpFlops): 4·DH² + 4·Q·DH per token and head
             double flops = io.scanline.kernels.bench.OpFlops.mlstmChunkwise((long) b * l * nh, dh, q);
             boolean bq = fused && ops.fusedQkBf16();
-            String op = fused ? (bq ? "mlstm_fused_bf16_bq" : "mlstm_fused_bf16") : bf16 ? "mlstm_chunkwise_bf16"
+            String op = fused ? (ops.fusedWgmma(dh) ? "mlstm_fused_bf16_wg" : bq ? "mlstm_fused_bf16_bq" : "mlstm_fused_bf16")
+                    : bf16 ? "mlstm_chunkwise_bf16"
                     : ops.fp32MlstmForm(dh) == CudaOps.Fp32Mlstm.TF32X3 ? "mlstm_chunkwise_tf32x3" : "mlstm_chunkwise";
             report(op, shape, (long) b * l, ms,
                     4.0 * (4 * act + 2 * gates), flops);

@@ -72,6 +72,10 @@ class CudaBackendTest {
         assertEquals(CudaOps.FusedQk.BF16, CudaOps.FusedQk.parse("BF16"));
         e = assertThrows(IllegalArgumentException.class, () -> CudaOps.FusedQk.parse("fp16"));
         assertTrue(e.getMessage().contains("by-shape, fp32 or bf16") && e.getMessage().contains("fp16"), e.getMessage());
+        assertEquals(CudaOps.FusedKernel.WGMMA, CudaOps.FusedKernel.parse(" WgMma"));
+        assertEquals(CudaOps.FusedKernel.MMA, CudaOps.FusedKernel.parse("mma"));
+        e = assertThrows(IllegalArgumentException.class, () -> CudaOps.FusedKernel.parse("tma"));
+        assertTrue(e.getMessage().contains("auto, mma or wgmma") && e.getMessage().contains("tma"), e.getMessage());
         assertEquals(CudaOps.Fp32Gemm.TF32X3, CudaOps.Fp32Gemm.parse(" TF32x3"));
         assertEquals(CudaOps.Fp32Gemm.WGMMA, CudaOps.Fp32Gemm.parse("WGMMA"));
         assertEquals(CudaOps.Fp32Mlstm.SIMT, CudaOps.Fp32Mlstm.parse("Simt "));
