@@ -323,6 +323,27 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         __syncthreads();
         // v converted and q read by S: chunk c + 1's q, gates and v go out
         if (c + 1 < cEnd) copy_a(c + 1);
+        // The state update goes out first: it needs only k and u ⊙ V, and C⁻ was last read by Q·C⁻ above. P and n
+        // are formed while it runs.
+        // Cᵀ = fdec·Cᵀ + (u ⊙ V)ᵀ·K on the tensor cores while n = fdec·n + Kᵀu runs on the CUDA cores
+#pragma unroll
+        for (int i = 0; i < NW / 2; ++i) cst[i] *= fdec;
+        {
+            unsigned a[Q / 16][4];   // every step's fragments loaded before the fence: none written under a product
+#pragma unroll
+            for (int ks = 0; ks < Q / 16; ++ks)
+                sl::ldsm_x4_t(a[ks][0], a[ks][1], a[ks][2], a[ks][3], sUT + (16 * ks + atRow) * LDT + 16 * wi + atCol);
+            wg_fence();
+#pragma unroll
+            for (int ks = 0; ks < Q / 16; ++ks) {
+                const uint64_t db = dKt + ((ks * 16 * 128) >> 4);
+                if constexpr (NW == 256) slwg::mma_rs_t_n256(cst, a[ks], db, 1);
+                else if constexpr (NW == 192) slwg::mma_rs_t_n192(cst, a[ks], db, 1);
+                else if constexpr (NW == 128) slwg::mma_rs_t_n128(cst, a[ks], db, 1);
+                else slwg::mma_rs_t_n64(cst, a[ks], db, 1);
+            }
+            wg_commit();
+        }
 
         if constexpr (!stateOnly) {
             // this warpgroup's columns [32·wg, +32) of S summed, P = bf16(decay · S / √DH) and its row sums
@@ -375,54 +396,6 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                         oh[4 * jj + e] = (oh[4 * jj + e] + xo[(vr0 + 8 * (e >> 1)) * XLD + 8 * jj + 2 * q4 + (e & 1)]) * sw[t];
                     }
             }
-            proxy_fence();
-        }
-        __syncthreads();
-
-        if constexpr (!stateOnly) {
-            // Oᵀ += Vᵀ·Pᵀ for tokens [32·wg, +32) (P is zero right of the diagonal: the first warpgroup's last two
-            // steps add zeros, kept so that both warpgroups issue the same products)
-            unsigned a[Q / 16][4];
-#pragma unroll
-            for (int ks = 0; ks < Q / 16; ++ks)
-                sl::ldsm_x4_t(a[ks][0], a[ks][1], a[ks][2], a[ks][3], sVT + (16 * ks + atRow) * LDT + 16 * wi + atCol);
-            wg_fence();
-#pragma unroll
-            for (int ks = 0; ks < Q / 16; ++ks) slwg::mma_rs_n32(oh, a[ks], dPw + ((32 * ks) >> 4), 1);
-            wg_commit();
-            wg_wait<0>();
-#pragma unroll
-            for (int jj = 0; jj < 4; ++jj)
-#pragma unroll
-                for (int e1 = 0; e1 < 2; ++e1) {
-                    const int t = 32 * wg + 8 * jj + 2 * q4 + e1;
-                    if (t >= qn) continue;
-                    const float den = fmaxf(fabsf(fmaf(sw[t], sqn[t], sden[t] + sden[Q + t])), slo[t]) + eps;
-                    const float inv = 1.f / den;
-                    float* hrow = h + (g0 + (size_t)t * NH) * DH + c0;
-                    hrow[vr0] = oh[4 * jj + e1] * inv;
-                    hrow[vr0 + 8] = oh[4 * jj + 2 + e1] * inv;
-                }
-        }
-
-        // Cᵀ = fdec·Cᵀ + (u ⊙ V)ᵀ·K on the tensor cores while n = fdec·n + Kᵀu runs on the CUDA cores
-#pragma unroll
-        for (int i = 0; i < NW / 2; ++i) cst[i] *= fdec;
-        {
-            unsigned a[Q / 16][4];   // every step's fragments loaded before the fence: none written under a product
-#pragma unroll
-            for (int ks = 0; ks < Q / 16; ++ks)
-                sl::ldsm_x4_t(a[ks][0], a[ks][1], a[ks][2], a[ks][3], sUT + (16 * ks + atRow) * LDT + 16 * wi + atCol);
-            wg_fence();
-#pragma unroll
-            for (int ks = 0; ks < Q / 16; ++ks) {
-                const uint64_t db = dKt + ((ks * 16 * 128) >> 4);
-                if constexpr (NW == 256) slwg::mma_rs_t_n256(cst, a[ks], db, 1);
-                else if constexpr (NW == 192) slwg::mma_rs_t_n192(cst, a[ks], db, 1);
-                else if constexpr (NW == 128) slwg::mma_rs_t_n128(cst, a[ks], db, 1);
-                else slwg::mma_rs_t_n64(cst, a[ks], db, 1);
-            }
-            wg_commit();
         }
         {
             // n = fdec·n + Kᵀu on mma.sync (m16n8k16): warp w8 takes key rows [w8·DH/8, +DH/8), A = Kᵀ by ldmatrix.trans
@@ -473,10 +446,38 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                     }
         }
         wg_wait<0>();
+        proxy_fence();   // P, written through the generic proxy, read by wgmma below
+        __syncthreads();   // P visible; every read of this chunk's q and k done
+        if (c + 1 < cEnd) copy_k(c + 1);   // lands while P·V, h and the next chunk's Q·C⁻ run
+
+        if constexpr (!stateOnly) {
+            // Oᵀ += Vᵀ·Pᵀ for tokens [32·wg, +32) (P is zero right of the diagonal: the first warpgroup's last two
+            // steps add zeros, kept so that both warpgroups issue the same products)
+            unsigned a[Q / 16][4];
+#pragma unroll
+            for (int ks = 0; ks < Q / 16; ++ks)
+                sl::ldsm_x4_t(a[ks][0], a[ks][1], a[ks][2], a[ks][3], sVT + (16 * ks + atRow) * LDT + 16 * wi + atCol);
+            wg_fence();
+#pragma unroll
+            for (int ks = 0; ks < Q / 16; ++ks) slwg::mma_rs_n32(oh, a[ks], dPw + ((32 * ks) >> 4), 1);
+            wg_commit();
+            wg_wait<0>();
+#pragma unroll
+            for (int jj = 0; jj < 4; ++jj)
+#pragma unroll
+                for (int e1 = 0; e1 < 2; ++e1) {
+                    const int t = 32 * wg + 8 * jj + 2 * q4 + e1;
+                    if (t >= qn) continue;
+                    const float den = fmaxf(fabsf(fmaf(sw[t], sqn[t], sden[t] + sden[Q + t])), slo[t]) + eps;
+                    const float inv = 1.f / den;
+                    float* hrow = h + (g0 + (size_t)t * NH) * DH + c0;
+                    hrow[vr0] = oh[4 * jj + e1] * inv;
+                    hrow[vr0 + 8] = oh[4 * jj + 2 + e1] * inv;
+                }
+        }
+
         mPrev = mNew;
         gSum += g;
-        __syncthreads();   // every read of this chunk's k done before the next chunk's copies
-        if (c + 1 < cEnd) copy_k(c + 1);
     }
 
     if (Cout) {
