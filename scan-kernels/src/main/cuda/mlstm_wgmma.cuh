@@ -7,17 +7,22 @@
 // Block: (b, head, slab, segment) as the fused kernel, 256 threads = 2 warpgroups. Warpgroup w holds Cᵀ's key
 // channels [w·NW, (w+1)·NW) of the slab (NS × NW fp32, the wgmma accumulator of m64nNW: NW/2 registers a thread).
 //
-// Per chunk (math as mlstm_fused.cuh):
-//   Oᵀ_inter = C⁻ᵀ·Qᵀ      A = bf16(C⁻ᵀ) from the accumulators (registers), B = q panels (K-major)   per warpgroup its
-//   S = Q·[K; n⁻]ᵀ         A = q panels, B = k panels with n⁻ as row Q (column Q of S is q·n⁻)       key half; the two
-//                                                                                                    halves summed
-//                                                                                                    through shared memory
-//   Oᵀ += Vᵀ·Pᵀ            A = Vᵀ (ldmatrix), B = P (K-major)    warpgroup w: tokens [32w, 32w + 32)
-//   Cᵀ = fdec·Cᵀ + (u⊙V)ᵀ·K  A = (u⊙V)ᵀ (ldmatrix), B = k panels read MN-major (transposed by the descriptor)
-//   n = fdec·n + Kᵀu        fp32 on CUDA cores (bf16 k, fp32 u), while the state update runs
+// Per chunk, in this order (math as mlstm_fused.cuh; "per half": each warpgroup over its key half, the two partial
+// sums added through shared memory):
+//   Oᵀ_inter = C⁻ᵀ·Qᵀ          per half   A = bf16(C⁻ᵀ) converted from the accumulators, B = q panels (K-major)
+//   S = Q·[K; n⁻]ᵀ             per half   A = q panels, B = k panels with n⁻ as row Q (S's column Q is q·n⁻); while
+//                                         it runs, V and u ⊙ V are converted to bf16 and the per-token weights formed
+//   Cᵀ = fdec·Cᵀ + (u⊙V)ᵀ·K               A = (u⊙V)ᵀ (ldmatrix.trans), B = k panels read MN-major (the descriptor
+//                                         transposes); C⁻ was last read by Q·C⁻, so it goes out before P
+//   P, its row sums, n = fdec·n + Kᵀu     while the state update runs: P on CUDA cores, n on mma.sync (bf16 k, u as
+//                                         a bf16 and a rest column, fp32 accuracy)
+//   Oᵀ += Vᵀ·Pᵀ, h                        warpgroup w: tokens [32w, 32w + 32), A = Vᵀ (ldmatrix.trans), B = P
 // Shared memory: q and k as NP panels of 128-byte rows in the 128-byte-swizzled layout (16-byte chunk c of row r at
-// c ^ (r % 8)), which wgmma reads both K-major and MN-major; P the same; Vᵀ and (u⊙V)ᵀ padded rows for ldmatrix.
-// The next chunk's q, gates and v are copied (cp.async) once this chunk's S is done, its k once the state update is.
+// c ^ (r % 8)), which wgmma reads both K-major and MN-major; P the same; V and u ⊙ V row-major with padded rows.
+// The next chunk's q, gates and v are copied (cp.async) once this chunk's S is done, its k once the state update and
+// n are: k lands while P·V, h and the next chunk's Q·C⁻ run. There is no room for a second k buffer at DH 512.
+// Checked against a float64 recurrence by src/test/cuda/mlstm_bf16_check.cu (mode 4, and its wgmma unit checks of
+// the descriptor forms) and by the bf16 conformance suite through CudaOps (FusedKernel.WGMMA).
 #pragma once
 #include "common.cuh"
 #include <cuda_bf16.h>
@@ -104,7 +109,10 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     float* srow = slo + Q;      // log2e·M_τ, M_τ = max(m⁻, a_τ)
     float* scol = srow + Q;     // log2e·(ĩ_σ − b_σ): P's decay is exp2(scol_σ − srow_τ)
 
-    const int tid = threadIdx.x, wg = tid >> 7, wi = (tid >> 5) & 3, lane = tid & 31, g4 = lane >> 2, q4 = lane & 3;
+    // the warpgroup and warp indices broadcast from lane 0, so that the compiler knows them warp-uniform and keeps
+    // the descriptors built from them in uniform registers
+    const int tid = threadIdx.x, wg = __shfl_sync(0xffffffffu, tid >> 7, 0), wi = __shfl_sync(0xffffffffu, (tid >> 5) & 3, 0);
+    const int lane = tid & 31, g4 = lane >> 2, q4 = lane & 3;
     const int slab = blockIdx.x % NSL, seg = blockIdx.x / NSL, hh = blockIdx.y, b = blockIdx.z;
     const int c0 = slab * NS;
     const size_t bh = (size_t)b * NH + hh, sidx = bh * G + seg;
