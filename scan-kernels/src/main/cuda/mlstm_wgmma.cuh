@@ -51,8 +51,8 @@ struct Smem {
                                                               // running max a (Q) fp64, ĩ (Q) fp32
     static constexpr int N_OFF = G_OFF + 2 * slmf::GATE_BYTES_PER_TOKEN * Q;   // (DH) fp32 n
     static constexpr int MISC_OFF = N_OFF + 4 * DH;           // u, q·n⁻, row sums of P (2), w_τ, exp(−m_τ), log2e·M_τ,
-                                                              // log2e·(ĩ_σ − b_σ) (Q each) fp32
-    static constexpr int BYTES = MISC_OFF + 4 * 8 * Q;
+                                                              // log2e·(ĩ_σ − b_σ) (Q each), fdec fp32
+    static constexpr int BYTES = MISC_OFF + 4 * 8 * Q + 16;
 };
 
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
@@ -108,6 +108,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     float* slo = sw + Q;        // exp(−m_τ), the normalizer's floor
     float* srow = slo + Q;      // log2e·M_τ, M_τ = max(m⁻, a_τ)
     float* scol = srow + Q;     // log2e·(ĩ_σ − b_σ): P's decay is exp2(scol_σ − srow_τ)
+    float* sfdec = scol + Q;    // the state's decay over this chunk, exp(g + m⁻ − m⁺)
 
     // the warpgroup and warp indices broadcast from lane 0, so that the compiler knows them warp-uniform and keeps
     // the descriptors built from them in uniform registers
@@ -234,8 +235,21 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         __syncthreads();
 
         const double g = sb[qn - 1], mNew = fmax(g + mPrev, g + smt[qn - 1]);
-        const float fdec = inter ? (float)exp(g + mPrev - mNew) : 0.f;
-        auto row_max = [&](int t) { return fmax(mPrev, smt[t]); };
+        // the per-token terms once, by the first Q threads (in fp64 where the gate sums are), read after the next
+        // barrier: u, and for the outputs w_τ, the normalizer's floor and P's decay terms
+        if (tid < Q) {
+            const int t = tid;
+            su[t] = t < qn ? __expf((float)(g - sb[t] + si[t] - mNew)) * scale : 0.f;
+            if constexpr (!stateOnly) {
+                const double Mt = fmax(mPrev, smt[t]);
+                sw[t] = inter ? __expf((float)(mPrev - Mt)) : 0.f;
+                slo[t] = (float)exp(-(sb[t] + Mt));
+                srow[t] = (float)(Mt * 1.4426950408889634);
+                scol[t] = (float)(((double)si[t] - sb[t]) * 1.4426950408889634);
+            }
+            if (t == 0) sfdec[0] = inter ? (float)exp(g + mPrev - mNew) : 0.f;
+        }
+        if constexpr (stateOnly) __syncthreads();   // (the output mode's next barrier is the one before S)
 
         float oh[16];   // Oᵀ for tokens [32·wg, 32·wg + 32): oh[4j + e] = Oᵀ(vr0 + 8(e >> 1), 32·wg + 8j + 2q4 + (e & 1))
 #pragma unroll
@@ -295,23 +309,14 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             }
             wg_commit();
         }
-        // while S runs: Vᵀ, (u ⊙ V)ᵀ (the weight recomputed per token: su is read after the next barrier only) and u
+        // while S runs: V and u ⊙ V in bf16
         for (int i = tid; i < Q * NS / 4; i += THREADS) {
             const int s = i / (NS / 4), d = (i % (NS / 4)) * 4;
-            const float u = s < qn ? __expf((float)(g - sb[s] + si[s] - mNew)) * scale : 0.f;
+            const float u = su[s];
             const float4 x = *reinterpret_cast<const float4*>(sVf + s * NS + d);
             if constexpr (!stateOnly) slm16::st_bf16x4(sVT + s * LDT + d, x);
             slm16::st_bf16x4(sUT + s * LDT + d, make_float4(x.x * u, x.y * u, x.z * u, x.w * u));
-            if (d == 0) su[s] = u;
         }
-        if constexpr (!stateOnly)
-            if (tid < Q) {
-                const double Mt = row_max(tid);
-                sw[tid] = inter ? __expf((float)(mPrev - Mt)) : 0.f;
-                slo[tid] = (float)exp(-(sb[tid] + Mt));
-                srow[tid] = (float)(Mt * 1.4426950408889634);
-                scol[tid] = (float)(((double)si[tid] - sb[tid]) * 1.4426950408889634);
-            }
         if constexpr (!stateOnly) {
             wg_wait<0>();
             float* xs = sXS + (1 - wg) * Q * XLD;
@@ -334,6 +339,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         // The state update goes out first: it needs only k and u ⊙ V, and C⁻ was last read by Q·C⁻ above. P and n
         // are formed while it runs.
         // Cᵀ = fdec·Cᵀ + (u ⊙ V)ᵀ·K on the tensor cores while n = fdec·n + Kᵀu runs on the CUDA cores
+        const float fdec = sfdec[0];
 #pragma unroll
         for (int i = 0; i < NW / 2; ++i) cst[i] *= fdec;
         {
@@ -469,6 +475,15 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
 #pragma unroll
             for (int ks = 0; ks < Q / 16; ++ks) slwg::mma_rs_n32(oh, a[ks], dPw + ((32 * ks) >> 4), 1);
             wg_commit();
+            // the normalizers of this thread's tokens while the products run
+            float inv[4][2];
+#pragma unroll
+            for (int jj = 0; jj < 4; ++jj)
+#pragma unroll
+                for (int e1 = 0; e1 < 2; ++e1) {
+                    const int t = 32 * wg + 8 * jj + 2 * q4 + e1;
+                    inv[jj][e1] = 1.f / (fmaxf(fabsf(fmaf(sw[t], sqn[t], sden[t] + sden[Q + t])), slo[t]) + eps);
+                }
             wg_wait<0>();
 #pragma unroll
             for (int jj = 0; jj < 4; ++jj)
@@ -476,11 +491,9 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                 for (int e1 = 0; e1 < 2; ++e1) {
                     const int t = 32 * wg + 8 * jj + 2 * q4 + e1;
                     if (t >= qn) continue;
-                    const float den = fmaxf(fabsf(fmaf(sw[t], sqn[t], sden[t] + sden[Q + t])), slo[t]) + eps;
-                    const float inv = 1.f / den;
                     float* hrow = h + (g0 + (size_t)t * NH) * DH + c0;
-                    hrow[vr0] = oh[4 * jj + e1] * inv;
-                    hrow[vr0 + 8] = oh[4 * jj + 2 + e1] * inv;
+                    hrow[vr0] = oh[4 * jj + e1] * inv[jj][e1];
+                    hrow[vr0 + 8] = oh[4 * jj + 2 + e1] * inv[jj][e1];
                 }
         }
 
