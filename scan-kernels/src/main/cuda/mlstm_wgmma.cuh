@@ -2,8 +2,9 @@
 // kernel's _bq builds (mlstm_fused.cuh: q and k in bf16, gate records from mlstm_gate_prep, fp32 v in, fp32 h out,
 // the same launches for one walk and for segments), with every product issued by warpgroups instead of warps.
 //
-// Glossary: DH head dim (128, 256, 384 or 512), NS = 64 value channels per block (the slab), Q = 64 chunk length, NW = DH/2
-// key channels per warpgroup, NP = DH/64 panels (64 key channels each), qn tokens in this chunk.
+// Glossary: DH head dim (a multiple of 64 up to 512), DP = DH rounded up to a multiple of 128 (the key channels the
+// products run over: those past DH are zeros in q, k, C and n), NS = 64 value channels per block (the slab), Q = 64
+// chunk length, NW = DP/2 key channels per warpgroup, NP = DP/64 panels (64 key channels each), qn tokens in this chunk.
 // Block: (b, head, slab, segment) as the fused kernel, 256 threads = 2 warpgroups. Warpgroup w holds Cᵀ's key
 // channels [w·NW, (w+1)·NW) of the slab (NS × NW fp32, the wgmma accumulator of m64nNW: NW/2 registers a thread).
 //
@@ -36,9 +37,12 @@ namespace slwm {
 constexpr int Q = 64, NS = 64, THREADS = 256, LDT = Q + 8, XLD = 36;
 constexpr int PANEL_Q = Q * 128, PANEL_K = (Q + 8) * 128;   // bytes; k's panels carry n⁻ in row Q, zeros after
 
+__host__ __device__ constexpr int padded(int dh) { return (dh + 127) / 128 * 128; }
+
 template <int DH>
 struct Smem {
-    static constexpr int NP = DH / 64;
+    static constexpr int DP = padded(DH);
+    static constexpr int NP = DP / 64;
     static constexpr int Q_OFF = 0;                           // NP × (Q, 64) bf16 q, swizzled
     static constexpr int K_OFF = Q_OFF + NP * PANEL_Q;        // NP × (Q + 8, 64) bf16 k, row Q = bf16(n⁻)
     static constexpr int P_OFF = K_OFF + NP * PANEL_K;        // (Q, 64) bf16 P, swizzled
@@ -49,8 +53,8 @@ struct Smem {
     static constexpr int XO_OFF = XS_OFF + 2 * Q * XLD * 4;   // (2, NS, XLD) fp32 Oᵀ halves for the other warpgroup
     static constexpr int G_OFF = XO_OFF + 2 * NS * XLD * 4;   // 2 gate records (even, odd chunks): b (Q) fp64,
                                                               // running max a (Q) fp64, ĩ (Q) fp32
-    static constexpr int N_OFF = G_OFF + 2 * slmf::GATE_BYTES_PER_TOKEN * Q;   // (DH) fp32 n
-    static constexpr int MISC_OFF = N_OFF + 4 * DH;           // u, q·n⁻, row sums of P (2), w_τ, exp(−m_τ), log2e·M_τ,
+    static constexpr int N_OFF = G_OFF + 2 * slmf::GATE_BYTES_PER_TOKEN * Q;   // (DP) fp32 n
+    static constexpr int MISC_OFF = N_OFF + 4 * DP;           // u, q·n⁻, row sums of P (2), w_τ, exp(−m_τ), log2e·M_τ,
                                                               // log2e·(ĩ_σ − b_σ) (Q each), fdec fp32
     static constexpr int BYTES = MISC_OFF + 4 * 8 * Q + 16;
 };
@@ -86,7 +90,8 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                                      const unsigned char* __restrict__ gates)
 {
     using S = Smem<DH>;
-    constexpr int NP = S::NP, NW = DH / 2, NSL = DH / NS, KS = NW / 16;
+    constexpr int DP = S::DP, NP = S::NP, NW = DP / 2, NSL = DH / NS, KS = NW / 16;
+    static_assert(DH % NS == 0 && DH <= 512, "whole slabs");
     static_assert(S::BYTES <= slmf::SMEM_MAX, "fits one block's shared memory");
     static_assert(NS == Q, "V and u ⊙ V use the (Q, LDT) layout");
     SL_EXTERN_SHARED __align__(1024) unsigned char smem_wg[];
@@ -133,11 +138,11 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     if constexpr (stateOnly) {
 #pragma unroll
         for (int i = 0; i < NW / 2; ++i) cst[i] = 0.f;
-        for (int i = tid; i < DH; i += THREADS) sN[i] = 0.f;
+        for (int i = tid; i < DP; i += THREADS) sN[i] = 0.f;
     } else {
         const float* Cb = Cin + sidx * DH * DH;
-        c_elems([&](int vv, int kk, float& x) { x = Cb[(size_t)kk * DH + c0 + vv]; });
-        for (int i = tid; i < DH; i += THREADS) sN[i] = nIn[sidx * DH + i];
+        c_elems([&](int vv, int kk, float& x) { x = DP == DH || kk < DH ? Cb[(size_t)kk * DH + c0 + vv] : 0.f; });
+        for (int i = tid; i < DP; i += THREADS) sN[i] = i < DH ? nIn[sidx * DH + i] : 0.f;
         mPrev = mInD ? mInD[sidx] : (double)mInF[bh];
     }
     __syncthreads();
@@ -146,6 +151,14 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         const int p = i / 512, r = Q + (i / 64) % 8, c = i % 64;
         *reinterpret_cast<__nv_bfloat16*>(sK + p * PANEL_K + swz(r, c)) =
             __float2bfloat16_rn(r == Q ? sN[p * 64 + c] : 0.f);
+    }
+    // the padding panels of q and k (key channels DH..DP): zeros, never copied over
+    if constexpr (DP != DH) {
+        for (int i = tid; i < (NP - DH / 64) * Q * 8; i += THREADS) {
+            const int p = DH / 64 + i / (Q * 8), r = (i / 8) % Q, w = i % 8;
+            *reinterpret_cast<uint4*>(sQ + p * PANEL_Q + r * 128 + 16 * w) = make_uint4(0u, 0u, 0u, 0u);
+            *reinterpret_cast<uint4*>(sK + p * PANEL_K + r * 128 + 16 * w) = make_uint4(0u, 0u, 0u, 0u);
+        }
     }
     double gSum = 0.0;
 
@@ -415,12 +428,12 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             // n = fdec·n + Kᵀu on mma.sync (m16n8k16): warp w8 takes key rows [w8·DH/8, +DH/8), A = Kᵀ by ldmatrix.trans
             // of the swizzled panel, B's column 0 bf16(u), column 1 the rest u − bf16(u), so n = c0 + c1 (lanes q4 = 0)
             // keeps u's fp32 accuracy
-            constexpr int NT = DH / 8 / 16;   // m16 tiles per warp
+            constexpr int NT = DP / 8 / 16;   // m16 tiles per warp
             const int w8 = tid >> 5;
             float nacc[NT][4];
 #pragma unroll
             for (int i = 0; i < NT; ++i) {
-                const int r = w8 * (DH / 8) + 16 * i + g4;
+                const int r = w8 * (DP / 8) + 16 * i + g4;
                 nacc[i][0] = q4 == 0 ? fdec * sN[r] : 0.f;
                 nacc[i][2] = q4 == 0 ? fdec * sN[r + 8] : 0.f;
                 nacc[i][1] = nacc[i][3] = 0.f;
@@ -441,7 +454,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                 const int srow_ = ks * 16 + atRow;
 #pragma unroll
                 for (int i = 0; i < NT; ++i) {
-                    const int kc = w8 * (DH / 8) + 16 * i + atCol;   // first key channel of this lane's 8
+                    const int kc = w8 * (DP / 8) + 16 * i + atCol;   // first key channel of this lane's 8
                     unsigned af[4];
                     sl::ldsm_x4_t(af[0], af[1], af[2], af[3],
                                   reinterpret_cast<const __nv_bfloat16*>(sK + (kc >> 6) * PANEL_K + swz(srow_, kc & 63)));
@@ -453,7 +466,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                 for (int i = 0; i < NT; ++i)
 #pragma unroll
                     for (int hf = 0; hf < 2; ++hf) {
-                        const int r = w8 * (DH / 8) + 16 * i + g4 + 8 * hf;
+                        const int r = w8 * (DP / 8) + 16 * i + g4 + 8 * hf;
                         const float nv = nacc[i][2 * hf] + nacc[i][2 * hf + 1];
                         sN[r] = nv;
                         *reinterpret_cast<__nv_bfloat16*>(sK + (r >> 6) * PANEL_K + swz(Q, r & 63)) = __float2bfloat16_rn(nv);
@@ -503,7 +516,9 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
 
     if (Cout) {
         float* Cb = Cout + sidx * DH * DH;
-        c_elems([&](int vv, int kk, float& x) { Cb[(size_t)kk * DH + c0 + vv] = x; });
+        c_elems([&](int vv, int kk, float& x) {
+            if (DP == DH || kk < DH) Cb[(size_t)kk * DH + c0 + vv] = x;
+        });
         if (slab == 0) {
             for (int i = tid; i < DH; i += THREADS) nOut[sidx * DH + i] = sN[i];
             if (tid == 0) {
@@ -540,7 +555,9 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
 #else
 #define SL_MLSTM_WG_BODY(DH, SWAP) __trap();
 #endif
+SL_MLSTM_WG(mlstm_wg_d64, 64, false)
 SL_MLSTM_WG(mlstm_wg_d128, 128, false)
+SL_MLSTM_WG(mlstm_wg_d192, 192, false)
 SL_MLSTM_WG(mlstm_wg_d256, 256, false)
 SL_MLSTM_WG(mlstm_wg_d384, 384, false)
 SL_MLSTM_WG(mlstm_wg_d512, 512, false)
