@@ -114,7 +114,7 @@ public final class CudaBf16Conformance {
     }
 
     /**
-     * The fused form (state on chip, head dims 128/256/384/512) at the same tolerances: each shape with the
+     * The fused form (state on chip: head dims 128/256/384/512, and 64/192 on the wgmma kernel) at the same tolerances: each shape with the
      * segments chosen by shape (here several: small shapes do not fill the GPU), one walk over the whole
      * sequence (the kernel writes the final state), and two segments; lengths ending mid-chunk and L = 1.
      * Run after the three-pass cases so that their random inputs stay as they were.
@@ -125,7 +125,7 @@ public final class CudaBf16Conformance {
         CudaOps.FusedKernel kernelWas = ops.setFusedKernel(CudaOps.FusedKernel.MMA);
         try {
             int[][] shapes = {{2, 100, 2, 128, 64, 1}, {1, 1, 1, 128, 64, 1}, {1, 130, 1, 256, 64, 0}, {1, 70, 1, 512, 64, 1},
-                    {1, 65, 2, 384, 64, 1}};
+                    {1, 65, 2, 384, 64, 1}, {1, 100, 2, 192, 64, 1}, {2, 65, 1, 64, 64, 0}};
             // the mma.sync build, then the wgmma kernel where the driver loaded the sm_90a build
             CudaOps.FusedKernel[] kernels = ops.wgmmaAvailable()
                     ? new CudaOps.FusedKernel[] {CudaOps.FusedKernel.MMA, CudaOps.FusedKernel.WGMMA}
@@ -137,17 +137,20 @@ public final class CudaBf16Conformance {
                     MlstmInputs in = mlstmInputs(sh);
                     for (CudaOps.FusedKernel fk : kernels) {
                         ops.setFusedKernel(fk);
+                        if (ops.bf16MlstmForm(sh[3]) != CudaOps.Bf16Mlstm.FUSED) continue;   // DH 64/192: wgmma only
                         String name = fk == CudaOps.FusedKernel.WGMMA ? " fused wgmma" : " fused";
                         mlstmCase(in, g == 0 ? name : name + " G" + g);
                     }
                 }
             // the fp32- and bf16-input paths of the mma.sync build give the same bits
             ops.setFusedKernel(CudaOps.FusedKernel.MMA);
-            for (int[] sh : shapes)
+            for (int[] sh : shapes) {
+                if (ops.bf16MlstmForm(sh[3]) != CudaOps.Bf16Mlstm.FUSED) continue;   // no mma.sync kernel at DH 64/192
                 for (int g : new int[] {1, 2}) {
                     ops.setFusedMlstmSegments(g);
                     fusedQkSameBits(sh, g);
                 }
+            }
         } finally {
             ops.setFusedMlstmSegments(0);
             ops.setFusedKernel(kernelWas);

@@ -101,7 +101,9 @@ public final class CudaOps implements AutoCloseable {
             // the segment rule counts the resident blocks of the build with fewer (the same on an H100: one)
             fusedBlocksPerSm[i] = Math.max(1, Math.min(ctx.blocksPerSm(kernel, FUSED_THREADS, fusedSmem[i]),
                     ctx.blocksPerSm(kernel + "_bq", FUSED_THREADS, fusedSmemBq[i])));
-            String wk = wgKernel(FUSED_DH[i]);
+        }
+        for (int i = 0; i < WG_DH.length; ++i) {
+            String wk = wgKernel(WG_DH[i]);
             wgSmem[i] = ctx.constantInt(wk + "_smem");
             wgChunk[i] = ctx.constantInt(wk + "_chunk");
             ctx.allowSharedMemory(wk, wgSmem[i]);
@@ -717,9 +719,11 @@ public final class CudaOps implements AutoCloseable {
     private final int[] fusedChunk = new int[FUSED_DH.length];
     private int gateBytesPerToken;   // mlstm_gate_prep's record size per token (b, a fp64, ĩ fp32)
     private final int[] fusedBlocksPerSm = new int[FUSED_DH.length];
-    // the wgmma builds (mlstm_wgmma.cuh, sm_90a): shared memory, chunk and resident blocks per head dim
-    private final int[] wgSmem = new int[FUSED_DH.length], wgChunk = new int[FUSED_DH.length];
-    private final int[] wgBlocksPerSm = new int[FUSED_DH.length];
+    // the wgmma builds (mlstm_wgmma.cuh, sm_90a; DH 64 and 192 run with their key channels padded to 128 and 256):
+    // shared memory, chunk and resident blocks per head dim
+    private static final int[] WG_DH = {64, 128, 192, 256, 384, 512};
+    private final int[] wgSmem = new int[WG_DH.length], wgChunk = new int[WG_DH.length];
+    private final int[] wgBlocksPerSm = new int[WG_DH.length];
     private FusedKernel fusedKernel = FusedKernel.AUTO;
     private Bf16Mlstm bf16Mlstm = Bf16Mlstm.FUSED;
     private int fusedSegments; // 0 = chosen by shape
@@ -728,6 +732,11 @@ public final class CudaOps implements AutoCloseable {
     private static String fusedKernel(int dh) { return "mlstm_fused_d" + dh; }
 
     private static String wgKernel(int dh) { return "mlstm_wg_d" + dh; }
+
+    private static int wgIndex(int dh) {
+        for (int i = 0; i < WG_DH.length; ++i) if (WG_DH[i] == dh) return i;
+        return -1;
+    }
 
     private static int fusedIndex(int dh) {
         for (int i = 0; i < FUSED_DH.length; ++i) if (FUSED_DH[i] == dh) return i;
@@ -749,9 +758,12 @@ public final class CudaOps implements AutoCloseable {
         return was;
     }
 
-    /** The form a bf16 mLSTM with this head dim runs. */
+    /**
+     * The form a bf16 mLSTM with this head dim runs: fused where a fused kernel takes the head dim under the current
+     * options (mma.sync: 128/256/384/512; wgmma: also 64 and 192), else three-pass.
+     */
     public Bf16Mlstm bf16MlstmForm(int dh) {
-        return bf16Mlstm == Bf16Mlstm.FUSED && fusedIndex(dh) >= 0 ? Bf16Mlstm.FUSED : Bf16Mlstm.THREE_PASS;
+        return bf16Mlstm == Bf16Mlstm.FUSED && (fusedIndex(dh) >= 0 || fusedWgmma(dh)) ? Bf16Mlstm.FUSED : Bf16Mlstm.THREE_PASS;
     }
 
     /**
@@ -817,7 +829,7 @@ public final class CudaOps implements AutoCloseable {
 
     /** Whether a fused mLSTM with this head dim runs the wgmma kernel under the current options. */
     public boolean fusedWgmma(int dh) {
-        if (fusedIndex(dh) < 0 || fusedKernel == FusedKernel.MMA) return false;
+        if (wgIndex(dh) < 0 || fusedKernel == FusedKernel.MMA) return false;
         if (!fusedQkBf16()) {
             if (fusedKernel == FusedKernel.WGMMA)
                 throw new IllegalStateException("fusedKernel=wgmma takes q and k in bf16: it cannot run with fusedQk=fp32");
@@ -838,8 +850,8 @@ public final class CudaOps implements AutoCloseable {
      * chunk. Each extra segment costs a state-only pass over k and v (a third of the FLOPs) and a combine.
      */
     public int fusedMlstmSegments(int b, int l, int nh, int dh) {
-        int i = fusedIndex(dh);
         boolean wg = fusedWgmma(dh);
+        int i = wg ? wgIndex(dh) : fusedIndex(dh);
         int qc = wg ? wgChunk[i] : fusedChunk[i];
         int nch = (l + qc - 1) / qc;
         long blocks = (long) b * nh * (dh / FUSED_SLAB);
@@ -854,13 +866,13 @@ public final class CudaOps implements AutoCloseable {
     private void mlstmFused(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer ig, DeviceBuffer fg,
                             DeviceBuffer c, DeviceBuffer n, DeviceBuffer m, DeviceBuffer h, int b, int l, int nh, int dh,
                             double eps) {
-        int i = fusedIndex(dh);
         boolean wg = fusedWgmma(dh);
+        int i = wg ? wgIndex(dh) : fusedIndex(dh);
         String kernel = fusedKernel(dh);
         int qc = wg ? wgChunk[i] : fusedChunk[i];
         int nch = (l + qc - 1) / qc;
         int g = fusedMlstmSegments(b, l, nh, dh);
-        int smem = fusedSmem[i];
+        int smem = wg ? 0 : fusedSmem[i];
         Object gates = CudaContext.NULL;
         if (fusedQkBf16()) {
             smem = wg ? wgSmem[i] : fusedSmemBq[i];
@@ -903,8 +915,9 @@ public final class CudaOps implements AutoCloseable {
 
     /** Chunk length the fused mLSTM kernel for this head dim runs at under the current options; -1 where there is none. */
     public int fusedMlstmChunk(int dh) {
+        if (fusedWgmma(dh)) return wgChunk[wgIndex(dh)];
         int i = fusedIndex(dh);
-        return i < 0 ? -1 : fusedWgmma(dh) ? wgChunk[i] : fusedChunk[i];
+        return i < 0 ? -1 : fusedChunk[i];
     }
 
     /** Causal depthwise conv1d; newTail (B, K-1, C) receives the tail after x (tail is read only). */
