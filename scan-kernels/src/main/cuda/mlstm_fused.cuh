@@ -387,16 +387,12 @@ __device__ __forceinline__ void body(const QK* __restrict__ q, const QK* __restr
                         if (s <= t && t < qn)
                             p[e] = __expf((float)(si[s] - sb[s] - row_max(t))) * sacc[f][2 * hf + e] * scale;
                     }
-                    const unsigned pk = sl::pack_bf16x2(p[0], p[1]);
-                    *reinterpret_cast<unsigned*>(sP + t * LDP + s0) = pk;
-                    const __nv_bfloat162 r = *reinterpret_cast<const __nv_bfloat162*>(&pk);
-                    rs[hf] += __bfloat162float(r.x) + __bfloat162float(r.y);
+                    rs[hf] += slm16::st_bf16x2_sum(sP + t * LDP + s0, p[0], p[1]);
                 }
             }
 #pragma unroll
             for (int hf = 0; hf < 2; ++hf) {
-                rs[hf] += __shfl_xor_sync(0xffffffffu, rs[hf], 1);
-                rs[hf] += __shfl_xor_sync(0xffffffffu, rs[hf], 2);
+                rs[hf] = slm16::quad_sum(rs[hf]);
                 // one slot per warp of the row tile, summed in a fixed order below: no atomics, so h is
                 // the same from run to run
                 if (q4 == 0) sden[(warp % WPM) * Q + mt * 16 + g4 + 8 * hf] = rs[hf];

@@ -1,7 +1,9 @@
-// Pieces shared by the tensor-core mLSTM kernels (mlstm_mma.cuh, mlstm_fused.cuh): the chunk's gate scans in
-// fp64 and bf16 staging of fp32 rows. Glossary as mlstm.cuh (Q chunk length, qn tokens in this chunk).
+// Pieces shared by the tensor-core mLSTM kernels (mlstm_mma.cuh, mlstm_fused.cuh, mlstm_wgmma.cuh): the chunk's gate
+// scans in fp64, bf16 staging of fp32 rows, and P's bf16 pairs with their row sums. Glossary as mlstm.cuh (Q chunk
+// length, qn tokens in this chunk).
 #pragma once
 #include <cuda_bf16.h>
+#include "mma_frag.cuh"   // sl::pack_bf16x2
 
 namespace slm16 {
 // Warp 0 only: for the chunk's tokens s < qn, sb[s] = b_s = Σ_{r≤s} logsigmoid(f̃_r) and
@@ -50,5 +52,22 @@ __device__ __forceinline__ void st_bf16x4(__nv_bfloat16* dst, float4 x)
     p.x = *reinterpret_cast<unsigned*>(&lo);
     p.y = *reinterpret_cast<unsigned*>(&hi);
     *reinterpret_cast<uint2*>(dst) = p;
+}
+
+// p0, p1 rounded to bf16 (nearest even) and stored at dst as one word; returns the sum of the rounded pair, so that the
+// normalizer's row sums of P are over the values the products see.
+__device__ __forceinline__ float st_bf16x2_sum(void* dst, float p0, float p1)
+{
+    const unsigned pk = sl::pack_bf16x2(p0, p1);
+    *reinterpret_cast<unsigned*>(dst) = pk;
+    const __nv_bfloat162 r = *reinterpret_cast<const __nv_bfloat162*>(&pk);
+    return __bfloat162float(r.x) + __bfloat162float(r.y);
+}
+
+// x summed over the four lanes of this lane's quad (the lanes of one accumulator row)
+__device__ __forceinline__ float quad_sum(float x)
+{
+    x += __shfl_xor_sync(0xffffffffu, x, 1);
+    return x + __shfl_xor_sync(0xffffffffu, x, 2);
 }
 } // namespace slm16

@@ -229,6 +229,20 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     // lane >> 4, m half (lane >> 3) & 1)
     const int atRow = (lane & 7) + ((lane >> 4) << 3), atCol = ((lane >> 3) & 1) << 3;
     const int mnL = SWAP_MN ? 1024 : PANEL_K, mnS = SWAP_MN ? PANEL_K : 1024;
+    // An accumulator over 64 columns (tokens or keys) as n8 blocks 0-3 and 4-7: the half that belongs to the other
+    // warpgroup goes to x (rows vr0, vr0 + 8, XLD floats apart), keep(index, pair) receives this warpgroup's half
+    // (selects on wg, not branches, and static register indices)
+    auto hand_over = [&](const float* acc, float* x, auto keep) {
+#pragma unroll
+        for (int jj = 0; jj < 4; ++jj)
+#pragma unroll
+            for (int hf = 0; hf < 2; ++hf) {
+                const float2 lo = make_float2(acc[4 * jj + 2 * hf], acc[4 * jj + 2 * hf + 1]);
+                const float2 hi = make_float2(acc[4 * (4 + jj) + 2 * hf], acc[4 * (4 + jj) + 2 * hf + 1]);
+                keep(4 * jj + 2 * hf, wg == 0 ? lo : hi);
+                *reinterpret_cast<float2*>(x + (vr0 + 8 * hf) * XLD + 8 * jj + 2 * q4) = wg == 0 ? hi : lo;
+            }
+    };
     // descriptors of this warpgroup's first operand tiles; a step's tile adds its byte offset / 16 (the 14-bit
     // start address field cannot carry: shared memory ends below 256 KB)
     const uint64_t dQw = desc_k(sQ + wg * (NW / 64) * PANEL_Q), dKw = desc_k(sK + wg * (NW / 64) * PANEL_K);
@@ -297,18 +311,10 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                 }
                 wg_wait<0>();
                 // keep tokens [32·wg, +32), hand the other half over
-                float* xo = sXO + (1 - wg) * NS * XLD;
-#pragma unroll
-                for (int jj = 0; jj < 4; ++jj)
-#pragma unroll
-                    for (int hf = 0; hf < 2; ++hf) {
-                        const float2 lo = make_float2(oacc[4 * jj + 2 * hf], oacc[4 * jj + 2 * hf + 1]);
-                        const float2 hi = make_float2(oacc[4 * (4 + jj) + 2 * hf], oacc[4 * (4 + jj) + 2 * hf + 1]);
-                        const float2 mine = wg == 0 ? lo : hi;
-                        oh[4 * jj + 2 * hf] = mine.x;
-                        oh[4 * jj + 2 * hf + 1] = mine.y;
-                        *reinterpret_cast<float2*>(xo + (vr0 + 8 * hf) * XLD + 8 * jj + 2 * q4) = wg == 0 ? hi : lo;
-                    }
+                hand_over(oacc, sXO + (1 - wg) * NS * XLD, [&](int i, float2 mine) {
+                    oh[i] = mine.x;
+                    oh[i + 1] = mine.y;
+                });
             }
             sl::sl_cp_wait_all();   // k landed
             proxy_fence();
@@ -333,14 +339,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         if constexpr (!stateOnly) {
             wg_wait<0>();
             float* xs = sXS + (1 - wg) * Q * XLD;
-#pragma unroll
-            for (int jj = 0; jj < 4; ++jj)
-#pragma unroll
-                for (int hf = 0; hf < 2; ++hf) {
-                    const float2 lo = make_float2(sacc[4 * jj + 2 * hf], sacc[4 * jj + 2 * hf + 1]);
-                    const float2 hi = make_float2(sacc[4 * (4 + jj) + 2 * hf], sacc[4 * (4 + jj) + 2 * hf + 1]);
-                    *reinterpret_cast<float2*>(xs + (vr0 + 8 * hf) * XLD + 8 * jj + 2 * q4) = wg == 0 ? hi : lo;
-                }
+            hand_over(sacc, xs, [](int, float2) {});
             if (wg == 1 && q4 == 0) {   // q·n⁻'s partial (column Q of S) to the first warpgroup
                 xs[vr0 * XLD + 32] = sacc[32];
                 xs[(vr0 + 8) * XLD + 32] = sacc[34];
@@ -396,16 +395,12 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                         const float x = exp2f((e ? colL.y : colL.x) - rowL[hf]) * sv * scale;
                         p[e] = s <= t && t < qn ? x : 0.f;
                     }
-                    const unsigned pk = sl::pack_bf16x2(p[0], p[1]);
-                    *reinterpret_cast<unsigned*>(sP + swz(t, s0)) = pk;
-                    const __nv_bfloat162 r = *reinterpret_cast<const __nv_bfloat162*>(&pk);
-                    rs[hf] += __bfloat162float(r.x) + __bfloat162float(r.y);
+                    rs[hf] += slm16::st_bf16x2_sum(sP + swz(t, s0), p[0], p[1]);
                 }
             }
 #pragma unroll
             for (int hf = 0; hf < 2; ++hf) {
-                rs[hf] += __shfl_xor_sync(0xffffffffu, rs[hf], 1);
-                rs[hf] += __shfl_xor_sync(0xffffffffu, rs[hf], 2);
+                rs[hf] = slm16::quad_sum(rs[hf]);
                 if (q4 == 0) {
                     const int t = vr0 + 8 * hf;
                     sden[wg * Q + t] = rs[hf];
