@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # GPU run after the review: self-check; vil2, vim, Adventurer goldens whole and in chunks of 7; the wgmma harness.
-mkdir -p /tmp/rt && tar -xJf .device-m/jre.tar.xz -C /tmp/rt
+mkdir -p /tmp/rt && tar -xJf gpu-run/jre.tar.xz -C /tmp/rt
 export DJL_OFFLINE=true OPT_OUT_TRACKING=true
 J=/tmp/rt/jre/bin/java
-G=.device-m/golden
-NOW="-cp .device-m/scanline.jar io.scanline.jobs.cli.ScanlineCli"
+G=gpu-run/golden
+NOW="-cp gpu-run/scanline.jar io.scanline.jobs.cli.ScanlineCli"
 R=$OUT/r; mkdir -p $R
 nvidia-smi --query-gpu=name,driver_version --format=csv > $R/gpu.txt 2>&1
-timeout 200 $J -cp .device-m/scanline.jar io.scanline.kernels.backend.cuda.CudaSelfCheck > $R/selfcheck.txt 2>&1; echo "selfcheck rc $?"; tail -1 $R/selfcheck.txt; grep "FAIL\|Exception" $R/selfcheck.txt | head -8
+timeout 200 $J -cp gpu-run/scanline.jar io.scanline.kernels.backend.cuda.CudaSelfCheck > $R/selfcheck.txt 2>&1; echo "selfcheck rc $?"; tail -1 $R/selfcheck.txt; grep "FAIL\|Exception" $R/selfcheck.txt | head -8
 grep "mlstm B" $R/selfcheck.txt | grep " h abs" | grep -v chunked
 ( for c in vil2_d2_64x64 vim_d2_64x64 adventurer_d4_e128_64x64; do for k in 0 7; do echo "== $c chunk $k"; timeout 60 $J $NOW verify --backend cuda --chunk $k $G/$c; done; done ) > $R/golden.txt 2>&1
 grep "outputs,\|rror" $R/golden.txt | sort | uniq -c; grep -c "^== " $R/golden.txt
-timeout 120 .device-m/gw > $R/gemm_wgmma.txt 2>&1; echo "harness rc $?"; tail -12 $R/gemm_wgmma.txt
+timeout 120 gpu-run/gw > $R/gemm_wgmma.txt 2>&1; echo "harness rc $?"; tail -12 $R/gemm_wgmma.txt

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GPU call: the fused mLSTM harness (mlstm_bf16_check) A/B: HEAD's kernel (.device-m/old), the new one, the new one
+# GPU call: the fused mLSTM harness (mlstm_bf16_check) A/B: HEAD's kernel (gpu-run/old), the new one, the new one
 # without the next chunk's q/k prefetch (nopf) and without the split accumulator chains (nochain).
 set -u
 R=$OUT/h; mkdir -p $R
@@ -15,7 +15,7 @@ sed -i 's/constexpr int SS = FS == 1 ? 4 : 1;/constexpr int SS = 1;/; s/constexp
 echo "nopf edits: $(grep -c 'PF = false' /tmp/nopf/src/main/cuda/mlstm_fused.cuh) nochain edits: $(grep -c 'int S[SO] = 1;' /tmp/nochain/src/main/cuda/mlstm_fused.cuh)"
 NV="nvcc -O3 -std=c++17 --use_fast_math -lineinfo -arch=sm_90 -Xptxas -v"
 $NV -o /tmp/b_new scan-kernels/src/test/cuda/mlstm_bf16_check.cu > $R/ptxas_new.txt 2>&1 &
-$NV -o /tmp/b_old .device-m/old/scan-kernels/src/test/cuda/mlstm_bf16_check.cu > $R/ptxas_old.txt 2>&1 &
+$NV -o /tmp/b_old gpu-run/old/scan-kernels/src/test/cuda/mlstm_bf16_check.cu > $R/ptxas_old.txt 2>&1 &
 $NV -o /tmp/b_nopf /tmp/nopf/src/test/cuda/mlstm_bf16_check.cu > $R/ptxas_nopf.txt 2>&1 &
 $NV -o /tmp/b_nochain /tmp/nochain/src/test/cuda/mlstm_bf16_check.cu > $R/ptxas_nochain.txt 2>&1 &
 wait

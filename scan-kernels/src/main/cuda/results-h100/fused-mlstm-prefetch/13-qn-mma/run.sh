@@ -6,8 +6,8 @@ R=$OUT/pf7; mkdir -p $R
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv > $R/gpu.txt 2>&1
 NV="nvcc -O3 -std=c++17 --use_fast_math -lineinfo -arch=sm_90 -Xptxas -v"
 $NV -o /tmp/b_new scan-kernels/src/test/cuda/mlstm_bf16_check.cu > /tmp/ptxas_new.txt 2>&1 &
-$NV -o /tmp/b_old .device-m/old/scan-kernels/src/test/cuda/mlstm_bf16_check.cu > /tmp/ptxas_old.txt 2>&1 &
-mkdir -p /tmp/rt && tar -xJf .device-m/jre.tar.xz -C /tmp/rt
+$NV -o /tmp/b_old gpu-run/old/scan-kernels/src/test/cuda/mlstm_bf16_check.cu > /tmp/ptxas_old.txt 2>&1 &
+mkdir -p /tmp/rt && tar -xJf gpu-run/jre.tar.xz -C /tmp/rt
 wait
 for v in old new; do echo "$v: $(grep -A2 'mlstm_fused_d' /tmp/ptxas_$v.txt | grep -o 'Used [0-9]* registers' | paste -sd' ')"; done
 timeout 150 /tmp/b_new $R/new.json $R/new_checks.txt --fused-timing > $R/new.txt 2>&1; echo "new rc $?"; grep 'passed\|fused worst\|fused DH' $R/new.txt
@@ -15,6 +15,6 @@ timeout 60 /tmp/b_old $R/old.json $R/old_checks.txt --fused-timing-only > $R/old
 for v in old new; do grep 'fused' $R/$v.txt | grep ' ms ' | awk '{for(i=1;i<=NF;i++) if($(i)=="ms"){print $1,$2,$3,$4,$5,$(i-1)}}' > /tmp/t_$v.txt; done; paste -d' ' /tmp/t_old.txt <(awk '{print $6}' /tmp/t_new.txt) | tee $R/summary.txt
 export DJL_OFFLINE=true OPT_OUT_TRACKING=true
 J=/tmp/rt/jre/bin/java
-timeout 200 $J -cp .device-m/scanline.jar io.scanline.kernels.backend.cuda.CudaSelfCheck > $R/selfcheck.txt 2>&1; echo "selfcheck rc $?"; tail -1 $R/selfcheck.txt; grep "FAIL\|Exception" $R/selfcheck.txt | head -8
-timeout 150 $J -cp .device-m/scanline.jar io.scanline.kernels.bench.cuda.CudaBench --mlstm-only --max-gib 75 --json $R/bench_mlstm.json > $R/bench_mlstm.txt 2>&1; echo "bench rc $?"
+timeout 200 $J -cp gpu-run/scanline.jar io.scanline.kernels.backend.cuda.CudaSelfCheck > $R/selfcheck.txt 2>&1; echo "selfcheck rc $?"; tail -1 $R/selfcheck.txt; grep "FAIL\|Exception" $R/selfcheck.txt | head -8
+timeout 150 $J -cp gpu-run/scanline.jar io.scanline.kernels.bench.cuda.CudaBench --mlstm-only --max-gib 75 --json $R/bench_mlstm.json > $R/bench_mlstm.txt 2>&1; echo "bench rc $?"
 grep -A1 'fused' $R/bench_mlstm.txt | grep -v '^--' | paste - - | awk '{print $1,$2,$3,$4,$5,$6,$7,$10,$11,$14}'

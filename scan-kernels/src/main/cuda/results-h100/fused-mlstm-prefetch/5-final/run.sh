@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # GPU call: the fused mLSTM with the full prefetch and q·n⁻ / n on bf16 words: harness checks and fused timings
-# against HEAD's kernel (.device-m/old) and a DH 384 build at Q 32 (variant d384q32: prefetching fits there);
+# against HEAD's kernel (gpu-run/old) and a DH 384 build at Q 32 (variant d384q32: prefetching fits there);
 # the backend's self-check and CudaBench --mlstm-only.
 set -u
 R=$OUT/pf3; mkdir -p $R
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv > $R/gpu.txt 2>&1
 NV="nvcc -O3 -std=c++17 --use_fast_math -lineinfo -arch=sm_90 -Xptxas -v"
 $NV -o /tmp/b_new scan-kernels/src/test/cuda/mlstm_bf16_check.cu > /tmp/ptxas_new.txt 2>&1 &
-$NV -o /tmp/b_old .device-m/old/scan-kernels/src/test/cuda/mlstm_bf16_check.cu > /tmp/ptxas_old.txt 2>&1 &
-mkdir -p /tmp/rt && tar -xJf .device-m/jre.tar.xz -C /tmp/rt
+$NV -o /tmp/b_old gpu-run/old/scan-kernels/src/test/cuda/mlstm_bf16_check.cu > /tmp/ptxas_old.txt 2>&1 &
+mkdir -p /tmp/rt && tar -xJf gpu-run/jre.tar.xz -C /tmp/rt
 wait
 for v in new old; do grep -A2 'mlstm_fused\|gate_prep' /tmp/ptxas_$v.txt | grep -E 'Compiling|registers|spill' | paste - - - | sed 's/ptxas info    ://g' | cut -c1-200 > $R/ptxas_$v.txt; done
 grep -o "'[a-z0-9_]*'.*Used [0-9]* registers" $R/ptxas_new.txt | sed 's/ for.*Used/:/' | paste -sd' '
@@ -17,13 +17,13 @@ timeout 120 /tmp/b_old $R/old.json $R/old_checks.txt --fused-timing > $R/old.txt
 for v in old new; do echo "== $v"; grep 'fused' $R/$v.txt | grep ' ms ' | awk '{print $1,$2,$3,$4,$5,$7}'; done
 export DJL_OFFLINE=true OPT_OUT_TRACKING=true
 J=/tmp/rt/jre/bin/java
-timeout 200 $J -cp .device-m/scanline.jar io.scanline.kernels.backend.cuda.CudaSelfCheck > $R/selfcheck.txt 2>&1; echo "selfcheck rc $?"; tail -1 $R/selfcheck.txt; grep "FAIL\|Exception" $R/selfcheck.txt | head -8
-timeout 150 $J -cp .device-m/scanline.jar io.scanline.kernels.bench.cuda.CudaBench --mlstm-only --max-gib 75 --json $R/bench_mlstm.json > $R/bench_mlstm.txt 2>&1; echo "bench rc $?"
+timeout 200 $J -cp gpu-run/scanline.jar io.scanline.kernels.backend.cuda.CudaSelfCheck > $R/selfcheck.txt 2>&1; echo "selfcheck rc $?"; tail -1 $R/selfcheck.txt; grep "FAIL\|Exception" $R/selfcheck.txt | head -8
+timeout 150 $J -cp gpu-run/scanline.jar io.scanline.kernels.bench.cuda.CudaBench --mlstm-only --max-gib 75 --json $R/bench_mlstm.json > $R/bench_mlstm.txt 2>&1; echo "bench rc $?"
 grep -A1 'fused' $R/bench_mlstm.txt | grep -v '^--' | paste - - | awk '{print $1,$2,$3,$4,$5,$6,$7,$10,$12}'
 # ViL-B-sized vil2 in the bf16 mode (its mLSTM at DH 384 runs the fused kernel), 1024² and 4096²: default (bf16 q/k,
 # prefetching build) and fusedQk=fp32 (the fp32-input build, no prefetch), alternating
 for qk in by-shape fp32 by-shape fp32; do
   echo "== fusedQk=$qk" >> $R/bench_vil2_bf16.txt
-  timeout 100 $J -Dscanline.cuda.precision=bf16 -cp .device-m/scanline.jar io.scanline.jobs.cli.ScanlineCli bench-models --backend cuda --family vil2 --set dim=768,depth=12 --sizes 1024,4096 --chunk 4096 --repeats 3 --backend-option fusedQk=$qk >> $R/bench_vil2_bf16.txt 2>&1; echo "vil2 $qk rc $?"
+  timeout 100 $J -Dscanline.cuda.precision=bf16 -cp gpu-run/scanline.jar io.scanline.jobs.cli.ScanlineCli bench-models --backend cuda --family vil2 --set dim=768,depth=12 --sizes 1024,4096 --chunk 4096 --repeats 3 --backend-option fusedQk=$qk >> $R/bench_vil2_bf16.txt 2>&1; echo "vil2 $qk rc $?"
 done
 grep '^== \|^vil2' $R/bench_vil2_bf16.txt | awk '{print $1,$2,$3,$7}'

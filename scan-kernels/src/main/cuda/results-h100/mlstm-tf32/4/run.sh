@@ -2,15 +2,15 @@
 # GPU run: the tensor-core mLSTM's chunk rule (largest multiple of 16 within 227 KiB: 3xTF32 DH 384 runs 48, was 32).
 # Self-check; vil2/vil1 goldens whole and in chunks of 7; ViL2-B A/B against the previous rule (OLD: the previous
 # commit's classes first on the classpath, same fatbin) alternating; CudaBench mLSTM rows.
-mkdir -p /tmp/rt && tar -xJf .device-m/jre.tar.xz -C /tmp/rt
+mkdir -p /tmp/rt && tar -xJf gpu-run/jre.tar.xz -C /tmp/rt
 export DJL_OFFLINE=true OPT_OUT_TRACKING=true
 J=/tmp/rt/jre/bin/java
-G=.device-m/golden
-NOW="-cp .device-m/scanline.jar io.scanline.jobs.cli.ScanlineCli"
-OLD="-cp .device-m/old.jar:.device-m/scanline.jar io.scanline.jobs.cli.ScanlineCli"
+G=gpu-run/golden
+NOW="-cp gpu-run/scanline.jar io.scanline.jobs.cli.ScanlineCli"
+OLD="-cp gpu-run/old.jar:gpu-run/scanline.jar io.scanline.jobs.cli.ScanlineCli"
 R=$OUT/r; mkdir -p $R
 nvidia-smi --query-gpu=name,driver_version --format=csv > $R/gpu.txt 2>&1
-timeout 200 $J -cp .device-m/scanline.jar io.scanline.kernels.backend.cuda.CudaSelfCheck > $R/selfcheck.txt 2>&1; echo "selfcheck rc $?"; tail -1 $R/selfcheck.txt; grep "FAIL\|Exception" $R/selfcheck.txt | head -8
+timeout 200 $J -cp gpu-run/scanline.jar io.scanline.kernels.backend.cuda.CudaSelfCheck > $R/selfcheck.txt 2>&1; echo "selfcheck rc $?"; tail -1 $R/selfcheck.txt; grep "FAIL\|Exception" $R/selfcheck.txt | head -8
 grep "mlstm B" $R/selfcheck.txt | grep " h abs" | grep -v chunked
 ( for c in vil2_d2_64x64 vil1_d4_64x64; do for k in 0 7; do echo "== $c chunk $k"; timeout 60 $J $NOW verify --backend cuda --chunk $k $G/$c; done; done ) > $R/golden.txt 2>&1
 grep "outputs,\|rror" $R/golden.txt | sort | uniq -c; grep -c "^== " $R/golden.txt
@@ -21,5 +21,5 @@ for side in NOW OLD NOW OLD; do
   timeout 100 $J $CP $B --sizes 1024,4096 --family vil2 --set dim=768,depth=12 >> $R/ab.txt 2>&1
 done
 grep "==\|x1024\|x4096" $R/ab.txt
-timeout 150 $J -cp .device-m/scanline.jar io.scanline.kernels.bench.cuda.CudaBench --mlstm-only --json $R/bench_mlstm.json > $R/bench_mlstm.txt 2>&1; echo "bench rc $?"; grep "mlstm_chunkwise_tf32x3" $R/bench_mlstm.txt | head -30
+timeout 150 $J -cp gpu-run/scanline.jar io.scanline.kernels.bench.cuda.CudaBench --mlstm-only --json $R/bench_mlstm.json > $R/bench_mlstm.txt 2>&1; echo "bench rc $?"; grep "mlstm_chunkwise_tf32x3" $R/bench_mlstm.txt | head -30
 tar -czf $OUT/results.tgz -C $OUT r

@@ -2,14 +2,14 @@
 # backend call: self-check (bf16 conformance runs the fused shapes on both kernels), mLSTM bench, ViL-B vil2 bf16
 set -u
 R=$OUT/wg6; mkdir -p $R
-mkdir -p /tmp/rt && tar -xJf .device-m/jre.tar.xz -C /tmp/rt
+mkdir -p /tmp/rt && tar -xJf gpu-run/jre.tar.xz -C /tmp/rt
 export DJL_OFFLINE=true OPT_OUT_TRACKING=true
 J=/tmp/rt/jre/bin/java
-timeout 240 $J -cp .device-m/scanline.jar io.scanline.kernels.backend.cuda.CudaSelfCheck > $R/selfcheck.txt 2>&1; echo "selfcheck rc $?"; tail -1 $R/selfcheck.txt; grep "FAIL\|Exception" $R/selfcheck.txt | head -8; grep -c 'wgmma' $R/selfcheck.txt
-timeout 200 $J -cp .device-m/scanline.jar io.scanline.kernels.bench.cuda.CudaBench --mlstm-only --max-gib 75 --json $R/bench_mlstm.json > $R/bench_mlstm.txt 2>&1; echo "bench rc $?"
+timeout 240 $J -cp gpu-run/scanline.jar io.scanline.kernels.backend.cuda.CudaSelfCheck > $R/selfcheck.txt 2>&1; echo "selfcheck rc $?"; tail -1 $R/selfcheck.txt; grep "FAIL\|Exception" $R/selfcheck.txt | head -8; grep -c 'wgmma' $R/selfcheck.txt
+timeout 200 $J -cp gpu-run/scanline.jar io.scanline.kernels.bench.cuda.CudaBench --mlstm-only --max-gib 75 --json $R/bench_mlstm.json > $R/bench_mlstm.txt 2>&1; echo "bench rc $?"
 grep 'fused' $R/bench_mlstm.txt | head -40
 for qk in mma wgmma mma wgmma; do
   echo "== fusedKernel=$qk" >> $R/bench_vil2_bf16.txt
-  timeout 100 $J -Dscanline.cuda.precision=bf16 -cp .device-m/scanline.jar io.scanline.jobs.cli.ScanlineCli bench-models --backend cuda --family vil2 --set dim=768,depth=12 --sizes 1024,4096 --chunk 4096 --repeats 3 --backend-option fusedKernel=$qk >> $R/bench_vil2_bf16.txt 2>&1; echo "vil2 $qk rc $?"
+  timeout 100 $J -Dscanline.cuda.precision=bf16 -cp gpu-run/scanline.jar io.scanline.jobs.cli.ScanlineCli bench-models --backend cuda --family vil2 --set dim=768,depth=12 --sizes 1024,4096 --chunk 4096 --repeats 3 --backend-option fusedKernel=$qk >> $R/bench_vil2_bf16.txt 2>&1; echo "vil2 $qk rc $?"
 done
 grep '^== \|^vil2' $R/bench_vil2_bf16.txt | awk '{print $1,$2,$3,$7}'

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # GPU run: fp64 running sums kept on the device (self-check, Adventurer goldens), Adventurer A/B against the
 # previous commit's classes, ViL1/ViL2 op profiles at 1024² and 4096².
-mkdir -p /tmp/rt && tar -xJf .device-m/jre.tar.xz -C /tmp/rt
+mkdir -p /tmp/rt && tar -xJf gpu-run/jre.tar.xz -C /tmp/rt
 export DJL_OFFLINE=true OPT_OUT_TRACKING=true
 J=/tmp/rt/jre/bin/java
-G=.device-m/golden
-NOW="-cp .device-m/scanline.jar io.scanline.jobs.cli.ScanlineCli"
-OLD="-cp .device-m/old.jar:.device-m/scanline.jar io.scanline.jobs.cli.ScanlineCli"
+G=gpu-run/golden
+NOW="-cp gpu-run/scanline.jar io.scanline.jobs.cli.ScanlineCli"
+OLD="-cp gpu-run/old.jar:gpu-run/scanline.jar io.scanline.jobs.cli.ScanlineCli"
 R=$OUT/r; mkdir -p $R
 nvidia-smi --query-gpu=name,driver_version --format=csv > $R/gpu.txt 2>&1
-timeout 150 $J -cp .device-m/scanline.jar io.scanline.kernels.backend.cuda.CudaSelfCheck > $R/selfcheck.txt 2>&1; echo "selfcheck rc $?"; tail -1 $R/selfcheck.txt; grep "FAIL\|Exception" $R/selfcheck.txt | head -5; grep "fp64 sums\|addSumAxis1" $R/selfcheck.txt
+timeout 150 $J -cp gpu-run/scanline.jar io.scanline.kernels.backend.cuda.CudaSelfCheck > $R/selfcheck.txt 2>&1; echo "selfcheck rc $?"; tail -1 $R/selfcheck.txt; grep "FAIL\|Exception" $R/selfcheck.txt | head -5; grep "fp64 sums\|addSumAxis1" $R/selfcheck.txt
 ( for c in adventurer_d4_e128_64x64 adventurer_d4_e128_224x224; do for k in 0 7; do echo "== $c chunk $k"; timeout 60 $J $NOW verify --backend cuda --chunk $k $G/$c; done; done ) > $R/golden.txt 2>&1
 grep "outputs,\|error" $R/golden.txt | sort | uniq -c; grep -c "^== " $R/golden.txt
 B="bench-models --backend cuda --chunk 4096 --repeats 3"

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # GPU run: A/B of pinned staging for host-array uploads (STAGE: the reverted staging classes laid over the
 # committed jar) against the committed code (NOW), alternating in one call, after this round's freeing changes.
-mkdir -p /tmp/rt && tar -xJf .device-m/jre.tar.xz -C /tmp/rt
+mkdir -p /tmp/rt && tar -xJf gpu-run/jre.tar.xz -C /tmp/rt
 export DJL_OFFLINE=true OPT_OUT_TRACKING=true
 J=/tmp/rt/jre/bin/java
-NOW="-cp .device-m/scanline.jar io.scanline.jobs.cli.ScanlineCli"
-STAGE="-cp .device-m/stage.jar:.device-m/scanline.jar io.scanline.jobs.cli.ScanlineCli"
+NOW="-cp gpu-run/scanline.jar io.scanline.jobs.cli.ScanlineCli"
+STAGE="-cp gpu-run/stage.jar:gpu-run/scanline.jar io.scanline.jobs.cli.ScanlineCli"
 R=$OUT/r; mkdir -p $R
 nvidia-smi --query-gpu=name,driver_version --format=csv > $R/gpu.txt 2>&1
-timeout 150 $J -cp .device-m/stage.jar:.device-m/scanline.jar io.scanline.kernels.backend.cuda.CudaSelfCheck > $R/selfcheck_stage.txt 2>&1; echo "stage selfcheck rc $?"; tail -1 $R/selfcheck_stage.txt
+timeout 150 $J -cp gpu-run/stage.jar:gpu-run/scanline.jar io.scanline.kernels.backend.cuda.CudaSelfCheck > $R/selfcheck_stage.txt 2>&1; echo "stage selfcheck rc $?"; tail -1 $R/selfcheck_stage.txt
 B="bench-models --backend cuda --chunk 4096 --repeats 3"
 for side in NOW STAGE NOW STAGE; do
   eval "CP=\$$side"

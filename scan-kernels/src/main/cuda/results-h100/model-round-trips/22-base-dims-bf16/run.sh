@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # GPU run: ViL2-B and Vim-B (D 768) in the opt-in bf16 mode (precision=bf16: linears and the mLSTM's products on
 # bf16 tensor cores), op profiles at 1024² and 4096², batch 1.
-mkdir -p /tmp/rt && tar -xJf .device-m/jre.tar.xz -C /tmp/rt
+mkdir -p /tmp/rt && tar -xJf gpu-run/jre.tar.xz -C /tmp/rt
 export DJL_OFFLINE=true OPT_OUT_TRACKING=true
 J=/tmp/rt/jre/bin/java
-NOW="-cp .device-m/scanline.jar io.scanline.jobs.cli.ScanlineCli"
+NOW="-cp gpu-run/scanline.jar io.scanline.jobs.cli.ScanlineCli"
 R=$OUT/r; mkdir -p $R
 nvidia-smi --query-gpu=name,driver_version --format=csv > $R/gpu.txt 2>&1
 B="bench-models --backend cuda --backend-option precision=bf16 --chunk 4096 --repeats 2 --sizes 1024,4096 --profile-ops"

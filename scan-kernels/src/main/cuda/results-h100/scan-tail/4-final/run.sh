@@ -2,15 +2,15 @@
 # GPU run: the final code of the backward state pass. Self-check; the goldens on cuda whole and in chunks of 7;
 # CudaBench --scan-only and --ssd-only with the defaults (Mamba-1 backward + 4 cut waves, SSD auto); every family
 # at base dims, 1024² and 4096², fp32 defaults.
-mkdir -p /tmp/rt && tar -xJf .device-m/jre.tar.xz -C /tmp/rt
+mkdir -p /tmp/rt && tar -xJf gpu-run/jre.tar.xz -C /tmp/rt
 export DJL_OFFLINE=true OPT_OUT_TRACKING=true
 J=/tmp/rt/jre/bin/java
-G=.device-m/golden
-NOW="-cp .device-m/scanline.jar io.scanline.jobs.cli.ScanlineCli"
-B="-cp .device-m/scanline.jar io.scanline.kernels.bench.cuda.CudaBench"
+G=gpu-run/golden
+NOW="-cp gpu-run/scanline.jar io.scanline.jobs.cli.ScanlineCli"
+B="-cp gpu-run/scanline.jar io.scanline.kernels.bench.cuda.CudaBench"
 R=$OUT/r; mkdir -p $R
 nvidia-smi --query-gpu=name,driver_version --format=csv > $R/gpu.txt 2>&1
-timeout 200 $J -cp .device-m/scanline.jar io.scanline.kernels.backend.cuda.CudaSelfCheck > $R/selfcheck.txt 2>&1; echo "selfcheck rc $?"; tail -1 $R/selfcheck.txt; grep "FAIL\|Exception" $R/selfcheck.txt | head -8
+timeout 200 $J -cp gpu-run/scanline.jar io.scanline.kernels.backend.cuda.CudaSelfCheck > $R/selfcheck.txt 2>&1; echo "selfcheck rc $?"; tail -1 $R/selfcheck.txt; grep "FAIL\|Exception" $R/selfcheck.txt | head -8
 ( for c in $(ls $G); do for k in 0 7; do echo "== $c chunk $k"; timeout 60 $J $NOW verify --backend cuda --chunk $k $G/$c; done; done ) > $R/golden.txt 2>&1
 grep "outputs,\|rror" $R/golden.txt | sort | uniq -c; grep -c "^== " $R/golden.txt
 timeout 120 $J $B --scan-only --max-gib 75 --json $R/bench_scan.json > $R/bench_scan.txt 2>&1; echo "scan rc $?"

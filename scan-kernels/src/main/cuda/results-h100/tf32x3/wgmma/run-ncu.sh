@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # GPU run: Nsight Compute of the 3xTF32 GEMM on wgmma (a launch at M65536 K768 N3072 from CudaBench --gemm-only).
-mkdir -p /tmp/rt && tar -xJf .device-m/jre.tar.xz -C /tmp/rt
+mkdir -p /tmp/rt && tar -xJf gpu-run/jre.tar.xz -C /tmp/rt
 export DJL_OFFLINE=true OPT_OUT_TRACKING=true
 J=/tmp/rt/jre/bin/java
 R=$OUT/r; mkdir -p $R
 ncu=$(command -v ncu || ls /usr/local/cuda/bin/ncu 2>/dev/null || true)
-timeout 300 $ncu --target-processes all -k regex:gemm_nt_tf32x3_wgmma -s 2 -c 1 --section SpeedOfLight --section WarpStateStats --section InstructionStats --section ComputeWorkloadAnalysis --section Occupancy --section SchedulerStats --section MemoryWorkloadAnalysis --section LaunchStats $J -cp .device-m/scanline.jar io.scanline.kernels.bench.cuda.CudaBench --gemm-only > $R/ncu-gemm-wgmma.txt 2>&1; echo "ncu rc $?"
+timeout 300 $ncu --target-processes all -k regex:gemm_nt_tf32x3_wgmma -s 2 -c 1 --section SpeedOfLight --section WarpStateStats --section InstructionStats --section ComputeWorkloadAnalysis --section Occupancy --section SchedulerStats --section MemoryWorkloadAnalysis --section LaunchStats $J -cp gpu-run/scanline.jar io.scanline.kernels.bench.cuda.CudaBench --gemm-only > $R/ncu-gemm-wgmma.txt 2>&1; echo "ncu rc $?"
 grep -E "Duration|Throughput|Ipc|Issue Slots|Warp Cycles|Occupancy|Registers|pipeline|Stall|stall|Est|Bank" $R/ncu-gemm-wgmma.txt | head -60

@@ -2,18 +2,18 @@
 # GPU run: the 3xTF32 GEMM on wgmma (sm_90a build) in the backend. Self-check (its conformance runs every linear
 # shape through wgmma where the sm_90a build loaded); goldens of the GEMM-heavy families whole and in chunks of 7;
 # CudaBench --gemm-only; base-dim models A/B (fp32Gemm=auto, i.e. wgmma, against tf32x3) alternating twice.
-mkdir -p /tmp/rt && tar -xJf .device-m/jre.tar.xz -C /tmp/rt
+mkdir -p /tmp/rt && tar -xJf gpu-run/jre.tar.xz -C /tmp/rt
 export DJL_OFFLINE=true OPT_OUT_TRACKING=true
 J=/tmp/rt/jre/bin/java
-G=.device-m/golden
-NOW="-cp .device-m/scanline.jar io.scanline.jobs.cli.ScanlineCli"
+G=gpu-run/golden
+NOW="-cp gpu-run/scanline.jar io.scanline.jobs.cli.ScanlineCli"
 R=$OUT/r; mkdir -p $R
 nvidia-smi --query-gpu=name,driver_version --format=csv > $R/gpu.txt 2>&1
-timeout 200 $J -cp .device-m/scanline.jar io.scanline.kernels.backend.cuda.CudaSelfCheck > $R/selfcheck.txt 2>&1; echo "selfcheck rc $?"; tail -1 $R/selfcheck.txt; grep "FAIL\|Exception" $R/selfcheck.txt | head -8
+timeout 200 $J -cp gpu-run/scanline.jar io.scanline.kernels.backend.cuda.CudaSelfCheck > $R/selfcheck.txt 2>&1; echo "selfcheck rc $?"; tail -1 $R/selfcheck.txt; grep "FAIL\|Exception" $R/selfcheck.txt | head -8
 echo "linear comparisons through wgmma: $(grep -c 'linear M.* wgmma' $R/selfcheck.txt)"; grep "linear M.*wgmma" $R/selfcheck.txt | head -3
 ( for c in vim_d2_64x64 adventurer_d4_e128_64x64 vil2_d2_64x64; do for k in 0 7; do echo "== $c chunk $k"; timeout 60 $J $NOW verify --backend cuda --chunk $k $G/$c; done; done ) > $R/golden.txt 2>&1
 grep "outputs,\|rror" $R/golden.txt | sort | uniq -c; grep -c "^== " $R/golden.txt
-timeout 200 $J -cp .device-m/scanline.jar io.scanline.kernels.bench.cuda.CudaBench --gemm-only --json $R/bench_gemm.json > $R/bench_gemm.txt 2>&1; echo "bench rc $?"; grep "linear_fp32" $R/bench_gemm.txt
+timeout 200 $J -cp gpu-run/scanline.jar io.scanline.kernels.bench.cuda.CudaBench --gemm-only --json $R/bench_gemm.json > $R/bench_gemm.txt 2>&1; echo "bench rc $?"; grep "linear_fp32" $R/bench_gemm.txt
 B="bench-models --backend cuda --chunk 4096 --repeats 3"
 for f in auto tf32x3 auto tf32x3; do
   echo "== fp32Gemm=$f" >> $R/ab.txt
