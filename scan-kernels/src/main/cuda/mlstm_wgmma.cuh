@@ -46,9 +46,9 @@ struct Smem {
     static constexpr int Q_OFF = 0;                           // NP × (Q, 64) bf16 q, swizzled
     static constexpr int K_OFF = Q_OFF + NP * PANEL_Q;        // NP × (Q + 8, 64) bf16 k, row Q = bf16(n⁻)
     static constexpr int P_OFF = K_OFF + NP * PANEL_K;        // (Q, 64) bf16 P, swizzled
-    static constexpr int VT_OFF = P_OFF + Q * 128;            // (Q, NS + 8) bf16 V (read transposed by ldmatrix)
-    static constexpr int UT_OFF = VT_OFF + NS * LDT * 2;      // (Q, NS + 8) bf16 u ⊙ V
-    static constexpr int VF_OFF = UT_OFF + NS * LDT * 2;      // (Q, NS) fp32 v slab as copied
+    static constexpr int V_OFF = P_OFF + Q * 128;            // (Q, NS + 8) bf16 V (read transposed by ldmatrix)
+    static constexpr int U_OFF = V_OFF + NS * LDT * 2;      // (Q, NS + 8) bf16 u ⊙ V
+    static constexpr int VF_OFF = U_OFF + NS * LDT * 2;      // (Q, NS) fp32 v slab as copied
     static constexpr int XS_OFF = VF_OFF + Q * NS * 4;        // (2, Q, XLD) fp32 S halves for the other warpgroup
     static constexpr int XO_OFF = XS_OFF + 2 * Q * XLD * 4;   // (2, NS, XLD) fp32 Oᵀ halves for the other warpgroup
     static constexpr int G_OFF = XO_OFF + 2 * NS * XLD * 4;   // 2 gate records (even, odd chunks): b (Q) fp64,
@@ -81,8 +81,12 @@ __device__ __forceinline__ uint64_t desc_mn(const void* p, int lbo, int sbo)
 // byte offset of bf16 element (row r, column c) in a swizzled panel of 128-byte rows
 __device__ __forceinline__ int swz(int r, int c) { return r * 128 + ((((c >> 3) ^ r) & 7) << 4) + (c & 7) * 2; }
 
-// SWAP_MN: the MN-major descriptor with lbo and sbo exchanged (the harness's wgmma checks say which form this GPU reads)
-template <int DH, bool SWAP_MN, bool stateOnly>
+// A step of 16 key channels at kk into an operand of 128-byte-row panels `panel` bytes apart: what it adds to the
+// descriptor of the first panel (byte offset / 16; the 14-bit start address field cannot carry, as shared memory
+// ends below 256 KB)
+__device__ __forceinline__ uint64_t kstep(int kk, int panel) { return (uint64_t)(((kk >> 6) * panel + (kk & 63) * 2) >> 4); }
+
+template <int DH, bool stateOnly>
 __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const __nv_bfloat16* __restrict__ k,
                                      const float* __restrict__ v, const float* Cin, const float* nIn, const double* mInD,
                                      const float* mInF, float* h, float* Cout, float* nOut, double* mOutD, float* mOutF,
@@ -98,8 +102,8 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     unsigned char* sQ = smem_wg + S::Q_OFF;
     unsigned char* sK = smem_wg + S::K_OFF;
     unsigned char* sP = smem_wg + S::P_OFF;
-    __nv_bfloat16* sVT = reinterpret_cast<__nv_bfloat16*>(smem_wg + S::VT_OFF);
-    __nv_bfloat16* sUT = reinterpret_cast<__nv_bfloat16*>(smem_wg + S::UT_OFF);
+    __nv_bfloat16* sV = reinterpret_cast<__nv_bfloat16*>(smem_wg + S::V_OFF);
+    __nv_bfloat16* sU = reinterpret_cast<__nv_bfloat16*>(smem_wg + S::U_OFF);
     float* sVf = reinterpret_cast<float*>(smem_wg + S::VF_OFF);
     float* sXS = reinterpret_cast<float*>(smem_wg + S::XS_OFF);
     float* sXO = reinterpret_cast<float*>(smem_wg + S::XO_OFF);
@@ -192,7 +196,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             for (int i = tid; i < Q * W8; i += THREADS) {
                 const int s = i / W8, d8 = i - s * W8;
                 const bool valid = s < qc;
-                sl::sl_cp<16>(reinterpret_cast<float*>(dst0 + (d8 >> 3) * panel + s * 128 + (((d8 ^ s) & 7) << 4)),
+                sl::sl_cp<16>(reinterpret_cast<float*>(dst0 + (d8 >> 3) * panel + swz(s, (8 * d8) & 63)),
                               reinterpret_cast<const float*>(valid ? row0 + s * rowStep + 8 * d8 : src), valid);
             }
         }
@@ -228,7 +232,6 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     // ldmatrix lane offsets of an A fragment stored k-major, through .trans (k rows lane & 7 plus the k half
     // lane >> 4, m half (lane >> 3) & 1)
     const int atRow = (lane & 7) + ((lane >> 4) << 3), atCol = ((lane >> 3) & 1) << 3;
-    const int mnL = SWAP_MN ? 1024 : PANEL_K, mnS = SWAP_MN ? PANEL_K : 1024;
     // An accumulator over 64 columns (tokens or keys) as n8 blocks 0-3 and 4-7: the half that belongs to the other
     // warpgroup goes to x (rows vr0, vr0 + 8, XLD floats apart), keep(index, pair) receives this warpgroup's half
     // (selects on wg, not branches, and static register indices)
@@ -243,10 +246,11 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                 *reinterpret_cast<float2*>(x + (vr0 + 8 * hf) * XLD + 8 * jj + 2 * q4) = wg == 0 ? hi : lo;
             }
     };
-    // descriptors of this warpgroup's first operand tiles; a step's tile adds its byte offset / 16 (the 14-bit
-    // start address field cannot carry: shared memory ends below 256 KB)
+    // descriptors of this warpgroup's first operand tiles (a step adds kstep or its byte offset / 16); k read MN-major
+    // for the state update: 64-key atoms a panel apart (lbo), 8-token groups 1024 bytes apart (sbo), the form the
+    // harness's wgmma unit check requires
     const uint64_t dQw = desc_k(sQ + wg * (NW / 64) * PANEL_Q), dKw = desc_k(sK + wg * (NW / 64) * PANEL_K);
-    const uint64_t dPw = desc_k(sP + 32 * wg * 128), dKt = desc_mn(sK + wg * (NW / 64) * PANEL_K, mnL, mnS);
+    const uint64_t dPw = desc_k(sP + 32 * wg * 128), dKt = desc_mn(sK + wg * (NW / 64) * PANEL_K, PANEL_K, 1024);
 
     for (int c = cBeg; c < cEnd; ++c) {
         const int t0 = c * Q, qn = min(Q, L - t0);
@@ -287,7 +291,6 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                 // Oᵀ_inter over this warpgroup's key half, the A fragments converted from Cᵀ four steps at a time
                 float oacc[32];
                 unsigned af[2][4][4];
-                wg_fence();
 #pragma unroll
                 for (int kb = 0; kb < KS / 4; ++kb) {
 #pragma unroll
@@ -303,8 +306,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
 #pragma unroll
                     for (int s4 = 0; s4 < 4; ++s4) {
                         const int kk = 16 * (4 * kb + s4);   // within the warpgroup's key half
-                        slwg::mma_rs_n64(oacc, af[kb & 1][s4], dQw + (((kk >> 6) * PANEL_Q + (kk & 63) * 2) >> 4),
-                                         kb > 0 || s4 > 0);
+                        slwg::mma_rs_n64(oacc, af[kb & 1][s4], dQw + kstep(kk, PANEL_Q), kb > 0 || s4 > 0);
                     }
                     wg_commit();
                     wg_wait<1>();
@@ -323,8 +325,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             wg_fence();
 #pragma unroll
             for (int s = 0; s < KS; ++s) {
-                const int kk = 16 * s, pofs = (kk & 63) * 2;
-                slwg::mma_ss_n72(sacc, dQw + (((kk >> 6) * PANEL_Q + pofs) >> 4), dKw + (((kk >> 6) * PANEL_K + pofs) >> 4), s > 0);
+                slwg::mma_ss_n72(sacc, dQw + kstep(16 * s, PANEL_Q), dKw + kstep(16 * s, PANEL_K), s > 0);
             }
             wg_commit();
         }
@@ -333,8 +334,8 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             const int s = i / (NS / 4), d = (i % (NS / 4)) * 4;
             const float u = su[s];
             const float4 x = *reinterpret_cast<const float4*>(sVf + s * NS + d);
-            if constexpr (!stateOnly) slm16::st_bf16x4(sVT + s * LDT + d, x);
-            slm16::st_bf16x4(sUT + s * LDT + d, make_float4(x.x * u, x.y * u, x.z * u, x.w * u));
+            if constexpr (!stateOnly) slm16::st_bf16x4(sV + s * LDT + d, x);
+            slm16::st_bf16x4(sU + s * LDT + d, make_float4(x.x * u, x.y * u, x.z * u, x.w * u));
         }
         if constexpr (!stateOnly) {
             wg_wait<0>();
@@ -358,7 +359,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             unsigned a[Q / 16][4];   // every step's fragments loaded before the fence: none written under a product
 #pragma unroll
             for (int ks = 0; ks < Q / 16; ++ks)
-                sl::ldsm_x4_t(a[ks][0], a[ks][1], a[ks][2], a[ks][3], sUT + (16 * ks + atRow) * LDT + 16 * wi + atCol);
+                sl::ldsm_x4_t(a[ks][0], a[ks][1], a[ks][2], a[ks][3], sU + (16 * ks + atRow) * LDT + 16 * wi + atCol);
             wg_fence();
 #pragma unroll
             for (int ks = 0; ks < Q / 16; ++ks) {
@@ -478,7 +479,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             unsigned a[Q / 16][4];
 #pragma unroll
             for (int ks = 0; ks < Q / 16; ++ks)
-                sl::ldsm_x4_t(a[ks][0], a[ks][1], a[ks][2], a[ks][3], sVT + (16 * ks + atRow) * LDT + 16 * wi + atCol);
+                sl::ldsm_x4_t(a[ks][0], a[ks][1], a[ks][2], a[ks][3], sV + (16 * ks + atRow) * LDT + 16 * wi + atCol);
             wg_fence();
 #pragma unroll
             for (int ks = 0; ks < Q / 16; ++ks) slwg::mma_rs_n32(oh, a[ks], dPw + ((32 * ks) >> 4), 1);
@@ -528,7 +529,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
 }  // namespace slwm
 
 // Same arguments as the fused _bq builds (ig and fg unused: the gates come from mlstm_gate_prep's records at Q 64).
-#define SL_MLSTM_WG(NAME, DH, SWAP)                                                                                  \
+#define SL_MLSTM_WG(NAME, DH)                                                                                  \
     extern "C" {                                                                                                   \
     __constant__ int NAME##_smem = slwm::Smem<DH>::BYTES;                                                          \
     __constant__ int NAME##_chunk = slwm::Q;                                                                       \
@@ -539,26 +540,22 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         float* nOut, double* mOutD, float* mOutF, double* gOut, int L, int NH, int G, int SPC, float eps,          \
         int stateOnly, const unsigned char* gates)                                                                 \
     {                                                                                                              \
-        SL_MLSTM_WG_BODY(DH, SWAP)                                                                                 \
+        SL_MLSTM_WG_BODY(DH)                                                                                 \
     }
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
-#define SL_MLSTM_WG_BODY(DH, SWAP)                                                                                 \
-    if (stateOnly) slwm::body<DH, SWAP, true>(q, k, v, Cin, nIn, mInD, mInF, h, Cout, nOut, mOutD, mOutF, gOut, L, NH, G, \
+#define SL_MLSTM_WG_BODY(DH)                                                                                 \
+    if (stateOnly) slwm::body<DH, true>(q, k, v, Cin, nIn, mInD, mInF, h, Cout, nOut, mOutD, mOutF, gOut, L, NH, G, \
                                               SPC, eps, gates);                                                     \
-    else slwm::body<DH, SWAP, false>(q, k, v, Cin, nIn, mInD, mInF, h, Cout, nOut, mOutD, mOutF, gOut, L, NH, G, SPC,  \
+    else slwm::body<DH, false>(q, k, v, Cin, nIn, mInD, mInF, h, Cout, nOut, mOutD, mOutF, gOut, L, NH, G, SPC,  \
                                      eps, gates);
 #else
-#define SL_MLSTM_WG_BODY(DH, SWAP) __trap();
+#define SL_MLSTM_WG_BODY(DH) __trap();
 #endif
-SL_MLSTM_WG(mlstm_wg_d64, 64, false)
-SL_MLSTM_WG(mlstm_wg_d128, 128, false)
-SL_MLSTM_WG(mlstm_wg_d192, 192, false)
-SL_MLSTM_WG(mlstm_wg_d256, 256, false)
-SL_MLSTM_WG(mlstm_wg_d384, 384, false)
-SL_MLSTM_WG(mlstm_wg_d512, 512, false)
-#ifdef SL_WG_SWAP_VARIANTS   // the harness's builds with the other MN-major descriptor form (not in the fatbin)
-SL_MLSTM_WG(mlstm_wg_d256_swapmn, 256, true)
-SL_MLSTM_WG(mlstm_wg_d512_swapmn, 512, true)
-#endif
+SL_MLSTM_WG(mlstm_wg_d64, 64)
+SL_MLSTM_WG(mlstm_wg_d128, 128)
+SL_MLSTM_WG(mlstm_wg_d192, 192)
+SL_MLSTM_WG(mlstm_wg_d256, 256)
+SL_MLSTM_WG(mlstm_wg_d384, 384)
+SL_MLSTM_WG(mlstm_wg_d512, 512)
 #undef SL_MLSTM_WG
 #undef SL_MLSTM_WG_BODY

@@ -126,10 +126,7 @@ public final class CudaBf16Conformance {
         try {
             int[][] shapes = {{2, 100, 2, 128, 64, 1}, {1, 1, 1, 128, 64, 1}, {1, 130, 1, 256, 64, 0}, {1, 70, 1, 512, 64, 1},
                     {1, 65, 2, 384, 64, 1}, {1, 100, 2, 192, 64, 1}, {2, 65, 1, 64, 64, 0}};
-            // the mma.sync build, then the wgmma kernel where the driver loaded the sm_90a build
-            CudaOps.FusedKernel[] kernels = ops.wgmmaAvailable()
-                    ? new CudaOps.FusedKernel[] {CudaOps.FusedKernel.MMA, CudaOps.FusedKernel.WGMMA}
-                    : new CudaOps.FusedKernel[] {CudaOps.FusedKernel.MMA};
+            CudaOps.FusedKernel[] kernels = ops.fusedKernels();
             // each kernel on the same inputs, so that their errors compare
             for (int[] sh : shapes)
                 for (int g : new int[] {0, 1, 2}) {

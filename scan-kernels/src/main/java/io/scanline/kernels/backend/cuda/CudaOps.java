@@ -802,7 +802,8 @@ public final class CudaOps implements AutoCloseable {
      * Which kernel the fused mLSTM runs when q and k are given in bf16. AUTO (default): the wgmma kernel
      * (mlstm_wgmma.cuh: every product issued by warpgroups, the state in wgmma accumulators, chunk 64) where the
      * driver loaded the fatbin's sm_90a build, else the mma.sync {@code _bq} build; on an H100 the wgmma kernel was
-     * 1.10-1.58x the mma.sync one at every timed shape (NOTES.md, "The fused mLSTM on wgmma"). MMA: always the
+     * 1.22-1.65x the mma.sync one at every benched shape (NOTES.md, "The fused mLSTM on wgmma"), and it also takes
+     * DH 64 and 192 (key channels padded to 128 and 256), which have no mma.sync fused kernel. MMA: always the
      * mma.sync build. WGMMA: the wgmma kernel, refused where the sm_90a build did not load. Both round q, k, v, P,
      * u ⊙ v and C⁻ to bf16 at the same places; their chunks differ (64 against 32 at DH 384/512), so their bits do.
      * With {@code fusedQk=fp32} the fused mLSTM runs the mma.sync fp32-input build whatever this says (AUTO), or is
@@ -825,6 +826,11 @@ public final class CudaOps implements AutoCloseable {
         FusedKernel was = fusedKernel;
         fusedKernel = mode;
         return was;
+    }
+
+    /** The fused mLSTM kernels that can run here: mma.sync, and wgmma where the sm_90a build loaded. */
+    public FusedKernel[] fusedKernels() {
+        return wgmma ? new FusedKernel[] {FusedKernel.MMA, FusedKernel.WGMMA} : new FusedKernel[] {FusedKernel.MMA};
     }
 
     /** Whether a fused mLSTM with this head dim runs the wgmma kernel under the current options. */
@@ -850,12 +856,10 @@ public final class CudaOps implements AutoCloseable {
      * chunk. Each extra segment costs a state-only pass over k and v (a third of the FLOPs) and a combine.
      */
     public int fusedMlstmSegments(int b, int l, int nh, int dh) {
-        boolean wg = fusedWgmma(dh);
-        int i = wg ? wgIndex(dh) : fusedIndex(dh);
-        int qc = wg ? wgChunk[i] : fusedChunk[i];
+        int qc = fusedMlstmChunk(dh);
         int nch = (l + qc - 1) / qc;
         long blocks = (long) b * nh * (dh / FUSED_SLAB);
-        long slots = (long) ctx.smCount() * (wg ? wgBlocksPerSm[i] : fusedBlocksPerSm[i]);
+        long slots = (long) ctx.smCount() * (fusedWgmma(dh) ? wgBlocksPerSm[wgIndex(dh)] : fusedBlocksPerSm[fusedIndex(dh)]);
         long g = fusedSegments > 0 ? fusedSegments : blocks >= slots ? 1 : (2 * slots + blocks - 1) / blocks;
         g = Math.max(1, Math.min(g, nch));
         long spc = (nch + g - 1) / g;
@@ -866,16 +870,15 @@ public final class CudaOps implements AutoCloseable {
     private void mlstmFused(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, DeviceBuffer ig, DeviceBuffer fg,
                             DeviceBuffer c, DeviceBuffer n, DeviceBuffer m, DeviceBuffer h, int b, int l, int nh, int dh,
                             double eps) {
-        boolean wg = fusedWgmma(dh);
+        boolean wg = fusedWgmma(dh);   // implies bf16 q and k
         int i = wg ? wgIndex(dh) : fusedIndex(dh);
         String kernel = fusedKernel(dh);
-        int qc = wg ? wgChunk[i] : fusedChunk[i];
+        int qc = fusedMlstmChunk(dh);
         int nch = (l + qc - 1) / qc;
         int g = fusedMlstmSegments(b, l, nh, dh);
-        int smem = wg ? 0 : fusedSmem[i];
+        int smem = wg ? wgSmem[i] : fusedQkBf16() ? fusedSmemBq[i] : fusedSmem[i];
         Object gates = CudaContext.NULL;
         if (fusedQkBf16()) {
-            smem = wg ? wgSmem[i] : fusedSmemBq[i];
             gates = scratch("mlstm.fused.gates", (long) b * nh * nch * gateBytesPerToken * qc);
             ctx.launch("mlstm_gate_prep", (nch + 3) / 4, nh, b, 128, 0, ig, fg, gates, l, nh, qc);
             long nx = (long) b * l * nh * dh;

@@ -153,9 +153,8 @@ public final class CudaBench {
             if (ops.fusedMlstmChunk(s[3]) <= 0) continue;
             for (CudaOps.FusedQk qk : new CudaOps.FusedQk[] {CudaOps.FusedQk.FP32, CudaOps.FusedQk.BF16}) {
                 // with bf16 q and k: the mma.sync build, then the wgmma kernel where the sm_90a build loaded
-                for (CudaOps.FusedKernel fk : qk == CudaOps.FusedQk.FP32 || !ops.wgmmaAvailable()
-                        ? new CudaOps.FusedKernel[] {CudaOps.FusedKernel.MMA}
-                        : new CudaOps.FusedKernel[] {CudaOps.FusedKernel.MMA, CudaOps.FusedKernel.WGMMA}) {
+                for (CudaOps.FusedKernel fk : qk == CudaOps.FusedQk.FP32
+                        ? new CudaOps.FusedKernel[] {CudaOps.FusedKernel.MMA} : ops.fusedKernels()) {
                     // (a head dim only the wgmma kernel takes runs three-pass under the other settings: skipped)
                     under(ops::setBf16Mlstm, CudaOps.Bf16Mlstm.FUSED, () -> under(ops::setFusedQk, qk,
                             () -> under(ops::setFusedKernel, fk, () -> {
