@@ -23,7 +23,8 @@
 // The next chunk's q, gates and v are copied (cp.async) once this chunk's S is done, its k once the state update and
 // n are: k lands while P·V, h and the next chunk's Q·C⁻ run. There is no room for a second k buffer at DH 512.
 // Checked against a float64 recurrence by src/test/cuda/mlstm_bf16_check.cu (mode 4, and its wgmma unit checks of
-// the descriptor forms) and by the bf16 conformance suite through CudaOps (FusedKernel.WGMMA).
+// the descriptor forms) and by the bf16 conformance suite through CudaOps (FusedKernel.WGMMA) on the GPU, and in CI
+// on the CPU warp emulator (src/test/cuda/emu/mlstm_emu.cpp, wgmma modelled by wgmma_emu.hpp).
 #pragma once
 #include "common.cuh"
 #include <cuda_bf16.h>
@@ -59,12 +60,9 @@ struct Smem {
     static constexpr int BYTES = MISC_OFF + 4 * 8 * Q + 16;
 };
 
-#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
-__device__ __forceinline__ void wg_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
-__device__ __forceinline__ void wg_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
-template <int N>
-__device__ __forceinline__ void wg_wait() { asm volatile("wgmma.wait_group.sync.aligned %0;\n" :: "n"(N) : "memory"); }
-__device__ __forceinline__ void proxy_fence() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+// sm_90a, or the CPU warp emulator (src/test/cuda/emu/wgmma_emu.hpp), which supplies wgmma
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL) || defined(SL_WARP_EMU)
+using slwg::proxy_fence;
 
 // 128-byte-swizzle descriptors: K-major (8-row groups 1024 bytes apart, the K offset on the start address) and
 // MN-major (64-element atoms along MN lbo bytes apart, 8-row groups along K sbo bytes apart)
@@ -302,16 +300,16 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                         a[2] = sl::pack_bf16x2(cst[4 * j + 4], cst[4 * j + 5]);
                         a[3] = sl::pack_bf16x2(cst[4 * j + 6], cst[4 * j + 7]);
                     }
-                    wg_fence();
+                    slwg::fence();
 #pragma unroll
                     for (int s4 = 0; s4 < 4; ++s4) {
                         const int kk = 16 * (4 * kb + s4);   // within the warpgroup's key half
                         slwg::mma_rs_n64(oacc, af[kb & 1][s4], dQw + kstep(kk, PANEL_Q), kb > 0 || s4 > 0);
                     }
-                    wg_commit();
-                    wg_wait<1>();
+                    slwg::commit();
+                    slwg::wait<1>();
                 }
-                wg_wait<0>();
+                slwg::wait<0>();
                 // keep tokens [32·wg, +32), hand the other half over
                 hand_over(oacc, sXO + (1 - wg) * NS * XLD, [&](int i, float2 mine) {
                     oh[i] = mine.x;
@@ -322,12 +320,12 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             proxy_fence();
             __syncthreads();
             // S and q·n⁻ over this warpgroup's key half
-            wg_fence();
+            slwg::fence();
 #pragma unroll
             for (int s = 0; s < KS; ++s) {
                 slwg::mma_ss_n72(sacc, dQw + kstep(16 * s, PANEL_Q), dKw + kstep(16 * s, PANEL_K), s > 0);
             }
-            wg_commit();
+            slwg::commit();
         }
         // while S runs: V and u ⊙ V in bf16
         for (int i = tid; i < Q * NS / 4; i += THREADS) {
@@ -338,7 +336,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             slm16::st_bf16x4(sU + s * LDT + d, make_float4(x.x * u, x.y * u, x.z * u, x.w * u));
         }
         if constexpr (!stateOnly) {
-            wg_wait<0>();
+            slwg::wait<0>();
             float* xs = sXS + (1 - wg) * Q * XLD;
             hand_over(sacc, xs, [](int, float2) {});
             if (wg == 1 && q4 == 0) {   // q·n⁻'s partial (column Q of S) to the first warpgroup
@@ -360,7 +358,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
 #pragma unroll
             for (int ks = 0; ks < Q / 16; ++ks)
                 sl::ldsm_x4_t(a[ks][0], a[ks][1], a[ks][2], a[ks][3], sU + (16 * ks + atRow) * LDT + 16 * wi + atCol);
-            wg_fence();
+            slwg::fence();
 #pragma unroll
             for (int ks = 0; ks < Q / 16; ++ks) {
                 const uint64_t db = dKt + ((ks * 16 * 128) >> 4);
@@ -369,7 +367,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                 else if constexpr (NW == 128) slwg::mma_rs_t_n128(cst, a[ks], db, 1);
                 else slwg::mma_rs_t_n64(cst, a[ks], db, 1);
             }
-            wg_commit();
+            slwg::commit();
         }
 
         if constexpr (!stateOnly) {
@@ -468,7 +466,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                         *reinterpret_cast<__nv_bfloat16*>(sK + (r >> 6) * PANEL_K + swz(Q, r & 63)) = __float2bfloat16_rn(nv);
                     }
         }
-        wg_wait<0>();
+        slwg::wait<0>();
         proxy_fence();   // P, written through the generic proxy, read by wgmma below
         __syncthreads();   // P visible; every read of this chunk's q and k done
         if (c + 1 < cEnd) copy_k(c + 1);   // lands while P·V, h and the next chunk's Q·C⁻ run
@@ -480,10 +478,10 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
 #pragma unroll
             for (int ks = 0; ks < Q / 16; ++ks)
                 sl::ldsm_x4_t(a[ks][0], a[ks][1], a[ks][2], a[ks][3], sV + (16 * ks + atRow) * LDT + 16 * wi + atCol);
-            wg_fence();
+            slwg::fence();
 #pragma unroll
             for (int ks = 0; ks < Q / 16; ++ks) slwg::mma_rs_n32(oh, a[ks], dPw + ((32 * ks) >> 4), 1);
-            wg_commit();
+            slwg::commit();
             // the normalizers of this thread's tokens while the products run
             float inv[4][2];
 #pragma unroll
@@ -493,7 +491,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                     const int t = 32 * wg + 8 * jj + 2 * q4 + e1;
                     inv[jj][e1] = 1.f / (fmaxf(fabsf(fmaf(sw[t], sqn[t], sden[t] + sden[Q + t])), slo[t]) + eps);
                 }
-            wg_wait<0>();
+            slwg::wait<0>();
 #pragma unroll
             for (int jj = 0; jj < 4; ++jj)
 #pragma unroll
@@ -542,7 +540,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     {                                                                                                              \
         SL_MLSTM_WG_BODY(DH)                                                                                 \
     }
-#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL) || defined(SL_WARP_EMU)
 #define SL_MLSTM_WG_BODY(DH)                                                                                 \
     if (stateOnly) slwm::body<DH, true>(q, k, v, Cin, nIn, mInD, mInF, h, Cout, nOut, mOutD, mOutF, gOut, L, NH, G, \
                                               SPC, eps, gates);                                                     \

@@ -8,7 +8,14 @@
 #include <cstdint>
 
 namespace slwg {
-#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+// Built for sm_90a unless the CPU warp emulator (src/test/cuda/emu/wgmma_emu.hpp) supplies these functions.
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL) && !defined(SL_WARP_EMU)
+__device__ __forceinline__ void fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
+template <int N>
+__device__ __forceinline__ void wait() { asm volatile("wgmma.wait_group.sync.aligned %0;\n" :: "n"(N) : "memory"); }
+// writes through the generic proxy (st.shared, cp.async) made visible to wgmma's reads (the async proxy)
+__device__ __forceinline__ void proxy_fence() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
 __device__ __forceinline__ void mma_ss_n72(float (&d)[36], uint64_t da, uint64_t db, int scaleD)
 {
     asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %38, 0;\n"

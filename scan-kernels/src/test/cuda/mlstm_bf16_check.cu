@@ -34,6 +34,7 @@
 #include "harness_util.cuh"
 #include "mlstm_host_ref.hpp"
 #include "mlstm_rules.hpp"
+#include "wgmma_unit.hpp"
 
 // ---------------------------------------------------------------- launch rules (mirrors of CudaOps)
 static long long f32_state_smem(int q, int dh) { return 8LL * q + 4LL * (2LL * q * dh + 2 * q); }
@@ -225,86 +226,18 @@ static int run_mlstm(bool bf, int chunk, const float* q, const float* k, const f
 
 
 // ---------------------------------------------------------------- wgmma forms the wgmma build uses, alone
-// One warpgroup: D1 (64 × 128) = A (64 × 16, registers) · B (16 × 128) with B in k's panel layout read MN-major
-// (mlstm_wgmma.cuh's state update), lbo/sbo as given; D2 (64 × 72) = X (64 × 128) · Y (72 × 128)ᵀ with both in the
-// panel layouts read K-major (its S). Inputs are small integers over 8, exact in bf16, so the sums are exact.
-constexpr int WG_UNIT_SMEM = 2 * slwm::PANEL_K + 2 * slwm::PANEL_Q + 2 * slwm::PANEL_K;
-__global__ void wg_unit(const float* A, const float* B, const float* X, const float* Y, float* D1, float* D2, int swap)
-{
-#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
-    SL_EXTERN_SHARED __align__(1024) unsigned char sm[];   // WG_UNIT_SMEM bytes
-    unsigned char* sB = sm;
-    unsigned char* sX = sm + 2 * slwm::PANEL_K;
-    unsigned char* sY = sX + 2 * slwm::PANEL_Q;
-    const int tid = threadIdx.x, wi = tid >> 5, lane = tid & 31, g4 = lane >> 2, q4 = lane & 3;
-    for (int i = tid; i < 16 * 128; i += 128) {
-        const int r = i / 128, c = i % 128;
-        *reinterpret_cast<__nv_bfloat16*>(sB + (c >> 6) * slwm::PANEL_K + slwm::swz(r, c & 63)) = __float2bfloat16_rn(B[i]);
-    }
-    for (int i = tid; i < 64 * 128; i += 128) {
-        const int r = i / 128, c = i % 128;
-        *reinterpret_cast<__nv_bfloat16*>(sX + (c >> 6) * slwm::PANEL_Q + slwm::swz(r, c & 63)) = __float2bfloat16_rn(X[i]);
-    }
-    for (int i = tid; i < 72 * 128; i += 128) {
-        const int r = i / 128, c = i % 128;
-        *reinterpret_cast<__nv_bfloat16*>(sY + (c >> 6) * slwm::PANEL_K + slwm::swz(r, c & 63)) = __float2bfloat16_rn(Y[i]);
-    }
-    slwm::proxy_fence();
-    __syncthreads();
-    const int r0 = 16 * wi + g4;
-    unsigned a[4];
-    a[0] = sl::pack_bf16x2(A[r0 * 16 + 2 * q4], A[r0 * 16 + 2 * q4 + 1]);
-    a[1] = sl::pack_bf16x2(A[(r0 + 8) * 16 + 2 * q4], A[(r0 + 8) * 16 + 2 * q4 + 1]);
-    a[2] = sl::pack_bf16x2(A[r0 * 16 + 8 + 2 * q4], A[r0 * 16 + 9 + 2 * q4]);
-    a[3] = sl::pack_bf16x2(A[(r0 + 8) * 16 + 8 + 2 * q4], A[(r0 + 8) * 16 + 9 + 2 * q4]);
-    float d1[64], d2[36];
-    slwm::wg_fence();
-    slwg::mma_rs_t_n128(d1, a, slwm::desc_mn(sB, swap ? 1024 : slwm::PANEL_K, swap ? slwm::PANEL_K : 1024), 0);
-    for (int kk = 0; kk < 128; kk += 16)
-        slwg::mma_ss_n72(d2, slwm::desc_k(sX + (kk >> 6) * slwm::PANEL_Q + (kk & 63) * 2),
-                         slwm::desc_k(sY + (kk >> 6) * slwm::PANEL_K + (kk & 63) * 2), kk > 0);
-    slwm::wg_commit();
-    slwm::wg_wait<0>();
-    for (int j = 0; j < 16; ++j)
-        for (int e = 0; e < 4; ++e) D1[(r0 + 8 * (e >> 1)) * 128 + 8 * j + 2 * q4 + (e & 1)] = d1[4 * j + e];
-    for (int j = 0; j < 9; ++j)
-        for (int e = 0; e < 4; ++e) D2[(r0 + 8 * (e >> 1)) * 72 + 8 * j + 2 * q4 + (e & 1)] = d2[4 * j + e];
-#endif
-}
-
-// Runs wg_unit with the MN-major descriptor form the kernel uses (lbo = panel stride, sbo = 1024), which must match
-// exactly, and with lbo and sbo exchanged, which must not (so the check can tell the forms apart); counts failures.
+// Runs wg_unit (wgmma_unit.hpp) with the kernel's MN-major form and with lbo and sbo exchanged; counts failures.
 static void wg_unit_checks(int& passedOut, int& failedOut)
 {
-    auto rnd = [](size_t n, unsigned seed) {
-        std::vector<float> x(n);
-        for (size_t i = 0; i < n; ++i) { seed = seed * 1664525u + 1013904223u; x[i] = (float)((int)(seed >> 27) - 16) / 8.f; }
-        return x;
-    };
-    auto A = rnd(64 * 16, 1), B = rnd(16 * 128, 2), X = rnd(64 * 128, 3), Y = rnd(72 * 128, 4);
-    std::vector<double> r1(64 * 128, 0.0), r2(64 * 72, 0.0);
-    for (int m = 0; m < 64; ++m)
-        for (int n = 0; n < 128; ++n)
-            for (int kk = 0; kk < 16; ++kk) r1[m * 128 + n] += (double)A[m * 16 + kk] * B[kk * 128 + n];
-    for (int m = 0; m < 64; ++m)
-        for (int n = 0; n < 72; ++n)
-            for (int kk = 0; kk < 128; ++kk) r2[m * 72 + n] += (double)X[m * 128 + kk] * Y[n * 128 + kk];
-    float *dA = dev(A), *dB = dev(B), *dX = dev(X), *dY = dev(Y), *d1, *d2;
+    const WgUnit u = wg_unit_inputs();
+    float *dA = dev(u.A), *dB = dev(u.B), *dX = dev(u.X), *dY = dev(u.Y), *d1, *d2;
     CK(cudaMalloc(&d1, 64 * 128 * 4)); CK(cudaMalloc(&d2, 64 * 72 * 4));
     for (int swap : {0, 1}) {
         CK(cudaMemset(d1, 0xff, 64 * 128 * 4)); CK(cudaMemset(d2, 0xff, 64 * 72 * 4));
         CK(cudaFuncSetAttribute(wg_unit, cudaFuncAttributeMaxDynamicSharedMemorySize, WG_UNIT_SMEM));
         wg_unit<<<1, 128, WG_UNIT_SMEM>>>(dA, dB, dX, dY, d1, d2, swap);
         CK(cudaGetLastError()); CK(cudaDeviceSynchronize());
-        auto h1 = host(d1, 64 * 128), h2 = host(d2, 64 * 72);
-        double e1 = 0, e2 = 0;
-        for (size_t i = 0; i < h1.size(); ++i) e1 = std::max(e1, std::fabs(h1[i] - r1[i]) + (h1[i] != h1[i] ? 1e30 : 0));
-        for (size_t i = 0; i < h2.size(); ++i) e2 = std::max(e2, std::fabs(h2[i] - r2[i]) + (h2[i] != h2[i] ? 1e30 : 0));
-        printf("wgmma unit (MN-major lbo/sbo %s): state-update form max err %.3g, S form max err %.3g\n",
-               swap ? "1024/panel" : "panel/1024", e1, e2);
-        const bool ok = e2 == 0 && (swap ? e1 > 0 : e1 == 0);
-        if (!ok) printf("FAIL: wgmma unit check (%s form)\n", swap ? "exchanged" : "kernel's");
-        (ok ? passedOut : failedOut)++;
+        (wg_unit_verdict(u, host(d1, 64 * 128), host(d2, 64 * 72), swap) ? passedOut : failedOut)++;
     }
     for (float* p : {dA, dB, dX, dY, d1, d2}) cudaFree(p);
 }

@@ -1,27 +1,34 @@
 // Checks of the bf16 mLSTM kernels on the CPU warp emulator (warp_emu.hpp), for machines without a GPU; the
-// GPU run of the same paths is mlstm_bf16_check.cu. Four parts:
+// GPU run of the same paths is mlstm_bf16_check.cu. Five parts:
 //   1. anchor: the bf16 GEMM (gemm_mma.cuh, verified on an H100) through the emulator against a host GEMM
 //      on the same bf16-rounded operands: if the emulated ldmatrix/mma layouts were wrong, this fails;
 //   2. ldmatrix .trans: fragments of a tile loaded transposed equal those of its transposed copy loaded
 //      plainly (the PTX definition of .trans, tied through part 1 to the hardware layout);
-//   3. the fused mLSTM against the float64 recurrence (mlstm_host_ref.hpp), launched as CudaOps launches it:
+//   3. wgmma anchor: the wgmma unit check (wgmma_unit.hpp) on the emulated wgmma (wgmma_emu.hpp) must give
+//      what the H100 gave: the wgmma mLSTM's MN-major descriptor form exact, the exchanged form off (by 21.8
+//      on both);
+//   4. the fused mLSTM against the float64 recurrence (mlstm_host_ref.hpp), launched as CudaOps launches it:
 //      one segment (final state written by the kernel) and several (state mode, mlstm_chunk_decay,
 //      mlstm_combine, out mode), fresh and random initial states, one call and two calls carrying
 //      (C, n, m); head dims 128, 256, 384, 512; lengths that end mid-chunk, on a chunk boundary, and L = 1;
-//   4. the three-pass tensor-core form (mlstm_mma.cuh, WMMA) the same way, head dims 16 to 256, chunks 16
+//      its mma.sync builds (fp32 and bf16 q, k) and its wgmma build (mlstm_wgmma.cuh, also head dims 64, 192);
+//   5. the three-pass tensor-core form (mlstm_mma.cuh, WMMA) the same way, head dims 16 to 256, chunks 16
 //      and 64: its bf16 build (a bf16-mode form) and its 3xTF32 build (the fp32 mode's form).
 // Tolerances: bf16 paths as mlstm_bf16_check.cu (NOTES.md, "bf16 mLSTM chunkwise on tensor cores"): h 5e-2,
 // C and n 1e-2 (relative to max|ref|), m 1e-6; the 3xTF32 build as that harness's fp32 kernels: h, C and n
 // 5e-5, m 1e-6 (its products lose at most about 2^-21 per term against fp32's 2^-24, see mlstm_mma.cuh).
 // Build and run: run-emu-checks.sh (g++ only).
 #include "warp_emu.hpp"
+#include "wgmma_emu.hpp"
 #include "../../../main/cuda/gemm_mma.cuh"
 #include "../../../main/cuda/mlstm.cuh"
 #include "../../../main/cuda/mlstm_mma.cuh"
 #include "../../../main/cuda/mlstm_fused.cuh"
+#include "../../../main/cuda/mlstm_wgmma.cuh"
 #include "../host_ref.hpp"
 #include "../mlstm_host_ref.hpp"
 #include "../mlstm_rules.hpp"
+#include "../wgmma_unit.hpp"
 
 #include <string>
 
@@ -29,6 +36,8 @@
 namespace slmma { alignas(128) __nv_bfloat16 smb[slmma::SMEM_BYTES / 2]; }
 namespace slmf { alignas(128) unsigned char smem_mf[232448]; }
 namespace slm16 { alignas(128) unsigned char smem_mlstm16[232448]; }
+namespace slwm { alignas(1024) unsigned char smem_wg[232448]; }
+alignas(1024) unsigned char smem_wgu[WG_UNIT_SMEM];
 // mlstm.cuh's fp32 chunk kernels are compiled but not run here
 alignas(16) double smemd[1];
 
@@ -95,14 +104,40 @@ static void trans_check()
     report(same, "ldmatrix .trans of a tile == ldmatrix of its transposed copy");
 }
 
-// ---------------------------------------------------------------- 3. fused mLSTM
+// ---------------------------------------------------------------- 3. wgmma forms (wgmma_unit.hpp)
+// The emulated wgmma must reproduce what the H100 did on the unit check: the kernel's MN-major form exact, the
+// exchanged form not (mlstm_bf16_check.cu ran it there first).
+static void wgmma_unit()
+{
+    const WgUnit u = wg_unit_inputs();
+    for (int swap : {0, 1}) {
+        std::vector<float> d1(64 * 128, NAN), d2(64 * 72, NAN);
+        emu::launch(dim3(1), dim3(128), smem_wgu, sizeof smem_wgu,
+                    [&] { wg_unit(u.A.data(), u.B.data(), u.X.data(), u.Y.data(), d1.data(), d2.data(), swap); });
+        report(wg_unit_verdict(u, d1, d2, swap), swap ? "wgmma unit check, exchanged MN-major form differs"
+                                                       : "wgmma unit check, the kernel's MN-major form exact");
+    }
+}
+
+// ---------------------------------------------------------------- 4. fused mLSTM
 template <class QK>
 using FusedKernelT = void (*)(const QK*, const QK*, const float*, const float*, const float*, const float*, const float*,
                               const double*, const float*, float*, float*, float*, double*, float*, double*, int, int, int, int,
                               float, int, const unsigned char*);
 struct FusedCfg { FusedKernelT<float> fn; FusedKernelT<__nv_bfloat16> bq; int smem, smemBq, q; };
+static bool fusedWg = false;   // the wgmma build (mlstm_wgmma.cuh, on wgmma_emu.hpp) in place of the _bq build
 static FusedCfg fused_cfg(int dh)
 {
+    if (fusedWg) {
+        switch (dh) {
+            case 64: return {nullptr, mlstm_wg_d64, 0, slwm::Smem<64>::BYTES, slwm::Q};
+            case 128: return {nullptr, mlstm_wg_d128, 0, slwm::Smem<128>::BYTES, slwm::Q};
+            case 192: return {nullptr, mlstm_wg_d192, 0, slwm::Smem<192>::BYTES, slwm::Q};
+            case 256: return {nullptr, mlstm_wg_d256, 0, slwm::Smem<256>::BYTES, slwm::Q};
+            case 384: return {nullptr, mlstm_wg_d384, 0, slwm::Smem<384>::BYTES, slwm::Q};
+            default: return {nullptr, mlstm_wg_d512, 0, slwm::Smem<512>::BYTES, slwm::Q};
+        }
+    }
     switch (dh) {
         case 128: return {mlstm_fused_d128, mlstm_fused_d128_bq, slmf::smem_bytes(1, 64), slmf::smem_bytes_bq(1, 64), 64};
         case 256: return {mlstm_fused_d256, mlstm_fused_d256_bq, slmf::smem_bytes(2, 64), slmf::smem_bytes_bq(2, 64), 64};
@@ -143,9 +178,10 @@ static void run_fused(const float* q, const float* k, const float* v, const floa
     const size_t bh = (size_t)b * nh;
     const dim3 grid((dh / slmf::NS) * G, nh, b), block(slmf::THREADS);
     const int smem = fusedBq ? cfg.smemBq : cfg.smem;
+    unsigned char* smemBuf = fusedWg ? slwm::smem_wg : slmf::smem_mf;
     if (G == 1) {
         std::vector<float> n0(n, n + bh * dh), m0(m, m + bh);
-        emu::launch(grid, block, slmf::smem_mf, smem, [&] {
+        emu::launch(grid, block, smemBuf, smem, [&] {
             fn(v, ig, fg, C, n0.data(), nullptr, m0.data(), h, C, n, nullptr, m, nullptr, l, nh, 1, spc, 1e-6f, 0);
         });
         return;
@@ -153,7 +189,7 @@ static void run_fused(const float* q, const float* k, const float* v, const floa
     const size_t bhg = bh * G;
     std::vector<float> cs(bhg * dh * dh), ns(bhg * dh), fd(bhg), lw(bhg);
     std::vector<double> ms(bhg), gs(bhg), mi(bhg);
-    emu::launch(grid, block, slmf::smem_mf, smem, [&] {
+    emu::launch(grid, block, smemBuf, smem, [&] {
         fn(v, ig, fg, nullptr, nullptr, nullptr, nullptr, h, cs.data(), ns.data(), ms.data(), nullptr, gs.data(), l, nh, G, spc,
            1e-6f, 1);
     });
@@ -162,7 +198,7 @@ static void run_fused(const float* q, const float* k, const float* v, const floa
     const long long total = (long long)bh * (dh * dh + dh);
     emu::launch(dim3((unsigned)((total + 255) / 256)), dim3(256), nullptr, 0,
                 [&] { mlstm_combine(C, n, cs.data(), ns.data(), fd.data(), lw.data(), b, nh, dh, G); });
-    emu::launch(grid, block, slmf::smem_mf, smem, [&] {
+    emu::launch(grid, block, smemBuf, smem, [&] {
         fn(v, ig, fg, cs.data(), ns.data(), mi.data(), nullptr, h, nullptr, nullptr, nullptr, nullptr, nullptr, l, nh, G, spc,
            1e-6f, 0);
     });
@@ -231,7 +267,7 @@ static void mlstm_case(int b, int l, int nh, int dh, bool fresh, int G, int spli
     const double eh = relerr(h, hw), eC = relerr(C, Cw), en = relerr(n, nw), em = relerr(m, mw);
     const bool tf = tf32Form && G < 0;
     bool ok = tf ? eh <= 5e-5 && eC <= 5e-5 && en <= 5e-5 && em <= 1e-6 : eh <= 5e-2 && eC <= 1e-2 && en <= 1e-2 && em <= 1e-6;
-    if (fusedBq && G > 0 && split <= 0) {
+    if (fusedBq && !fusedWg && G > 0 && split <= 0) {
         // the bf16-input build rounds q and k where the fp32 one does (nearest even): the same bits out
         std::vector<float> C2 = C0, n2 = n0, m2 = m0, h2(nx, NAN);
         fusedBq = false;
@@ -242,7 +278,7 @@ static void mlstm_case(int b, int l, int nh, int dh, bool fresh, int G, int spli
         ok = ok && same;
     }
     char buf[220];
-    const std::string form = G > 0 ? std::string(fusedBq ? "fused bq G" : "fused G") + std::to_string(G)
+    const std::string form = G > 0 ? std::string(fusedWg ? "wgmma G" : fusedBq ? "fused bq G" : "fused G") + std::to_string(G)
                                    : (tf ? "3xtf32 Q" : "three-pass Q") + std::to_string(mma_chunk(tf ? TF32_FORM : BF16_FORM, -G, l, dh));
     snprintf(buf, sizeof buf, "%-14s B%d L%-4d NH%d DH%-3d %-5s %s: h %.2e C %.2e n %.2e m %.2e", form.c_str(), b, l, nh, dh,
              fresh ? "fresh" : "state", split > 0 ? ("split@" + std::to_string(split)).c_str() : "one call", eh, eC, en, em);
@@ -259,6 +295,7 @@ int main(int argc, char** argv)
     gemm_anchor(130, 72, 300);
     gemm_anchor(64, 16, 8);
     trans_check();
+    wgmma_unit();
     // (B, L, NH, DH, fresh, G, split): L ends mid-chunk, on a boundary, and L = 1; G = 1 walks the whole
     // sequence, G > 1 goes through the segment states and the combine
     struct Case { int b, l, nh, dh; bool fresh; int G, split; };
@@ -275,6 +312,15 @@ int main(int argc, char** argv)
                        {1, 70, 1, 512, true, 2, 0}};
     for (const Case& c : bq) mlstm_case(c.b, c.l, c.nh, c.dh, c.fresh, c.G, c.split);
     if (!quick) mlstm_case(1, 65, 1, 384, false, 1, 0);
+    // the wgmma build (same contract as the _bq builds): every head dim, 64 and 192 with padded key channels;
+    // L = 1, ends mid-chunk and on a boundary, one walk, segments and a split call
+    fusedWg = true;
+    const Case wg[] = {{2, 100, 2, 128, false, 1, 0}, {1, 1, 1, 64, false, 1, 0},     {1, 130, 1, 192, true, 2, 43},
+                       {1, 130, 1, 256, false, 3, 0}, {1, 128, 1, 64, true, 1, 0},    {1, 70, 1, 512, false, 1, 0},
+                       {1, 70, 1, 512, true, 2, 0}};
+    for (const Case& c : wg) mlstm_case(c.b, c.l, c.nh, c.dh, c.fresh, c.G, c.split);
+    if (!quick) mlstm_case(1, 65, 1, 384, false, 1, 0);
+    fusedWg = false;
     fusedBq = false;
     // the three-pass form's bf16 build, on the WMMA model of include/mma.h
     const Case three[] = {{1, 1, 1, 16, true, -64, 0}, {2, 65, 2, 96, false, -64, 0}, {1, 130, 2, 32, false, -16, 43},

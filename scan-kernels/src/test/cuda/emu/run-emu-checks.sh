@@ -2,10 +2,10 @@
 # Builds and runs the CPU warp-emulator checks of the CUDA kernels (g++ only, no GPU, no CUDA toolkit):
 #   scan_emu   the chunk-parallel selective scan / SSD (selective_scan.cuh) and the segment SSD (ssd_seg.cuh)
 #              against the float64 reference;
-#   mlstm_emu  the bf16 mLSTM kernels (fused and three-pass) against the float64 recurrence, anchored by the
-#              bf16 GEMM.
-# Usage: run-emu-checks.sh [--quick]   (--quick leaves out the DH 384 fused case in the forward order;
-#        about 70 s on 2 cores)
+#   mlstm_emu  the bf16 mLSTM kernels (fused on mma.sync and on wgmma, three-pass) against the float64
+#              recurrence, anchored by the bf16 GEMM and the wgmma unit check.
+# Usage: run-emu-checks.sh [--quick]   (--quick leaves out the DH 384 fused cases in the forward order;
+#        about 90 s on 2 cores)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(mktemp -d)

@@ -13,7 +13,8 @@
 // intrinsics of mma_frag.cuh (ldmatrix x4/x2/.trans, mma.sync m16n8k16 bf16 -> fp32), tf32.cuh's mma.sync
 // m16n8k8 tf32 (its layout is the one the H100-verified 3xTF32 GEMM and SSD experiment use), the cp.async
 // helpers of cp_async.cuh (a copy lands when a wait_group covers it, or with --cp-at-issue when issued) and
-// scan_lanes.cuh (each copy done when issued) and, in include/mma.h, WMMA 16 × 16 × 16 bf16 fragments. The mma.sync and ldmatrix layouts follow
+// scan_lanes.cuh (each copy done when issued), in include/mma.h, WMMA 16 × 16 × 16 bf16 fragments, and in
+// wgmma_emu.hpp the bf16 wgmma products of wgmma_bf16.cuh. The mma.sync and ldmatrix layouts follow
 // the PTX ISA; mlstm_emu.cpp anchors them to the hardware by running the bf16 GEMM (gemm_mma.cuh,
 // verified on an H100) through the emulator.
 //
@@ -50,6 +51,8 @@ struct dim3 {
 struct float2 { float x, y; };
 struct float4 { float x, y, z, w; };
 struct uint2 { unsigned x, y; };
+struct uint4 { unsigned x, y, z, w; };
+inline uint4 make_uint4(unsigned a, unsigned b, unsigned c, unsigned d) { return {a, b, c, d}; }
 inline float2 make_float2(float a, float b) { return {a, b}; }
 inline float4 make_float4(float a, float b, float c, float d) { return {a, b, c, d}; }
 template <class T> inline T __ldg(const T* p) { return *p; }

@@ -1,0 +1,91 @@
+// The wgmma forms the wgmma mLSTM (mlstm_wgmma.cuh) uses, alone, shared by the CUDA harness (mlstm_bf16_check.cu,
+// on the GPU) and the CPU warp emulator (emu/mlstm_emu.cpp, whose wgmma model must agree with the GPU on them).
+// One warpgroup: D1 (64 × 128) = A (64 × 16, registers) · B (16 × 128) with B in k's panel layout read MN-major
+// (the kernel's state update), lbo/sbo as given; D2 (64 × 72) = X (64 × 128) · Y (72 × 128)ᵀ with both in the panel
+// layouts read K-major (its S). Inputs are small integers over 8, exact in bf16, so the sums are exact. The kernel's
+// MN-major form (lbo = panel stride, sbo = 1024) must match exactly; with lbo and sbo exchanged it must not (so the
+// check can tell the two forms apart).
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+constexpr int WG_UNIT_SMEM = 2 * slwm::PANEL_K + 2 * slwm::PANEL_Q + 2 * slwm::PANEL_K;
+__global__ void wg_unit(const float* A, const float* B, const float* X, const float* Y, float* D1, float* D2, int swap)
+{
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL) || defined(SL_WARP_EMU)
+    SL_EXTERN_SHARED __align__(1024) unsigned char smem_wgu[];   // WG_UNIT_SMEM bytes
+    unsigned char* sB = smem_wgu;
+    unsigned char* sX = smem_wgu + 2 * slwm::PANEL_K;
+    unsigned char* sY = sX + 2 * slwm::PANEL_Q;
+    const int tid = threadIdx.x, wi = tid >> 5, lane = tid & 31, g4 = lane >> 2, q4 = lane & 3;
+    for (int i = tid; i < 16 * 128; i += 128) {
+        const int r = i / 128, c = i % 128;
+        *reinterpret_cast<__nv_bfloat16*>(sB + (c >> 6) * slwm::PANEL_K + slwm::swz(r, c & 63)) = __float2bfloat16_rn(B[i]);
+    }
+    for (int i = tid; i < 64 * 128; i += 128) {
+        const int r = i / 128, c = i % 128;
+        *reinterpret_cast<__nv_bfloat16*>(sX + (c >> 6) * slwm::PANEL_Q + slwm::swz(r, c & 63)) = __float2bfloat16_rn(X[i]);
+    }
+    for (int i = tid; i < 72 * 128; i += 128) {
+        const int r = i / 128, c = i % 128;
+        *reinterpret_cast<__nv_bfloat16*>(sY + (c >> 6) * slwm::PANEL_K + slwm::swz(r, c & 63)) = __float2bfloat16_rn(Y[i]);
+    }
+    slwg::proxy_fence();
+    __syncthreads();
+    const int r0 = 16 * wi + g4;
+    unsigned a[4];
+    a[0] = sl::pack_bf16x2(A[r0 * 16 + 2 * q4], A[r0 * 16 + 2 * q4 + 1]);
+    a[1] = sl::pack_bf16x2(A[(r0 + 8) * 16 + 2 * q4], A[(r0 + 8) * 16 + 2 * q4 + 1]);
+    a[2] = sl::pack_bf16x2(A[r0 * 16 + 8 + 2 * q4], A[r0 * 16 + 9 + 2 * q4]);
+    a[3] = sl::pack_bf16x2(A[(r0 + 8) * 16 + 8 + 2 * q4], A[(r0 + 8) * 16 + 9 + 2 * q4]);
+    float d1[64], d2[36];
+    slwg::fence();
+    slwg::mma_rs_t_n128(d1, a, slwm::desc_mn(sB, swap ? 1024 : slwm::PANEL_K, swap ? slwm::PANEL_K : 1024), 0);
+    for (int kk = 0; kk < 128; kk += 16)
+        slwg::mma_ss_n72(d2, slwm::desc_k(sX + (kk >> 6) * slwm::PANEL_Q + (kk & 63) * 2),
+                         slwm::desc_k(sY + (kk >> 6) * slwm::PANEL_K + (kk & 63) * 2), kk > 0);
+    slwg::commit();
+    slwg::wait<0>();
+    for (int j = 0; j < 16; ++j)
+        for (int e = 0; e < 4; ++e) D1[(r0 + 8 * (e >> 1)) * 128 + 8 * j + 2 * q4 + (e & 1)] = d1[4 * j + e];
+    for (int j = 0; j < 9; ++j)
+        for (int e = 0; e < 4; ++e) D2[(r0 + 8 * (e >> 1)) * 72 + 8 * j + 2 * q4 + (e & 1)] = d2[4 * j + e];
+#endif
+}
+
+// wg_unit's inputs and their exact products
+struct WgUnit {
+    std::vector<float> A, B, X, Y;
+    std::vector<double> r1, r2;   // D1, D2
+};
+inline WgUnit wg_unit_inputs()
+{
+    auto rnd = [](size_t n, unsigned seed) {
+        std::vector<float> x(n);
+        for (size_t i = 0; i < n; ++i) { seed = seed * 1664525u + 1013904223u; x[i] = (float)((int)(seed >> 27) - 16) / 8.f; }
+        return x;
+    };
+    WgUnit u{rnd(64 * 16, 1), rnd(16 * 128, 2), rnd(64 * 128, 3), rnd(72 * 128, 4), std::vector<double>(64 * 128, 0.0),
+             std::vector<double>(64 * 72, 0.0)};
+    for (int m = 0; m < 64; ++m)
+        for (int n = 0; n < 128; ++n)
+            for (int kk = 0; kk < 16; ++kk) u.r1[m * 128 + n] += (double)u.A[m * 16 + kk] * u.B[kk * 128 + n];
+    for (int m = 0; m < 64; ++m)
+        for (int n = 0; n < 72; ++n)
+            for (int kk = 0; kk < 128; ++kk) u.r2[m * 72 + n] += (double)u.X[m * 128 + kk] * u.Y[n * 128 + kk];
+    return u;
+}
+// Prints the errors of one run (swap 0: the kernel's form) and returns whether they are what they must be
+inline bool wg_unit_verdict(const WgUnit& u, const std::vector<float>& h1, const std::vector<float>& h2, int swap)
+{
+    double e1 = 0, e2 = 0;
+    for (size_t i = 0; i < h1.size(); ++i) e1 = std::max(e1, std::fabs(h1[i] - u.r1[i]) + (h1[i] != h1[i] ? 1e30 : 0));
+    for (size_t i = 0; i < h2.size(); ++i) e2 = std::max(e2, std::fabs(h2[i] - u.r2[i]) + (h2[i] != h2[i] ? 1e30 : 0));
+    printf("wgmma unit (MN-major lbo/sbo %s): state-update form max err %.3g, S form max err %.3g\n",
+           swap ? "1024/panel" : "panel/1024", e1, e2);
+    const bool ok = e2 == 0 && (swap ? e1 > 0 : e1 == 0);
+    if (!ok) printf("FAIL: wgmma unit check (%s form)\n", swap ? "exchanged" : "kernel's");
+    return ok;
+}
