@@ -4,12 +4,15 @@
 //
 // Glossary: DH head dim (a multiple of 64 up to 512), DP = DH rounded up to a multiple of 128 (the key channels the
 // products run over: those past DH are zeros in q, k, C and n), NS = 64 value channels per block (the slab), Q = 64
-// chunk length, NW = DP/2 key channels per warpgroup, NP = DP/64 panels (64 key channels each), qn tokens in this chunk.
-// Block: (b, head, slab, segment) as the fused kernel, 256 threads = 2 warpgroups. Warpgroup w holds Cᵀ's key
-// channels [w·NW, (w+1)·NW) of the slab (NS × NW fp32, the wgmma accumulator of m64nNW: NW/2 registers a thread).
+// chunk length, WGS warpgroups per block (1 at DP 128, else 2), NW = DP/WGS key channels per warpgroup, QT = Q/WGS
+// tokens per warpgroup, NP = DP/64 panels (64 key channels each), qn tokens in this chunk.
+// Block: (b, head, slab, segment) as the fused kernel, 128·WGS threads. Warpgroup w holds Cᵀ's key channels
+// [w·NW, (w+1)·NW) of the slab (NS × NW fp32, the wgmma accumulator of m64nNW: NW/2 registers a thread). At DP 128
+// one warpgroup holds all of it in 64 registers a thread: no partial sums to exchange, and two blocks fit an SM, so
+// one block's scalar phases overlap the other's products (1.16-1.27x over two warpgroups per block on an H100).
 //
-// Per chunk, in this order (math as mlstm_fused.cuh; "per half": each warpgroup over its key half, the two partial
-// sums added through shared memory):
+// Per chunk, in this order (math as mlstm_fused.cuh; "per half": with two warpgroups each over its key half, the two
+// partial sums added through shared memory):
 //   Oᵀ_inter = C⁻ᵀ·Qᵀ          per half   A = bf16(C⁻ᵀ) converted from the accumulators, B = q panels (K-major)
 //   S = Q·[K; n⁻]ᵀ             per half   A = q panels, B = k panels with n⁻ as row Q (S's column Q is q·n⁻); while
 //                                         it runs, V and u ⊙ V are converted to bf16 and the per-token weights formed
@@ -17,7 +20,7 @@
 //                                         transposes); C⁻ was last read by Q·C⁻, so it goes out before P
 //   P, its row sums, n = fdec·n + Kᵀu     while the state update runs: P on CUDA cores, n on mma.sync (bf16 k, u as
 //                                         a bf16 and a rest column, fp32 accuracy)
-//   Oᵀ += Vᵀ·Pᵀ, h                        warpgroup w: tokens [32w, 32w + 32), A = Vᵀ (ldmatrix.trans), B = P
+//   Oᵀ += Vᵀ·Pᵀ, h                        warpgroup w: tokens [QT·w, +QT), A = Vᵀ (ldmatrix.trans), B = P
 // Shared memory: q and k as NP panels of 128-byte rows in the 128-byte-swizzled layout (16-byte chunk c of row r at
 // c ^ (r % 8)), which wgmma reads both K-major and MN-major; P the same; V and u ⊙ V row-major with padded rows.
 // The next chunk's q, gates and v are copied (cp.async) once this chunk's S is done, its k once the state update and
@@ -35,10 +38,14 @@
 #include "mlstm_fused.cuh"   // slmf::gate_bytes and mlstm_gate_prep's records
 
 namespace slwm {
-constexpr int Q = 64, NS = 64, THREADS = 256, LDT = Q + 8, XLD = 36;
+constexpr int Q = 64, NS = 64, LDT = Q + 8, XLD = 36;
 constexpr int PANEL_Q = Q * 128, PANEL_K = (Q + 8) * 128;   // bytes; k's panels carry n⁻ in row Q, zeros after
 
 __host__ __device__ constexpr int padded(int dh) { return (dh + 127) / 128 * 128; }
+// Warpgroups per block: one where it holds the slab's whole Cᵀ in 64 registers a thread or fewer (DP 128: blocks of
+// 128 threads, two resident per SM, no partial sums to exchange), else two, each over half the key channels.
+__host__ __device__ constexpr int warpgroups(int dh) { return padded(dh) <= 128 ? 1 : 2; }
+__host__ __device__ constexpr int threads(int dh) { return 128 * warpgroups(dh); }
 
 template <int DH>
 struct Smem {
@@ -50,9 +57,10 @@ struct Smem {
     static constexpr int V_OFF = P_OFF + Q * 128;            // (Q, NS + 8) bf16 V (read transposed by ldmatrix)
     static constexpr int U_OFF = V_OFF + NS * LDT * 2;      // (Q, NS + 8) bf16 u ⊙ V
     static constexpr int VF_OFF = U_OFF + NS * LDT * 2;      // (Q, NS) fp32 v slab as copied
+    static constexpr int X2 = warpgroups(DH) == 2 ? 2 : 0;    // the exchanges below exist with two warpgroups only
     static constexpr int XS_OFF = VF_OFF + Q * NS * 4;        // (2, Q, XLD) fp32 S halves for the other warpgroup
-    static constexpr int XO_OFF = XS_OFF + 2 * Q * XLD * 4;   // (2, NS, XLD) fp32 Oᵀ halves for the other warpgroup
-    static constexpr int G_OFF = XO_OFF + 2 * NS * XLD * 4;   // 2 gate records (even, odd chunks): b (Q) fp64,
+    static constexpr int XO_OFF = XS_OFF + X2 * Q * XLD * 4;  // (2, NS, XLD) fp32 Oᵀ halves for the other warpgroup
+    static constexpr int G_OFF = XO_OFF + X2 * NS * XLD * 4;  // 2 gate records (even, odd chunks): b (Q) fp64,
                                                               // running max a (Q) fp64, ĩ (Q) fp32
     static constexpr int N_OFF = G_OFF + 2 * slmf::GATE_BYTES_PER_TOKEN * Q;   // (DP) fp32 n
     static constexpr int MISC_OFF = N_OFF + 4 * DP;           // u, q·n⁻, row sums of P (2), w_τ, exp(−m_τ), log2e·M_τ,
@@ -92,7 +100,9 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                                      const unsigned char* __restrict__ gates)
 {
     using S = Smem<DH>;
-    constexpr int DP = S::DP, NP = S::NP, NW = DP / 2, NSL = DH / NS, KS = NW / 16;
+    constexpr int WGS = warpgroups(DH), THREADS = threads(DH);
+    constexpr int DP = S::DP, NP = S::NP, NW = DP / WGS, NSL = DH / NS, KS = NW / 16;
+    constexpr int QT = Q / WGS;   // tokens of P's columns, of Oᵀ and of h per warpgroup
     static_assert(DH % NS == 0 && DH <= 512, "whole slabs");
     static_assert(S::BYTES <= slmf::SMEM_MAX, "fits one block's shared memory");
     static_assert(NS == Q, "V and u ⊙ V use the (Q, LDT) layout");
@@ -248,7 +258,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     // for the state update: 64-key atoms a panel apart (lbo), 8-token groups 1024 bytes apart (sbo), the form the
     // harness's wgmma unit check requires
     const uint64_t dQw = desc_k(sQ + wg * (NW / 64) * PANEL_Q), dKw = desc_k(sK + wg * (NW / 64) * PANEL_K);
-    const uint64_t dPw = desc_k(sP + 32 * wg * 128), dKt = desc_mn(sK + wg * (NW / 64) * PANEL_K, PANEL_K, 1024);
+    const uint64_t dPw = desc_k(sP + QT * wg * 128), dKt = desc_mn(sK + wg * (NW / 64) * PANEL_K, PANEL_K, 1024);
 
     for (int c = cBeg; c < cEnd; ++c) {
         const int t0 = c * Q, qn = min(Q, L - t0);
@@ -280,9 +290,9 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         }
         if constexpr (stateOnly) __syncthreads();   // (the output mode's next barrier is the one before S)
 
-        float oh[16];   // Oᵀ for tokens [32·wg, 32·wg + 32): oh[4j + e] = Oᵀ(vr0 + 8(e >> 1), 32·wg + 8j + 2q4 + (e & 1))
+        float oh[QT / 2];   // Oᵀ for tokens [QT·wg, +QT): oh[4j + e] = Oᵀ(vr0 + 8(e >> 1), QT·wg + 8j + 2q4 + (e & 1))
 #pragma unroll
-        for (int i = 0; i < 16; ++i) oh[i] = 0.f;
+        for (int i = 0; i < QT / 2; ++i) oh[i] = 0.f;
         float sacc[36];
         if constexpr (!stateOnly) {
             if (inter) {
@@ -310,11 +320,15 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                     slwg::wait<1>();
                 }
                 slwg::wait<0>();
-                // keep tokens [32·wg, +32), hand the other half over
-                hand_over(oacc, sXO + (1 - wg) * NS * XLD, [&](int i, float2 mine) {
-                    oh[i] = mine.x;
-                    oh[i + 1] = mine.y;
-                });
+                if constexpr (WGS == 2) {   // keep tokens [32·wg, +32), hand the other half over
+                    hand_over(oacc, sXO + (1 - wg) * NS * XLD, [&](int i, float2 mine) {
+                        oh[i] = mine.x;
+                        oh[i + 1] = mine.y;
+                    });
+                } else {
+#pragma unroll
+                    for (int i = 0; i < QT / 2; ++i) oh[i] = oacc[i];
+                }
             }
             sl::sl_cp_wait_all();   // k landed
             proxy_fence();
@@ -337,11 +351,13 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         }
         if constexpr (!stateOnly) {
             slwg::wait<0>();
-            float* xs = sXS + (1 - wg) * Q * XLD;
-            hand_over(sacc, xs, [](int, float2) {});
-            if (wg == 1 && q4 == 0) {   // q·n⁻'s partial (column Q of S) to the first warpgroup
-                xs[vr0 * XLD + 32] = sacc[32];
-                xs[(vr0 + 8) * XLD + 32] = sacc[34];
+            if constexpr (WGS == 2) {
+                float* xs = sXS + (1 - wg) * Q * XLD;
+                hand_over(sacc, xs, [](int, float2) {});
+                if (wg == 1 && q4 == 0) {   // q·n⁻'s partial (column Q of S) to the first warpgroup
+                    xs[vr0 * XLD + 32] = sacc[32];
+                    xs[(vr0 + 8) * XLD + 32] = sacc[34];
+                }
             }
         }
         __syncthreads();
@@ -371,24 +387,25 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         }
 
         if constexpr (!stateOnly) {
-            // this warpgroup's columns [32·wg, +32) of S summed, P = bf16(decay · S / √DH) and its row sums
+            // this warpgroup's columns [QT·wg, +QT) of S summed, P = bf16(decay · S / √DH) and its row sums
             const float* xs = sXS + wg * Q * XLD;
             float rs[2] = {0.f, 0.f};
             const float rowL[2] = {srow[vr0], srow[vr0 + 8]};
 #pragma unroll
-            for (int jj = 0; jj < 4; ++jj) {
-                const int s0 = 32 * wg + 8 * jj + 2 * q4;
+            for (int jj = 0; jj < QT / 8; ++jj) {
+                const int s0 = QT * wg + 8 * jj + 2 * q4;
                 const float2 colL = *reinterpret_cast<const float2*>(scol + s0);
 #pragma unroll
                 for (int hf = 0; hf < 2; ++hf) {
                     const int t = vr0 + 8 * hf;
-                    const float2 other = *reinterpret_cast<const float2*>(xs + t * XLD + 8 * jj + 2 * q4);
+                    const float2 other = WGS == 2 ? *reinterpret_cast<const float2*>(xs + t * XLD + 8 * jj + 2 * q4)
+                                                  : make_float2(0.f, 0.f);
                     float p[2];
 #pragma unroll
                     for (int e = 0; e < 2; ++e) {
                         const int s = s0 + e;
                         // static register indices (a runtime index would put sacc in local memory)
-                        const float mine = wg == 0 ? sacc[4 * jj + 2 * hf + e] : sacc[4 * (4 + jj) + 2 * hf + e];
+                        const float mine = WGS == 1 || wg == 0 ? sacc[4 * jj + 2 * hf + e] : sacc[4 * (4 + jj) + 2 * hf + e];
                         const float sv = mine + (e ? other.y : other.x);
                         // computed for every entry and then selected: no branch per entry (the masked ones may be inf)
                         const float x = exp2f((e ? colL.y : colL.x) - rowL[hf]) * sv * scale;
@@ -403,31 +420,32 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                 if (q4 == 0) {
                     const int t = vr0 + 8 * hf;
                     sden[wg * Q + t] = rs[hf];
-                    if (wg == 0) sqn[t] = sacc[32 + 2 * hf] + xs[t * XLD + 32];
+                    if (wg == 0) sqn[t] = sacc[32 + 2 * hf] + (WGS == 2 ? xs[t * XLD + 32] : 0.f);
                 }
             }
-            // this warpgroup's token half of Oᵀ_inter summed and weighted by w_τ
+            // this warpgroup's tokens of Oᵀ_inter summed and weighted by w_τ
             if (inter) {
                 const float* xo = sXO + wg * NS * XLD;
 #pragma unroll
-                for (int jj = 0; jj < 4; ++jj)
+                for (int jj = 0; jj < QT / 8; ++jj)
 #pragma unroll
                     for (int e = 0; e < 4; ++e) {
-                        const int t = 32 * wg + 8 * jj + 2 * q4 + (e & 1);
-                        oh[4 * jj + e] = (oh[4 * jj + e] + xo[(vr0 + 8 * (e >> 1)) * XLD + 8 * jj + 2 * q4 + (e & 1)]) * sw[t];
+                        const int t = QT * wg + 8 * jj + 2 * q4 + (e & 1);
+                        const float other = WGS == 2 ? xo[(vr0 + 8 * (e >> 1)) * XLD + 8 * jj + 2 * q4 + (e & 1)] : 0.f;
+                        oh[4 * jj + e] = (oh[4 * jj + e] + other) * sw[t];
                     }
             }
         }
         {
-            // n = fdec·n + Kᵀu on mma.sync (m16n8k16): warp w8 takes key rows [w8·DH/8, +DH/8), A = Kᵀ by ldmatrix.trans
+            // n = fdec·n + Kᵀu on mma.sync (m16n8k16): warp w8 takes key rows [w8·KR, +KR), A = Kᵀ by ldmatrix.trans
             // of the swizzled panel, B's column 0 bf16(u), column 1 the rest u − bf16(u), so n = c0 + c1 (lanes q4 = 0)
             // keeps u's fp32 accuracy
-            constexpr int NT = DP / 8 / 16;   // m16 tiles per warp
+            constexpr int KR = DP / (THREADS / 32), NT = KR / 16;   // key rows and m16 tiles per warp
             const int w8 = tid >> 5;
             float nacc[NT][4];
 #pragma unroll
             for (int i = 0; i < NT; ++i) {
-                const int r = w8 * (DP / 8) + 16 * i + g4;
+                const int r = w8 * KR + 16 * i + g4;
                 nacc[i][0] = q4 == 0 ? fdec * sN[r] : 0.f;
                 nacc[i][2] = q4 == 0 ? fdec * sN[r + 8] : 0.f;
                 nacc[i][1] = nacc[i][3] = 0.f;
@@ -448,7 +466,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                 const int srow_ = ks * 16 + atRow;
 #pragma unroll
                 for (int i = 0; i < NT; ++i) {
-                    const int kc = w8 * (DP / 8) + 16 * i + atCol;   // first key channel of this lane's 8
+                    const int kc = w8 * KR + 16 * i + atCol;   // first key channel of this lane's 8
                     unsigned af[4];
                     sl::ldsm_x4_t(af[0], af[1], af[2], af[3],
                                   reinterpret_cast<const __nv_bfloat16*>(sK + (kc >> 6) * PANEL_K + swz(srow_, kc & 63)));
@@ -460,7 +478,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                 for (int i = 0; i < NT; ++i)
 #pragma unroll
                     for (int hf = 0; hf < 2; ++hf) {
-                        const int r = w8 * (DP / 8) + 16 * i + g4 + 8 * hf;
+                        const int r = w8 * KR + 16 * i + g4 + 8 * hf;
                         const float nv = nacc[i][2 * hf] + nacc[i][2 * hf + 1];
                         sN[r] = nv;
                         *reinterpret_cast<__nv_bfloat16*>(sK + (r >> 6) * PANEL_K + swz(Q, r & 63)) = __float2bfloat16_rn(nv);
@@ -472,31 +490,35 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         if (c + 1 < cEnd) copy_k(c + 1);   // lands while P·V, h and the next chunk's Q·C⁻ run
 
         if constexpr (!stateOnly) {
-            // Oᵀ += Vᵀ·Pᵀ for tokens [32·wg, +32) (P is zero right of the diagonal: the first warpgroup's last two
-            // steps add zeros, kept so that both warpgroups issue the same products)
+            // Oᵀ += Vᵀ·Pᵀ for tokens [QT·wg, +QT) (P is zero right of the diagonal: with two warpgroups the first one's
+            // last two steps add zeros, kept so that both warpgroups issue the same products)
             unsigned a[Q / 16][4];
 #pragma unroll
             for (int ks = 0; ks < Q / 16; ++ks)
                 sl::ldsm_x4_t(a[ks][0], a[ks][1], a[ks][2], a[ks][3], sV + (16 * ks + atRow) * LDT + 16 * wi + atCol);
             slwg::fence();
 #pragma unroll
-            for (int ks = 0; ks < Q / 16; ++ks) slwg::mma_rs_n32(oh, a[ks], dPw + ((32 * ks) >> 4), 1);
+            for (int ks = 0; ks < Q / 16; ++ks) {
+                if constexpr (WGS == 2) slwg::mma_rs_n32(oh, a[ks], dPw + ((32 * ks) >> 4), 1);
+                else slwg::mma_rs_n64(oh, a[ks], dPw + ((32 * ks) >> 4), 1);
+            }
             slwg::commit();
             // the normalizers of this thread's tokens while the products run
-            float inv[4][2];
+            float inv[QT / 8][2];
 #pragma unroll
-            for (int jj = 0; jj < 4; ++jj)
+            for (int jj = 0; jj < QT / 8; ++jj)
 #pragma unroll
                 for (int e1 = 0; e1 < 2; ++e1) {
-                    const int t = 32 * wg + 8 * jj + 2 * q4 + e1;
-                    inv[jj][e1] = 1.f / (fmaxf(fabsf(fmaf(sw[t], sqn[t], sden[t] + sden[Q + t])), slo[t]) + eps);
+                    const int t = QT * wg + 8 * jj + 2 * q4 + e1;
+                    const float den = WGS == 2 ? sden[t] + sden[Q + t] : sden[t];
+                    inv[jj][e1] = 1.f / (fmaxf(fabsf(fmaf(sw[t], sqn[t], den)), slo[t]) + eps);
                 }
             slwg::wait<0>();
 #pragma unroll
-            for (int jj = 0; jj < 4; ++jj)
+            for (int jj = 0; jj < QT / 8; ++jj)
 #pragma unroll
                 for (int e1 = 0; e1 < 2; ++e1) {
-                    const int t = 32 * wg + 8 * jj + 2 * q4 + e1;
+                    const int t = QT * wg + 8 * jj + 2 * q4 + e1;
                     if (t >= qn) continue;
                     float* hrow = h + (g0 + (size_t)t * NH) * DH + c0;
                     hrow[vr0] = oh[4 * jj + e1] * inv[jj][e1];
@@ -531,8 +553,9 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     extern "C" {                                                                                                   \
     __constant__ int NAME##_smem = slwm::Smem<DH>::BYTES;                                                          \
     __constant__ int NAME##_chunk = slwm::Q;                                                                       \
+    __constant__ int NAME##_threads = slwm::threads(DH);                                                           \
     }                                                                                                              \
-    extern "C" __global__ void __launch_bounds__(slwm::THREADS, 1) NAME(                                           \
+    extern "C" __global__ void __launch_bounds__(slwm::threads(DH), 1) NAME(                                           \
         const __nv_bfloat16* q, const __nv_bfloat16* k, const float* v, const float* ig, const float* fg,         \
         const float* Cin, const float* nIn, const double* mInD, const float* mInF, float* h, float* Cout,          \
         float* nOut, double* mOutD, float* mOutF, double* gOut, int L, int NH, int G, int SPC, float eps,          \

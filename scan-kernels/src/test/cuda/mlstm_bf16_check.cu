@@ -92,6 +92,7 @@ static FusedCfg fused_cfg(int dh) {
     }
 }
 static int sm_count = 132;
+static int fused_threads(int dh) { return fusedWg ? slwm::threads(dh) : slmf::THREADS; }
 // Segments: one when the slab blocks of all (b, head) fill the GPU's block slots, else enough segments for two
 // blocks per slot (at most one per chunk). forceG > 0 overrides (tests).
 static int fused_segments(int b, int l, int nh, int dh, int forceG, int* spc) {
@@ -100,7 +101,7 @@ static int fused_segments(int b, int l, int nh, int dh, int forceG, int* spc) {
     const long long blocks = (long long)b * nh * (dh / slmf::NS);
     int perSm = 0;   // resident blocks per SM as the driver computes them (CudaOps asks the same)
     if (cfg.fn) CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, cfg.fn, slmf::THREADS, cfg.smem));
-    else CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, cfg.bq, slmf::THREADS, cfg.smemBq));
+    else CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, cfg.bq, fused_threads(dh), cfg.smemBq));
     const long long slots = (long long)sm_count * std::max(1, perSm);
     int g = forceG > 0 ? forceG : blocks >= slots ? 1 : (int)std::min<long long>(nch, (2 * slots + blocks - 1) / blocks);
     g = std::max(1, std::min(g, nch));
@@ -163,7 +164,7 @@ static int run_fused(const float* q, const float* k, const float* v, const float
     }
     // the chosen build on q and k, then the remaining arguments and the gate records
     auto fn = [&](dim3 grid, auto... rest) {
-        if (fusedBq) cfg.bq<<<grid, slmf::THREADS, cfg.smemBq>>>(qkb, qkb + nx, rest..., gatesBuf);
+        if (fusedBq) cfg.bq<<<grid, fused_threads(dh), cfg.smemBq>>>(qkb, qkb + nx, rest..., gatesBuf);
         else cfg.fn<<<grid, slmf::THREADS, cfg.smem>>>(q, k, rest..., nullptr);
     };
     int spc = 0;
@@ -561,6 +562,8 @@ int main(int argc, char** argv)
     bench(8, 16384, 8, 128, s, {64});
     bench(8, 65536, 4, 192, s, {64});   // key dims padded to a multiple of 128 in the wgmma kernel
     bench(8, 65536, 8, 64, s, {64});
+    bench(8, 65536, 4, 128, s, {64});   // one warpgroup per block in the wgmma kernel at DH <= 128
+    bench(1, 65536, 4, 128, s, {64});
     fclose(jsonf);
     return 0;
 }

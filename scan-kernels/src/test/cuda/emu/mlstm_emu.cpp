@@ -176,7 +176,7 @@ static void run_fused(const float* q, const float* k, const float* v, const floa
     const int spc = (nch + G - 1) / G;
     G = (nch + spc - 1) / spc;
     const size_t bh = (size_t)b * nh;
-    const dim3 grid((dh / slmf::NS) * G, nh, b), block(slmf::THREADS);
+    const dim3 grid((dh / slmf::NS) * G, nh, b), block(fusedWg ? slwm::threads(dh) : slmf::THREADS);
     const int smem = fusedBq ? cfg.smemBq : cfg.smem;
     unsigned char* smemBuf = fusedWg ? slwm::smem_wg : slmf::smem_mf;
     if (G == 1) {

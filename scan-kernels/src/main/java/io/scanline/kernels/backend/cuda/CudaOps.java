@@ -106,8 +106,9 @@ public final class CudaOps implements AutoCloseable {
             String wk = wgKernel(WG_DH[i]);
             wgSmem[i] = ctx.constantInt(wk + "_smem");
             wgChunk[i] = ctx.constantInt(wk + "_chunk");
+            wgThreads[i] = ctx.constantInt(wk + "_threads");
             ctx.allowSharedMemory(wk, wgSmem[i]);
-            wgBlocksPerSm[i] = Math.max(1, ctx.blocksPerSm(wk, FUSED_THREADS, wgSmem[i]));
+            wgBlocksPerSm[i] = Math.max(1, ctx.blocksPerSm(wk, wgThreads[i], wgSmem[i]));
         }
         ctx.allowSharedMemory(LANES_KERNEL, lanesSmem);
         mmaSmem = ctx.constantInt(MMA_KERNEL + "_smem");
@@ -720,9 +721,9 @@ public final class CudaOps implements AutoCloseable {
     private int gateBytesPerToken;   // mlstm_gate_prep's record size per token (b, a fp64, ĩ fp32)
     private final int[] fusedBlocksPerSm = new int[FUSED_DH.length];
     // the wgmma builds (mlstm_wgmma.cuh, sm_90a; DH 64 and 192 run with their key channels padded to 128 and 256):
-    // shared memory, chunk and resident blocks per head dim
+    // shared memory, chunk, threads (one warpgroup at DH <= 128, else two) and resident blocks per head dim
     private static final int[] WG_DH = {64, 128, 192, 256, 384, 512};
-    private final int[] wgSmem = new int[WG_DH.length], wgChunk = new int[WG_DH.length];
+    private final int[] wgSmem = new int[WG_DH.length], wgChunk = new int[WG_DH.length], wgThreads = new int[WG_DH.length];
     private final int[] wgBlocksPerSm = new int[WG_DH.length];
     private FusedKernel fusedKernel = FusedKernel.AUTO;
     private Bf16Mlstm bf16Mlstm = Bf16Mlstm.FUSED;
@@ -877,6 +878,7 @@ public final class CudaOps implements AutoCloseable {
         int nch = (l + qc - 1) / qc;
         int g = fusedMlstmSegments(b, l, nh, dh);
         int smem = wg ? wgSmem[i] : fusedQkBf16() ? fusedSmemBq[i] : fusedSmem[i];
+        int threads = wg ? wgThreads[i] : FUSED_THREADS;
         Object gates = CudaContext.NULL;
         if (fusedQkBf16()) {
             gates = scratch("mlstm.fused.gates", (long) b * nh * nch * gateBytesPerToken * qc);
@@ -898,7 +900,7 @@ public final class CudaOps implements AutoCloseable {
             DeviceBuffer n0 = scratch("mlstm.fused.n0", 4L * bh * dh), m0 = scratch("mlstm.fused.m0", 4L * bh);
             n0.copyFrom(n, 4L * bh * dh);
             m0.copyFrom(m, 4L * bh);
-            ctx.launch(kernel, gx, nh, b, FUSED_THREADS, smem, q, k, v, ig, fg, c, n0, CudaContext.NULL, m0, h,
+            ctx.launch(kernel, gx, nh, b, threads, smem, q, k, v, ig, fg, c, n0, CudaContext.NULL, m0, h,
                     c, n, CudaContext.NULL, m, CudaContext.NULL, l, nh, 1, spc, e, 0, gates);
             return;
         }
@@ -906,12 +908,12 @@ public final class CudaOps implements AutoCloseable {
         DeviceBuffer cs = scratch("mlstm.C", 4L * bhg * dh * dh), ns = scratch("mlstm.n", 4L * bhg * dh);
         DeviceBuffer ms = scratch("mlstm.m", 8L * bhg), gs = scratch("mlstm.g", 8L * bhg), mi = scratch("mlstm.mIn", 8L * bhg);
         DeviceBuffer fd = scratch("mlstm.fdec", 4L * bhg), lw = scratch("mlstm.lw", 4L * bhg);
-        ctx.launch(kernel, gx, nh, b, FUSED_THREADS, smem, q, k, v, ig, fg, CudaContext.NULL, CudaContext.NULL, CudaContext.NULL,
+        ctx.launch(kernel, gx, nh, b, threads, smem, q, k, v, ig, fg, CudaContext.NULL, CudaContext.NULL, CudaContext.NULL,
                 CudaContext.NULL, h, cs, ns, ms, CudaContext.NULL, gs, l, nh, g, spc, e, 1, gates);
         ctx.launch("mlstm_chunk_decay", (int) ((bh + 127) / 128), 1, 1, 128, 0, m, ms, gs, mi, fd, lw, (int) bh, g);
         long total = bh * (dh * dh + dh);
         ctx.launch("mlstm_combine", (int) ((total + 255) / 256), 1, 1, 256, 0, c, n, cs, ns, fd, lw, b, nh, dh, g);
-        ctx.launch(kernel, gx, nh, b, FUSED_THREADS, smem, q, k, v, ig, fg, cs, ns, mi, CudaContext.NULL, h,
+        ctx.launch(kernel, gx, nh, b, threads, smem, q, k, v, ig, fg, cs, ns, mi, CudaContext.NULL, h,
                 CudaContext.NULL, CudaContext.NULL, CudaContext.NULL, CudaContext.NULL, CudaContext.NULL, l, nh, g, spc, e, 0,
                 gates);
     }
