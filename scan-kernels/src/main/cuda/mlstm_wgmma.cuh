@@ -4,25 +4,26 @@
 //
 // Glossary: DH head dim (a multiple of 64 up to 512), DP = DH rounded up to a multiple of 128 (the key channels the
 // products run over: those past DH are zeros in q, k, C and n), NS = 64 value channels per block (the slab), Q = 64
-// chunk length, WGS warpgroups per block (1 at DP 128, else 2), NW = DP/WGS key channels per warpgroup, QT = Q/WGS
+// chunk length, WGS warpgroups per block (1 up to DP 256, else 2), NW = DP/WGS key channels per warpgroup, QT = Q/WGS
 // tokens per warpgroup, NP = DP/64 panels (64 key channels each), qn tokens in this chunk.
 // Block: (b, head, slab, segment) as the fused kernel, 128·WGS threads. Warpgroup w holds Cᵀ's key channels
-// [w·NW, (w+1)·NW) of the slab (NS × NW fp32, the wgmma accumulator of m64nNW: NW/2 registers a thread). At DP 128
-// one warpgroup holds all of it in 64 registers a thread: no partial sums to exchange, and two blocks fit an SM, so
-// one block's scalar phases overlap the other's products (1.16-1.27x over two warpgroups per block on an H100).
+// [w·NW, (w+1)·NW) of the slab (NS × NW fp32, the wgmma accumulator of m64nNW: NW/2 registers a thread). Up to DP
+// 256 one warpgroup holds all of it (64 or 128 registers a thread): no partial sums to exchange, and two blocks fit
+// an SM, so one block's scalar phases overlap the other's products (1.1-1.5x over two warpgroups per block on an
+// H100, NOTES.md).
 //
 // Per chunk, in this order (math as mlstm_fused.cuh; "per half": with two warpgroups each over its key half, the two
 // partial sums added through shared memory):
 //   Oᵀ_inter = C⁻ᵀ·Qᵀ          per half   A = bf16(C⁻ᵀ) converted from the accumulators, B = q panels (K-major)
 //   S = Q·[K; n⁻]ᵀ             per half   A = q panels, B = k panels with n⁻ as row Q (S's column Q is q·n⁻); while
 //                                         it runs, V and u ⊙ V are converted to bf16 and the per-token weights formed
-//   Cᵀ = fdec·Cᵀ + (u⊙V)ᵀ·K               A = (u⊙V)ᵀ (ldmatrix.trans), B = k panels read MN-major (the descriptor
+//   Cᵀ = fdec·Cᵀ + (u⊙V)ᵀ·K               A = (u⊙V)ᵀ, B = k panels, both read MN-major (the descriptors
 //                                         transposes); C⁻ was last read by Q·C⁻, so it goes out before P
 //   P, its row sums, n = fdec·n + Kᵀu     while the state update runs: P on CUDA cores, n on mma.sync (bf16 k, u as
 //                                         a bf16 and a rest column, fp32 accuracy)
-//   Oᵀ += Vᵀ·Pᵀ, h                        warpgroup w: tokens [QT·w, +QT), A = Vᵀ (ldmatrix.trans), B = P
+//   Oᵀ += Vᵀ·Pᵀ, h                        warpgroup w: tokens [QT·w, +QT), A = Vᵀ (MN-major), B = P
 // Shared memory: q and k as NP panels of 128-byte rows in the 128-byte-swizzled layout (16-byte chunk c of row r at
-// c ^ (r % 8)), which wgmma reads both K-major and MN-major; P the same; V and u ⊙ V row-major with padded rows.
+// c ^ (r % 8)), which wgmma reads both K-major and MN-major; P, V and u ⊙ V the same.
 // The next chunk's q, gates and v are copied (cp.async) once this chunk's S is done, its k once the state update and
 // n are: k lands while P·V, h and the next chunk's Q·C⁻ run. There is no room for a second k buffer at DH 512.
 // Checked against a float64 recurrence by src/test/cuda/mlstm_bf16_check.cu (mode 4, and its wgmma unit checks of
@@ -38,13 +39,13 @@
 #include "mlstm_fused.cuh"   // slmf::gate_bytes and mlstm_gate_prep's records
 
 namespace slwm {
-constexpr int Q = 64, NS = 64, LDT = Q + 8, XLD = 36;
+constexpr int Q = 64, NS = 64, XLD = 36;
 constexpr int PANEL_Q = Q * 128, PANEL_K = (Q + 8) * 128;   // bytes; k's panels carry n⁻ in row Q, zeros after
 
 __host__ __device__ constexpr int padded(int dh) { return (dh + 127) / 128 * 128; }
-// Warpgroups per block: one where it holds the slab's whole Cᵀ in 64 registers a thread or fewer (DP 128: blocks of
-// 128 threads, two resident per SM, no partial sums to exchange), else two, each over half the key channels.
-__host__ __device__ constexpr int warpgroups(int dh) { return padded(dh) <= 128 ? 1 : 2; }
+// Warpgroups per block: one where it holds the slab's whole Cᵀ in 128 registers a thread or fewer (DP <= 256: blocks
+// of 128 threads, two resident per SM, no partial sums to exchange), else two, each over half the key channels.
+__host__ __device__ constexpr int warpgroups(int dh) { return padded(dh) <= 256 ? 1 : 2; }
 __host__ __device__ constexpr int threads(int dh) { return 128 * warpgroups(dh); }
 
 template <int DH>
@@ -54,18 +55,18 @@ struct Smem {
     static constexpr int Q_OFF = 0;                           // NP × (Q, 64) bf16 q, swizzled
     static constexpr int K_OFF = Q_OFF + NP * PANEL_Q;        // NP × (Q + 8, 64) bf16 k, row Q = bf16(n⁻)
     static constexpr int P_OFF = K_OFF + NP * PANEL_K;        // (Q, 64) bf16 P, swizzled
-    static constexpr int V_OFF = P_OFF + Q * 128;            // (Q, NS + 8) bf16 V (read transposed by ldmatrix)
-    static constexpr int U_OFF = V_OFF + NS * LDT * 2;      // (Q, NS + 8) bf16 u ⊙ V
-    static constexpr int VF_OFF = U_OFF + NS * LDT * 2;      // (Q, NS) fp32 v slab as copied
+    static constexpr int V_OFF = P_OFF + Q * 128;             // (Q, NS) bf16 V, swizzled
+    static constexpr int U_OFF = V_OFF + Q * 128;             // (Q, NS) bf16 u ⊙ V, swizzled
+    static constexpr int VF_OFF = U_OFF + Q * 128;            // (Q, NS) fp32 v slab as copied
     static constexpr int X2 = warpgroups(DH) == 2 ? 2 : 0;    // the exchanges below exist with two warpgroups only
     static constexpr int XS_OFF = VF_OFF + Q * NS * 4;        // (2, Q, XLD) fp32 S halves for the other warpgroup
     static constexpr int XO_OFF = XS_OFF + X2 * Q * XLD * 4;  // (2, NS, XLD) fp32 Oᵀ halves for the other warpgroup
-    static constexpr int G_OFF = XO_OFF + X2 * NS * XLD * 4;  // 2 gate records (even, odd chunks): b (Q) fp64,
-                                                              // running max a (Q) fp64, ĩ (Q) fp32
-    static constexpr int N_OFF = G_OFF + 2 * slmf::GATE_BYTES_PER_TOKEN * Q;   // (DP) fp32 n
-    static constexpr int MISC_OFF = N_OFF + 4 * DP;           // u, q·n⁻, row sums of P (2), w_τ, exp(−m_τ), log2e·M_τ,
-                                                              // log2e·(ĩ_σ − b_σ) (Q each), fdec fp32
-    static constexpr int BYTES = MISC_OFF + 4 * 8 * Q + 16;
+    static constexpr int G_OFF = XO_OFF + X2 * NS * XLD * 4;  // the chunk's gate record: b (Q) fp64, running max a (Q)
+                                                              // fp64, ĩ (Q) fp32
+    static constexpr int N_OFF = G_OFF + slmf::GATE_BYTES_PER_TOKEN * Q;   // (DP) fp32 n
+    static constexpr int MISC_OFF = N_OFF + 4 * DP;           // u, q·n⁻, row sums of P (one per warpgroup), w_τ,
+                                                              // exp(−m_τ), log2e·M_τ, log2e·(ĩ_σ − b_σ) (Q each), fdec
+    static constexpr int BYTES = MISC_OFF + 4 * (6 + warpgroups(DH)) * Q + 16;
 };
 
 // sm_90a, or the CPU warp emulator (src/test/cuda/emu/wgmma_emu.hpp), which supplies wgmma
@@ -105,23 +106,23 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     constexpr int QT = Q / WGS;   // tokens of P's columns, of Oᵀ and of h per warpgroup
     static_assert(DH % NS == 0 && DH <= 512, "whole slabs");
     static_assert(S::BYTES <= slmf::SMEM_MAX, "fits one block's shared memory");
-    static_assert(NS == Q, "V and u ⊙ V use the (Q, LDT) layout");
+    static_assert(NS == Q, "V and u ⊙ V are (Q, 64) swizzled panels");
     SL_EXTERN_SHARED __align__(1024) unsigned char smem_wg[];
     unsigned char* sQ = smem_wg + S::Q_OFF;
     unsigned char* sK = smem_wg + S::K_OFF;
     unsigned char* sP = smem_wg + S::P_OFF;
-    __nv_bfloat16* sV = reinterpret_cast<__nv_bfloat16*>(smem_wg + S::V_OFF);
-    __nv_bfloat16* sU = reinterpret_cast<__nv_bfloat16*>(smem_wg + S::U_OFF);
+    unsigned char* sV = smem_wg + S::V_OFF;
+    unsigned char* sU = smem_wg + S::U_OFF;
     float* sVf = reinterpret_cast<float*>(smem_wg + S::VF_OFF);
     float* sXS = reinterpret_cast<float*>(smem_wg + S::XS_OFF);
     float* sXO = reinterpret_cast<float*>(smem_wg + S::XO_OFF);
-    double* sG = reinterpret_cast<double*>(smem_wg + S::G_OFF);   // record of chunk c at sG + (c − cBeg) % 2 · GW
-    constexpr int GW = slmf::GATE_BYTES_PER_TOKEN * Q / 8;
+    // the gate record of the chunk: the next one's is copied once this one's per-token terms are formed (after S)
+    const double* sG = reinterpret_cast<const double*>(smem_wg + S::G_OFF);
     float* sN = reinterpret_cast<float*>(smem_wg + S::N_OFF);
     float* su = reinterpret_cast<float*>(smem_wg + S::MISC_OFF);
     float* sqn = su + Q;
-    float* sden = sqn + Q;   // (2, Q)
-    float* sw = sden + 2 * Q;   // w_τ = exp(m⁻ − M_τ) (0 without an incoming state)
+    float* sden = sqn + Q;   // (WGS, Q)
+    float* sw = sden + WGS * Q;   // w_τ = exp(m⁻ − M_τ) (0 without an incoming state)
     float* slo = sw + Q;        // exp(−m_τ), the normalizer's floor
     float* srow = slo + Q;      // log2e·M_τ, M_τ = max(m⁻, a_τ)
     float* scol = srow + Q;     // log2e·(ĩ_σ − b_σ): P's decay is exp2(scol_σ − srow_τ)
@@ -215,7 +216,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         const size_t gc = ((size_t)b * L + tc) * NH + hh;
         static_assert(slmf::GATE_BYTES_PER_TOKEN * Q / 16 <= THREADS, "one gate word per thread");
         if (tid < slmf::gate_bytes(Q) / 16)
-            sl::sl_cp<16>(reinterpret_cast<float*>(sG + ((cc - cBeg) & 1) * GW) + 4 * tid,
+            sl::sl_cp<16>(reinterpret_cast<float*>(smem_wg + S::G_OFF) + 4 * tid,
                           reinterpret_cast<const float*>(gates + (bh * nch + cc) * slmf::gate_bytes(Q)) + 4 * tid, true);
         // v: a thread keeps its 4 columns and steps VR rows
         constexpr int VR = THREADS / (NS / 4);
@@ -259,12 +260,15 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     // harness's wgmma unit check requires
     const uint64_t dQw = desc_k(sQ + wg * (NW / 64) * PANEL_Q), dKw = desc_k(sK + wg * (NW / 64) * PANEL_K);
     const uint64_t dPw = desc_k(sP + QT * wg * 128), dKt = desc_mn(sK + wg * (NW / 64) * PANEL_K, PANEL_K, 1024);
+    // (u ⊙ V)ᵀ and Vᵀ as A operands read MN-major from their (token, value) panels: the 64 value channels are one
+    // atom (lbo unused), 8-token groups 1024 bytes apart
+    const uint64_t dU = desc_mn(sU, Q * 128, 1024), dV = desc_mn(sV, Q * 128, 1024);
 
     for (int c = cBeg; c < cEnd; ++c) {
         const int t0 = c * Q, qn = min(Q, L - t0);
         const size_t g0 = ((size_t)b * L + t0) * NH + hh;
         const bool inter = !isinf(mPrev);
-        const double* sb = sG + ((c - cBeg) & 1) * GW;
+        const double* sb = sG;
         const double* smt = sb + Q;
         const float* si = reinterpret_cast<const float*>(smt + Q);
         // q, gates and v landed (k may still be in flight, except in state mode, which starts with it)
@@ -296,38 +300,41 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         float sacc[36];
         if constexpr (!stateOnly) {
             if (inter) {
-                // Oᵀ_inter over this warpgroup's key half, the A fragments converted from Cᵀ four steps at a time
-                float oacc[32];
-                unsigned af[2][4][4];
+                // Oᵀ_inter over this warpgroup's key channels, the A fragments converted from Cᵀ four steps at a time
+                auto inter_products = [&](float (&acc)[32]) {
+                    constexpr int AB = WGS;   // fragment buffers: one warpgroup keeps one (registers), two overlap two
+                    unsigned af[AB][4][4];
 #pragma unroll
-                for (int kb = 0; kb < KS / 4; ++kb) {
+                    for (int kb = 0; kb < KS / 4; ++kb) {
 #pragma unroll
-                    for (int s4 = 0; s4 < 4; ++s4) {
-                        const int j = 2 * (4 * kb + s4);
-                        unsigned* a = af[kb & 1][s4];
-                        a[0] = sl::pack_bf16x2(cst[4 * j], cst[4 * j + 1]);
-                        a[1] = sl::pack_bf16x2(cst[4 * j + 2], cst[4 * j + 3]);
-                        a[2] = sl::pack_bf16x2(cst[4 * j + 4], cst[4 * j + 5]);
-                        a[3] = sl::pack_bf16x2(cst[4 * j + 6], cst[4 * j + 7]);
+                        for (int s4 = 0; s4 < 4; ++s4) {
+                            const int j = 2 * (4 * kb + s4);
+                            unsigned* a = af[kb % AB][s4];
+                            a[0] = sl::pack_bf16x2(cst[4 * j], cst[4 * j + 1]);
+                            a[1] = sl::pack_bf16x2(cst[4 * j + 2], cst[4 * j + 3]);
+                            a[2] = sl::pack_bf16x2(cst[4 * j + 4], cst[4 * j + 5]);
+                            a[3] = sl::pack_bf16x2(cst[4 * j + 6], cst[4 * j + 7]);
+                        }
+                        slwg::fence();
+#pragma unroll
+                        for (int s4 = 0; s4 < 4; ++s4) {
+                            const int kk = 16 * (4 * kb + s4);   // within the warpgroup's key channels
+                            slwg::mma_rs_n64(acc, af[kb % AB][s4], dQw + kstep(kk, PANEL_Q), kb > 0 || s4 > 0);
+                        }
+                        slwg::commit();
+                        slwg::wait<AB - 1>();
                     }
-                    slwg::fence();
-#pragma unroll
-                    for (int s4 = 0; s4 < 4; ++s4) {
-                        const int kk = 16 * (4 * kb + s4);   // within the warpgroup's key half
-                        slwg::mma_rs_n64(oacc, af[kb & 1][s4], dQw + kstep(kk, PANEL_Q), kb > 0 || s4 > 0);
-                    }
-                    slwg::commit();
-                    slwg::wait<1>();
-                }
-                slwg::wait<0>();
+                    slwg::wait<0>();
+                };
                 if constexpr (WGS == 2) {   // keep tokens [32·wg, +32), hand the other half over
+                    float oacc[32];
+                    inter_products(oacc);
                     hand_over(oacc, sXO + (1 - wg) * NS * XLD, [&](int i, float2 mine) {
                         oh[i] = mine.x;
                         oh[i + 1] = mine.y;
                     });
                 } else {
-#pragma unroll
-                    for (int i = 0; i < QT / 2; ++i) oh[i] = oacc[i];
+                    inter_products(oh);   // one warpgroup: straight into Oᵀ (all of its tokens)
                 }
             }
             sl::sl_cp_wait_all();   // k landed
@@ -346,8 +353,8 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             const int s = i / (NS / 4), d = (i % (NS / 4)) * 4;
             const float u = su[s];
             const float4 x = *reinterpret_cast<const float4*>(sVf + s * NS + d);
-            if constexpr (!stateOnly) slm16::st_bf16x4(sV + s * LDT + d, x);
-            slm16::st_bf16x4(sU + s * LDT + d, make_float4(x.x * u, x.y * u, x.z * u, x.w * u));
+            if constexpr (!stateOnly) slm16::st_bf16x4(reinterpret_cast<__nv_bfloat16*>(sV + swz(s, d)), x);
+            slm16::st_bf16x4(reinterpret_cast<__nv_bfloat16*>(sU + swz(s, d)), make_float4(x.x * u, x.y * u, x.z * u, x.w * u));
         }
         if constexpr (!stateOnly) {
             slwg::wait<0>();
@@ -369,22 +376,15 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         const float fdec = sfdec[0];
 #pragma unroll
         for (int i = 0; i < NW / 2; ++i) cst[i] *= fdec;
-        {
-            unsigned a[Q / 16][4];   // every step's fragments loaded before the fence: none written under a product
+        slwg::fence();
 #pragma unroll
-            for (int ks = 0; ks < Q / 16; ++ks)
-                sl::ldsm_x4_t(a[ks][0], a[ks][1], a[ks][2], a[ks][3], sU + (16 * ks + atRow) * LDT + 16 * wi + atCol);
-            slwg::fence();
-#pragma unroll
-            for (int ks = 0; ks < Q / 16; ++ks) {
-                const uint64_t db = dKt + ((ks * 16 * 128) >> 4);
-                if constexpr (NW == 256) slwg::mma_rs_t_n256(cst, a[ks], db, 1);
-                else if constexpr (NW == 192) slwg::mma_rs_t_n192(cst, a[ks], db, 1);
-                else if constexpr (NW == 128) slwg::mma_rs_t_n128(cst, a[ks], db, 1);
-                else slwg::mma_rs_t_n64(cst, a[ks], db, 1);
-            }
-            slwg::commit();
+        for (int ks = 0; ks < Q / 16; ++ks) {
+            const uint64_t step = (ks * 16 * 128) >> 4;   // 16 tokens on, in both operands
+            if constexpr (NW == 256) slwg::mma_ss_tt_n256(cst, dU + step, dKt + step, 1);
+            else if constexpr (NW == 192) slwg::mma_ss_tt_n192(cst, dU + step, dKt + step, 1);
+            else slwg::mma_ss_tt_n128(cst, dU + step, dKt + step, 1);
         }
+        slwg::commit();
 
         if constexpr (!stateOnly) {
             // this warpgroup's columns [QT·wg, +QT) of S summed, P = bf16(decay · S / √DH) and its row sums
@@ -492,15 +492,12 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         if constexpr (!stateOnly) {
             // Oᵀ += Vᵀ·Pᵀ for tokens [QT·wg, +QT) (P is zero right of the diagonal: with two warpgroups the first one's
             // last two steps add zeros, kept so that both warpgroups issue the same products)
-            unsigned a[Q / 16][4];
-#pragma unroll
-            for (int ks = 0; ks < Q / 16; ++ks)
-                sl::ldsm_x4_t(a[ks][0], a[ks][1], a[ks][2], a[ks][3], sV + (16 * ks + atRow) * LDT + 16 * wi + atCol);
             slwg::fence();
 #pragma unroll
             for (int ks = 0; ks < Q / 16; ++ks) {
-                if constexpr (WGS == 2) slwg::mma_rs_n32(oh, a[ks], dPw + ((32 * ks) >> 4), 1);
-                else slwg::mma_rs_n64(oh, a[ks], dPw + ((32 * ks) >> 4), 1);
+                const uint64_t da = dV + ((ks * 16 * 128) >> 4), db = dPw + ((32 * ks) >> 4);
+                if constexpr (WGS == 2) slwg::mma_ss_tn_n32(oh, da, db, 1);
+                else slwg::mma_ss_tn_n64(oh, da, db, 1);
             }
             slwg::commit();
             // the normalizers of this thread's tokens while the products run

@@ -5,7 +5,8 @@
 // calls carrying (C, n, m); then timings.
 // Build and run: run-scan-check.sh mlstm_bf16 OUT_DIR [--ncu] (nvcc on the GPU machine); the binary's
 // third argument --checks-only stops after the checks, --fused-timing times only head dims with a fused
-// kernel (--fused-timing-only: without the checks), --profile makes one call per path for ncu.
+// kernel (--fused-timing-only: without the checks), --profile makes one call per path for ncu, --segment-sweep
+// (after the checks) times the wgmma kernel at forced segment counts.
 //
 // Glossary: B batch, L tokens, NH heads, DH head dim, Q chunk length, NCH chunks.
 // Errors are max|x − ref| / max|ref| per tensor (h, final C, n, m).
@@ -93,8 +94,7 @@ static FusedCfg fused_cfg(int dh) {
 }
 static int sm_count = 132;
 static int fused_threads(int dh) { return fusedWg ? slwm::threads(dh) : slmf::THREADS; }
-// Segments: one when the slab blocks of all (b, head) fill the GPU's block slots, else enough segments for two
-// blocks per slot (at most one per chunk). forceG > 0 overrides (tests).
+// Segments as CudaOps picks them (fused_segment_count, mlstm_rules.hpp). forceG > 0 overrides (tests, sweeps).
 static int fused_segments(int b, int l, int nh, int dh, int forceG, int* spc) {
     const FusedCfg cfg = fused_cfg(dh);
     const int nch = (l + cfg.q - 1) / cfg.q;
@@ -102,8 +102,7 @@ static int fused_segments(int b, int l, int nh, int dh, int forceG, int* spc) {
     int perSm = 0;   // resident blocks per SM as the driver computes them (CudaOps asks the same)
     if (cfg.fn) CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, cfg.fn, slmf::THREADS, cfg.smem));
     else CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, cfg.bq, fused_threads(dh), cfg.smemBq));
-    const long long slots = (long long)sm_count * std::max(1, perSm);
-    int g = forceG > 0 ? forceG : blocks >= slots ? 1 : (int)std::min<long long>(nch, (2 * slots + blocks - 1) / blocks);
+    int g = forceG > 0 ? forceG : fused_segment_count(blocks, nch, sm_count, std::max(1, perSm), dh);
     g = std::max(1, std::min(g, nch));
     *spc = (nch + g - 1) / g;
     return (nch + *spc - 1) / *spc;
@@ -231,16 +230,16 @@ static int run_mlstm(bool bf, int chunk, const float* q, const float* k, const f
 static void wg_unit_checks(int& passedOut, int& failedOut)
 {
     const WgUnit u = wg_unit_inputs();
-    float *dA = dev(u.A), *dB = dev(u.B), *dX = dev(u.X), *dY = dev(u.Y), *d1, *d2;
-    CK(cudaMalloc(&d1, 64 * 128 * 4)); CK(cudaMalloc(&d2, 64 * 72 * 4));
+    float *dA = dev(u.A), *dB = dev(u.B), *dX = dev(u.X), *dY = dev(u.Y), *d1, *d2, *d3;
+    CK(cudaMalloc(&d1, 64 * 128 * 4)); CK(cudaMalloc(&d2, 64 * 72 * 4)); CK(cudaMalloc(&d3, 64 * 64 * 4));
     for (int swap : {0, 1}) {
-        CK(cudaMemset(d1, 0xff, 64 * 128 * 4)); CK(cudaMemset(d2, 0xff, 64 * 72 * 4));
+        CK(cudaMemset(d1, 0xff, 64 * 128 * 4)); CK(cudaMemset(d2, 0xff, 64 * 72 * 4)); CK(cudaMemset(d3, 0xff, 64 * 64 * 4));
         CK(cudaFuncSetAttribute(wg_unit, cudaFuncAttributeMaxDynamicSharedMemorySize, WG_UNIT_SMEM));
-        wg_unit<<<1, 128, WG_UNIT_SMEM>>>(dA, dB, dX, dY, d1, d2, swap);
+        wg_unit<<<1, 128, WG_UNIT_SMEM>>>(dA, dB, dX, dY, d1, d2, d3, swap);
         CK(cudaGetLastError()); CK(cudaDeviceSynchronize());
-        (wg_unit_verdict(u, host(d1, 64 * 128), host(d2, 64 * 72), swap) ? passedOut : failedOut)++;
+        (wg_unit_verdict(u, host(d1, 64 * 128), host(d2, 64 * 72), host(d3, 64 * 64), swap) ? passedOut : failedOut)++;
     }
-    for (float* p : {dA, dB, dX, dY, d1, d2}) cudaFree(p);
+    for (float* p : {dA, dB, dX, dY, d1, d2, d3}) cudaFree(p);
 }
 
 static FILE* jsonf;
@@ -533,6 +532,27 @@ int main(int argc, char** argv)
     for (float** p : {&bq, &bk, &bv, &bh}) CK(cudaMalloc(p, nx * 4));
     CK(cudaMalloc(&big, ng * 4)); CK(cudaMalloc(&bfg, ng * 4));
     CK(cudaMalloc(&bC, (size_t)128 * 512 * 512 * 4)); CK(cudaMalloc(&bn, 128 * 512 * 4)); CK(cudaMalloc(&bm, 128 * 4));
+    if (argc > 3 && std::string(argv[3]) == "--segment-sweep") {
+        // the wgmma kernel at forced segment counts against the count the rule picks (fused_segments, as CudaOps)
+        struct Sh { int b, l, nh, dh; };
+        const Sh shapes[] = {{8, 16384, 8, 256}, {8, 65536, 4, 256}, {1, 65536, 4, 256}, {8, 4096, 4, 256},
+                             {8, 65536, 4, 192}, {8, 65536, 4, 128}, {8, 65536, 8, 64}, {8, 16384, 8, 128},
+                             {8, 16384, 8, 512}, {1, 65536, 8, 512}, {8, 16384, 8, 384}, {1, 65536, 4, 384}};
+        fusedBq = fusedWg = true;
+        for (const Sh& x : shapes) {
+            int spc = 0;
+            printf("sweep B%d L%d NH%d DH%d rule G%d:", x.b, x.l, x.nh, x.dh, fused_segments(x.b, x.l, x.nh, x.dh, 0, &spc));
+            for (int g : {1, 2, 3, 4, 5, 6, 8, 10, 12, 16}) {
+                int G = 0;
+                const float ms = time_ms([&] { run_fused(bq, bk, bv, big, bfg, bC, bn, bm, bh, x.b, x.l, x.nh, x.dh, g, &G); });
+                printf(" G%d %.3f", G, ms);
+            }
+            printf("\n");
+            fflush(stdout);
+        }
+        fclose(jsonf);
+        return 0;
+    }
     fill_uniform<<<4096, 256>>>(bq, (long long)nx, 1, -1, 1); fill_uniform<<<4096, 256>>>(bk, (long long)nx, 2, -1, 1);
     fill_uniform<<<4096, 256>>>(bv, (long long)nx, 3, -1, 1); fill_uniform<<<4096, 256>>>(big, (long long)ng, 4, -3, 3);
     fill_uniform<<<4096, 256>>>(bfg, (long long)ng, 5, -1, 4);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 static const int SMEM_CAP = 200 * 1024;        // the fp32 CUDA-core kernels
 static const int MMA_SMEM_CAP = 227 * 1024;    // the tensor-core passes: all an sm_90 block can opt into
@@ -27,3 +28,25 @@ static int mma_chunk(MmaForm f, int req, int l, int dh) {
 inline long long bf_state_smem(int q, int dh) { return mma_state_smem(BF16_FORM, q, dh); }
 inline long long bf_out_smem(int q, int dh) { return mma_out_smem(BF16_FORM, q, dh); }
 inline int bf_chunk(int req, int l, int dh) { return mma_chunk(BF16_FORM, req, l, dh); }
+
+// Segment count of the fused mLSTM (mirror of FusedSegments.choose; its javadoc has the estimate and the H100 sweep
+// it was fitted to): the smallest count within 5% of the best (1 + c·[G > 1]) · spc · waves.
+inline int fused_effective(int chunks, int g) { const int spc = (chunks + g - 1) / g; return (chunks + spc - 1) / spc; }
+inline double fused_waves(long long pieces, int sms, int perSm) {
+    if (perSm == 1) return (double)((pieces + sms - 1) / sms);
+    const long long slots = 2LL * sms, full = pieces / slots, rest = pieces % slots;
+    return full * 1.55 + (rest == 0 ? 0.0 : rest <= sms ? 1.0 : 1.55);
+}
+inline int fused_segment_count(long long blocks, int chunks, int sms, int perSm, int dh) {
+    const double c = dh <= 256 ? 0.25 : 0.7;
+    const int limit = std::min(chunks, 1024);
+    std::vector<double> cost(limit + 1, 0.0);
+    double best = 1e300;
+    for (int g = 1; g <= limit; ++g) {
+        const int eff = fused_effective(chunks, g), spc = (chunks + eff - 1) / eff;
+        cost[eff] = (eff > 1 ? 1 + c : 1.0) * spc * fused_waves(blocks * eff, sms, perSm);
+        best = std::min(best, cost[eff]);
+    }
+    for (int g = 1; g <= limit; ++g) if (cost[g] > 0 && cost[g] <= best * 1.05) return g;
+    return 1;
+}

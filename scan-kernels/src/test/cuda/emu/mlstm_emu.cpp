@@ -111,10 +111,10 @@ static void wgmma_unit()
 {
     const WgUnit u = wg_unit_inputs();
     for (int swap : {0, 1}) {
-        std::vector<float> d1(64 * 128, NAN), d2(64 * 72, NAN);
+        std::vector<float> d1(64 * 128, NAN), d2(64 * 72, NAN), d3(64 * 64, NAN);
         emu::launch(dim3(1), dim3(128), smem_wgu, sizeof smem_wgu,
-                    [&] { wg_unit(u.A.data(), u.B.data(), u.X.data(), u.Y.data(), d1.data(), d2.data(), swap); });
-        report(wg_unit_verdict(u, d1, d2, swap), swap ? "wgmma unit check, exchanged MN-major form differs"
+                    [&] { wg_unit(u.A.data(), u.B.data(), u.X.data(), u.Y.data(), d1.data(), d2.data(), d3.data(), swap); });
+        report(wg_unit_verdict(u, d1, d2, d3, swap), swap ? "wgmma unit check, exchanged MN-major form differs"
                                                        : "wgmma unit check, the kernel's MN-major form exact");
     }
 }

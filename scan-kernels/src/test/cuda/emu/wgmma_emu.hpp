@@ -12,7 +12,8 @@
 // - Shared-memory operands through 64-bit descriptors in the 128-byte-swizzle mode only (any other mode aborts):
 //   start address, lbo and sbo in 16-byte units; a 16-byte chunk's address bits 4-6 XORed with bits 7-9.
 //   K-major: element (row, k) at start + (row / 8)·sbo + (row % 8)·128 + 2k (the k step moves the start address).
-//   MN-major: element (k, mn) at start + (mn / 64)·lbo + (k / 8)·sbo + (k % 8)·128 + 2·(mn % 64).
+//   MN-major (B, or A with its transpose flag): element (k, mn) at start + (mn / 64)·lbo + (k / 8)·sbo + (k % 8)·128
+//   + 2·(mn % 64).
 //   The MN-major form is the one the GPU confirmed (mlstm_bf16_check.cu's wgmma unit check: with lbo = the panel
 //   stride and sbo = 1024 the H100 matched a host product exactly, with the two swapped it was off by 21.8);
 //   mlstm_emu.cpp runs the same unit check here, so that the emulator must agree with the hardware on both forms.
@@ -78,7 +79,7 @@ struct Op {
     bool regA;
     unsigned a[4];   // register A fragment (regA)
     uint64_t da, db;
-    bool transB, scaleD;
+    bool transA, transB, scaleD;
 };
 struct PerThread {
     std::vector<Op> open;                 // issued since the last commit
@@ -115,7 +116,8 @@ inline void run(const Op& op)
         emu::warp_barrier();   // a warp-wide instruction: every lane takes part
         const Desc da = decode(op.da);
         for (int r = 0; r < 16; ++r)
-            for (int k = 0; k < 16; ++k) A[r][k] = k_major(da, 16 * (int)wq + r, k);
+            for (int k = 0; k < 16; ++k)
+                A[r][k] = op.transA ? mn_major(da, k, 16 * (int)wq + r) : k_major(da, 16 * (int)wq + r, k);
     }
     const Desc db = decode(op.db);
     const int g = lane / 4, q = lane % 4;
@@ -128,9 +130,9 @@ inline void run(const Op& op)
         }
 }
 
-inline void issue(float* d, int n, const unsigned* a, uint64_t da, uint64_t db, bool transB, int scaleD)
+inline void issue(float* d, int n, const unsigned* a, uint64_t da, uint64_t db, bool transA, bool transB, int scaleD)
 {
-    Op op{d, n, a != nullptr, {}, da, db, transB, scaleD != 0};
+    Op op{d, n, a != nullptr, {}, da, db, transA, transB, scaleD != 0};
     if (a) std::memcpy(op.a, a, sizeof op.a);
     threads()[threadIdx.x].open.push_back(op);
 }
@@ -155,17 +157,17 @@ inline void wait()
     }
 }
 
-#define SL_WG_EMU_SS(NAME, N) \
-    inline void NAME(float (&d)[N / 2], uint64_t da, uint64_t db, int scaleD) { emu_wg::issue(d, N, nullptr, da, db, false, scaleD); }
-#define SL_WG_EMU_RS(NAME, N, T) \
-    inline void NAME(float (&d)[N / 2], const unsigned (&a)[4], uint64_t db, int scaleD) { emu_wg::issue(d, N, a, 0, db, T, scaleD); }
-SL_WG_EMU_SS(mma_ss_n72, 72)
-SL_WG_EMU_RS(mma_rs_n64, 64, false)
-SL_WG_EMU_RS(mma_rs_n32, 32, false)
-SL_WG_EMU_RS(mma_rs_t_n256, 256, true)
-SL_WG_EMU_RS(mma_rs_t_n192, 192, true)
-SL_WG_EMU_RS(mma_rs_t_n128, 128, true)
-SL_WG_EMU_RS(mma_rs_t_n64, 64, true)
+#define SL_WG_EMU_SS(NAME, N, TA, TB) \
+    inline void NAME(float (&d)[N / 2], uint64_t da, uint64_t db, int scaleD) { emu_wg::issue(d, N, nullptr, da, db, TA, TB, scaleD); }
+#define SL_WG_EMU_RS(NAME, N) \
+    inline void NAME(float (&d)[N / 2], const unsigned (&a)[4], uint64_t db, int scaleD) { emu_wg::issue(d, N, a, 0, db, false, false, scaleD); }
+SL_WG_EMU_SS(mma_ss_n72, 72, false, false)
+SL_WG_EMU_RS(mma_rs_n64, 64)
+SL_WG_EMU_SS(mma_ss_tt_n256, 256, true, true)
+SL_WG_EMU_SS(mma_ss_tt_n192, 192, true, true)
+SL_WG_EMU_SS(mma_ss_tt_n128, 128, true, true)
+SL_WG_EMU_SS(mma_ss_tn_n64, 64, true, false)
+SL_WG_EMU_SS(mma_ss_tn_n32, 32, true, false)
 #undef SL_WG_EMU_SS
 #undef SL_WG_EMU_RS
 }  // namespace slwg

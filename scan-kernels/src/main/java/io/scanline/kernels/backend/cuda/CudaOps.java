@@ -803,9 +803,9 @@ public final class CudaOps implements AutoCloseable {
      * Which kernel the fused mLSTM runs when q and k are given in bf16. AUTO (default): the wgmma kernel
      * (mlstm_wgmma.cuh: every product issued by warpgroups, the state in wgmma accumulators, chunk 64) where the
      * driver loaded the fatbin's sm_90a build, else the mma.sync {@code _bq} build; on an H100 the wgmma kernel was
-     * 1.22-1.65x the mma.sync one at every benched shape (NOTES.md, "The fused mLSTM on wgmma"), and it also takes
-     * DH 64 and 192 (key channels padded to 128 and 256), which have no mma.sync fused kernel. MMA: always the
-     * mma.sync build. WGMMA: the wgmma kernel, refused where the sm_90a build did not load. Both round q, k, v, P,
+     * 1.25-1.7x the mma.sync one at every benched shape (NOTES.md, "The fused mLSTM on wgmma" and the section after
+     * it), and it also takes DH 64 and 192 (key channels padded to 128 and 256), which have no mma.sync fused
+     * kernel. MMA: always the mma.sync build. WGMMA: the wgmma kernel, refused where the sm_90a build did not load. Both round q, k, v, P,
      * u ⊙ v and C⁻ to bf16 at the same places; their chunks differ (64 against 32 at DH 384/512), so their bits do.
      * With {@code fusedQk=fp32} the fused mLSTM runs the mma.sync fp32-input build whatever this says (AUTO), or is
      * refused (WGMMA).
@@ -852,19 +852,18 @@ public final class CudaOps implements AutoCloseable {
     }
 
     /**
-     * Segments of the fused mLSTM for a shape: one (each block walks the whole sequence) when the B·NH·DH/64
-     * slab blocks fill the GPU's resident block slots, else enough for two blocks per slot, at most one per
-     * chunk. Each extra segment costs a state-only pass over k and v (a third of the FLOPs) and a combine.
+     * Segments of the fused mLSTM for a shape: the forced count where one is set, else {@link FusedSegments}'s
+     * estimate over the B·NH·DH/64 slab blocks, the SM count and the build's resident blocks per SM (each extra
+     * segment costs a state-only pass over k and v and a combine, and buys parallelism where the blocks do not fill
+     * the GPU).
      */
     public int fusedMlstmSegments(int b, int l, int nh, int dh) {
         int qc = fusedMlstmChunk(dh);
         int nch = (l + qc - 1) / qc;
         long blocks = (long) b * nh * (dh / FUSED_SLAB);
-        long slots = (long) ctx.smCount() * (fusedWgmma(dh) ? wgBlocksPerSm[wgIndex(dh)] : fusedBlocksPerSm[fusedIndex(dh)]);
-        long g = fusedSegments > 0 ? fusedSegments : blocks >= slots ? 1 : (2 * slots + blocks - 1) / blocks;
-        g = Math.max(1, Math.min(g, nch));
-        long spc = (nch + g - 1) / g;
-        return (int) ((nch + spc - 1) / spc);
+        if (fusedSegments > 0) return FusedSegments.effective(nch, Math.min(fusedSegments, nch));
+        int perSm = fusedWgmma(dh) ? wgBlocksPerSm[wgIndex(dh)] : fusedBlocksPerSm[fusedIndex(dh)];
+        return FusedSegments.choose(blocks, nch, ctx.smCount(), perSm, dh);
     }
 
     /** The fused launches (mlstm_fused.cuh header): one walk, or segment states, decay, combine and outputs. */
