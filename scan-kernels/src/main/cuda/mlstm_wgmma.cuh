@@ -104,6 +104,10 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     constexpr int WGS = warpgroups(DH), THREADS = threads(DH);
     constexpr int DP = S::DP, NP = S::NP, NW = DP / WGS, NSL = DH / NS, KS = NW / 16;
     constexpr int QT = Q / WGS;   // tokens of P's columns, of Oᵀ and of h per warpgroup
+    // Q·C⁻ before S, or after P (and the next chunk's q copied with its k) where one warpgroup holds a 256-key state:
+    // there its registers and P's do not fit together (the build spilled 48 bytes, 8 after; 1.02x on an H100, while
+    // at DP 128 the later copy of q cost 1%)
+    constexpr bool LATE_QC = WGS == 1 && DP == 256 && !stateOnly;
     static_assert(DH % NS == 0 && DH <= 512, "whole slabs");
     static_assert(S::BYTES <= slmf::SMEM_MAX, "fits one block's shared memory");
     static_assert(NS == Q, "V and u ⊙ V are (Q, 64) swizzled panels");
@@ -263,7 +267,32 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     // (u ⊙ V)ᵀ and Vᵀ as A operands read MN-major from their (token, value) panels: the 64 value channels are one
     // atom (lbo unused), 8-token groups 1024 bytes apart
     const uint64_t dU = desc_mn(sU, Q * 128, 1024), dV = desc_mn(sV, Q * 128, 1024);
-
+    // Oᵀ_inter (+)= C⁻ᵀ·Qᵀ over this warpgroup's key channels, the A fragments converted from Cᵀ four steps at a time
+    auto inter_products = [&](float (&acc)[32]) {
+        constexpr int AB = WGS;   // fragment buffers: one warpgroup keeps one (registers), two overlap two
+        unsigned af[AB][4][4];
+#pragma unroll
+        for (int kb = 0; kb < KS / 4; ++kb) {
+#pragma unroll
+            for (int s4 = 0; s4 < 4; ++s4) {
+                const int j = 2 * (4 * kb + s4);
+                unsigned* a = af[kb % AB][s4];
+                a[0] = sl::pack_bf16x2(cst[4 * j], cst[4 * j + 1]);
+                a[1] = sl::pack_bf16x2(cst[4 * j + 2], cst[4 * j + 3]);
+                a[2] = sl::pack_bf16x2(cst[4 * j + 4], cst[4 * j + 5]);
+                a[3] = sl::pack_bf16x2(cst[4 * j + 6], cst[4 * j + 7]);
+            }
+            slwg::fence();
+#pragma unroll
+            for (int s4 = 0; s4 < 4; ++s4) {
+                const int kk = 16 * (4 * kb + s4);   // within the warpgroup's key channels
+                slwg::mma_rs_n64(acc, af[kb % AB][s4], dQw + kstep(kk, PANEL_Q), kb > 0 || s4 > 0);
+            }
+            slwg::commit();
+            slwg::wait<AB - 1>();
+        }
+        slwg::wait<0>();
+    };
     for (int c = cBeg; c < cEnd; ++c) {
         const int t0 = c * Q, qn = min(Q, L - t0);
         const size_t g0 = ((size_t)b * L + t0) * NH + hh;
@@ -299,43 +328,17 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         for (int i = 0; i < QT / 2; ++i) oh[i] = 0.f;
         float sacc[36];
         if constexpr (!stateOnly) {
-            if (inter) {
-                // Oᵀ_inter over this warpgroup's key channels, the A fragments converted from Cᵀ four steps at a time
-                auto inter_products = [&](float (&acc)[32]) {
-                    constexpr int AB = WGS;   // fragment buffers: one warpgroup keeps one (registers), two overlap two
-                    unsigned af[AB][4][4];
-#pragma unroll
-                    for (int kb = 0; kb < KS / 4; ++kb) {
-#pragma unroll
-                        for (int s4 = 0; s4 < 4; ++s4) {
-                            const int j = 2 * (4 * kb + s4);
-                            unsigned* a = af[kb % AB][s4];
-                            a[0] = sl::pack_bf16x2(cst[4 * j], cst[4 * j + 1]);
-                            a[1] = sl::pack_bf16x2(cst[4 * j + 2], cst[4 * j + 3]);
-                            a[2] = sl::pack_bf16x2(cst[4 * j + 4], cst[4 * j + 5]);
-                            a[3] = sl::pack_bf16x2(cst[4 * j + 6], cst[4 * j + 7]);
-                        }
-                        slwg::fence();
-#pragma unroll
-                        for (int s4 = 0; s4 < 4; ++s4) {
-                            const int kk = 16 * (4 * kb + s4);   // within the warpgroup's key channels
-                            slwg::mma_rs_n64(acc, af[kb % AB][s4], dQw + kstep(kk, PANEL_Q), kb > 0 || s4 > 0);
-                        }
-                        slwg::commit();
-                        slwg::wait<AB - 1>();
-                    }
-                    slwg::wait<0>();
-                };
-                if constexpr (WGS == 2) {   // keep tokens [32·wg, +32), hand the other half over
+            if constexpr (WGS == 2) {
+                if (inter) {   // keep tokens [32·wg, +32), hand the other half over
                     float oacc[32];
                     inter_products(oacc);
                     hand_over(oacc, sXO + (1 - wg) * NS * XLD, [&](int i, float2 mine) {
                         oh[i] = mine.x;
                         oh[i + 1] = mine.y;
                     });
-                } else {
-                    inter_products(oh);   // one warpgroup: straight into Oᵀ (all of its tokens)
                 }
+            } else if constexpr (!LATE_QC) {
+                if (inter) inter_products(oh);   // one warpgroup: straight into Oᵀ (all of its tokens)
             }
             sl::sl_cp_wait_all();   // k landed
             proxy_fence();
@@ -368,23 +371,26 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
             }
         }
         __syncthreads();
-        // v converted and q read by S: chunk c + 1's q, gates and v go out
-        if (c + 1 < cEnd) copy_a(c + 1);
-        // The state update goes out first: it needs only k and u ⊙ V, and C⁻ was last read by Q·C⁻ above. P and n
-        // are formed while it runs.
-        // Cᵀ = fdec·Cᵀ + (u ⊙ V)ᵀ·K on the tensor cores while n = fdec·n + Kᵀu runs on the CUDA cores
+        // v converted and q read by S: chunk c + 1's q, gates and v go out (with LATE_QC, Q·C⁻ reads q after P below,
+        // so they go out with k)
+        if (c + 1 < cEnd && !LATE_QC) copy_a(c + 1);
+        // Cᵀ = fdec·Cᵀ + (u ⊙ V)ᵀ·K on the tensor cores while P and n = fdec·n + Kᵀu are formed on the CUDA cores. It
+        // needs only k and u ⊙ V; C⁻ is read by Q·C⁻ first (above, or below with LATE_QC).
         const float fdec = sfdec[0];
+        auto state_update = [&] {
 #pragma unroll
-        for (int i = 0; i < NW / 2; ++i) cst[i] *= fdec;
-        slwg::fence();
+            for (int i = 0; i < NW / 2; ++i) cst[i] *= fdec;
+            slwg::fence();
 #pragma unroll
-        for (int ks = 0; ks < Q / 16; ++ks) {
-            const uint64_t step = (ks * 16 * 128) >> 4;   // 16 tokens on, in both operands
-            if constexpr (NW == 256) slwg::mma_ss_tt_n256(cst, dU + step, dKt + step, 1);
-            else if constexpr (NW == 192) slwg::mma_ss_tt_n192(cst, dU + step, dKt + step, 1);
-            else slwg::mma_ss_tt_n128(cst, dU + step, dKt + step, 1);
-        }
-        slwg::commit();
+            for (int ks = 0; ks < Q / 16; ++ks) {
+                const uint64_t step = (ks * 16 * 128) >> 4;   // 16 tokens on, in both operands
+                if constexpr (NW == 256) slwg::mma_ss_tt_n256(cst, dU + step, dKt + step, 1);
+                else if constexpr (NW == 192) slwg::mma_ss_tt_n192(cst, dU + step, dKt + step, 1);
+                else slwg::mma_ss_tt_n128(cst, dU + step, dKt + step, 1);
+            }
+            slwg::commit();
+        };
+        if constexpr (!LATE_QC) state_update();
 
         if constexpr (!stateOnly) {
             // this warpgroup's columns [QT·wg, +QT) of S summed, P = bf16(decay · S / √DH) and its row sums
@@ -422,6 +428,11 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                     sden[wg * Q + t] = rs[hf];
                     if (wg == 0) sqn[t] = sacc[32 + 2 * hf] + (WGS == 2 ? xs[t * XLD + 32] : 0.f);
                 }
+            }
+            // LATE_QC: Oᵀ_inter now (P done, so sacc is free: fewer registers live at once), then the update
+            if constexpr (LATE_QC) {
+                if (inter) inter_products(oh);
+                state_update();
             }
             // this warpgroup's tokens of Oᵀ_inter summed and weighted by w_τ
             if (inter) {
@@ -487,7 +498,10 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         slwg::wait<0>();
         proxy_fence();   // P, written through the generic proxy, read by wgmma below
         __syncthreads();   // P visible; every read of this chunk's q and k done
-        if (c + 1 < cEnd) copy_k(c + 1);   // lands while P·V, h and the next chunk's Q·C⁻ run
+        if (c + 1 < cEnd) {
+            if constexpr (LATE_QC) copy_a(c + 1);
+            copy_k(c + 1);   // lands while P·V, h and the next chunk's Q·C⁻ run
+        }
 
         if constexpr (!stateOnly) {
             // Oᵀ += Vᵀ·Pᵀ for tokens [QT·wg, +QT) (P is zero right of the diagonal: with two warpgroups the first one's
