@@ -47,6 +47,7 @@ __host__ __device__ constexpr int padded(int dh) { return (dh + 127) / 128 * 128
 // of 128 threads, two resident per SM, no partial sums to exchange), else two, each over half the key channels.
 __host__ __device__ constexpr int warpgroups(int dh) { return padded(dh) <= 256 ? 1 : 2; }
 __host__ __device__ constexpr int threads(int dh) { return 128 * warpgroups(dh); }
+__host__ __device__ constexpr int pow2_floor(int x) { return x >= 2 ? 2 * pow2_floor(x / 2) : x; }
 
 template <int DH>
 struct Smem {
@@ -183,35 +184,27 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     // copy_k its k. Chunk c + 1's copy_a goes out once chunk c's S is done (q free) and its v converted, its copy_k
     // once chunk c's state update is done, so the next chunk's Q·C⁻ runs while its k lands.
     constexpr int W8 = DH / 8;
-    // Where the block's threads divide a row's 16-byte words, a thread keeps one column d8 and steps RS rows (the
-    // swizzle term changes by the constant RS·j); else (DH 384) a plain loop over the tile.
-    constexpr bool COLS = THREADS % W8 == 0;
-    constexpr int RS = COLS ? THREADS / W8 : 1;
-    static_assert(!COLS || (Q % RS == 0 && (RS % 8 == 0 || 8 % RS == 0)), "whole row steps");
+    // A copying thread keeps one column d8 of 16-byte words and steps RS rows (the swizzle term changes by the
+    // constant RS·j): RS the largest power of two with RS·W8 <= THREADS; the CT = RS·W8 first threads copy (all of
+    // them except at DH 192 and 384, where 96 of 128 and 192 of 256 do: whole warps)
+    constexpr int RS = pow2_floor(THREADS / W8), CT = RS * W8;
+    static_assert(RS >= 1 && Q % RS == 0 && (RS % 8 == 0 || 8 % RS == 0), "whole row steps");
     const int cs0 = tid / W8, cd8 = tid % W8;
     const size_t rowStep = (size_t)NH * DH;   // elements from one token's row to the next
     auto panels = [&](unsigned char* dst0, int panel, const __nv_bfloat16* src, int cc) {
+        if (tid >= CT) return;
         const int tc = cc * Q, qc = min(Q, L - tc);
         const __nv_bfloat16* row0 = src + (((size_t)b * L + tc) * NH + hh) * DH;
-        if constexpr (COLS) {
-            const int rows = qc - cs0;   // this thread's rows j·RS < rows are in the sequence
-            const __nv_bfloat16* p = row0 + cs0 * rowStep + 8 * cd8;
-            unsigned char* d0 = dst0 + (cd8 >> 3) * panel + cs0 * 128;
-            const int sw0 = (cd8 ^ cs0) & 7;
+        const int rows = qc - cs0;   // this thread's rows j·RS < rows are in the sequence
+        const __nv_bfloat16* p = row0 + cs0 * rowStep + 8 * cd8;
+        unsigned char* d0 = dst0 + (cd8 >> 3) * panel + cs0 * 128;
+        const int sw0 = (cd8 ^ cs0) & 7;
 #pragma unroll
-            for (int j = 0; j < Q / RS; ++j) {
-                const bool valid = RS * j < rows;
-                sl::sl_cp<16>(reinterpret_cast<float*>(d0 + RS * j * 128 + ((sw0 ^ ((RS * j) & 7)) << 4)),
-                              reinterpret_cast<const float*>(valid ? p : src), valid);
-                p += RS * rowStep;
-            }
-        } else {
-            for (int i = tid; i < Q * W8; i += THREADS) {
-                const int s = i / W8, d8 = i - s * W8;
-                const bool valid = s < qc;
-                sl::sl_cp<16>(reinterpret_cast<float*>(dst0 + (d8 >> 3) * panel + swz(s, (8 * d8) & 63)),
-                              reinterpret_cast<const float*>(valid ? row0 + s * rowStep + 8 * d8 : src), valid);
-            }
+        for (int j = 0; j < Q / RS; ++j) {
+            const bool valid = RS * j < rows;
+            sl::sl_cp<16>(reinterpret_cast<float*>(d0 + RS * j * 128 + ((sw0 ^ ((RS * j) & 7)) << 4)),
+                          reinterpret_cast<const float*>(valid ? p : src), valid);
+            p += RS * rowStep;
         }
     };
     auto copy_a = [&](int cc) {
