@@ -476,7 +476,9 @@ int main(int argc, char** argv)
            slwm::Smem<384>::BYTES, slwm::Smem<512>::BYTES);
     Scratch s;
     wg_unit_checks(passed, failed);
-    if (profile) {   // one call per path at B1 L16384 NH8 DH512, for ncu
+    if (profile) {   // one call per path at B1 L16384 NH8 DH512 (or the head dim of a fourth argument), for ncu
+        const int pdh = argc > 4 ? atoi(argv[4]) : 512;
+        if (pdh % 64 != 0 || pdh < 64 || pdh > 512) { fprintf(stderr, "--profile head dim: 64..512, a multiple of 64\n"); return 2; }
         const size_t nx = (size_t)16384 * 8 * 512;
         float *q, *g, *C, *n, *m, *h;
         CK(cudaMalloc(&q, nx * 4)); CK(cudaMalloc(&h, nx * 4)); CK(cudaMalloc(&g, 16384 * 8 * 4));
@@ -484,13 +486,15 @@ int main(int argc, char** argv)
         fill_uniform<<<4096, 256>>>(q, (long long)nx, 1, -1, 1);
         fill_uniform<<<256, 256>>>(g, 16384 * 8, 2, 0, 3);
         CK(cudaMemset(C, 0, 8 * 512 * 512 * 4)); CK(cudaMemset(n, 0, 8 * 512 * 4)); CK(cudaMemset(m, 0, 32));
-        run_mlstm(false, 64, q, q, q, g, g, C, n, m, h, 1, 16384, 8, 512, s);
-        run_mlstm(true, 64, q, q, q, g, g, C, n, m, h, 1, 16384, 8, 512, s);
-        run_fused(q, q, q, g, g, C, n, m, h, 1, 16384, 8, 512, 1, nullptr);
-        fusedBq = true;   // and the _bq build (prefetching), as CudaOps runs it by default
-        run_fused(q, q, q, g, g, C, n, m, h, 1, 16384, 8, 512, 1, nullptr);
-        fusedWg = true;   // and the wgmma build
-        run_fused(q, q, q, g, g, C, n, m, h, 1, 16384, 8, 512, 1, nullptr);
+        run_mlstm(false, 64, q, q, q, g, g, C, n, m, h, 1, 16384, 8, pdh, s);
+        run_mlstm(true, 64, q, q, q, g, g, C, n, m, h, 1, 16384, 8, pdh, s);
+        if (pdh % 128 == 0) {
+            run_fused(q, q, q, g, g, C, n, m, h, 1, 16384, 8, pdh, 1, nullptr);
+            fusedBq = true;   // and the _bq build (prefetching), as CudaOps runs it by default
+            run_fused(q, q, q, g, g, C, n, m, h, 1, 16384, 8, pdh, 1, nullptr);
+        }
+        fusedBq = fusedWg = true;   // and the wgmma build
+        run_fused(q, q, q, g, g, C, n, m, h, 1, 16384, 8, pdh, 1, nullptr);
         fusedWg = false;
         fusedBq = false;
         CK(cudaDeviceSynchronize());
