@@ -36,6 +36,7 @@
 #include "mlstm_host_ref.hpp"
 #include "mlstm_rules.hpp"
 #include "wgmma_unit.hpp"
+#include "fused_builds.hpp"
 
 // ---------------------------------------------------------------- launch rules (mirrors of CudaOps)
 static long long f32_state_smem(int q, int dh) { return 8LL * q + 4LL * (2LL * q * dh + 2 * q); }
@@ -65,43 +66,18 @@ struct Scratch {
 enum Pass { ALL, STATE, DECAY, COMBINE, OUT };
 
 // ---------------------------------------------------------------- fused path (mirror of CudaOps.mlstmFused)
-template <class QK>
-using FusedKernelT = void (*)(const QK*, const QK*, const float*, const float*, const float*, const float*, const float*,
-                              const double*, const float*, float*, float*, float*, double*, float*, double*, int, int, int, int,
-                              float, int, const unsigned char*);
-struct FusedCfg { FusedKernelT<float> fn; FusedKernelT<__nv_bfloat16> bq; int smem, smemBq, q; };
 // fusedWg: the wgmma build (mlstm_wgmma.cuh, DH 64-512, sm_90a) in place of the _bq build
 static bool fusedWg = false;
-static FusedCfg fused_cfg(int dh) {
-    if (fusedWg) {
-        switch (dh) {
-            case 64: return {nullptr, mlstm_wg_d64, 0, slwm::Smem<64>::BYTES, slwm::Q};
-            case 128: return {nullptr, mlstm_wg_d128, 0, slwm::Smem<128>::BYTES, slwm::Q};
-            case 192: return {nullptr, mlstm_wg_d192, 0, slwm::Smem<192>::BYTES, slwm::Q};
-            case 256: return {nullptr, mlstm_wg_d256, 0, slwm::Smem<256>::BYTES, slwm::Q};
-            case 384: return {nullptr, mlstm_wg_d384, 0, slwm::Smem<384>::BYTES, slwm::Q};
-            case 512: return {nullptr, mlstm_wg_d512, 0, slwm::Smem<512>::BYTES, slwm::Q};
-            default: fprintf(stderr, "no wgmma kernel for DH %d\n", dh); exit(2);
-        }
-    }
-    switch (dh) {
-        case 128: return {mlstm_fused_d128, mlstm_fused_d128_bq, slmf::smem_bytes(1, 64), slmf::smem_bytes_bq(1, 64), 64};
-        case 256: return {mlstm_fused_d256, mlstm_fused_d256_bq, slmf::smem_bytes(2, 64), slmf::smem_bytes_bq(2, 64), 64};
-        case 384: return {mlstm_fused_d384, mlstm_fused_d384_bq, slmf::smem_bytes(3, 32), slmf::smem_bytes_bq(3, 32), 32};
-        case 512: return {mlstm_fused_d512, mlstm_fused_d512_bq, slmf::smem_bytes(4, 32), slmf::smem_bytes_bq(4, 32), 32};
-        default: fprintf(stderr, "no fused kernel for DH %d\n", dh); exit(2);
-    }
-}
+static FusedCfg fused_cfg(int dh) { return fused_build(dh, fusedWg); }
 static int sm_count = 132;
-static int fused_threads(int dh) { return fusedWg ? slwm::threads(dh) : slmf::THREADS; }
 // Segments as CudaOps picks them (fused_segment_count, mlstm_rules.hpp). forceG > 0 overrides (tests, sweeps).
 static int fused_segments(int b, int l, int nh, int dh, int forceG, int* spc) {
     const FusedCfg cfg = fused_cfg(dh);
     const int nch = (l + cfg.q - 1) / cfg.q;
     const long long blocks = (long long)b * nh * (dh / slmf::NS);
     int perSm = 0;   // resident blocks per SM as the driver computes them (CudaOps asks the same)
-    if (cfg.fn) CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, cfg.fn, slmf::THREADS, cfg.smem));
-    else CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, cfg.bq, fused_threads(dh), cfg.smemBq));
+    if (cfg.fn) CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, cfg.fn, cfg.threads, cfg.smem));
+    else CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, cfg.bq, cfg.threads, cfg.smemBq));
     int g = forceG > 0 ? forceG : fused_segment_count(blocks, nch, sm_count, std::max(1, perSm), dh);
     g = std::max(1, std::min(g, nch));
     *spc = (nch + g - 1) / g;
@@ -163,8 +139,8 @@ static int run_fused(const float* q, const float* k, const float* v, const float
     }
     // the chosen build on q and k, then the remaining arguments and the gate records
     auto fn = [&](dim3 grid, auto... rest) {
-        if (fusedBq) cfg.bq<<<grid, fused_threads(dh), cfg.smemBq>>>(qkb, qkb + nx, rest..., gatesBuf);
-        else cfg.fn<<<grid, slmf::THREADS, cfg.smem>>>(q, k, rest..., nullptr);
+        if (fusedBq) cfg.bq<<<grid, cfg.threads, cfg.smemBq>>>(qkb, qkb + nx, rest..., gatesBuf);
+        else cfg.fn<<<grid, cfg.threads, cfg.smem>>>(q, k, rest..., nullptr);
     };
     int spc = 0;
     const int G = fused_segments(b, l, nh, dh, forceG, &spc);
@@ -448,9 +424,9 @@ int main(int argc, char** argv)
         CK(cudaFuncSetAttribute(cfg.fn, cudaFuncAttributeMaxDynamicSharedMemorySize, cfg.smem));
         CK(cudaFuncSetAttribute(cfg.bq, cudaFuncAttributeMaxDynamicSharedMemorySize, cfg.smemBq));
         int nb = 0;
-        CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&nb, cfg.fn, slmf::THREADS, cfg.smem));
+        CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&nb, cfg.fn, cfg.threads, cfg.smem));
         int nbq = 0;
-        CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&nbq, cfg.bq, slmf::THREADS, cfg.smemBq));
+        CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&nbq, cfg.bq, cfg.threads, cfg.smemBq));
         printf("  fused DH%-3d Q%-3d %6d B shared %d block(s)/SM; _bq %6d B %d block(s)/SM\n", dh, cfg.q, cfg.smem, nb,
                cfg.smemBq, nbq);
     }

@@ -29,6 +29,7 @@
 #include "../mlstm_host_ref.hpp"
 #include "../mlstm_rules.hpp"
 #include "../wgmma_unit.hpp"
+#include "../fused_builds.hpp"
 
 #include <string>
 
@@ -120,31 +121,8 @@ static void wgmma_unit()
 }
 
 // ---------------------------------------------------------------- 4. fused mLSTM
-template <class QK>
-using FusedKernelT = void (*)(const QK*, const QK*, const float*, const float*, const float*, const float*, const float*,
-                              const double*, const float*, float*, float*, float*, double*, float*, double*, int, int, int, int,
-                              float, int, const unsigned char*);
-struct FusedCfg { FusedKernelT<float> fn; FusedKernelT<__nv_bfloat16> bq; int smem, smemBq, q; };
 static bool fusedWg = false;   // the wgmma build (mlstm_wgmma.cuh, on wgmma_emu.hpp) in place of the _bq build
-static FusedCfg fused_cfg(int dh)
-{
-    if (fusedWg) {
-        switch (dh) {
-            case 64: return {nullptr, mlstm_wg_d64, 0, slwm::Smem<64>::BYTES, slwm::Q};
-            case 128: return {nullptr, mlstm_wg_d128, 0, slwm::Smem<128>::BYTES, slwm::Q};
-            case 192: return {nullptr, mlstm_wg_d192, 0, slwm::Smem<192>::BYTES, slwm::Q};
-            case 256: return {nullptr, mlstm_wg_d256, 0, slwm::Smem<256>::BYTES, slwm::Q};
-            case 384: return {nullptr, mlstm_wg_d384, 0, slwm::Smem<384>::BYTES, slwm::Q};
-            default: return {nullptr, mlstm_wg_d512, 0, slwm::Smem<512>::BYTES, slwm::Q};
-        }
-    }
-    switch (dh) {
-        case 128: return {mlstm_fused_d128, mlstm_fused_d128_bq, slmf::smem_bytes(1, 64), slmf::smem_bytes_bq(1, 64), 64};
-        case 256: return {mlstm_fused_d256, mlstm_fused_d256_bq, slmf::smem_bytes(2, 64), slmf::smem_bytes_bq(2, 64), 64};
-        case 384: return {mlstm_fused_d384, mlstm_fused_d384_bq, slmf::smem_bytes(3, 32), slmf::smem_bytes_bq(3, 32), 32};
-        default: return {mlstm_fused_d512, mlstm_fused_d512_bq, slmf::smem_bytes(4, 32), slmf::smem_bytes_bq(4, 32), 32};
-    }
-}
+static FusedCfg fused_cfg(int dh) { return fused_build(dh, fusedWg); }
 static bool fusedBq = false;   // run the _bq builds, q and k rounded to bf16 first (as CudaOps does)
 
 // One call with G segments (G = 1: the kernel walks the whole sequence and writes the final state).
@@ -176,7 +154,7 @@ static void run_fused(const float* q, const float* k, const float* v, const floa
     const int spc = (nch + G - 1) / G;
     G = (nch + spc - 1) / spc;
     const size_t bh = (size_t)b * nh;
-    const dim3 grid((dh / slmf::NS) * G, nh, b), block(fusedWg ? slwm::threads(dh) : slmf::THREADS);
+    const dim3 grid((dh / slmf::NS) * G, nh, b), block(cfg.threads);
     const int smem = fusedBq ? cfg.smemBq : cfg.smem;
     unsigned char* smemBuf = fusedWg ? slwm::smem_wg : slmf::smem_mf;
     if (G == 1) {
