@@ -2,8 +2,9 @@
 // kernel's _bq builds (mlstm_fused.cuh: q and k in bf16, gate records from mlstm_gate_prep, fp32 v in, fp32 h out,
 // the same launches for one walk and for segments), with every product issued by warpgroups instead of warps.
 //
-// Glossary: DH head dim (a multiple of 64 up to 512), DP = DH rounded up to a multiple of 128 (the key channels the
-// products run over: those past DH are zeros in q, k, C and n), NS = 64 value channels per block (the slab), Q = 64
+// Glossary: DH head dim (a multiple of 32 up to 512; builds at 64, 96, 128, 192, 256, 384, 512), DP = DH rounded up to a
+// multiple of 128 (the key channels the products run over: those past DH are zeros in q, k, C and n), NS = 64 value
+// channels per block (the slab; where DH is not a multiple of 64 the last slab's channels past DH are zeros), Q = 64
 // chunk length, WGS warpgroups per block (1 up to DP 256, else 2), NW = DP/WGS key channels per warpgroup, QT = Q/WGS
 // tokens per warpgroup, NP = DP/64 panels (64 key channels each), qn tokens in this chunk.
 // Block: (b, head, slab, segment) as the fused kernel, 128·WGS threads. Warpgroup w holds Cᵀ's key channels
@@ -103,13 +104,14 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
 {
     using S = Smem<DH>;
     constexpr int WGS = warpgroups(DH), THREADS = threads(DH);
-    constexpr int DP = S::DP, NP = S::NP, NW = DP / WGS, NSL = DH / NS, KS = NW / 16;
+    constexpr int DP = S::DP, NP = S::NP, NW = DP / WGS, NSL = (DH + NS - 1) / NS, KS = NW / 16;
     constexpr int QT = Q / WGS;   // tokens of P's columns, of Oᵀ and of h per warpgroup
     // Q·C⁻ before S, or after P (and the next chunk's q copied with its k) where one warpgroup holds a 256-key state:
     // there its registers and P's do not fit together (the build spilled 48 bytes, 8 after; 1.02x on an H100, while
     // at DP 128 the later copy of q cost 1%)
     constexpr bool LATE_QC = WGS == 1 && DP == 256 && !stateOnly;
-    static_assert(DH % NS == 0 && DH <= 512, "whole slabs");
+    static_assert(DH % 32 == 0 && DH <= 512, "value slabs of 64 channels, the last one padded by at most 32");
+    constexpr bool VPAD = DH % NS != 0;   // the last slab's value channels past DH: zeros in v, C; h not written
     static_assert(S::BYTES <= slmf::SMEM_MAX, "fits one block's shared memory");
     static_assert(NS == Q, "V and u ⊙ V are (Q, 64) swizzled panels");
     SL_EXTERN_SHARED __align__(1024) unsigned char smem_wg[];
@@ -159,7 +161,9 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         for (int i = tid; i < DP; i += THREADS) sN[i] = 0.f;
     } else {
         const float* Cb = Cin + sidx * DH * DH;
-        c_elems([&](int vv, int kk, float& x) { x = DP == DH || kk < DH ? Cb[(size_t)kk * DH + c0 + vv] : 0.f; });
+        c_elems([&](int vv, int kk, float& x) {
+            x = (DP == DH || kk < DH) && (!VPAD || c0 + vv < DH) ? Cb[(size_t)kk * DH + c0 + vv] : 0.f;
+        });
         for (int i = tid; i < DP; i += THREADS) sN[i] = i < DH ? nIn[sidx * DH + i] : 0.f;
         mPrev = mInD ? mInD[sidx] : (double)mInF[bh];
     }
@@ -170,12 +174,14 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         *reinterpret_cast<__nv_bfloat16*>(sK + p * PANEL_K + swz(r, c)) =
             __float2bfloat16_rn(r == Q ? sN[p * 64 + c] : 0.f);
     }
-    // the padding panels of q and k (key channels DH..DP): zeros, never copied over
+    // q's and k's padding key channels DH..DP: zeros, never copied over (the copies write the 16-byte words below DH
+    // only, so no barrier is needed before they go out)
     if constexpr (DP != DH) {
-        for (int i = tid; i < (NP - DH / 64) * Q * 8; i += THREADS) {
-            const int p = DH / 64 + i / (Q * 8), r = (i / 8) % Q, w = i % 8;
-            *reinterpret_cast<uint4*>(sQ + p * PANEL_Q + r * 128 + 16 * w) = make_uint4(0u, 0u, 0u, 0u);
-            *reinterpret_cast<uint4*>(sK + p * PANEL_K + r * 128 + 16 * w) = make_uint4(0u, 0u, 0u, 0u);
+        constexpr int PW = (DP - DH) / 8;   // padding words per row
+        for (int i = tid; i < Q * PW; i += THREADS) {
+            const int r = i / PW, w = DH / 8 + i % PW;   // word w of the row: panel w / 8, 16-byte chunk w % 8
+            *reinterpret_cast<uint4*>(sQ + (w >> 3) * PANEL_Q + swz(r, 8 * (w & 7))) = make_uint4(0u, 0u, 0u, 0u);
+            *reinterpret_cast<uint4*>(sK + (w >> 3) * PANEL_K + swz(r, 8 * (w & 7))) = make_uint4(0u, 0u, 0u, 0u);
         }
     }
     double gSum = 0.0;
@@ -219,9 +225,10 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
         constexpr int VR = THREADS / (NS / 4);
         const int vs0 = tid / (NS / 4), vd = (tid % (NS / 4)) * 4;
         const float* pv = v + (gc + (size_t)vs0 * NH) * DH + c0 + vd;
+        const bool inSlab = !VPAD || c0 + vd < DH;   // 4 value channels, all in or all past DH (DH % 32 == 0)
 #pragma unroll
         for (int j = 0; j < Q / VR; ++j) {
-            const bool valid = vs0 + VR * j < qc;
+            const bool valid = inSlab && vs0 + VR * j < qc;
             sl::sl_cp<16>(sVf + (vs0 + VR * j) * NS + vd, valid ? pv : v, valid);
             pv += VR * rowStep;
         }
@@ -525,8 +532,8 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
                     const int t = QT * wg + 8 * jj + 2 * q4 + e1;
                     if (t >= qn) continue;
                     float* hrow = h + (g0 + (size_t)t * NH) * DH + c0;
-                    hrow[vr0] = oh[4 * jj + e1] * inv[jj][e1];
-                    hrow[vr0 + 8] = oh[4 * jj + 2 + e1] * inv[jj][e1];
+                    if (!VPAD || c0 + vr0 < DH) hrow[vr0] = oh[4 * jj + e1] * inv[jj][e1];
+                    if (!VPAD || c0 + vr0 + 8 < DH) hrow[vr0 + 8] = oh[4 * jj + 2 + e1] * inv[jj][e1];
                 }
         }
 
@@ -537,7 +544,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     if (Cout) {
         float* Cb = Cout + sidx * DH * DH;
         c_elems([&](int vv, int kk, float& x) {
-            if (DP == DH || kk < DH) Cb[(size_t)kk * DH + c0 + vv] = x;
+            if ((DP == DH || kk < DH) && (!VPAD || c0 + vv < DH)) Cb[(size_t)kk * DH + c0 + vv] = x;
         });
         if (slab == 0) {
             for (int i = tid; i < DH; i += THREADS) nOut[sidx * DH + i] = sN[i];
@@ -577,6 +584,7 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
 #define SL_MLSTM_WG_BODY(DH) __trap();
 #endif
 SL_MLSTM_WG(mlstm_wg_d64, 64)
+SL_MLSTM_WG(mlstm_wg_d96, 96)
 SL_MLSTM_WG(mlstm_wg_d128, 128)
 SL_MLSTM_WG(mlstm_wg_d192, 192)
 SL_MLSTM_WG(mlstm_wg_d256, 256)

@@ -12,12 +12,18 @@ using FusedKernelT = void (*)(const QK*, const QK*, const float*, const float*, 
 // fn: fp32 q, k (null for the wgmma build); bq: bf16 q, k; dynamic shared memory of each; q: chunk; threads per block
 struct FusedCfg { FusedKernelT<float> fn; FusedKernelT<__nv_bfloat16> bq; int smem, smemBq, q, threads; };
 
-// wg: the wgmma build (DH 64-512 in steps of 64 where listed, sm_90a) in place of the mma.sync ones (DH 128-512)
+// head dims with a wgmma build (mlstm_wgmma.cuh's instantiations, as CudaOps.WG_DH)
+inline bool wg_build_exists(int dh) { return dh == 64 || dh == 96 || dh == 128 || dh == 192 || dh == 256 || dh == 384 || dh == 512; }
+// value slabs of a head: blocks per (image, head, segment)
+inline int fused_slabs(int dh) { return (dh + 63) / 64; }
+
+// wg: the wgmma build (wg_build_exists, sm_90a) in place of the mma.sync ones (DH 128-512 in steps of 128)
 inline FusedCfg fused_build(int dh, bool wg)
 {
     if (wg) {
         switch (dh) {
             case 64: return {nullptr, mlstm_wg_d64, 0, slwm::Smem<64>::BYTES, slwm::Q, slwm::threads(64)};
+            case 96: return {nullptr, mlstm_wg_d96, 0, slwm::Smem<96>::BYTES, slwm::Q, slwm::threads(96)};
             case 128: return {nullptr, mlstm_wg_d128, 0, slwm::Smem<128>::BYTES, slwm::Q, slwm::threads(128)};
             case 192: return {nullptr, mlstm_wg_d192, 0, slwm::Smem<192>::BYTES, slwm::Q, slwm::threads(192)};
             case 256: return {nullptr, mlstm_wg_d256, 0, slwm::Smem<256>::BYTES, slwm::Q, slwm::threads(256)};

@@ -74,7 +74,7 @@ static int sm_count = 132;
 static int fused_segments(int b, int l, int nh, int dh, int forceG, int* spc) {
     const FusedCfg cfg = fused_cfg(dh);
     const int nch = (l + cfg.q - 1) / cfg.q;
-    const long long blocks = (long long)b * nh * (dh / slmf::NS);
+    const long long blocks = (long long)b * nh * fused_slabs(dh);
     int perSm = 0;   // resident blocks per SM as the driver computes them (CudaOps asks the same)
     if (cfg.fn) CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, cfg.fn, cfg.threads, cfg.smem));
     else CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, cfg.bq, cfg.threads, cfg.smemBq));
@@ -147,7 +147,7 @@ static int run_fused(const float* q, const float* k, const float* v, const float
     if (segs) *segs = G;
     const size_t bh = (size_t)b * nh;
     fused_ensure(bh * G, bh, dh);
-    dim3 grid((dh / slmf::NS) * G, nh, b);
+    dim3 grid(fused_slabs(dh) * G, nh, b);
     if (G == 1) {
         if (pass == ALL || pass == STATE) {
             CK(cudaMemcpyAsync(fsc.n0, n, bh * dh * 4, cudaMemcpyDeviceToDevice));
@@ -255,7 +255,7 @@ static void check_case(int b, int l, int nh, int dh, bool fresh, const std::vect
     // mode 3: the fused kernel's bf16-input build (q, k converted first), which must give the fp32-input build's bits
     if (dh % 128 == 0) for (int g : {0, 1, 2}) { paths.push_back({2, 0, g}); paths.push_back({3, 0, g}); }
     // mode 4: the wgmma build (its own chunk, so its bits are its own)
-    if (dh % 64 == 0 && dh <= 512) for (int g : {0, 1, 2}) paths.push_back({4, 0, g});
+    if (wg_build_exists(dh)) for (int g : {0, 1, 2}) paths.push_back({4, 0, g});
     int segs = 0;
     auto run_path = [&](const PathSpec& p, const float* q_, const float* k_, const float* v_, const float* i_, const float* f_,
                         float* h_, int len) {
@@ -354,7 +354,7 @@ static const double PEAK = 989e12;
 static bool fusedTimingOnly = false;
 static void bench(int b, int l, int nh, int dh, Scratch& s, const std::vector<int>& bfChunks)
 {
-    if (fusedTimingOnly && dh % 64 != 0) return;
+    if (fusedTimingOnly && !wg_build_exists(dh) && dh % 128 != 0) return;
     char shape[64];
     snprintf(shape, sizeof shape, "B%d L%d NH%d DH%d", b, l, nh, dh);
     const double tokh = (double)b * l * nh;
@@ -408,7 +408,7 @@ static void bench(int b, int l, int nh, int dh, Scratch& s, const std::vector<in
         timed(true, c, "bf16");
     }
     if (dh % 128 == 0) { timedFused(false); timedFused(true); }
-    if (dh % 64 == 0 && dh <= 512) timedFused(true, true);
+    if (wg_build_exists(dh)) timedFused(true, true);
 }
 
 int main(int argc, char** argv)
@@ -442,19 +442,18 @@ int main(int argc, char** argv)
         printf("  bf16 DH%-3d Q%-3d state %6lld B shared %d block(s)/SM, out %6lld B shared %d block(s)/SM\n", dh, qc,
                bf_state_smem(qc, dh), bs, bf_out_smem(qc, dh), bo);
     }
-    CK(cudaFuncSetAttribute(mlstm_wg_d64, cudaFuncAttributeMaxDynamicSharedMemorySize, slwm::Smem<64>::BYTES));
-    CK(cudaFuncSetAttribute(mlstm_wg_d128, cudaFuncAttributeMaxDynamicSharedMemorySize, slwm::Smem<128>::BYTES));
-    CK(cudaFuncSetAttribute(mlstm_wg_d192, cudaFuncAttributeMaxDynamicSharedMemorySize, slwm::Smem<192>::BYTES));
-    CK(cudaFuncSetAttribute(mlstm_wg_d256, cudaFuncAttributeMaxDynamicSharedMemorySize, slwm::Smem<256>::BYTES));
-    CK(cudaFuncSetAttribute(mlstm_wg_d384, cudaFuncAttributeMaxDynamicSharedMemorySize, slwm::Smem<384>::BYTES));
-    CK(cudaFuncSetAttribute(mlstm_wg_d512, cudaFuncAttributeMaxDynamicSharedMemorySize, slwm::Smem<512>::BYTES));
+    for (int dh = 64; dh <= 512; dh += 32)
+        if (wg_build_exists(dh)) {
+            const FusedCfg w = fused_build(dh, true);
+            CK(cudaFuncSetAttribute(w.bq, cudaFuncAttributeMaxDynamicSharedMemorySize, w.smemBq));
+        }
     printf("  wgmma shared bytes: DH128 %d, DH256 %d, DH384 %d, DH512 %d\n", slwm::Smem<128>::BYTES, slwm::Smem<256>::BYTES,
            slwm::Smem<384>::BYTES, slwm::Smem<512>::BYTES);
     Scratch s;
     wg_unit_checks(passed, failed);
     if (profile) {   // one call per path at B1 L16384 NH8 DH512 (or the head dim of a fourth argument), for ncu
         const int pdh = argc > 4 ? atoi(argv[4]) : 512;
-        if (pdh % 64 != 0 || pdh < 64 || pdh > 512) { fprintf(stderr, "--profile head dim: 64..512, a multiple of 64\n"); return 2; }
+        if (!wg_build_exists(pdh)) { fprintf(stderr, "--profile head dim: one with a wgmma build\n"); return 2; }
         const size_t nx = (size_t)16384 * 8 * 512;
         float *q, *g, *C, *n, *m, *h;
         CK(cudaMalloc(&q, nx * 4)); CK(cudaMalloc(&h, nx * 4)); CK(cudaMalloc(&g, 16384 * 8 * 4));

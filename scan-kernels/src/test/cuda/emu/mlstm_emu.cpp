@@ -154,7 +154,7 @@ static void run_fused(const float* q, const float* k, const float* v, const floa
     const int spc = (nch + G - 1) / G;
     G = (nch + spc - 1) / spc;
     const size_t bh = (size_t)b * nh;
-    const dim3 grid((dh / slmf::NS) * G, nh, b), block(cfg.threads);
+    const dim3 grid(fused_slabs(dh) * G, nh, b), block(cfg.threads);
     const int smem = fusedBq ? cfg.smemBq : cfg.smem;
     unsigned char* smemBuf = fusedWg ? slwm::smem_wg : slmf::smem_mf;
     if (G == 1) {
@@ -290,12 +290,13 @@ int main(int argc, char** argv)
                        {1, 70, 1, 512, true, 2, 0}};
     for (const Case& c : bq) mlstm_case(c.b, c.l, c.nh, c.dh, c.fresh, c.G, c.split);
     if (!quick) mlstm_case(1, 65, 1, 384, false, 1, 0);
-    // the wgmma build (same contract as the _bq builds): every head dim, 64 and 192 with padded key channels;
+    // the wgmma build (same contract as the _bq builds): every head dim, 64, 96 and 192 with padded key channels (96
+    // also with a padded value slab);
     // L = 1, ends mid-chunk and on a boundary, one walk, segments and a split call
     fusedWg = true;
     const Case wg[] = {{2, 100, 2, 128, false, 1, 0}, {1, 1, 1, 64, false, 1, 0},     {1, 130, 1, 192, true, 2, 43},
                        {1, 130, 1, 256, false, 3, 0}, {1, 128, 1, 64, true, 1, 0},    {1, 70, 1, 512, false, 1, 0},
-                       {1, 70, 1, 512, true, 2, 0}};
+                       {1, 70, 1, 512, true, 2, 0},   {2, 100, 2, 96, false, 1, 0},   {1, 130, 1, 96, true, 2, 43}};
     for (const Case& c : wg) mlstm_case(c.b, c.l, c.nh, c.dh, c.fresh, c.G, c.split);
     if (!quick) mlstm_case(1, 65, 1, 384, false, 1, 0);
     fusedWg = false;

@@ -114,7 +114,7 @@ public final class CudaBf16Conformance {
     }
 
     /**
-     * The fused form (state on chip: head dims 128/256/384/512, and 64/192 on the wgmma kernel) at the same tolerances: each shape with the
+     * The fused form (state on chip: head dims 128/256/384/512, and 64/96/192 on the wgmma kernel) at the same tolerances: each shape with the
      * segments chosen by shape (here several: small shapes do not fill the GPU), one walk over the whole
      * sequence (the kernel writes the final state), and two segments; lengths ending mid-chunk and L = 1.
      * Run after the three-pass cases so that their random inputs stay as they were.
@@ -125,7 +125,7 @@ public final class CudaBf16Conformance {
         CudaOps.FusedKernel kernelWas = ops.setFusedKernel(CudaOps.FusedKernel.MMA);
         try {
             int[][] shapes = {{2, 100, 2, 128, 64, 1}, {1, 1, 1, 128, 64, 1}, {1, 130, 1, 256, 64, 0}, {1, 70, 1, 512, 64, 1},
-                    {1, 65, 2, 384, 64, 1}, {1, 100, 2, 192, 64, 1}, {2, 65, 1, 64, 64, 0}};
+                    {1, 65, 2, 384, 64, 1}, {1, 100, 2, 192, 64, 1}, {2, 65, 1, 64, 64, 0}, {2, 100, 2, 96, 64, 1}};
             CudaOps.FusedKernel[] kernels = ops.fusedKernels();
             // each kernel on the same inputs, so that their errors compare
             for (int[] sh : shapes)
@@ -134,7 +134,7 @@ public final class CudaBf16Conformance {
                     MlstmInputs in = mlstmInputs(sh);
                     for (CudaOps.FusedKernel fk : kernels) {
                         ops.setFusedKernel(fk);
-                        if (ops.bf16MlstmForm(sh[3]) != CudaOps.Bf16Mlstm.FUSED) continue;   // DH 64/192: wgmma only
+                        if (ops.bf16MlstmForm(sh[3]) != CudaOps.Bf16Mlstm.FUSED) continue;   // DH 64/96/192: wgmma only
                         String name = fk == CudaOps.FusedKernel.WGMMA ? " fused wgmma" : " fused";
                         mlstmCase(in, g == 0 ? name : name + " G" + g);
                     }
@@ -142,7 +142,7 @@ public final class CudaBf16Conformance {
             // the fp32- and bf16-input paths of the mma.sync build give the same bits
             ops.setFusedKernel(CudaOps.FusedKernel.MMA);
             for (int[] sh : shapes) {
-                if (ops.bf16MlstmForm(sh[3]) != CudaOps.Bf16Mlstm.FUSED) continue;   // no mma.sync kernel at DH 64/192
+                if (ops.bf16MlstmForm(sh[3]) != CudaOps.Bf16Mlstm.FUSED) continue;   // no mma.sync kernel at DH 64/96/192
                 for (int g : new int[] {1, 2}) {
                     ops.setFusedMlstmSegments(g);
                     fusedQkSameBits(sh, g);

@@ -720,9 +720,10 @@ public final class CudaOps implements AutoCloseable {
     private final int[] fusedChunk = new int[FUSED_DH.length];
     private int gateBytesPerToken;   // mlstm_gate_prep's record size per token (b, a fp64, ĩ fp32)
     private final int[] fusedBlocksPerSm = new int[FUSED_DH.length];
-    // the wgmma builds (mlstm_wgmma.cuh, sm_90a; DH 64 and 192 run with their key channels padded to 128 and 256):
+    // the wgmma builds (mlstm_wgmma.cuh, sm_90a; DH 64, 96 and 192 run with their key channels padded to 128 and 256,
+    // DH 96 with its second value slab padded too):
     // shared memory, chunk, threads (one warpgroup at DH <= 128, else two) and resident blocks per head dim
-    private static final int[] WG_DH = {64, 128, 192, 256, 384, 512};
+    private static final int[] WG_DH = {64, 96, 128, 192, 256, 384, 512};
     private final int[] wgSmem = new int[WG_DH.length], wgChunk = new int[WG_DH.length], wgThreads = new int[WG_DH.length];
     private final int[] wgBlocksPerSm = new int[WG_DH.length];
     private FusedKernel fusedKernel = FusedKernel.AUTO;
@@ -733,6 +734,11 @@ public final class CudaOps implements AutoCloseable {
     private static String fusedKernel(int dh) { return "mlstm_fused_d" + dh; }
 
     private static String wgKernel(int dh) { return "mlstm_wg_d" + dh; }
+
+    /** Value slabs of a head, one block each (the wgmma build at DH 96 pads its second slab's channels past DH). */
+    private static int fusedSlabs(int dh) {
+        return (dh + FUSED_SLAB - 1) / FUSED_SLAB;
+    }
 
     private static int wgIndex(int dh) {
         for (int i = 0; i < WG_DH.length; ++i) if (WG_DH[i] == dh) return i;
@@ -804,7 +810,7 @@ public final class CudaOps implements AutoCloseable {
      * (mlstm_wgmma.cuh: every product issued by warpgroups, the state in wgmma accumulators, chunk 64) where the
      * driver loaded the fatbin's sm_90a build, else the mma.sync {@code _bq} build; on an H100 the wgmma kernel was
      * 1.25-1.7x the mma.sync one at every benched shape (NOTES.md, "The fused mLSTM on wgmma" and the section after
-     * it), and it also takes DH 64 and 192 (key channels padded to 128 and 256), which have no mma.sync fused
+     * it), and it also takes DH 64, 96 and 192 (key channels padded to 128 and 256), which have no mma.sync fused
      * kernel. MMA: always the mma.sync build. WGMMA: the wgmma kernel, refused where the sm_90a build did not load. Both round q, k, v, P,
      * u ⊙ v and C⁻ to bf16 at the same places; their chunks differ (64 against 32 at DH 384/512), so their bits do.
      * With {@code fusedQk=fp32} the fused mLSTM runs the mma.sync fp32-input build whatever this says (AUTO), or is
@@ -860,7 +866,7 @@ public final class CudaOps implements AutoCloseable {
     public int fusedMlstmSegments(int b, int l, int nh, int dh) {
         int qc = fusedMlstmChunk(dh);
         int nch = (l + qc - 1) / qc;
-        long blocks = (long) b * nh * (dh / FUSED_SLAB);
+        long blocks = (long) b * nh * fusedSlabs(dh);
         if (fusedSegments > 0) return FusedSegments.effective(nch, Math.min(fusedSegments, nch));
         int perSm = fusedWgmma(dh) ? wgBlocksPerSm[wgIndex(dh)] : fusedBlocksPerSm[fusedIndex(dh)];
         return FusedSegments.choose(blocks, nch, ctx.smCount(), perSm, dh);
@@ -892,7 +898,7 @@ public final class CudaOps implements AutoCloseable {
         }
         int spc = (nch + g - 1) / g;
         long bh = (long) b * nh;
-        int gx = (dh / FUSED_SLAB) * g;
+        int gx = fusedSlabs(dh) * g;
         float e = (float) eps;
         if (g == 1) {
             // every slab block reads n and m at its start and the first writes them at its end: inputs are copies
