@@ -516,12 +516,14 @@ int main(int argc, char** argv)
         struct Sh { int b, l, nh, dh; };
         const Sh shapes[] = {{8, 16384, 8, 256}, {8, 65536, 4, 256}, {1, 65536, 4, 256}, {8, 4096, 4, 256},
                              {8, 65536, 4, 192}, {8, 65536, 4, 128}, {8, 65536, 8, 64}, {8, 16384, 8, 128},
-                             {8, 16384, 8, 512}, {1, 65536, 8, 512}, {8, 16384, 8, 384}, {1, 65536, 4, 384}};
+                             {8, 16384, 8, 512}, {1, 65536, 8, 512}, {8, 16384, 8, 384}, {1, 65536, 4, 384},
+                             // ViL-T/S/B's mLSTM calls with 4096-token chunks, and small batches of them
+                             {1, 4096, 4, 96}, {1, 4096, 4, 192}, {1, 4096, 4, 384}, {8, 4096, 4, 96}, {2, 4096, 4, 192}};
         fusedBq = fusedWg = true;
         for (const Sh& x : shapes) {
             int spc = 0;
             printf("sweep B%d L%d NH%d DH%d rule G%d:", x.b, x.l, x.nh, x.dh, fused_segments(x.b, x.l, x.nh, x.dh, 0, &spc));
-            for (int g : {1, 2, 3, 4, 5, 6, 8, 10, 12, 16}) {
+            for (int g : {1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32, 64}) {
                 int G = 0;
                 const float ms = time_ms([&] { run_fused(bq, bk, bv, big, bfg, bC, bn, bm, bh, x.b, x.l, x.nh, x.dh, g, &G); });
                 printf(" G%d %.3f", G, ms);
