@@ -30,7 +30,7 @@ inline long long bf_out_smem(int q, int dh) { return mma_out_smem(BF16_FORM, q, 
 inline int bf_chunk(int req, int l, int dh) { return mma_chunk(BF16_FORM, req, l, dh); }
 
 // Segment count of the fused mLSTM (mirror of FusedSegments.choose; its javadoc has the estimate and the H100 sweep
-// it was fitted to): the smallest count within 5% of the best (1 + c·[G > 1]) · spc · waves.
+// it was fitted to): the smallest count within 3% of the best (1 + c·[G > 1]) · (spc + [G > 1]) · waves.
 inline int fused_effective(int chunks, int g) { const int spc = (chunks + g - 1) / g; return (chunks + spc - 1) / spc; }
 inline double fused_waves(long long pieces, int sms, int perSm) {
     if (perSm == 1) return (double)((pieces + sms - 1) / sms);
@@ -44,9 +44,9 @@ inline int fused_segment_count(long long blocks, int chunks, int sms, int perSm,
     double best = 1e300;
     for (int g = 1; g <= limit; ++g) {
         const int eff = fused_effective(chunks, g), spc = (chunks + eff - 1) / eff;
-        cost[eff] = (eff > 1 ? 1 + c : 1.0) * spc * fused_waves(blocks * eff, sms, perSm);
+        cost[eff] = (eff > 1 ? (1 + c) * (spc + 1.0) : (double)spc) * fused_waves(blocks * eff, sms, perSm);
         best = std::min(best, cost[eff]);
     }
-    for (int g = 1; g <= limit; ++g) if (cost[g] > 0 && cost[g] <= best * 1.05) return g;
+    for (int g = 1; g <= limit; ++g) if (cost[g] > 0 && cost[g] <= best * 1.03) return g;
     return 1;
 }

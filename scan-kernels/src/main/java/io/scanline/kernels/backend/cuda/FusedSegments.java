@@ -9,19 +9,22 @@ package io.scanline.kernels.backend.cuda;
  * G pieces of {@code spc} chunks (the last shorter), each then also needing a state-only pass over its chunks, the
  * combine of the segment states and a pass from the combined incoming state.
  *
- * <p>The estimate, in units of one chunk of one block alone on an SM: (1 + c·[G &gt; 1]) · spc · waves, where waves
- * counts the block waves of the G·blocks pieces: with one resident block per SM a wave of SM-count pieces costs 1;
- * with two, a full wave costs {@link #SHARED_COST} (two blocks on one SM each run at 1/1.55 of one alone) and a last
- * partial wave costs 1 where it leaves every SM at most one block. c is the segments' extra work (the state-only
- * pass and the combine): {@link #SEGMENT_COST_SMALL} at head dims up to 256, {@link #SEGMENT_COST_LARGE} above.
- * The smallest G within {@link #TOLERANCE} of the best estimate wins (fewer state round trips at equal time).
- * The constants are fitted to a sweep of forced segment counts on an H100 (NOTES.md, "segment counts"); the pick is
- * within 1% of the fastest measured count at all twelve swept shapes.
+ * <p>The estimate, in units of one chunk of one block alone on an SM: (1 + c·[G &gt; 1]) · (spc + p·[G &gt; 1]) ·
+ * waves, where waves counts the block waves of the G·blocks pieces: with one resident block per SM a wave of SM-count
+ * pieces costs 1; with two, a full wave costs {@link #SHARED_COST} (two blocks on one SM each run at 1/1.55 of one
+ * alone) and a last partial wave costs 1 where it leaves every SM at most one block. c is the segments' extra work
+ * per chunk (the state-only pass and the combine): {@link #SEGMENT_COST_SMALL} at head dims up to 256,
+ * {@link #SEGMENT_COST_LARGE} above; p ({@link #PIECE_COST}) a piece's fixed cost in chunks (its state read and
+ * written). The smallest G within {@link #TOLERANCE} of the best estimate wins (fewer state round trips at equal
+ * time). The constants are fitted to sweeps of forced segment counts on an H100 (NOTES.md, "Segment counts"): the
+ * pick is the fastest measured count at all 16 swept shapes it was measured at (12 bench shapes, the ViL models'
+ * 4096-token calls and small batches of them).
  */
 final class FusedSegments {
     static final double SHARED_COST = 1.55;
     static final double SEGMENT_COST_SMALL = 0.25, SEGMENT_COST_LARGE = 0.7;
-    static final double TOLERANCE = 1.05;
+    static final double PIECE_COST = 1.0;
+    static final double TOLERANCE = 1.03;
     /** Segment counts searched: past this many the state round trips dominate at any shape we run. */
     static final int MAX_SEGMENTS = 1024;
 
@@ -46,7 +49,7 @@ final class FusedSegments {
         double best = Double.MAX_VALUE;
         for (int g = 1; g <= limit; ++g) {
             int eff = effective(chunks, g), spc = (chunks + eff - 1) / eff;   // as the launches cut the walk
-            double t = (eff > 1 ? 1 + c : 1) * spc * waves(blocks * eff, sms, blocksPerSm);
+            double t = (eff > 1 ? (1 + c) * (spc + PIECE_COST) : spc) * waves(blocks * eff, sms, blocksPerSm);
             cost[eff] = t;
             best = Math.min(best, t);
         }

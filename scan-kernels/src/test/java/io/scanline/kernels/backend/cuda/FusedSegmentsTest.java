@@ -10,14 +10,14 @@ import org.junit.jupiter.api.Test;
 /**
  * The fused mLSTM's segment rule at an H100's figures (132 SMs; the wgmma build resident twice per SM at head dims up
  * to 256, once above), held to the counts that were fastest in the H100 sweep of forced segment counts
- * (results-h100/mlstm-wgmma/20-segment-sweep), and to its bounds on random shapes.
+ * (results-h100/mlstm-wgmma/20-segment-sweep and 30-segment-sweep-vil), and to its bounds on random shapes.
  */
 class FusedSegmentsTest {
     private static final int SMS = 132;
 
     private static int pick(int b, int l, int nh, int dh) {
         int perSm = (dh + 127) / 128 * 128 <= 256 ? 2 : 1;
-        return FusedSegments.choose((long) b * nh * (dh / 64), (l + 63) / 64, SMS, perSm, dh);
+        return FusedSegments.choose((long) b * nh * ((dh + 63) / 64), (l + 63) / 64, SMS, perSm, dh);
     }
 
     @Test
@@ -34,6 +34,12 @@ class FusedSegmentsTest {
         assertEquals(2, pick(1, 65536, 8, 512));   // 128 blocks on 132 SMs: 6.24 ms against 7.22 ms at G 5
         assertEquals(2, pick(8, 65536, 4, 256));
         assertEquals(16, pick(1, 65536, 4, 256));
+        // the ViL models' mLSTM calls with 4096-token chunks (30-segment-sweep-vil): each piece's fixed cost (its state
+        // read and written) keeps ViL-B's at 5 segments (0.185 ms against 0.214 at 11)
+        assertEquals(32, pick(1, 4096, 4, 96));
+        assertEquals(5, pick(1, 4096, 4, 384));
+        assertEquals(11, pick(2, 4096, 4, 192));
+        assertEquals(4, pick(8, 4096, 4, 96));
     }
 
     @Test
