@@ -123,7 +123,8 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     float* sVf = reinterpret_cast<float*>(smem_wg + S::VF_OFF);
     float* sXS = reinterpret_cast<float*>(smem_wg + S::XS_OFF);
     float* sXO = reinterpret_cast<float*>(smem_wg + S::XO_OFF);
-    // the gate record of the chunk: the next one's is copied once this one's per-token terms are formed (after S)
+    // the gate record of the chunk: read only for the per-token terms at the chunk's start, so the next one is copied
+    // into the same buffer (after S, or with LATE_QC after the products)
     const double* sG = reinterpret_cast<const double*>(smem_wg + S::G_OFF);
     float* sN = reinterpret_cast<float*>(smem_wg + S::N_OFF);
     float* su = reinterpret_cast<float*>(smem_wg + S::MISC_OFF);
@@ -187,8 +188,8 @@ __device__ __forceinline__ void body(const __nv_bfloat16* __restrict__ q, const 
     double gSum = 0.0;
 
     // Copies of a chunk's inputs, two commit groups: copy_a its q (unless stateOnly), gate record and fp32 v slab;
-    // copy_k its k. Chunk c + 1's copy_a goes out once chunk c's S is done (q free) and its v converted, its copy_k
-    // once chunk c's state update is done, so the next chunk's Q·C⁻ runs while its k lands.
+    // copy_k its k. Chunk c + 1's copy_a goes out once chunk c's S is done (q free) and its v converted (with LATE_QC
+    // together with copy_k), its copy_k once chunk c's state update is done, so it lands while P·V and h run.
     constexpr int W8 = DH / 8;
     // A copying thread keeps one column d8 of 16-byte words and steps RS rows (the swizzle term changes by the
     // constant RS·j): RS the largest power of two with RS·W8 <= THREADS; the CT = RS·W8 first threads copy (all of

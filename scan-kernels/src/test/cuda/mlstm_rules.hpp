@@ -29,7 +29,8 @@ inline long long bf_state_smem(int q, int dh) { return mma_state_smem(BF16_FORM,
 inline long long bf_out_smem(int q, int dh) { return mma_out_smem(BF16_FORM, q, dh); }
 inline int bf_chunk(int req, int l, int dh) { return mma_chunk(BF16_FORM, req, l, dh); }
 
-// Segment count of the fused mLSTM (mirror of FusedSegments.choose; its javadoc has the estimate and the H100 sweep
+// Segment count of the fused mLSTM (mirror of FusedSegments.choose, held to FusedSegmentsTest's picks by the CPU
+// emulator's checks, emu/mlstm_emu.cpp; FusedSegments's javadoc has the estimate and the H100 sweep
 // it was fitted to): the smallest count within 3% of the best (1 + c·[G > 1]) · (spc + [G > 1]) · waves.
 inline int fused_effective(int chunks, int g) { const int spc = (chunks + g - 1) / g; return (chunks + spc - 1) / spc; }
 inline double fused_waves(long long pieces, int sms, int perSm) {

@@ -6,7 +6,7 @@
 //      plainly (the PTX definition of .trans, tied through part 1 to the hardware layout);
 //   3. wgmma anchor: the wgmma unit check (wgmma_unit.hpp) on the emulated wgmma (wgmma_emu.hpp) must give
 //      what the H100 gave: the wgmma mLSTM's MN-major descriptor form exact, the exchanged form off (by 21.8
-//      on both);
+//      on both); and the harness's copy of the fused segment rule (mlstm_rules.hpp) held to the Java rule's picks;
 //   4. the fused mLSTM against the float64 recurrence (mlstm_host_ref.hpp), launched as CudaOps launches it:
 //      one segment (final state written by the kernel) and several (state mode, mlstm_chunk_decay,
 //      mlstm_combine, out mode), fresh and random initial states, one call and two calls carrying
@@ -118,6 +118,28 @@ static void wgmma_unit()
         report(wg_unit_verdict(u, d1, d2, d3, swap), swap ? "wgmma unit check, exchanged MN-major form differs"
                                                        : "wgmma unit check, the kernel's MN-major form exact");
     }
+}
+
+// ---------------------------------------------------------------- segment rule mirror
+// mlstm_rules.hpp's fused_segment_count (the harness's copy of CudaOps's FusedSegments) held to the picks
+// FusedSegmentsTest holds the Java rule to, at an H100's 132 SMs: the two must not drift apart.
+static void segment_rule_mirror()
+{
+    struct Pick { int b, l, nh, dh, g; };
+    const Pick picks[] = {{8, 16384, 8, 256, 1}, {8, 16384, 8, 512, 1}, {8, 16384, 8, 384, 1}, {8, 4096, 4, 256, 1},
+                          {8, 65536, 4, 128, 4}, {8, 65536, 8, 64, 4},   {8, 65536, 4, 192, 8}, {1, 65536, 8, 512, 2},
+                          {8, 65536, 4, 256, 2}, {1, 65536, 4, 256, 16}, {1, 4096, 4, 96, 32},  {1, 4096, 4, 384, 5},
+                          {2, 4096, 4, 192, 11}, {8, 4096, 4, 96, 4}};
+    int wrong = 0;
+    for (const Pick& x : picks) {
+        const int perSm = (x.dh + 127) / 128 * 128 <= 256 ? 2 : 1;
+        const int g = fused_segment_count((long long)x.b * x.nh * fused_slabs(x.dh), (x.l + 63) / 64, 132, perSm, x.dh);
+        if (g != x.g) {
+            printf("  B%d L%d NH%d DH%d: G %d, FusedSegmentsTest expects %d\n", x.b, x.l, x.nh, x.dh, g, x.g);
+            ++wrong;
+        }
+    }
+    report(wrong == 0, "segment rule mirror (mlstm_rules.hpp) picks what FusedSegmentsTest expects at 14 shapes");
 }
 
 // ---------------------------------------------------------------- 4. fused mLSTM
@@ -274,6 +296,7 @@ int main(int argc, char** argv)
     gemm_anchor(64, 16, 8);
     trans_check();
     wgmma_unit();
+    segment_rule_mirror();
     // (B, L, NH, DH, fresh, G, split): L ends mid-chunk, on a boundary, and L = 1; G = 1 walks the whole
     // sequence, G > 1 goes through the segment states and the combine
     struct Case { int b, l, nh, dh; bool fresh; int G, split; };

@@ -721,8 +721,8 @@ public final class CudaOps implements AutoCloseable {
     private int gateBytesPerToken;   // mlstm_gate_prep's record size per token (b, a fp64, ĩ fp32)
     private final int[] fusedBlocksPerSm = new int[FUSED_DH.length];
     // the wgmma builds (mlstm_wgmma.cuh, sm_90a; DH 64, 96 and 192 run with their key channels padded to 128 and 256,
-    // DH 96 with its second value slab padded too):
-    // shared memory, chunk, threads (one warpgroup at DH <= 128, else two) and resident blocks per head dim
+    // DH 96 with its second value slab padded too): shared memory, chunk, threads (one warpgroup up to a padded head
+    // dim of 256, else two) and resident blocks per head dim
     private static final int[] WG_DH = {64, 96, 128, 192, 256, 384, 512};
     private final int[] wgSmem = new int[WG_DH.length], wgChunk = new int[WG_DH.length], wgThreads = new int[WG_DH.length];
     private final int[] wgBlocksPerSm = new int[WG_DH.length];
@@ -811,8 +811,8 @@ public final class CudaOps implements AutoCloseable {
      * driver loaded the fatbin's sm_90a build, else the mma.sync {@code _bq} build; on an H100 the wgmma kernel was
      * 1.25-1.7x the mma.sync one at every benched shape (NOTES.md, "The fused mLSTM on wgmma" and the section after
      * it), and it also takes DH 64, 96 and 192 (key channels padded to 128 and 256), which have no mma.sync fused
-     * kernel. MMA: always the mma.sync build. WGMMA: the wgmma kernel, refused where the sm_90a build did not load. Both round q, k, v, P,
-     * u ⊙ v and C⁻ to bf16 at the same places; their chunks differ (64 against 32 at DH 384/512), so their bits do.
+     * kernel. MMA: always the mma.sync build. WGMMA: the wgmma kernel, refused where the sm_90a build did not load.
+     * Both round q, k, v, P, u ⊙ v and C⁻ to bf16 at the same places; their chunks differ (64 against 32 at DH 384/512), so their bits do.
      * With {@code fusedQk=fp32} the fused mLSTM runs the mma.sync fp32-input build whatever this says (AUTO), or is
      * refused (WGMMA).
      */
@@ -866,8 +866,8 @@ public final class CudaOps implements AutoCloseable {
     public int fusedMlstmSegments(int b, int l, int nh, int dh) {
         int qc = fusedMlstmChunk(dh);
         int nch = (l + qc - 1) / qc;
-        long blocks = (long) b * nh * fusedSlabs(dh);
         if (fusedSegments > 0) return FusedSegments.effective(nch, Math.min(fusedSegments, nch));
+        long blocks = (long) b * nh * fusedSlabs(dh);
         int perSm = fusedWgmma(dh) ? wgBlocksPerSm[wgIndex(dh)] : fusedBlocksPerSm[fusedIndex(dh)];
         return FusedSegments.choose(blocks, nch, ctx.smCount(), perSm, dh);
     }

@@ -3,7 +3,8 @@ package io.scanline.kernels.backend.cuda;
 /**
  * Segment count of the fused (state-on-chip) chunkwise mLSTM: pure arithmetic over the GPU's SM count and the
  * resident blocks per SM of the chosen build, apart from the launches so that it is tested without a GPU
- * ({@code FusedSegmentsTest}); {@code mlstm_rules.hpp} mirrors it for the CUDA harness.
+ * ({@code FusedSegmentsTest}); {@code mlstm_rules.hpp} mirrors it for the CUDA harness (the CPU emulator check
+ * holds the mirror to the same picks, emu/mlstm_emu.cpp).
  *
  * <p>Glossary: a block walks the chunks of one (image, head, 64-channel value slab); G segments cut each walk into
  * G pieces of {@code spc} chunks (the last shorter), each then also needing a state-only pass over its chunks, the
@@ -31,7 +32,7 @@ final class FusedSegments {
     private FusedSegments() {}
 
     /**
-     * @param blocks      slab blocks of one walk: batch × heads × (head dim / 64)
+     * @param blocks      slab blocks of one walk: batch × heads × value slabs (head dim / 64, rounded up)
      * @param chunks      chunks per sequence
      * @param sms         streaming multiprocessors
      * @param blocksPerSm resident blocks per SM of the build (as the driver computes them; 1 or 2 on an H100)
