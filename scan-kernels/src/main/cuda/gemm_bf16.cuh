@@ -17,6 +17,17 @@ extern "C" __global__ void cvt_f32_bf16(const float* x, __nv_bfloat16* y, long l
         y[i] = __float2bfloat16_rn(x[i]);
 }
 
+// Two conversions of n elements in one launch (the fused mLSTM's q and k: one launch less per call, which counts at
+// calls of ~0.1 ms), element for element the same rounding as cvt_f32_bf16.
+extern "C" __global__ void cvt_f32_bf16_pair(const float* x0, const float* x1, __nv_bfloat16* y0, __nv_bfloat16* y1,
+                                             long long n)
+{
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < 2 * n; i += (long long)gridDim.x * blockDim.x) {
+        if (i < n) y0[i] = __float2bfloat16_rn(x0[i]);
+        else y1[i - n] = __float2bfloat16_rn(x1[i - n]);
+    }
+}
+
 namespace slbf {
 constexpr int BM = 128, BN = 128, BK = 32, LDS = BK + 8; // +8: 80-byte rows spread the fragment loads over banks
 

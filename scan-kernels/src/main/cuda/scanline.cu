@@ -27,3 +27,4 @@
 #include "elementwise.cuh"
 #include "spatial.cuh"
 #include "bench_util.cuh"
+#include "peak_probe.cuh"

@@ -3,8 +3,8 @@
 accumulator operand list is too long to write by hand). Run: python3 wgmma_gen.py > wgmma_bf16.cuh"""
 
 # (name, N, A from registers, A transposed (MN-major, shared memory only), B transposed (MN-major)); "ss"/"rs" say
-# where A comes from, "_tt"/"_tn" that A (and B) are read MN-major
-SHAPES = [("ss_n72", 72, False, 0, 0), ("rs_n64", 64, True, 0, 0),
+# where A comes from, "_tt"/"_tn" that A (and B) are read MN-major; ss_n256 is the bf16 peak probe's (peak_probe.cuh)
+SHAPES = [("ss_n72", 72, False, 0, 0), ("rs_n64", 64, True, 0, 0), ("ss_n256", 256, False, 0, 0),
           ("ss_tt_n256", 256, False, 1, 1), ("ss_tt_n192", 192, False, 1, 1), ("ss_tt_n128", 128, False, 1, 1),
           ("ss_tn_n64", 64, False, 1, 0), ("ss_tn_n32", 32, False, 1, 0)]
 

@@ -29,6 +29,7 @@
 #include "../mlstm_host_ref.hpp"
 #include "../mlstm_rules.hpp"
 #include "../wgmma_unit.hpp"
+#include "../../../main/cuda/peak_probe.cuh"
 #include "../fused_builds.hpp"
 
 #include <string>
@@ -39,6 +40,7 @@ namespace slmf { alignas(128) unsigned char smem_mf[232448]; }
 namespace slm16 { alignas(128) unsigned char smem_mlstm16[232448]; }
 namespace slwm { alignas(1024) unsigned char smem_wg[232448]; }
 alignas(1024) unsigned char smem_wgu[WG_UNIT_SMEM];
+alignas(1024) unsigned char smem_probe[BF16_PEAK_PROBE_SMEM];   // the bf16 peak probe's dynamic shared memory
 // mlstm.cuh's fp32 chunk kernels are compiled but not run here
 alignas(16) double smemd[1];
 
@@ -117,6 +119,24 @@ static void wgmma_unit()
                     [&] { wg_unit(u.A.data(), u.B.data(), u.X.data(), u.Y.data(), d1.data(), d2.data(), d3.data(), swap); });
         report(wg_unit_verdict(u, d1, d2, d3, swap), swap ? "wgmma unit check, exchanged MN-major form differs"
                                                        : "wgmma unit check, the kernel's MN-major form exact");
+    }
+}
+
+// The bf16 peak probe (peak_probe.cuh): every accumulator of every warpgroup must hold 64·iters, so the FLOP count
+// CudaBench credits it with is what its products compute.
+static void peak_probe()
+{
+    for (int wgs : {1, 3}) {
+        for (int iters : {1, 3}) {
+            std::vector<float> wrong(2 * 128 * wgs, -1.f);
+            emu::launch(dim3(2), dim3(128 * wgs), smem_probe, sizeof smem_probe, [&] { bf16_peak_probe(wrong.data(), iters); });
+            double bad = 0;
+            for (float w : wrong) bad += w < 0 ? 1e9 : w;
+            char buf[160];
+            snprintf(buf, sizeof buf, "bf16 peak probe, %d warpgroups, %d iterations: %.0f accumulators off 64·iters", wgs,
+                     iters, bad);
+            report(bad == 0, buf);
+        }
     }
 }
 
@@ -296,6 +316,7 @@ int main(int argc, char** argv)
     gemm_anchor(64, 16, 8);
     trans_check();
     wgmma_unit();
+    peak_probe();
     segment_rule_mirror();
     // (B, L, NH, DH, fresh, G, split): L ends mid-chunk, on a boundary, and L = 1; G = 1 walks the whole
     // sequence, G > 1 goes through the segment states and the combine

@@ -162,6 +162,7 @@ inline void wait()
 #define SL_WG_EMU_RS(NAME, N) \
     inline void NAME(float (&d)[N / 2], const unsigned (&a)[4], uint64_t db, int scaleD) { emu_wg::issue(d, N, a, 0, db, false, false, scaleD); }
 SL_WG_EMU_SS(mma_ss_n72, 72, false, false)
+SL_WG_EMU_SS(mma_ss_n256, 256, false, false)
 SL_WG_EMU_RS(mma_rs_n64, 64)
 SL_WG_EMU_SS(mma_ss_tt_n256, 256, true, true)
 SL_WG_EMU_SS(mma_ss_tt_n192, 192, true, true)

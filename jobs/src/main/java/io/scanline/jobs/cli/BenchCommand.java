@@ -27,7 +27,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--device-resident", description = {
             "cuda only: benchmark the kernels on device-resident data (vision shapes, L up to 1M tokens,",
-            "batch up to 64): tokens/s, GB/s and % of the measured copy bandwidth, TFLOP/s, peak GPU memory"})
+            "batch up to 64): tokens/s, GB/s and % of the measured copy bandwidth, TFLOP/s, bf16 rows against the",
+            "measured tensor-core peak and their roofline, peak GPU memory"})
     boolean deviceResident;
 
     @Option(names = "--json-file", description = "with --device-resident: write the results as a JSON array to this file")

@@ -28,6 +28,7 @@ public final class CudaOps implements AutoCloseable {
     private final int mmaSmem, tf32Smem, wgmmaSmem;
     /** Whether the driver loaded the fatbin's sm_90a build, the only one with wgmma (sm90a_probe). */
     private final boolean wgmma;
+    private final int probeSmem;   // the bf16 peak probe's dynamic shared memory
 
     /**
      * {@link #setScanChunkLen} value that forces the single-pass state-parallel scan
@@ -118,6 +119,7 @@ public final class CudaOps implements AutoCloseable {
         wgmmaSmem = ctx.constantInt(WGMMA_KERNEL + "_smem");
         ctx.allowSharedMemory(WGMMA_KERNEL, wgmmaSmem);
         wgmma = probeSm90a(ctx);
+        probeSmem = ctx.constantInt("bf16_peak_probe_smem");
         ctx.allowSharedMemory(BLOCK_KERNEL, blockSmem);
         chunks = new ScanChunks(ctx.smCount(), Math.max(1, ctx.blocksPerSm("ss_out1_n16", 128, 0)),
                 Math.max(1, Math.min(ctx.blocksPerSm("ssd_state1_n16", 128, 0), ctx.blocksPerSm("ssd_out1_n16", 128, 0))),
@@ -890,8 +892,7 @@ public final class CudaOps implements AutoCloseable {
             ctx.launch("mlstm_gate_prep", (nch + 3) / 4, nh, b, 128, 0, ig, fg, gates, l, nh, qc);
             long nx = (long) b * l * nh * dh;
             DeviceBuffer qb = scratch("mlstm.fused.qBf16", 2L * nx), kb = scratch("mlstm.fused.kBf16", 2L * nx);
-            toBf16(q, qb, nx);
-            toBf16(k, kb, nx);
+            toBf16Pair(q, k, qb, kb, nx);
             q = qb;
             k = kb;
             kernel = wg ? wgKernel(dh) : kernel + "_bq";
@@ -1063,6 +1064,11 @@ public final class CudaOps implements AutoCloseable {
     /** bf16 (round to nearest even) copy of n fp32 values; dst holds 2·n bytes. */
     public void toBf16(DeviceBuffer src, DeviceBuffer dst, long n) { ctx.launch1d("cvt_f32_bf16", n, 256, src, dst, n); }
 
+    /** {@link #toBf16} of two arrays of n elements in one launch (the same bits). */
+    public void toBf16Pair(DeviceBuffer src0, DeviceBuffer src1, DeviceBuffer dst0, DeviceBuffer dst1, long n) {
+        ctx.launch1d("cvt_f32_bf16_pair", 2 * n, 256, src0, src1, dst0, dst1, n);
+    }
+
     public void groupLayerNorm(DeviceBuffer x, DeviceBuffer y, DeviceBuffer gamma, DeviceBuffer beta, long rows, int c,
                                int gs, double eps) {
         long warps = rows * (c / gs);
@@ -1131,6 +1137,25 @@ public final class CudaOps implements AutoCloseable {
     }
 
     /** Copies n floats (n divisible by 4) with 16-byte accesses. */
+    /**
+     * The bf16 tensor-core peak probe (peak_probe.cuh): {@code blocks} blocks of {@code warpgroups} warpgroups (1-3)
+     * issue {@code iters} × 4 wgmma m64n256k16 products each from shared memory. {@code wrong} (blocks · warpgroups ·
+     * 128 floats) receives per thread how many of its accumulators are off the exact 64·iters; the FLOPs that ran are
+     * {@link #bf16PeakProbeFlops}. The sm_90a build only.
+     */
+    public void bf16PeakProbe(DeviceBuffer wrong, int blocks, int warpgroups, int iters) {
+        if (!wgmma) throw new IllegalStateException("the bf16 peak probe needs the fatbin's sm_90a build (wgmma)");
+        if (warpgroups < 1 || warpgroups > 3 || blocks < 1 || iters < 1 || 64L * iters >= 1L << 24) {
+            throw new IllegalArgumentException("bf16 peak probe: 1-3 warpgroups, blocks >= 1, 1 <= iters < 2^18");
+        }
+        ctx.launch("bf16_peak_probe", blocks, 1, 1, 128 * warpgroups, probeSmem, wrong, iters);
+    }
+
+    /** FLOPs of one {@link #bf16PeakProbe} launch: 2 · 64 · 256 · 64 per warpgroup and iteration. */
+    public static double bf16PeakProbeFlops(int blocks, int warpgroups, int iters) {
+        return 2.0 * 64 * 256 * 64 * iters * (double) warpgroups * blocks;
+    }
+
     public void copy(DeviceBuffer src, DeviceBuffer dst, long n) {
         if (n % 4 != 0) throw new IllegalArgumentException("copy needs a multiple of 4 floats");
         long n4 = n / 4;
