@@ -20,6 +20,7 @@
 #include "conv.cuh"
 #include "gemm.cuh"
 #include "gemm_bf16.cuh"
+#include "gemm_bf16_wgmma.cuh"
 #include "gemm_mma.cuh"
 #include "gemm_tf32.cuh"
 #include "gemm_tf32_wgmma.cuh"

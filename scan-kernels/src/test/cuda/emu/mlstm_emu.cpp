@@ -30,6 +30,7 @@
 #include "../mlstm_rules.hpp"
 #include "../wgmma_unit.hpp"
 #include "../../../main/cuda/peak_probe.cuh"
+#include "../../../main/cuda/gemm_bf16_wgmma.cuh"
 #include "../fused_builds.hpp"
 
 #include <string>
@@ -41,6 +42,7 @@ namespace slm16 { alignas(128) unsigned char smem_mlstm16[232448]; }
 namespace slwm { alignas(1024) unsigned char smem_wg[232448]; }
 alignas(1024) unsigned char smem_wgu[WG_UNIT_SMEM];
 alignas(1024) unsigned char smem_probe[BF16_PEAK_PROBE_SMEM];   // the bf16 peak probe's dynamic shared memory
+namespace slgw { alignas(1024) unsigned char smem_gw[SMEM_BYTES]; }   // the wgmma bf16 GEMM's dynamic shared memory
 // mlstm.cuh's fp32 chunk kernels are compiled but not run here
 alignas(16) double smemd[1];
 
@@ -74,6 +76,35 @@ static void gemm_anchor(int M, int K, int NO)
     const double e = relerr(y, ref);
     char buf[160];
     snprintf(buf, sizeof buf, "gemm_bf16_nt_mma M%d K%d N%d: rel err %.2e (tol 2e-5: exact bf16 products, fp32 sums)", M, K, NO, e);
+    report(e <= 2e-5, buf);
+}
+
+// The wgmma bf16 GEMM (gemm_bf16_wgmma.cuh) on bf16 operands against the same host sums: its swizzled copies, its
+// descriptors, the stage ring and the store of the accumulators (the wgmma model is anchored by the unit check, part 3).
+// With bias or without, M and NO off the 128 × 256 tile, K off the 64-wide step, NO odd, and more steps than stages.
+static void gemm_wgmma_case(int M, int K, int NO, bool withBias)
+{
+    auto xf = rnd((size_t)M * K, -1, 1), wf = rnd((size_t)NO * K, -1, 1), bias = rnd(NO, -1, 1);
+    std::vector<__nv_bfloat16> x(xf.size()), w(wf.size());
+    for (size_t i = 0; i < x.size(); ++i) x[i] = __float2bfloat16_rn(xf[i]);
+    for (size_t i = 0; i < w.size(); ++i) w[i] = __float2bfloat16_rn(wf[i]);
+    std::vector<float> y((size_t)M * NO, NAN);
+    const int blocks = ((M + slgw::BM - 1) / slgw::BM) * ((NO + slgw::BN - 1) / slgw::BN);
+    emu::launch(dim3(blocks), dim3(256), slgw::smem_gw, sizeof slgw::smem_gw, [&] {
+        gemm_bf16_nt_wgmma(x.data(), w.data(), withBias ? bias.data() : nullptr, y.data(), M, NO, K);
+    });
+    std::vector<double> ref((size_t)M * NO);
+    for (int i = 0; i < M; ++i)
+        for (int j = 0; j < NO; ++j) {
+            double acc = withBias ? bias[j] : 0.0;
+            for (int kk = 0; kk < K; ++kk)
+                acc += (double)__bfloat162float(x[(size_t)i * K + kk]) * __bfloat162float(w[(size_t)j * K + kk]);
+            ref[(size_t)i * NO + j] = acc;
+        }
+    const double e = relerr(y, ref);
+    char buf[160];
+    snprintf(buf, sizeof buf, "gemm_bf16_nt_wgmma M%d K%d N%d%s: rel err %.2e (tol 2e-5: exact bf16 products, fp32 sums)", M,
+             K, NO, withBias ? "" : " no bias", e);
     report(e <= 2e-5, buf);
 }
 
@@ -317,6 +348,10 @@ int main(int argc, char** argv)
     trans_check();
     wgmma_unit();
     peak_probe();
+    gemm_wgmma_case(130, 72, 300, true);
+    gemm_wgmma_case(64, 8, 7, false);
+    gemm_wgmma_case(257, 200, 513, true);
+    gemm_wgmma_case(70, 520, 260, true);   // 9 steps: each stage refilled twice
     segment_rule_mirror();
     // (B, L, NH, DH, fresh, G, split): L ends mid-chunk, on a boundary, and L = 1; G = 1 walks the whole
     // sequence, G > 1 goes through the segment states and the combine

@@ -68,7 +68,8 @@ public final class CudaBf16Conformance {
             Tensor xr = Bf16.round(x), wr = Bf16.round(w);
             Tensor exact = ref.linear(xr, wr, b), exactNb = ref.linear(xr, wr, null), fp32 = ref.linear(x, w, b);
             for (CudaOps.Bf16Gemm kernel : CudaOps.Bf16Gemm.values()) {
-                if (kernel == CudaOps.Bf16Gemm.MMA && k % 8 != 0) continue; // runs WMMA, as AUTO does
+                if ((kernel == CudaOps.Bf16Gemm.MMA || kernel == CudaOps.Bf16Gemm.WGMMA) && k % 8 != 0) continue; // runs WMMA, as AUTO does
+                if (kernel == CudaOps.Bf16Gemm.WGMMA && !bf16.ops().wgmmaAvailable()) continue;   // no sm_90a build loaded
                 CudaOps.Bf16Gemm was = bf16.ops().setBf16Gemm(kernel);
                 try {
                     String tag = String.format("bf16 linear M%d K%d N%d %s (%s)", m, k, n, kernel, bf16.ops().bf16GemmKernel(m, n, k));

@@ -29,6 +29,7 @@ public final class CudaOps implements AutoCloseable {
     /** Whether the driver loaded the fatbin's sm_90a build, the only one with wgmma (sm90a_probe). */
     private final boolean wgmma;
     private final int probeSmem;   // the bf16 peak probe's dynamic shared memory
+    private final int wgmmaBf16Smem;
 
     /**
      * {@link #setScanChunkLen} value that forces the single-pass state-parallel scan
@@ -120,6 +121,7 @@ public final class CudaOps implements AutoCloseable {
         ctx.allowSharedMemory(WGMMA_KERNEL, wgmmaSmem);
         wgmma = probeSm90a(ctx);
         probeSmem = ctx.constantInt("bf16_peak_probe_smem");
+        wgmmaBf16Smem = ctx.constantInt(WGMMA_BF16_KERNEL + "_smem");
         ctx.allowSharedMemory(BLOCK_KERNEL, blockSmem);
         chunks = new ScanChunks(ctx.smCount(), Math.max(1, ctx.blocksPerSm("ss_out1_n16", 128, 0)),
                 Math.max(1, Math.min(ctx.blocksPerSm("ssd_state1_n16", 128, 0), ctx.blocksPerSm("ssd_out1_n16", 128, 0))),
@@ -1028,7 +1030,17 @@ public final class CudaOps implements AutoCloseable {
      */
     public void gemmBf16(DeviceBuffer x, DeviceBuffer wBf16, DeviceBuffer bias, DeviceBuffer y, int m, int no, int k) {
         if (m == 0 || no == 0) return;
-        if (bf16GemmKernel(m, no, k) == Bf16Gemm.MMA) {
+        Bf16Gemm kernel = bf16GemmKernel(m, no, k);
+        if (kernel == Bf16Gemm.WGMMA) {
+            // x rounded to bf16 once (the same rounding the other kernels apply while staging), then both operands
+            // go to shared memory by cp.async
+            DeviceBuffer xb = scratch("gemm.xBf16", 2L * m * k);
+            toBf16(x, xb, (long) m * k);
+            long blocks = (long) ((m + 127) / 128) * ((no + 255) / 256);
+            ctx.launch(WGMMA_BF16_KERNEL, (int) blocks, 1, 1, 256, wgmmaBf16Smem, xb, wBf16, bias, y, m, no, k);
+            return;
+        }
+        if (kernel == Bf16Gemm.MMA) {
             ctx.launch(MMA_KERNEL, (m + 127) / 128, (no + 255) / 256, 1, 256, mmaSmem, x, wBf16, bias, y, m, no, k);
             return;
         }
@@ -1037,28 +1049,44 @@ public final class CudaOps implements AutoCloseable {
                 x, wBf16, bias, y, m, no, k);
     }
 
-    /** The bf16 GEMM kernels: WMMA 128×128 tiles (any K), mma.sync 128×256 tiles (K % 8 == 0). */
-    public enum Bf16Gemm { AUTO, WMMA, MMA }
+    /**
+     * The bf16 GEMM kernels: WMMA 128×128 tiles (any K), mma.sync 128×256 tiles (K % 8 == 0), wgmma 128×256 tiles on
+     * x converted to bf16 first (K % 8 == 0, the fatbin's sm_90a build only).
+     */
+    public enum Bf16Gemm {
+        AUTO, WMMA, MMA, WGMMA;
 
-    static final String MMA_KERNEL = "gemm_bf16_nt_mma";
+        /** Parses an option value: auto, wmma, mma or wgmma (any case). */
+        public static Bf16Gemm parse(String s) {
+            return parseOption(Bf16Gemm.class, s, "bf16Gemm must be auto, wmma, mma or wgmma");
+        }
+    }
 
-    /** Forces a bf16 GEMM kernel (tests run both on small shapes); MMA still needs K % 8 == 0. Returns the one it replaces. */
+    static final String MMA_KERNEL = "gemm_bf16_nt_mma", WGMMA_BF16_KERNEL = "gemm_bf16_nt_wgmma";
+
+    /**
+     * Forces a bf16 GEMM kernel (tests run each on small shapes); MMA and WGMMA still need K % 8 == 0 (else WMMA runs),
+     * and WGMMA where the sm_90a build did not load is refused, with the reason. Returns the one it replaces.
+     */
     public Bf16Gemm setBf16Gemm(Bf16Gemm kernel) {
         if (kernel == null) throw new IllegalArgumentException("kernel must not be null");
+        if (kernel == Bf16Gemm.WGMMA && !wgmma) {
+            throw new IllegalStateException("bf16Gemm=wgmma: the driver did not load the fatbin's sm_90a build (wgmma needs an sm_90 GPU)");
+        }
         Bf16Gemm was = bf16Gemm;
         bf16Gemm = kernel;
         return was;
     }
 
     /**
-     * The kernel a bf16 GEMM of this shape runs: mma.sync when its 16-byte weight rows allow (K % 8 == 0)
-     * and, unless forced, its 128×256 tiles give every SM a block; else WMMA.
+     * The kernel a bf16 GEMM of this shape runs: when its 16-byte weight rows allow (K % 8 == 0) and, unless forced,
+     * its 128×256 tiles give every SM a block, wgmma where the sm_90a build loaded, else mma.sync; otherwise WMMA.
      */
     Bf16Gemm bf16GemmKernel(int m, int no, int k) {
         if (k % 8 != 0 || bf16Gemm == Bf16Gemm.WMMA) return Bf16Gemm.WMMA;
-        if (bf16Gemm == Bf16Gemm.MMA) return Bf16Gemm.MMA;
+        if (bf16Gemm == Bf16Gemm.MMA || bf16Gemm == Bf16Gemm.WGMMA) return bf16Gemm;
         long blocks = (long) ((m + 127) / 128) * ((no + 255) / 256);
-        return blocks >= ctx.smCount() ? Bf16Gemm.MMA : Bf16Gemm.WMMA;
+        return blocks < ctx.smCount() ? Bf16Gemm.WMMA : wgmma ? Bf16Gemm.WGMMA : Bf16Gemm.MMA;
     }
 
     /** bf16 (round to nearest even) copy of n fp32 values; dst holds 2·n bytes. */

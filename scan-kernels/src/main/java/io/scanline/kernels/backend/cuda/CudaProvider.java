@@ -25,6 +25,9 @@ import java.util.Map;
  * (the fp32 GEMM kernel: auto takes 3xTF32 on tensor cores where its tiles fill the GPU and K % 4 == 0, on
  * wgmma where the driver loaded the fatbin's sm_90a build, else on mma.sync; simt the CUDA-core kernels only;
  * tf32x3 and wgmma force one tensor-core kernel; system property {@code scanline.cuda.fp32Gemm}),
+ * {@code bf16Gemm=auto|wmma|mma|wgmma} (the bf16 mode's GEMM kernel: auto takes 128×256 tiles where they fill the
+ * GPU and K % 8 == 0, on wgmma where the sm_90a build loaded, else on mma.sync, and WMMA otherwise; system property
+ * {@code scanline.cuda.bf16Gemm}),
  * {@code fp32Mlstm=auto|tf32x3|simt} (the fp32 mode's chunkwise mLSTM: 3xTF32 products on tensor cores at
  * fp32 accuracy or the CUDA-core kernels; auto, the default, chooses by head dim, see
  * {@link CudaOps.Fp32Mlstm}; system property {@code scanline.cuda.fp32Mlstm}),
@@ -118,6 +121,8 @@ public final class CudaProvider implements BackendProvider {
                 System.getProperty("scanline.cuda.deviceStates", "true"))));
         be.ops().setFp32Gemm(CudaOps.Fp32Gemm.parse(options.getOrDefault("fp32Gemm",
                 System.getProperty("scanline.cuda.fp32Gemm", "auto"))));
+        be.ops().setBf16Gemm(CudaOps.Bf16Gemm.parse(options.getOrDefault("bf16Gemm",
+                System.getProperty("scanline.cuda.bf16Gemm", "auto"))));
         be.ops().setFp32Mlstm(CudaOps.Fp32Mlstm.parse(options.getOrDefault("fp32Mlstm",
                 System.getProperty("scanline.cuda.fp32Mlstm", "auto"))));
         be.ops().setBf16Mlstm(CudaOps.Bf16Mlstm.parse(options.getOrDefault("bf16Mlstm",

@@ -501,8 +501,10 @@ public final class CudaBench {
             DeviceBuffer wb = s.alloc(2L * no * k);
             ops.toBf16(w, wb, (long) no * k); // once, as on weight upload: not timed
             double flops = 2.0 * m * k * no;
-            for (CudaOps.Bf16Gemm kernel : k % 8 == 0 ? new CudaOps.Bf16Gemm[] {CudaOps.Bf16Gemm.WMMA, CudaOps.Bf16Gemm.MMA}
-                    : new CudaOps.Bf16Gemm[] {CudaOps.Bf16Gemm.WMMA}) {
+            CudaOps.Bf16Gemm[] kernels = k % 8 != 0 ? new CudaOps.Bf16Gemm[] {CudaOps.Bf16Gemm.WMMA}
+                    : ops.wgmmaAvailable() ? new CudaOps.Bf16Gemm[] {CudaOps.Bf16Gemm.WMMA, CudaOps.Bf16Gemm.MMA, CudaOps.Bf16Gemm.WGMMA}
+                    : new CudaOps.Bf16Gemm[] {CudaOps.Bf16Gemm.WMMA, CudaOps.Bf16Gemm.MMA};
+            for (CudaOps.Bf16Gemm kernel : kernels) {
                 under(ops::setBf16Gemm, kernel, () -> {
                     double ms = median(() -> ops.gemmBf16(x, wb, b, y, m, no, k));
                     String op = "linear_bf16_" + kernel.name().toLowerCase(Locale.ROOT);

@@ -78,6 +78,10 @@ class CudaBackendTest {
         assertTrue(e.getMessage().contains("auto, mma or wgmma") && e.getMessage().contains("tma"), e.getMessage());
         assertEquals(CudaOps.Fp32Gemm.TF32X3, CudaOps.Fp32Gemm.parse(" TF32x3"));
         assertEquals(CudaOps.Fp32Gemm.WGMMA, CudaOps.Fp32Gemm.parse("WGMMA"));
+        assertEquals(CudaOps.Bf16Gemm.WGMMA, CudaOps.Bf16Gemm.parse(" wgmma"));
+        assertEquals(CudaOps.Bf16Gemm.WMMA, CudaOps.Bf16Gemm.parse("WMMA"));
+        e = assertThrows(IllegalArgumentException.class, () -> CudaOps.Bf16Gemm.parse("tf32x3"));
+        assertTrue(e.getMessage().contains("auto, wmma, mma or wgmma") && e.getMessage().contains("tf32x3"), e.getMessage());
         assertEquals(CudaOps.Fp32Mlstm.SIMT, CudaOps.Fp32Mlstm.parse("Simt "));
         assertEquals(CudaOps.Fp32Mlstm.TF32X3, CudaOps.Fp32Mlstm.parse("tf32x3"));
         assertEquals(CudaOps.Fp32Mlstm.AUTO, CudaOps.Fp32Mlstm.parse("Auto"));
