@@ -122,6 +122,7 @@ public final class CudaOps implements AutoCloseable {
         wgmma = probeSm90a(ctx);
         probeSmem = ctx.constantInt("bf16_peak_probe_smem");
         wgmmaBf16Smem = ctx.constantInt(WGMMA_BF16_KERNEL + "_smem");
+        ctx.allowSharedMemory(WGMMA_BF16_KERNEL, wgmmaBf16Smem);
         ctx.allowSharedMemory(BLOCK_KERNEL, blockSmem);
         chunks = new ScanChunks(ctx.smCount(), Math.max(1, ctx.blocksPerSm("ss_out1_n16", 128, 0)),
                 Math.max(1, Math.min(ctx.blocksPerSm("ssd_state1_n16", 128, 0), ctx.blocksPerSm("ssd_out1_n16", 128, 0))),
