@@ -27,11 +27,7 @@ constexpr int A_BYTES = BM * 128, B_BYTES = BN * 128, STAGE_BYTES = A_BYTES + B_
 constexpr int SMEM_BYTES = STAGES * STAGE_BYTES;   // 196,608 bytes
 
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL) || defined(SL_WARP_EMU)
-__device__ __forceinline__ uint64_t desc_k(const void* p)
-{
-    const uint32_t a = (uint32_t)__cvta_generic_to_shared(p);
-    return (uint64_t)((a & 0x3FFFF) >> 4) | (uint64_t)1 << 16 | (uint64_t)(1024 >> 4) << 32 | (uint64_t)1 << 62;
-}
+using slwg::desc_k;
 
 __device__ __forceinline__ void gemm(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ w,
                                      const float* __restrict__ bias, float* __restrict__ y, int M, int NO, int K)

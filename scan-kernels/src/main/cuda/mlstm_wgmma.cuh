@@ -75,13 +75,9 @@ struct Smem {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL) || defined(SL_WARP_EMU)
 using slwg::proxy_fence;
 
-// 128-byte-swizzle descriptors: K-major (8-row groups 1024 bytes apart, the K offset on the start address) and
-// MN-major (64-element atoms along MN lbo bytes apart, 8-row groups along K sbo bytes apart)
-__device__ __forceinline__ uint64_t desc_k(const void* p)
-{
-    const uint32_t a = (uint32_t)__cvta_generic_to_shared(p);
-    return (uint64_t)((a & 0x3FFFF) >> 4) | (uint64_t)1 << 16 | (uint64_t)(1024 >> 4) << 32 | (uint64_t)1 << 62;
-}
+// 128-byte-swizzle descriptors: K-major (wgmma_bf16.cuh's) and MN-major (64-element atoms along MN lbo bytes apart,
+// 8-row groups along K sbo bytes apart)
+using slwg::desc_k;
 __device__ __forceinline__ uint64_t desc_mn(const void* p, int lbo, int sbo)
 {
     const uint32_t a = (uint32_t)__cvta_generic_to_shared(p);

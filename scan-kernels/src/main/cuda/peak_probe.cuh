@@ -26,12 +26,8 @@ extern "C" __global__ void __launch_bounds__(384, 1) bf16_peak_probe(float* wron
         reinterpret_cast<uint32_t*>(smem_probe)[i] = 0x3F803F80u;   // two bf16 ones
     slwg::proxy_fence();
     __syncthreads();
-    // K-major, 128-byte swizzle: 8-row groups 1024 bytes apart; a step of 16 k is 32 bytes on the start address
-    auto desc = [](const void* p) {
-        const uint32_t a = (uint32_t)__cvta_generic_to_shared(p);
-        return (uint64_t)((a & 0x3FFFF) >> 4) | (uint64_t)1 << 16 | (uint64_t)(1024 >> 4) << 32 | (uint64_t)1 << 62;
-    };
-    const uint64_t dA = desc(smem_probe), dB = desc(smem_probe + 64 * 128);
+    // K-major, 128-byte swizzle; a step of 16 k is 32 bytes on the start address
+    const uint64_t dA = slwg::desc_k(smem_probe), dB = slwg::desc_k(smem_probe + 64 * 128);
     float acc[128];
 #pragma unroll
     for (int i = 0; i < 128; ++i) acc[i] = 0.f;

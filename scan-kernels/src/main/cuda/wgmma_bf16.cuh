@@ -73,4 +73,11 @@ __device__ __forceinline__ void mma_ss_tn_n32(float (&d)[16], uint64_t da, uint6
                  : "l"(da), "l"(db), "r"(scaleD));
 }
 #endif
+// Descriptor of an operand stored K-major in the 128-byte-swizzle layout (16-byte chunk c of 128-byte row r at
+// c ^ (r % 8), 8-row groups 1024 bytes apart): a step along K adds its byte offset / 16 (32 bytes, 2, per 16 bf16)
+__device__ __forceinline__ uint64_t desc_k(const void* p)
+{
+    const uint32_t a = (uint32_t)__cvta_generic_to_shared(p);
+    return (uint64_t)((a & 0x3FFFF) >> 4) | (uint64_t)1 << 16 | (uint64_t)(1024 >> 4) << 32 | (uint64_t)1 << 62;
+}
 }  // namespace slwg
