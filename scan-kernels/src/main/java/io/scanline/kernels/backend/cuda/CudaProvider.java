@@ -26,8 +26,8 @@ import java.util.Map;
  * wgmma where the driver loaded the fatbin's sm_90a build, else on mma.sync; simt the CUDA-core kernels only;
  * tf32x3 and wgmma force one tensor-core kernel; system property {@code scanline.cuda.fp32Gemm}),
  * {@code bf16Gemm=auto|wmma|mma|wgmma} (the bf16 mode's GEMM kernel: auto takes 128×256 tiles where they fill the
- * GPU and K % 8 == 0, on wgmma where the sm_90a build loaded, else on mma.sync, and WMMA otherwise; system property
- * {@code scanline.cuda.bf16Gemm}),
+ * GPU and K % 8 == 0, on wgmma where the sm_90a build loaded and they make four waves, else on mma.sync, and WMMA
+ * otherwise; system property {@code scanline.cuda.bf16Gemm}),
  * {@code fp32Mlstm=auto|tf32x3|simt} (the fp32 mode's chunkwise mLSTM: 3xTF32 products on tensor cores at
  * fp32 accuracy or the CUDA-core kernels; auto, the default, chooses by head dim, see
  * {@link CudaOps.Fp32Mlstm}; system property {@code scanline.cuda.fp32Mlstm}),

@@ -190,4 +190,17 @@ class CudaBackendTest {
         assertTrue(e.getMessage().contains("fp32 or bf16") && e.getMessage().contains("fp16"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Precision.parse(null));
     }
+
+    @Test
+    void automaticBf16GemmTakesWgmmaFromFourWavesOfTiles() {
+        // an H100's 132 SMs: the bench's model-sized calls (M 4096) stay on mma.sync, where wgmma ran 6-10% slower
+        assertEquals(CudaOps.Bf16Gemm.MMA, CudaOps.autoBf16Gemm(4096, 3072, 132, true));    // 384 tiles
+        assertEquals(CudaOps.Bf16Gemm.MMA, CudaOps.autoBf16Gemm(4097, 1536, 132, true));    // 198 tiles
+        assertEquals(CudaOps.Bf16Gemm.WGMMA, CudaOps.autoBf16Gemm(16384, 1536, 132, true)); // 768 tiles
+        assertEquals(CudaOps.Bf16Gemm.WGMMA, CudaOps.autoBf16Gemm(65536, 768, 132, true));
+        assertEquals(CudaOps.Bf16Gemm.MMA, CudaOps.autoBf16Gemm(65536, 768, 132, false));   // no sm_90a build
+        assertEquals(CudaOps.Bf16Gemm.WMMA, CudaOps.autoBf16Gemm(1024, 768, 132, true));    // 24 tiles: WMMA's smaller ones
+        assertEquals(CudaOps.Bf16Gemm.WGMMA, CudaOps.autoBf16Gemm(128 * 528, 256, 132, true));   // exactly four waves
+        assertEquals(CudaOps.Bf16Gemm.MMA, CudaOps.autoBf16Gemm(128 * 527, 256, 132, true));
+    }
 }
