@@ -1177,7 +1177,6 @@ public final class CudaOps implements AutoCloseable {
         ctx.launch1d("fill_uniform", n, 256, p, n, seed, (float) lo, (float) hi);
     }
 
-    /** Copies n floats (n divisible by 4) with 16-byte accesses. */
     /**
      * The bf16 tensor-core peak probe (peak_probe.cuh): {@code blocks} blocks of {@code warpgroups} warpgroups (1-3)
      * issue {@code iters} × 4 wgmma m64n256k16 products each from shared memory. {@code wrong} (blocks · warpgroups ·
@@ -1197,6 +1196,7 @@ public final class CudaOps implements AutoCloseable {
         return 2.0 * 64 * 256 * 64 * iters * (double) warpgroups * blocks;
     }
 
+    /** Copies n floats (n divisible by 4) with 16-byte accesses. */
     public void copy(DeviceBuffer src, DeviceBuffer dst, long n) {
         if (n % 4 != 0) throw new IllegalArgumentException("copy needs a multiple of 4 floats");
         long n4 = n / 4;

@@ -21,7 +21,8 @@ import java.util.function.UnaryOperator;
  * warm-up calls, and the median of the timed calls is reported with tokens/s, the bytes an ideal
  * kernel must move (each input read once, each output written once) over time as GB/s, that as a
  * fraction of the device's measured copy bandwidth, FLOP/s where the op is compute-heavy, and the
- * peak device memory of the case.
+ * peak device memory of the case. bf16 rows are also put against the tensor-core peak measured by a probe kernel
+ * (beside the datasheet's) and against their roofline ({@link Roofline}).
  *
  * <p>Glossary: B batch (images), L tokens per image, E channels, N state size, H/P heads/head dim
  * (SSD, E = H·P), NH/DH mLSTM heads/head dim, M/K/NO GEMM rows/inner/outputs.
