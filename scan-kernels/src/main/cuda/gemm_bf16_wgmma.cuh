@@ -11,7 +11,7 @@
 // Pipeline: at step t every warpgroup has finished the products of step t − 2 (each waits for all but its newest group
 // before the barrier that opens step t), so stage (t − 2) % 4 is free and takes step t + 2's copies: two steps of
 // copies in flight while one step's products run. Blocks walk the output tiles along NO first, so the blocks resident
-// together share x's rows (w, at most a few MB, stays in L2).
+// together share x's rows (a model layer's w, a few MB, stays in L2).
 // Checked against a host GEMM on the same bf16 operands on the CPU warp emulator (src/test/cuda/emu/mlstm_emu.cpp) and
 // by the bf16 conformance suite through CudaOps (Bf16Gemm.WGMMA) on the GPU.
 #pragma once
