@@ -1083,7 +1083,7 @@ public final class CudaOps implements AutoCloseable {
      * The kernel a bf16 GEMM of this shape runs: when its 16-byte weight rows allow (K % 8 == 0) and, unless forced,
      * its 128×256 tiles give every SM a block, mma.sync, or wgmma where the sm_90a build loaded and the tiles make
      * {@link #WGMMA_BF16_MIN_WAVES} waves (below that its extra launch for x's conversion and its 4-stage fill cost
-     * more than it gains: M 4096 calls ran 6-10% slower than on mma.sync on an H100, M >= 16384 1.2-1.8x faster);
+     * more than it gains: M 4096 calls ran 6-10% slower than on mma.sync on an H100, M >= 16384 1.04-1.84x faster);
      * otherwise WMMA.
      */
     Bf16Gemm bf16GemmKernel(int m, int no, int k) {
