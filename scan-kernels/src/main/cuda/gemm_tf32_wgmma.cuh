@@ -23,6 +23,7 @@
 #include "cp_async.cuh"
 #include "mma_store.cuh"
 #include "tf32.cuh"
+#include "wgmma_bf16.cuh"   // slwg::desc_k
 
 namespace sltw {
 constexpr int BM = 128, BN = 128, BK = 32, STAGES = 4;
@@ -34,13 +35,8 @@ constexpr int SMEM_BYTES = STAGES * STAGE * 4;  // 196,608 bytes
 // v rounded to tf32 as a float (tf32.cuh's rounding)
 __device__ __forceinline__ float tf32r(float v) { return __uint_as_float(sltf::tf32(v)); }
 
-// B operand descriptor: 128-byte swizzle (bits 62-63 = 1), stride byte offset 1024 (next 8 rows), leading byte
-// offset unused in this layout (1)
-__device__ __forceinline__ uint64_t desc_sw(const float* p)
-{
-    const uint32_t a = (uint32_t)__cvta_generic_to_shared(p);
-    return (uint64_t)((a & 0x3FFFF) >> 4) | (uint64_t)1 << 16 | (uint64_t)(1024 >> 4) << 32 | (uint64_t)1 << 62;
-}
+// B operand descriptor: K-major, 128-byte swizzle (the layout is bytes, so the bf16 kernels' descriptor serves fp32)
+using slwg::desc_k;
 
 // d (+)= A · B for this warpgroup's 64 rows: A (64 × 8) from registers (per warp the m16n8k8 A fragment:
 // a0 = (g, q), a1 = (g + 8, q), a2 = (g, q + 4), a3 = (g + 8, q + 4)), B (8 × 128) through its descriptor
@@ -126,9 +122,9 @@ __device__ __forceinline__ void gemm(const float* __restrict__ x, const float* _
         fence();
 #pragma unroll
         for (int ks = 0; ks < BK / 8; ++ks) {
-            mma(acc, al[ks], desc_sw(wh + ks * 8), ks > 0);   // the stage's first product overwrites acc
-            mma(acc, ah[ks], desc_sw(wl + ks * 8), 1);
-            mma(acc, ah[ks], desc_sw(wh + ks * 8), 1);
+            mma(acc, al[ks], desc_k(wh + ks * 8), ks > 0);   // the stage's first product overwrites acc
+            mma(acc, ah[ks], desc_k(wl + ks * 8), 1);
+            mma(acc, ah[ks], desc_k(wh + ks * 8), 1);
         }
         commit();
         // the stage refilled here was last read by the products of t − 2, complete before an earlier barrier

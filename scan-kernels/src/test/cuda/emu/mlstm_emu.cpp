@@ -56,6 +56,20 @@ static void report(bool ok, const std::string& what)
 
 static float bf(float x) { return __bfloat162float(__float2bfloat16_rn(x)); }
 
+// y (M, NO) = x (M, K) · w (NO, K)ᵀ (+ bias) in float64 over x rounded to bf16 and w's bf16 values
+static std::vector<double> host_gemm_bf16(const std::vector<float>& x, const std::vector<__nv_bfloat16>& w,
+                                          const float* bias, int M, int K, int NO)
+{
+    std::vector<double> ref((size_t)M * NO);
+    for (int i = 0; i < M; ++i)
+        for (int j = 0; j < NO; ++j) {
+            double acc = bias ? bias[j] : 0.0;
+            for (int kk = 0; kk < K; ++kk) acc += (double)bf(x[(size_t)i * K + kk]) * __bfloat162float(w[(size_t)j * K + kk]);
+            ref[(size_t)i * NO + j] = acc;
+        }
+    return ref;
+}
+
 // ---------------------------------------------------------------- 1. GEMM anchor
 static void gemm_anchor(int M, int K, int NO)
 {
@@ -66,14 +80,7 @@ static void gemm_anchor(int M, int K, int NO)
     dim3 grid((M + slmma::BM - 1) / slmma::BM, (NO + slmma::BN - 1) / slmma::BN);
     emu::launch(grid, dim3(256), slmma::smb, sizeof slmma::smb,
                 [&] { gemm_bf16_nt_mma(x.data(), w.data(), bias.data(), y.data(), M, NO, K); });
-    std::vector<double> ref((size_t)M * NO);
-    for (int i = 0; i < M; ++i)
-        for (int j = 0; j < NO; ++j) {
-            double acc = bias[j];
-            for (int kk = 0; kk < K; ++kk) acc += (double)bf(x[(size_t)i * K + kk]) * __bfloat162float(w[(size_t)j * K + kk]);
-            ref[(size_t)i * NO + j] = acc;
-        }
-    const double e = relerr(y, ref);
+    const double e = relerr(y, host_gemm_bf16(x, w, bias.data(), M, K, NO));
     char buf[160];
     snprintf(buf, sizeof buf, "gemm_bf16_nt_mma M%d K%d N%d: rel err %.2e (tol 2e-5: exact bf16 products, fp32 sums)", M, K, NO, e);
     report(e <= 2e-5, buf);
@@ -93,15 +100,7 @@ static void gemm_wgmma_case(int M, int K, int NO, bool withBias)
     emu::launch(dim3(blocks), dim3(256), slgw::smem_gw, sizeof slgw::smem_gw, [&] {
         gemm_bf16_nt_wgmma(x.data(), w.data(), withBias ? bias.data() : nullptr, y.data(), M, NO, K);
     });
-    std::vector<double> ref((size_t)M * NO);
-    for (int i = 0; i < M; ++i)
-        for (int j = 0; j < NO; ++j) {
-            double acc = withBias ? bias[j] : 0.0;
-            for (int kk = 0; kk < K; ++kk)
-                acc += (double)__bfloat162float(x[(size_t)i * K + kk]) * __bfloat162float(w[(size_t)j * K + kk]);
-            ref[(size_t)i * NO + j] = acc;
-        }
-    const double e = relerr(y, ref);
+    const double e = relerr(y, host_gemm_bf16(xf, w, withBias ? bias.data() : nullptr, M, K, NO));
     char buf[160];
     snprintf(buf, sizeof buf, "gemm_bf16_nt_wgmma M%d K%d N%d%s: rel err %.2e (tol 2e-5: exact bf16 products, fp32 sums)", M,
              K, NO, withBias ? "" : " no bias", e);
@@ -164,7 +163,7 @@ static void peak_probe()
             double bad = 0;
             for (float w : wrong) bad += w < 0 ? 1e9 : w;
             char buf[160];
-            snprintf(buf, sizeof buf, "bf16 peak probe, %d warpgroups, %d iterations: %.0f accumulators off 64·iters", wgs,
+            snprintf(buf, sizeof buf, "bf16 peak probe, %d warpgroup(s), %d iteration(s): %.0f accumulators off 64·iters", wgs,
                      iters, bad);
             report(bad == 0, buf);
         }

@@ -1037,8 +1037,7 @@ public final class CudaOps implements AutoCloseable {
             // go to shared memory by cp.async
             DeviceBuffer xb = scratch("gemm.xBf16", 2L * m * k);
             toBf16(x, xb, (long) m * k);
-            long blocks = (long) ((m + 127) / 128) * ((no + 255) / 256);
-            ctx.launch(WGMMA_BF16_KERNEL, (int) blocks, 1, 1, 256, wgmmaBf16Smem, xb, wBf16, bias, y, m, no, k);
+            ctx.launch(WGMMA_BF16_KERNEL, (int) wideTiles(m, no), 1, 1, 256, wgmmaBf16Smem, xb, wBf16, bias, y, m, no, k);
             return;
         }
         if (kernel == Bf16Gemm.MMA) {
@@ -1094,10 +1093,13 @@ public final class CudaOps implements AutoCloseable {
 
     /** {@link #bf16GemmKernel}'s automatic choice for K % 8 == 0, by the 128×256 tiles, the SM count and wgmma. */
     static Bf16Gemm autoBf16Gemm(int m, int no, int sms, boolean wgmma) {
-        long blocks = (long) ((m + 127) / 128) * ((no + 255) / 256);
+        long blocks = wideTiles(m, no);
         if (blocks < sms) return Bf16Gemm.WMMA;
         return wgmma && blocks >= (long) WGMMA_BF16_MIN_WAVES * sms ? Bf16Gemm.WGMMA : Bf16Gemm.MMA;
     }
+
+    /** 128×256 output tiles of an M × NO product: the blocks of the mma.sync and wgmma bf16 GEMMs. */
+    private static long wideTiles(int m, int no) { return (long) ((m + 127) / 128) * ((no + 255) / 256); }
 
     /** Waves of 128×256 tiles (one block per SM) from which the automatic bf16 GEMM takes wgmma. */
     static final int WGMMA_BF16_MIN_WAVES = 4;

@@ -435,15 +435,16 @@ public final class CudaBench {
             return;
         }
         Roofline r = Roofline.of(flops, bytes, peakBf16Tflops, peakGBs);
+        double ofMeasured = 100 * tflops / peakBf16Tflops, ofDatasheet = 100 * tflops / BF16_DENSE_PEAK_TFLOPS;
+        double ofRoofline = 100 * tflops / r.tflops();
         out.printf(Locale.ROOT, "%-15s %-34s %.1f%% of the measured bf16 peak (%.0f TFLOP/s), %.1f%% of the datasheet's %.0f; "
-                        + "roofline %.0f TFLOP/s (%s, %.0f FLOP/byte), %.1f%% of it%n", "", "", 100 * tflops / peakBf16Tflops,
-                peakBf16Tflops, 100 * tflops / BF16_DENSE_PEAK_TFLOPS, BF16_DENSE_PEAK_TFLOPS, r.tflops(),
-                r.memoryBound() ? "memory-bound" : "compute-bound", r.intensity(), 100 * tflops / r.tflops());
+                        + "roofline %.0f TFLOP/s (%s, %.0f FLOP/byte), %.1f%% of it%n", "", "", ofMeasured, peakBf16Tflops,
+                ofDatasheet, BF16_DENSE_PEAK_TFLOPS, r.tflops(), r.memoryBound() ? "memory-bound" : "compute-bound",
+                r.intensity(), ofRoofline);
         json.add(String.format(Locale.ROOT,
                 "{\"op\":\"%s\",\"shape\":\"%s\",\"pct_of_measured_bf16_peak\":%.2f,\"pct_of_datasheet_bf16_peak\":%.2f,"
                         + "\"roofline_tflop_s\":%.1f,\"memory_bound\":%b,\"flop_per_byte\":%.1f,\"pct_of_roofline\":%.2f}",
-                op, shape, 100 * tflops / peakBf16Tflops, 100 * tflops / BF16_DENSE_PEAK_TFLOPS, r.tflops(), r.memoryBound(),
-                r.intensity(), 100 * tflops / r.tflops()));
+                op, shape, ofMeasured, ofDatasheet, r.tflops(), r.memoryBound(), r.intensity(), ofRoofline));
     }
 
     /**
@@ -506,10 +507,10 @@ public final class CudaBench {
             DeviceBuffer wb = s.alloc(2L * no * k);
             ops.toBf16(w, wb, (long) no * k); // once, as on weight upload: not timed
             double flops = 2.0 * m * k * no;
-            CudaOps.Bf16Gemm[] kernels = k % 8 != 0 ? new CudaOps.Bf16Gemm[] {CudaOps.Bf16Gemm.WMMA}
-                    : ops.wgmmaAvailable() ? new CudaOps.Bf16Gemm[] {CudaOps.Bf16Gemm.WMMA, CudaOps.Bf16Gemm.MMA, CudaOps.Bf16Gemm.WGMMA}
-                    : new CudaOps.Bf16Gemm[] {CudaOps.Bf16Gemm.WMMA, CudaOps.Bf16Gemm.MMA};
-            for (CudaOps.Bf16Gemm kernel : kernels) {
+            for (CudaOps.Bf16Gemm kernel : CudaOps.Bf16Gemm.values()) {
+                // AUTO is one of the others; MMA and WGMMA need K % 8 == 0, WGMMA the sm_90a build
+                if (kernel == CudaOps.Bf16Gemm.AUTO || (kernel != CudaOps.Bf16Gemm.WMMA && k % 8 != 0)
+                        || (kernel == CudaOps.Bf16Gemm.WGMMA && !ops.wgmmaAvailable())) continue;
                 under(ops::setBf16Gemm, kernel, () -> {
                     double ms = median(() -> ops.gemmBf16(x, wb, b, y, m, no, k));
                     String op = "linear_bf16_" + kernel.name().toLowerCase(Locale.ROOT);
